@@ -1,0 +1,111 @@
+/**
+ * Device Management requests as typed LwM2M operations (Read, Write, Execute, Observe) on top of
+ * the transport and the codec registry. Expected refusals come back as values; transport faults
+ * (timeouts) as typed errors from the transport.
+ */
+import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
+import { LwM2mPath } from '../../core/lwm2m/LwM2mPath.ts';
+import { decodeContent, encodeContent } from '../../core/codecs/index.ts';
+import type { LwM2mEntry, ResourceValue } from '../../core/codecs/model.ts';
+import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import type { CoapTransport, DeviceResponse, Observation, Peer } from '../transport/CoapTransport.ts';
+import { DeviceRequestError } from '../transport/errors.ts';
+
+export type DeviceTarget = Pick<DeviceRegistration, 'address' | 'port' | 'lwm2mVersion' | 'supportedFormats' | 'endpoint'>;
+
+export type ReadOutcome =
+  | { readonly kind: 'values'; readonly entries: readonly LwM2mEntry[]; readonly contentFormat: number }
+  | { readonly kind: 'refused'; readonly code: string };
+
+export type WriteOutcome = { readonly kind: 'done' } | { readonly kind: 'refused'; readonly code: string };
+
+export class DeviceClient {
+  constructor(private readonly transport: CoapTransport) {}
+
+  /** The format to ask for: SenML-CBOR for 1.1+ clients unless they announced otherwise, TLV for 1.0. */
+  preferredFormat(device: DeviceTarget): number {
+    const announced = device.supportedFormats;
+    if (device.lwm2mVersion === '1.0') return ContentFormat.TLV;
+    if (announced.length === 0 || announced.includes(ContentFormat.SENML_CBOR)) return ContentFormat.SENML_CBOR;
+    if (announced.includes(ContentFormat.SENML_JSON)) return ContentFormat.SENML_JSON;
+    return ContentFormat.TLV;
+  }
+
+  async read(device: DeviceTarget, path: string): Promise<ReadOutcome> {
+    const parsed = parsePath(path);
+    const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsed.toString(), accept: this.preferredFormat(device) });
+    if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
+    return { kind: 'values', ...decodeResponse(response, parsed) };
+  }
+
+  /** Reads one resource and returns its value, or undefined when the device has no such value. */
+  async readValue(device: DeviceTarget, path: string): Promise<ResourceValue | undefined> {
+    const outcome = await this.read(device, path);
+    if (outcome.kind === 'refused') return undefined;
+    const target = parsePath(path).toString();
+    return outcome.entries.find((entry) => entry.path.toString() === target)?.value ?? outcome.entries[0]?.value;
+  }
+
+  /** Write (replace) of a single resource as text/plain, which every LwM2M version accepts. */
+  async writeText(device: DeviceTarget, path: string, value: string): Promise<WriteOutcome> {
+    const response = await this.transport.request(peerOf(device), {
+      method: 'PUT',
+      path: parsePath(path).toString(),
+      payload: Buffer.from(value, 'utf8'),
+      contentFormat: ContentFormat.TEXT,
+    });
+    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+  }
+
+  async write(device: DeviceTarget, path: string, entries: readonly LwM2mEntry[], replace = true): Promise<WriteOutcome> {
+    const parsed = parsePath(path);
+    const format = this.preferredFormat(device);
+    const encoded = encodeContent(format, entries, parsed);
+    if (!encoded.success) throw encoded.error;
+    const response = await this.transport.request(peerOf(device), { method: replace ? 'PUT' : 'POST', path: parsed.toString(), payload: encoded.data, contentFormat: format });
+    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+  }
+
+  /** Execute (LwM2M 1.1 §5.4.5): POST on a resource, with optional arguments as text. */
+  async execute(device: DeviceTarget, path: string, args?: string): Promise<WriteOutcome> {
+    const response = await this.transport.request(peerOf(device), {
+      method: 'POST',
+      path: parsePath(path).toString(),
+      ...(args === undefined ? {} : { payload: Buffer.from(args, 'utf8'), contentFormat: ContentFormat.TEXT }),
+    });
+    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+  }
+
+  /** Observes a resource; each notification's first decoded value goes to `onValue`. */
+  observe(device: DeviceTarget, path: string, onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[]) => void): Promise<Observation> {
+    const parsed = parsePath(path);
+    return this.transport.observe(peerOf(device), parsed.toString(), this.preferredFormat(device), (response) => {
+      try {
+        const { entries } = decodeResponse(response, parsed);
+        onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries);
+      } catch {
+        // A notification we cannot decode is dropped; the periodic read fallback recovers.
+      }
+    });
+  }
+}
+
+export function peerOf(device: Pick<DeviceRegistration, 'address' | 'port'>): Peer {
+  return { address: device.address, port: device.port };
+}
+
+function parsePath(path: string): LwM2mPath {
+  const parsed = LwM2mPath.parse(path);
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+}
+
+function decodeResponse(response: DeviceResponse, path: LwM2mPath): { entries: readonly LwM2mEntry[]; contentFormat: number } {
+  // Devices that omit Content-Format on a single value send text/plain (LwM2M 1.0 §6.4.1).
+  const contentFormat = response.contentFormat ?? ContentFormat.TEXT;
+  const decoded = decodeContent(contentFormat, response.payload, path);
+  if (!decoded.success) {
+    throw new DeviceRequestError(response.code, `undecodable ${contentFormat} payload for ${path.toString()}: ${decoded.error.message}`, { cause: decoded.error });
+  }
+  return { entries: decoded.data, contentFormat };
+}

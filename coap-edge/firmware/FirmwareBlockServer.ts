@@ -1,0 +1,78 @@
+/**
+ * Serves firmware images block-wise at coap://<edge>/fw/<job-token> (RFC 7959 Block2). Each block
+ * is sliced statelessly from the cached image by block number, with Size2 and an ETag from the
+ * image hash, so a device can change tokens between blocks and resume from any block. A token
+ * opens only the image of its own job, and only while that job is downloading.
+ */
+import { decodeBlockOption, encodeBlockOption, sliceForBlock2 } from '../../core/lwm2m/blockwise.ts';
+import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import type { JobStore } from '../../store/DynamoDbJobStore.ts';
+import { CoapOption, encodeUint } from '../transport/coapOptions.ts';
+import type { InboundRequest, OutboundResponse } from '../transport/CoapTransport.ts';
+import type { ImageCache } from './ImageCache.ts';
+
+const DOWNLOADABLE: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
+const TOKEN_CACHE_MS = 5_000;
+const NOT_FOUND: OutboundResponse = { code: '4.04' };
+
+export interface FirmwareBlockStats {
+  blocksServed: number;
+  bytesServed: number;
+  rejectedTokens: number;
+}
+
+export class FirmwareBlockServer {
+  readonly stats: FirmwareBlockStats = { blocksServed: 0, bytesServed: 0, rejectedTokens: 0 };
+  /** token -> image id, or null for a token known to be invalid; checked again after a few seconds. */
+  private readonly tokens = new Map<string, { imageId: string | null; until: number }>();
+
+  constructor(
+    private readonly jobs: JobStore,
+    private readonly images: ImageCache,
+  ) {}
+
+  async handle(request: InboundRequest): Promise<OutboundResponse> {
+    if (request.method !== 'GET') return { code: '4.05' };
+    const token = request.pathSegments[1];
+    if (token === undefined || request.pathSegments.length !== 2 || !/^[A-Za-z0-9_-]{8,64}$/.test(token)) {
+      this.stats.rejectedTokens++;
+      return NOT_FOUND;
+    }
+    const imageId = await this.imageFor(token);
+    if (imageId === null) {
+      this.stats.rejectedTokens++;
+      return NOT_FOUND;
+    }
+    const cached = await this.images.get(imageId);
+    if (cached === undefined) return { code: '5.03', payload: Buffer.from('image unavailable') };
+    const rawBlock = request.option(CoapOption.Block2);
+    const requested = rawBlock === undefined ? undefined : decodeBlockOption(rawBlock);
+    if (rawBlock !== undefined && requested === undefined) return { code: '4.02', payload: Buffer.from('malformed Block2') };
+    const slice = sliceForBlock2(cached.bytes.length, requested);
+    if (slice.kind === 'outOfRange') return { code: '4.02', payload: Buffer.from('block beyond the end of the image') };
+    this.stats.blocksServed++;
+    this.stats.bytesServed += slice.end - slice.start;
+    return {
+      code: '2.05',
+      contentFormat: ContentFormat.OPAQUE,
+      payload: cached.bytes.subarray(slice.start, slice.end),
+      options: [
+        [CoapOption.ETag, cached.etag],
+        [CoapOption.Block2, encodeBlockOption(slice.option)],
+        [CoapOption.Size2, encodeUint(cached.bytes.length)],
+      ],
+    };
+  }
+
+  private async imageFor(token: string): Promise<string | null> {
+    const now = Date.now();
+    const known = this.tokens.get(token);
+    if (known !== undefined && known.until > now) return known.imageId;
+    const job = await this.jobs.findByToken(token);
+    const imageId = job !== undefined && DOWNLOADABLE.has(job.status) ? job.imageId : null;
+    if (this.tokens.size > 100_000) this.tokens.clear();
+    this.tokens.set(token, { imageId, until: now + TOKEN_CACHE_MS });
+    return imageId;
+  }
+}

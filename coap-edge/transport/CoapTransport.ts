@@ -1,0 +1,394 @@
+/**
+ * The edge's one UDP socket (STYLE.md §6: node-coap lives here and nowhere else).
+ *
+ * Inbound requests (Register, Update, De-register, Send, firmware blocks) are parsed and answered
+ * here, statelessly where possible: a firmware block is sliced from a cached image by block number,
+ * because devices change tokens between blocks. Duplicate CONs are answered from a short-lived
+ * response cache (RFC 7252 §4.5). Outbound requests to devices go through a node-coap Agent on
+ * the same socket, so a device behind NAT sees one server address; its string errors and
+ * RetrySendError become typed errors here. Whatever a device sends, this file never throws.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { generate, parse, type ParsedPacket, type Packet } from 'coap-packet';
+import coap from 'coap';
+import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
+import { DeviceRequestError, DeviceTimeoutError, TransportError, toTransportError } from './errors.ts';
+import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
+
+export interface Peer {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type CoapMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'FETCH' | 'iPATCH';
+
+export interface InboundRequest {
+  readonly method: CoapMethod;
+  readonly pathSegments: readonly string[];
+  readonly query: string;
+  readonly payload: Buffer;
+  readonly contentFormat?: number;
+  readonly token: Buffer;
+  /** Raw option values by number (first occurrence), for Block2 and friends. */
+  readonly option: (number: number) => Buffer | undefined;
+  readonly peer: Peer;
+}
+
+export interface OutboundResponse {
+  readonly code: string;
+  readonly payload?: Uint8Array;
+  readonly contentFormat?: number;
+  readonly locationPath?: readonly string[];
+  /** Extra options as (number, value) pairs, e.g. Block2, Size2, ETag. */
+  readonly options?: readonly (readonly [number, Buffer])[];
+}
+
+export type InboundHandler = (request: InboundRequest) => Promise<OutboundResponse | undefined>;
+
+export interface DeviceRequest {
+  readonly method: CoapMethod;
+  readonly path: string;
+  readonly query?: string;
+  readonly payload?: Uint8Array;
+  readonly contentFormat?: number;
+  readonly accept?: number;
+  readonly timeoutMs?: number;
+}
+
+export interface DeviceResponse {
+  readonly code: string;
+  readonly payload: Buffer;
+  readonly contentFormat?: number;
+}
+
+export interface Observation {
+  cancel(): void;
+}
+
+export interface TransportStats {
+  datagramsIn: number;
+  malformedDatagrams: number;
+  requestsIn: number;
+  duplicateRequests: number;
+  handlerErrors: number;
+}
+
+export interface CoapTransportOptions {
+  readonly port: number;
+  readonly address?: string;
+  readonly requestTimeoutMs?: number;
+  readonly onError?: (error: Error, context: string) => void;
+}
+
+/** RFC 7252 EXCHANGE_LIFETIME is 247 s; duplicates come within seconds, so a shorter window bounds memory. */
+const DEDUPLICATION_WINDOW_MS = 60_000;
+const MAX_DEDUPLICATION_ENTRIES = 50_000;
+
+const CODE_BY_METHOD: Readonly<Record<string, CoapMethod>> = { '0.01': 'GET', '0.02': 'POST', '0.03': 'PUT', '0.04': 'DELETE', '0.05': 'FETCH', '0.07': 'iPATCH' };
+
+export class CoapTransport {
+  readonly stats: TransportStats = { datagramsIn: 0, malformedDatagrams: 0, requestsIn: 0, duplicateRequests: 0, handlerErrors: 0 };
+  private socket: Socket | undefined;
+  private agent: coap.Agent | undefined;
+  private readonly agentSocket = new AgentSocket();
+  /** (peer, message id) -> the response sent, or 'pending' while the handler runs. */
+  private readonly exchanges = new Map<string, { at: number; reply: Buffer | 'pending' }>();
+  private handler: InboundHandler = () => Promise.resolve({ code: '4.04' });
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: CoapTransportOptions) {}
+
+  onRequest(handler: InboundHandler): void {
+    this.handler = handler;
+  }
+
+  async start(): Promise<Peer> {
+    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    this.socket = socket;
+    socket.on('message', (message, remote) => this.receive(message, remote));
+    socket.on('error', (error) => this.options.onError?.(error, 'socket'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.options.port, this.options.address ?? '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.agentSocket.attach(socket);
+    this.agent = new coap.Agent({ socket: this.agentSocket as unknown as Socket });
+    this.sweepTimer = setInterval(() => this.sweepExchanges(), 10_000).unref();
+    const bound = socket.address();
+    return { address: bound.address, port: bound.port };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    this.agentSocket.detach();
+    if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /** Sends a confirmable request to a device and waits for its response (piggybacked or separate). */
+  request(peer: Peer, request: DeviceRequest): Promise<DeviceResponse> {
+    const agent = this.agent;
+    if (agent === undefined) return Promise.reject(new TransportError('transport is not started'));
+    const what = `${request.method} ${request.path} to ${peer.address}:${peer.port}`;
+    return new Promise<DeviceResponse>((resolve, reject) => {
+      let settled = false;
+      const settle = (action: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        action();
+      };
+      const outgoing = agent.request({
+        hostname: peer.address,
+        port: peer.port,
+        method: request.method,
+        pathname: request.path,
+        ...(request.query === undefined ? {} : { query: request.query }),
+        confirmable: true,
+      });
+      const timer = setTimeout(() => {
+        settle(() => reject(new DeviceTimeoutError(`${what}: no response within ${this.timeoutFor(request)} ms`)));
+        try {
+          agent.abort(outgoing);
+        } catch (error) {
+          this.options.onError?.(toTransportError(error, what), 'abort');
+        }
+      }, this.timeoutFor(request));
+      if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', encodeUint(request.contentFormat));
+      if (request.accept !== undefined) outgoing.setOption('Accept', encodeUint(request.accept));
+      outgoing.on('response', (response: coap.IncomingMessage) => {
+        settle(() => resolve(toDeviceResponse(response)));
+      });
+      outgoing.on('error', (error: unknown) => settle(() => reject(toTransportError(error, what))));
+      outgoing.on('timeout', (error: unknown) => settle(() => reject(toTransportError(error, what))));
+      outgoing.end(request.payload === undefined ? undefined : Buffer.from(request.payload));
+    });
+  }
+
+  /**
+   * Observes a resource (RFC 7641): `onNotification` gets the first response and every
+   * notification. Resolves once the device accepted the observation (2.05 with Observe).
+   */
+  observe(peer: Peer, path: string, accept: number | undefined, onNotification: (response: DeviceResponse) => void): Promise<Observation> {
+    const agent = this.agent;
+    if (agent === undefined) return Promise.reject(new TransportError('transport is not started'));
+    const what = `Observe ${path} at ${peer.address}:${peer.port}`;
+    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    return new Promise<Observation>((resolve, reject) => {
+      let settled = false;
+      const outgoing = agent.request({ hostname: peer.address, port: peer.port, method: 'GET', pathname: path, observe: true, confirmable: true });
+      if (accept !== undefined) outgoing.setOption('Accept', encodeUint(accept));
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        reject(new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));
+        try {
+          agent.abort(outgoing);
+        } catch (error) {
+          this.options.onError?.(toTransportError(error, what), 'abort');
+        }
+      }, timeoutMs);
+      outgoing.on('response', (stream: coap.IncomingMessage & EventEmitter & { close?: () => void }) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        const first = toDeviceResponse(stream);
+        if (!first.code.startsWith('2.')) {
+          reject(new DeviceRequestError(first.code, `${what}: device answered ${first.code}`));
+          return;
+        }
+        const contentFormat = first.contentFormat;
+        stream.on('data', (payload: Buffer) => {
+          const format = toContentFormatNumber(stream.headers['Content-Format']) ?? contentFormat;
+          onNotification({ code: String(stream.code), payload: Buffer.from(payload), ...(format === undefined ? {} : { contentFormat: format }) });
+        });
+        stream.on('error', (error: unknown) => this.options.onError?.(toTransportError(error, what), 'observe'));
+        resolve({ cancel: () => stream.close?.() });
+      });
+      outgoing.on('error', (error: unknown) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        reject(toTransportError(error, what));
+      });
+      outgoing.end();
+    });
+  }
+
+  private timeoutFor(request: DeviceRequest): number {
+    return request.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** Every datagram enters here. Responses go to the agent; requests to the handler. */
+  private receive(message: Buffer, remote: RemoteInfo): void {
+    this.stats.datagramsIn++;
+    let packet: ParsedPacket;
+    try {
+      packet = parse(message);
+    } catch {
+      this.stats.malformedDatagrams++;
+      return;
+    }
+    const method = CODE_BY_METHOD[packet.code];
+    if (method === undefined) {
+      // Responses, notifications, empty ACKs and RSTs belong to the agent's exchanges.
+      if (packet.code.startsWith('0.') && packet.code !== '0.00') {
+        this.stats.malformedDatagrams++;
+        if (packet.confirmable) this.sendRaw(generate({ code: '4.05', ack: true, messageId: packet.messageId, token: packet.token }), remote);
+        return;
+      }
+      this.agentSocket.deliver(message, remote);
+      return;
+    }
+    if (packet.ack || packet.reset) {
+      this.stats.malformedDatagrams++;
+      return;
+    }
+    this.stats.requestsIn++;
+    const exchangeKey = `${remote.address}:${remote.port}:${packet.messageId}`;
+    const previous = this.exchanges.get(exchangeKey);
+    if (previous !== undefined) {
+      this.stats.duplicateRequests++;
+      if (previous.reply !== 'pending') this.sendRaw(previous.reply, remote);
+      return;
+    }
+    this.exchanges.set(exchangeKey, { at: Date.now(), reply: 'pending' });
+    void this.answer(packet, method, remote, exchangeKey);
+  }
+
+  private async answer(packet: ParsedPacket, method: CoapMethod, remote: RemoteInfo, exchangeKey: string): Promise<void> {
+    let response: OutboundResponse | undefined;
+    try {
+      response = await this.handler(toInboundRequest(packet, method, remote));
+    } catch (error) {
+      this.stats.handlerErrors++;
+      this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 'handler');
+      response = { code: '5.00' };
+    }
+    if (response === undefined) {
+      this.exchanges.delete(exchangeKey);
+      return;
+    }
+    const reply = encodeResponse(packet, response);
+    if (reply === undefined) {
+      this.stats.handlerErrors++;
+      this.exchanges.delete(exchangeKey);
+      return;
+    }
+    if (this.exchanges.size < MAX_DEDUPLICATION_ENTRIES) {
+      this.exchanges.set(exchangeKey, { at: Date.now(), reply });
+    } else {
+      this.exchanges.delete(exchangeKey);
+    }
+    this.sendRaw(reply, remote);
+  }
+
+  private sendRaw(buffer: Buffer, remote: Peer): void {
+    this.socket?.send(buffer, remote.port, remote.address, (error) => {
+      if (error !== null && error !== undefined) this.options.onError?.(error, 'send');
+    });
+  }
+
+  private sweepExchanges(): void {
+    const cutoff = Date.now() - DEDUPLICATION_WINDOW_MS;
+    for (const [key, entry] of this.exchanges) {
+      if (entry.at < cutoff) this.exchanges.delete(key);
+    }
+  }
+}
+
+function toInboundRequest(packet: ParsedPacket, method: CoapMethod, remote: RemoteInfo): InboundRequest {
+  const pathSegments: string[] = [];
+  const queries: string[] = [];
+  let contentFormat: number | undefined;
+  for (const option of packet.options) {
+    const number = optionNumber(option.name);
+    if (number === CoapOption.UriPath) pathSegments.push(option.value.toString('utf8'));
+    else if (number === CoapOption.UriQuery) queries.push(option.value.toString('utf8'));
+    else if (number === CoapOption.ContentFormat && contentFormat === undefined) contentFormat = decodeUint(option.value);
+  }
+  return {
+    method,
+    pathSegments,
+    query: queries.join('&'),
+    payload: packet.payload,
+    ...(contentFormat === undefined ? {} : { contentFormat }),
+    token: packet.token,
+    option: (number) => packet.options.find((o) => optionNumber(o.name) === number)?.value,
+    peer: { address: remote.address, port: remote.port },
+  };
+}
+
+/** A piggybacked ACK for a CON, a NON for a NON (RFC 7252 §5.2). Undefined if it cannot be encoded. */
+function encodeResponse(request: ParsedPacket, response: OutboundResponse): Buffer | undefined {
+  const options: { name: string; value: Buffer }[] = [];
+  for (const segment of response.locationPath ?? []) options.push({ name: 'Location-Path', value: Buffer.from(segment) });
+  if (response.contentFormat !== undefined) options.push({ name: 'Content-Format', value: encodeUint(response.contentFormat) });
+  for (const [number, value] of response.options ?? []) options.push({ name: String(number), value });
+  const packet: Packet = {
+    code: response.code,
+    messageId: request.messageId,
+    token: request.token,
+    options: options.sort((a, b) => optionNumber(a.name) - optionNumber(b.name)),
+    payload: response.payload === undefined ? Buffer.alloc(0) : Buffer.from(response.payload.buffer, response.payload.byteOffset, response.payload.byteLength),
+    ack: request.confirmable,
+    confirmable: false,
+  };
+  try {
+    return generate(packet, 1280);
+  } catch {
+    return undefined;
+  }
+}
+
+function toDeviceResponse(response: coap.IncomingMessage): DeviceResponse {
+  const contentFormat = toContentFormatNumber(response.headers['Content-Format']);
+  return { code: String(response.code), payload: Buffer.from(response.payload ?? Buffer.alloc(0)), ...(contentFormat === undefined ? {} : { contentFormat }) };
+}
+
+/**
+ * The socket node-coap's Agent sees: it sends through the real socket, and receives only what
+ * this transport hands it (responses), so a malformed request can never reach library code.
+ */
+class AgentSocket extends EventEmitter {
+  readonly type = 'udp4';
+  private socket: Socket | undefined;
+
+  attach(socket: Socket): void {
+    this.socket = socket;
+  }
+
+  detach(): void {
+    this.socket = undefined;
+  }
+
+  deliver(message: Buffer, remote: RemoteInfo): void {
+    try {
+      this.emit('message', message, remote);
+    } catch {
+      // node-coap threw on a response it could not handle; the exchange times out instead.
+    }
+  }
+
+  address(): ReturnType<Socket['address']> {
+    if (this.socket === undefined) return { address: '0.0.0.0', family: 'IPv4', port: 0 };
+    return this.socket.address();
+  }
+
+  send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): void {
+    if (this.socket === undefined) {
+      callback?.(new Error('socket closed'));
+      return;
+    }
+    this.socket.send(buffer, offset, length, port, address, (error) => callback?.(error ?? null));
+  }
+
+  close(): void {
+    // The transport owns the real socket.
+  }
+}

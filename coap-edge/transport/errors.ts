@@ -1,0 +1,34 @@
+/** The device did not answer within the request timeout (lost, asleep, or gone). */
+export class DeviceTimeoutError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeviceTimeoutError';
+  }
+}
+
+/** The device answered with an error code (4.xx, 5.xx) or with a Reset. */
+export class DeviceRequestError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeviceRequestError';
+    this.code = code;
+  }
+}
+
+/** The transport could not send: socket closed, or the CoAP library refused the request. */
+export class TransportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+/** Turns what node-coap emits (plain Errors, strings, RetrySendError) into our typed errors. */
+export function toTransportError(error: unknown, what: string): Error {
+  if (error instanceof Error && error.name === 'RetrySendError') {
+    return new DeviceTimeoutError(`${what}: no answer after retransmissions`, { cause: error });
+  }
+  if (error instanceof Error) return new TransportError(`${what}: ${error.message}`, { cause: error });
+  return new TransportError(`${what}: ${String(error)}`);
+}

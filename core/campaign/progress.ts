@@ -1,0 +1,62 @@
+/**
+ * Cohort progress and the gate decisions the workflow takes on it. Pure: the workflow's Evaluate
+ * task loads the cohort's jobs and asks these functions what happens next.
+ */
+import { JobStatus, isTerminal } from '../jobs/jobStateMachine.ts';
+
+export type CampaignPhase = 'download' | 'install';
+
+export interface CohortTally {
+  readonly total: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly failureReasons: Readonly<Record<string, number>>;
+  readonly finished: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+export interface TalliedJob {
+  readonly status: JobStatus;
+  readonly reason?: string;
+}
+
+export function tallyJobs(jobs: readonly TalliedJob[]): CohortTally {
+  const byStatus: Record<string, number> = {};
+  const failureReasons: Record<string, number> = {};
+  let finished = 0;
+  for (const job of jobs) {
+    byStatus[job.status] = (byStatus[job.status] ?? 0) + 1;
+    if (isTerminal(job.status)) finished++;
+    if (job.status === JobStatus.Failed) {
+      const reason = job.reason ?? 'UNKNOWN';
+      failureReasons[reason] = (failureReasons[reason] ?? 0) + 1;
+    }
+  }
+  return {
+    total: jobs.length,
+    byStatus,
+    failureReasons,
+    finished,
+    succeeded: byStatus[JobStatus.Succeeded] ?? 0,
+    failed: byStatus[JobStatus.Failed] ?? 0,
+  };
+}
+
+/** A phase is complete when no job of the cohort still has work in that phase. */
+export function isPhaseComplete(phase: CampaignPhase, tally: CohortTally): boolean {
+  const settled =
+    phase === 'download'
+      ? tally.finished + (tally.byStatus[JobStatus.Downloaded] ?? 0)
+      : tally.finished;
+  return settled >= tally.total;
+}
+
+/** Failure share among finished devices, in percent (0 when none finished). */
+export function failurePercent(tally: CohortTally): number {
+  const decided = tally.succeeded + tally.failed;
+  return decided === 0 ? 0 : (tally.failed * 100) / decided;
+}
+
+export function shouldAbort(tally: CohortTally, abortFailurePercent: number): boolean {
+  return tally.failed > 0 && failurePercent(tally) > abortFailurePercent;
+}

@@ -1,0 +1,30 @@
+import type { LwM2mVersion } from '../lwm2m/registrationRequest.ts';
+
+/** A device's current registration as the registry stores it (one per endpoint name). */
+export interface DeviceRegistration {
+  readonly endpoint: string;
+  readonly registrationId: string;
+  readonly address: string;
+  readonly port: number;
+  readonly lifetimeSeconds: number;
+  readonly lwm2mVersion: LwM2mVersion;
+  readonly binding: string;
+  readonly queueMode: boolean;
+  /** Object links from the Register/Update payload, e.g. "/3/0", "/5/0". */
+  readonly objectLinks: readonly string[];
+  /** Content formats the client announced with ct= on its root link. */
+  readonly supportedFormats: readonly number[];
+  /** The edge task that last heard from the device: the only one that can send to it (NLB stickiness). */
+  readonly ownerTask: string;
+  readonly registeredAt: number;
+  readonly lastSeen: number;
+  /** Device object values read after registration (/3/0/0, /3/0/1, /3/0/3). */
+  readonly manufacturer?: string;
+  readonly model?: string;
+  readonly firmwareVersion?: string;
+}
+
+/** A registration is alive until its lifetime passes without an Update (LwM2M 1.1 §6.2.1). */
+export function isRegistrationAlive(registration: Pick<DeviceRegistration, 'lastSeen' | 'lifetimeSeconds'>, now: number): boolean {
+  return now - registration.lastSeen <= registration.lifetimeSeconds * 1000;
+}

@@ -1,0 +1,145 @@
+/**
+ * The per-device firmware job state machine (ARCHITECTURE.md, "Per-device jobs").
+ *
+ * The states and the transitions allowed between them are one table; every store write checks
+ * the expected current state and version, so a duplicate or late event never moves a job back.
+ */
+import { assertNever, fail, ok, type Result } from '../result.ts';
+import { IllegalTransitionError } from './errors.ts';
+
+export const JobStatus = {
+  Pending: 'PENDING',
+  Ready: 'READY',
+  Downloading: 'DOWNLOADING',
+  Downloaded: 'DOWNLOADED',
+  Updating: 'UPDATING',
+  Verifying: 'VERIFYING',
+  Succeeded: 'SUCCEEDED',
+  Failed: 'FAILED',
+  Skipped: 'SKIPPED',
+  Cancelled: 'CANCELLED',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
+  JobStatus.Succeeded,
+  JobStatus.Failed,
+  JobStatus.Skipped,
+  JobStatus.Cancelled,
+]);
+
+/** Which status each event may start from, and where it leads. */
+export const JOB_TRANSITIONS: Readonly<Record<JobEvent['kind'], { from: readonly JobStatus[]; to: JobStatus }>> = {
+  scheduled: { from: [JobStatus.Pending], to: JobStatus.Ready },
+  skipped: { from: [JobStatus.Pending, JobStatus.Ready], to: JobStatus.Skipped },
+  downloadStarted: { from: [JobStatus.Ready], to: JobStatus.Downloading },
+  downloaded: { from: [JobStatus.Downloading], to: JobStatus.Downloaded },
+  updateStarted: { from: [JobStatus.Downloaded], to: JobStatus.Updating },
+  reregistered: { from: [JobStatus.Updating], to: JobStatus.Verifying },
+  verified: { from: [JobStatus.Verifying], to: JobStatus.Succeeded },
+  failed: {
+    from: [JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying],
+    to: JobStatus.Failed,
+  },
+  retry: { from: [JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Failed], to: JobStatus.Ready },
+  cancelled: { from: [JobStatus.Pending, JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded], to: JobStatus.Cancelled },
+};
+
+/** Why a job failed: an object 5 Update Result name, or one of the orchestrator's own reasons. */
+export type FailureReason = string;
+
+export type DeliveryMethod = 'coap-pull' | 'http-pull' | 'push';
+
+export type JobEvent =
+  | { readonly kind: 'scheduled'; readonly deadline: number }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'downloadStarted'; readonly delivery: DeliveryMethod; readonly deadline: number }
+  | { readonly kind: 'downloaded' }
+  | { readonly kind: 'updateStarted'; readonly deadline: number }
+  | { readonly kind: 'reregistered' }
+  | { readonly kind: 'verified'; readonly firmwareVersion: string }
+  | { readonly kind: 'failed'; readonly reason: FailureReason; readonly updateResult?: number }
+  | { readonly kind: 'retry'; readonly reason: FailureReason; readonly notBefore: number }
+  | { readonly kind: 'cancelled'; readonly reason: string };
+
+/** The part of a job the state machine reads. */
+export interface JobSnapshot {
+  readonly status: JobStatus;
+  readonly version: number;
+  readonly attempt: number;
+}
+
+/** What a legal transition changes: the store writes exactly this, conditioned on `expected`. */
+export interface JobChange {
+  readonly expected: { readonly status: JobStatus; readonly version: number };
+  readonly status: JobStatus;
+  readonly version: number;
+  readonly attempt: number;
+  readonly set: Readonly<Record<string, string | number | null>>;
+  readonly history: JobHistoryEntry;
+}
+
+export interface JobHistoryEntry {
+  readonly at: number;
+  readonly from: JobStatus;
+  readonly to: JobStatus;
+  readonly event: JobEvent['kind'];
+  readonly detail?: string;
+}
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export function canApply(status: JobStatus, kind: JobEvent['kind']): boolean {
+  return JOB_TRANSITIONS[kind].from.includes(status);
+}
+
+/** Computes the change an event makes to a job, or refuses an illegal transition. Pure. */
+export function applyJobEvent(job: JobSnapshot, event: JobEvent, now: number): Result<JobChange, IllegalTransitionError> {
+  const rule = JOB_TRANSITIONS[event.kind];
+  if (!rule.from.includes(job.status)) {
+    return fail(new IllegalTransitionError(job.status, event.kind));
+  }
+  const attempt = event.kind === 'retry' ? job.attempt + 1 : job.attempt;
+  const { set, detail } = eventAttributes(event);
+  const history: JobHistoryEntry = { at: now, from: job.status, to: rule.to, event: event.kind, ...(detail === undefined ? {} : { detail }) };
+  return ok({
+    expected: { status: job.status, version: job.version },
+    status: rule.to,
+    version: job.version + 1,
+    attempt,
+    set: { ...set, updatedAt: now },
+    history,
+  });
+}
+
+function eventAttributes(event: JobEvent): { set: Record<string, string | number | null>; detail?: string } {
+  switch (event.kind) {
+    case 'scheduled':
+      return { set: { deadline: event.deadline } };
+    case 'skipped':
+      return { set: { reason: event.reason, deadline: null }, detail: event.reason };
+    case 'downloadStarted':
+      return { set: { delivery: event.delivery, deadline: event.deadline }, detail: event.delivery };
+    case 'downloaded':
+      return { set: {} };
+    case 'updateStarted':
+      return { set: { deadline: event.deadline } };
+    case 'reregistered':
+      return { set: {} };
+    case 'verified':
+      return { set: { reportedVersion: event.firmwareVersion, deadline: null }, detail: event.firmwareVersion };
+    case 'failed':
+      return {
+        set: { reason: event.reason, updateResult: event.updateResult ?? null, deadline: null },
+        detail: event.reason,
+      };
+    case 'retry':
+      return { set: { reason: event.reason, notBefore: event.notBefore, deadline: null }, detail: event.reason };
+    case 'cancelled':
+      return { set: { reason: event.reason, deadline: null }, detail: event.reason };
+    default:
+      return assertNever(event);
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * An honest LwM2M client over real UDP (objects 1, 3 and 5): it registers, answers Read, Write,
+ * Execute and Observe, downloads its Package URI block-wise, checks the package, goes
+ * Downloading -> Downloaded, on Execute goes Updating, "reboots", and registers again from a new
+ * port reporting the new firmware version and Update Result 1.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import coap from 'coap';
+import { ContentFormat } from '../core/lwm2m/ContentFormat.ts';
+import { LwM2mPath } from '../core/lwm2m/LwM2mPath.ts';
+import { FirmwareUpdateResult, FirmwareUpdateState } from '../core/lwm2m/firmwareUpdate.ts';
+import { encodeContent, decodeContent } from '../core/codecs/index.ts';
+import type { LwM2mEntry, ResourceValue } from '../core/codecs/model.ts';
+import { encodeBlockOption, szxForSize } from '../core/lwm2m/blockwise.ts';
+import { parseFirmwarePackage } from './firmwarePackage.ts';
+
+export interface SimulatedDeviceOptions {
+  readonly endpoint: string;
+  readonly serverHost?: string;
+  readonly serverPort: number;
+  readonly manufacturer?: string;
+  readonly model?: string;
+  readonly firmwareVersion?: string;
+  readonly lwm2mVersion?: '1.0' | '1.1';
+  readonly lifetimeSeconds?: number;
+  /** Block size the device asks for when pulling (16..1024). */
+  readonly blockSize?: number;
+  readonly rebootDelayMs?: number;
+  /** Fail the download with this Update Result (2..9) instead of succeeding. */
+  readonly downloadFailure?: number;
+  /** Fail the update with this Update Result (e.g. 8) instead of succeeding. */
+  readonly updateFailure?: number;
+}
+
+type Resources = Map<string, ResourceValue>;
+
+export class SimulatedDevice {
+  state: FirmwareUpdateState = FirmwareUpdateState.Idle;
+  result: FirmwareUpdateResult = FirmwareUpdateResult.Initial;
+  firmwareVersion: string;
+  registrations = 0;
+  blocksFetched = 0;
+  private socket: Socket | undefined;
+  private server: coap.Server | undefined;
+  private agent: coap.Agent | undefined;
+  private location: string | undefined;
+  private pendingVersion: string | undefined;
+  private readonly stateObservers = new Set<(state: number) => void>();
+  private stopped = false;
+
+  constructor(private readonly options: SimulatedDeviceOptions) {
+    this.firmwareVersion = options.firmwareVersion ?? '1.0.0';
+  }
+
+  get endpoint(): string {
+    return this.options.endpoint;
+  }
+
+  get port(): number | undefined {
+    return this.socket?.address().port;
+  }
+
+  /** Opens a new socket (a new source port, as after a reboot behind NAT) and registers. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    this.socket = socket;
+    this.server = coap.createServer({ piggybackReplyMs: 500 });
+    this.server.on('request', (req: coap.IncomingMessage, res: coap.OutgoingMessage) => this.onRequest(req, res));
+    this.server.listen(socket);
+    this.agent = new coap.Agent({ socket });
+    await this.register();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.closeSocket();
+  }
+
+  private async closeSocket(): Promise<void> {
+    this.stateObservers.clear();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.server?.close();
+    if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private async register(): Promise<void> {
+    const version = this.options.lwm2mVersion ?? '1.1';
+    const ct = version === '1.0' ? '' : `;ct="${ContentFormat.SENML_CBOR} ${ContentFormat.TLV}"`;
+    const links = `</>;rt="oma.lwm2m"${ct},</1/0>,</3/0>,</5/0>`;
+    const query = `ep=${encodeURIComponent(this.endpoint)}&lt=${this.options.lifetimeSeconds ?? 300}&lwm2m=${version}&b=U`;
+    const response = await this.send({ method: 'POST', pathname: '/rd', query, payload: Buffer.from(links), contentFormat: ContentFormat.LINK_FORMAT });
+    if (response.code !== '2.01') throw new Error(`${this.endpoint}: registration refused with ${response.code}`);
+    const location = (response.options ?? []).filter((o) => o.name === 'Location-Path').map((o) => String(o.value));
+    this.location = `/${location.join('/')}`;
+    this.registrations++;
+  }
+
+  /** Sends a registration Update (keeps the registration alive, tells the server we are awake). */
+  async update(): Promise<string> {
+    if (this.location === undefined) throw new Error('not registered');
+    return (await this.send({ method: 'POST', pathname: this.location })).code;
+  }
+
+  private send(request: { method: string; pathname: string; query?: string; payload?: Buffer; contentFormat?: number; block2?: Buffer }): Promise<coap.IncomingMessage> {
+    const agent = this.agent;
+    if (agent === undefined) return Promise.reject(new Error('device is not started'));
+    return new Promise((resolve, reject) => {
+      const req = agent.request({
+        hostname: this.options.serverHost ?? '127.0.0.1',
+        port: this.options.serverPort,
+        method: request.method,
+        pathname: request.pathname,
+        ...(request.query === undefined ? {} : { query: request.query }),
+      });
+      if (request.contentFormat !== undefined) req.setOption('Content-Format', numberOption(request.contentFormat));
+      if (request.block2 !== undefined) req.setOption('Block2', request.block2);
+      req.on('response', resolve);
+      req.on('error', reject);
+      req.on('timeout', reject);
+      req.end(request.payload);
+    });
+  }
+
+  private onRequest(req: coap.IncomingMessage, res: coap.OutgoingMessage): void {
+    const parsed = LwM2mPath.parse(req.url.split('?')[0] ?? '');
+    if (!parsed.success || parsed.data.objectId === undefined) {
+      res.code = '4.00';
+      res.end();
+      return;
+    }
+    const path = parsed.data;
+    try {
+      switch (req.method) {
+        case 'GET':
+          this.read(req, res, path);
+          return;
+        case 'PUT':
+          this.write(req, res, path);
+          return;
+        case 'POST':
+          this.execute(res, path);
+          return;
+        default:
+          res.code = '4.05';
+          res.end();
+      }
+    } catch {
+      res.code = '5.00';
+      res.end();
+    }
+  }
+
+  private read(req: coap.IncomingMessage, res: coap.OutgoingMessage, path: LwM2mPath): void {
+    const entries = this.entriesUnder(path);
+    if (entries.length === 0) {
+      res.code = '4.04';
+      res.end();
+      return;
+    }
+    const accept = acceptOf(req);
+    const single = path.resourceId !== undefined && entries.length === 1;
+    const format = accept ?? (single ? ContentFormat.TEXT : this.options.lwm2mVersion === '1.0' ? ContentFormat.TLV : ContentFormat.SENML_CBOR);
+    const encode = (): Buffer | undefined => {
+      const encoded = encodeContent(format, this.entriesUnder(path), path);
+      return encoded.success ? encoded.data : undefined;
+    };
+    const payload = encode();
+    if (payload === undefined) {
+      res.code = '4.06';
+      res.end();
+      return;
+    }
+    res.code = '2.05';
+    res.setOption('Content-Format', numberOption(format));
+    if (req.headers['Observe'] === 0 && path.toString() === '/5/0/3') {
+      res.write(payload);
+      const notify = (): void => {
+        const next = encode();
+        if (next !== undefined) res.write(next);
+      };
+      this.stateObservers.add(notify);
+      res.on('finish', () => this.stateObservers.delete(notify));
+      res.on('error', () => this.stateObservers.delete(notify));
+      return;
+    }
+    res.end(payload);
+  }
+
+  private write(req: coap.IncomingMessage, res: coap.OutgoingMessage, path: LwM2mPath): void {
+    if (path.toString() !== '/5/0/1') {
+      res.code = '4.05';
+      res.end();
+      return;
+    }
+    const format = numericContentFormat(req) ?? ContentFormat.TEXT;
+    const decoded = decodeContent(format, req.payload, path);
+    const uri = decoded.success ? decoded.data[0]?.value : undefined;
+    if (typeof uri !== 'string') {
+      res.code = '4.00';
+      res.end();
+      return;
+    }
+    res.code = '2.04';
+    res.end();
+    if (uri === '') {
+      this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.Initial);
+      return;
+    }
+    void this.download(uri);
+  }
+
+  private execute(res: coap.OutgoingMessage, path: LwM2mPath): void {
+    if (path.toString() !== '/5/0/2') {
+      res.code = path.objectId === 5 || path.objectId === 3 ? '4.05' : '4.04';
+      res.end();
+      return;
+    }
+    if (this.state !== FirmwareUpdateState.Downloaded) {
+      res.code = '4.05';
+      res.end();
+      return;
+    }
+    res.code = '2.04';
+    res.end();
+    this.setState(FirmwareUpdateState.Updating, FirmwareUpdateResult.Initial);
+    setTimeout(() => void this.applyUpdate(), this.options.rebootDelayMs ?? 50);
+  }
+
+  private async download(uri: string): Promise<void> {
+    this.setState(FirmwareUpdateState.Downloading, FirmwareUpdateResult.Initial);
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.InvalidUri);
+      return;
+    }
+    if (url.protocol !== 'coap:') {
+      this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.UnsupportedProtocol);
+      return;
+    }
+    try {
+      const szx = szxForSize(this.options.blockSize ?? 512) ?? 5;
+      const response = await this.send({ method: 'GET', pathname: url.pathname, block2: encodeBlockOption({ num: 0, more: false, szx }) });
+      if (response.code !== '2.05') {
+        this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.InvalidUri);
+        return;
+      }
+      this.blocksFetched += Math.ceil(response.payload.length / (16 << szx));
+      if (this.options.downloadFailure !== undefined) {
+        this.setState(FirmwareUpdateState.Idle, this.options.downloadFailure);
+        return;
+      }
+      const parsed = parseFirmwarePackage(response.payload);
+      if (!parsed.valid) {
+        this.setState(FirmwareUpdateState.Idle, parsed.reason === 'integrity' ? FirmwareUpdateResult.IntegrityCheckFailure : FirmwareUpdateResult.UnsupportedPackageType);
+        return;
+      }
+      this.pendingVersion = parsed.version;
+      this.setState(FirmwareUpdateState.Downloaded, FirmwareUpdateResult.Initial);
+    } catch {
+      this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.ConnectionLost);
+    }
+  }
+
+  private async applyUpdate(): Promise<void> {
+    if (this.stopped) return;
+    if (this.options.updateFailure !== undefined || this.pendingVersion === undefined) {
+      this.setState(FirmwareUpdateState.Downloaded, this.options.updateFailure ?? FirmwareUpdateResult.UpdateFailed);
+      return;
+    }
+    // "Reboot": the new image runs, the session is gone, the device registers from a new port.
+    this.firmwareVersion = this.pendingVersion;
+    this.pendingVersion = undefined;
+    this.state = FirmwareUpdateState.Idle;
+    this.result = FirmwareUpdateResult.Success;
+    await this.closeSocket();
+    if (this.stopped) return;
+    await this.start();
+  }
+
+  private setState(state: FirmwareUpdateState, result: FirmwareUpdateResult): void {
+    this.state = state;
+    this.result = result;
+    for (const notify of this.stateObservers) notify(state);
+  }
+
+  private resources(): Resources {
+    return new Map<string, ResourceValue>([
+      ['/1/0/0', 1],
+      ['/1/0/1', this.options.lifetimeSeconds ?? 300],
+      ['/1/0/7', 'U'],
+      ['/3/0/0', this.options.manufacturer ?? 'Simulated Meters Inc.'],
+      ['/3/0/1', this.options.model ?? 'SIM-100'],
+      ['/3/0/2', `SN-${this.endpoint}`],
+      ['/3/0/3', this.firmwareVersion],
+      ['/3/0/9', 87],
+      ['/5/0/1', ''],
+      ['/5/0/3', this.state],
+      ['/5/0/5', this.result],
+      ['/5/0/8/0', 0],
+      ['/5/0/9', 0],
+    ]);
+  }
+
+  private entriesUnder(path: LwM2mPath): LwM2mEntry[] {
+    const entries: LwM2mEntry[] = [];
+    for (const [key, value] of this.resources()) {
+      const parsed = LwM2mPath.parse(key);
+      if (parsed.success && (path.isPrefixOf(parsed.data) || path.equals(parsed.data))) entries.push({ path: parsed.data, value });
+    }
+    return entries;
+  }
+}
+
+function numberOption(value: number): Buffer {
+  return value === 0 ? Buffer.alloc(0) : value < 256 ? Buffer.from([value]) : Buffer.from([value >> 8, value & 0xff]);
+}
+
+function rawOption(req: coap.IncomingMessage, name: string): Buffer | undefined {
+  const packet = (req as unknown as { _packet?: { options?: { name: string; value: unknown }[] } })._packet;
+  const option = packet?.options?.find((o) => o.name === name);
+  return Buffer.isBuffer(option?.value) ? option.value : undefined;
+}
+
+function acceptOf(req: coap.IncomingMessage): number | undefined {
+  return toNumber(req.headers['Accept'] ?? rawOption(req, 'Accept'));
+}
+
+function numericContentFormat(req: coap.IncomingMessage): number | undefined {
+  return toNumber(req.headers['Content-Format'] ?? rawOption(req, 'Content-Format'));
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (Buffer.isBuffer(value)) return value.reduce((n, b) => n * 256 + b, 0);
+  if (typeof value === 'string') {
+    const known: Record<string, number> = {
+      'text/plain': 0,
+      'application/link-format': 40,
+      'application/octet-stream': 42,
+      'application/cbor': 60,
+      'application/senml+json': 110,
+      'application/senml+cbor': 112,
+      'application/vnd.oma.lwm2m+tlv': 11542,
+      'application/vnd.oma.lwm2m+json': 11543,
+      'application/vnd.oma.lwm2m+cbor': 11544,
+    };
+    return known[value.split(';')[0] ?? ''];
+  }
+  return undefined;
+}

@@ -1,0 +1,26 @@
+import type { StoreConfig } from './config.ts';
+import { createAwsClients, type AwsClients } from './clients.ts';
+import { DynamoDbRegistrationStore, type RegistrationStore } from './DynamoDbRegistrationStore.ts';
+import { DynamoDbJobStore, type JobStore } from './DynamoDbJobStore.ts';
+import { DynamoDbCampaignStore, type CampaignStore } from './DynamoDbCampaignStore.ts';
+import { S3FirmwareImageRegistry, type FirmwareImageRegistry } from './ImageRegistry.ts';
+
+/** Every store a process needs, built once from one configuration. */
+export interface Stores {
+  readonly clients: AwsClients;
+  readonly registrations: RegistrationStore;
+  readonly jobs: JobStore;
+  readonly campaigns: CampaignStore;
+  readonly images: FirmwareImageRegistry;
+}
+
+export function createStores(config: StoreConfig): Stores {
+  const clients = createAwsClients(config);
+  return {
+    clients,
+    registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
+    jobs: new DynamoDbJobStore(clients.dynamo, config.tables.jobs),
+    campaigns: new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns),
+    images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket),
+  };
+}

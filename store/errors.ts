@@ -1,0 +1,22 @@
+/** A conditional write lost: the item is no longer in the state the caller expected. */
+export class StaleItemError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StaleItemError';
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** An image whose stored bytes do not match the SHA-256 recorded for it. */
+export class ImageIntegrityError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageIntegrityError';
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Key schemas of the DynamoDB tables: pure data shared by the local stack (which creates the
+ * tables in dynalite) and infra/ (which declares them in CDK), so both always agree.
+ */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface IndexSchema {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableSchema {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalSecondaryIndexes: readonly IndexSchema[];
+}
+
+/** Devices: one item per endpoint name, the current registration. */
+export const DEVICES_TABLE: TableSchema = {
+  partitionKey: { name: 'endpoint', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+export const JOBS_BY_ENDPOINT_INDEX = 'byEndpoint';
+export const JOBS_BY_OWNER_INDEX = 'byOwner';
+export const JOBS_BY_TOKEN_INDEX = 'byToken';
+
+/**
+ * Jobs: one item per (campaign, device). The sort key starts with the cohort so a cohort is one
+ * Query. byOwner is how an edge task finds the work for the devices it owns (ARCHITECTURE.md,
+ * "Reaching devices"); byToken resolves a Package URI token; byEndpoint finds a device's jobs
+ * when it registers.
+ */
+export const JOBS_TABLE: TableSchema = {
+  partitionKey: { name: 'campaignId', type: 'S' },
+  sortKey: { name: 'jobKey', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: JOBS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'campaignId', type: 'S' } },
+    { indexName: JOBS_BY_OWNER_INDEX, partitionKey: { name: 'ownerTask', type: 'S' }, sortKey: { name: 'status', type: 'S' } },
+    { indexName: JOBS_BY_TOKEN_INDEX, partitionKey: { name: 'downloadToken', type: 'S' } },
+  ],
+};
+
+export const CAMPAIGNS_TABLE: TableSchema = {
+  partitionKey: { name: 'campaignId', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+export const IMAGES_TABLE: TableSchema = {
+  partitionKey: { name: 'imageId', type: 'S' },
+  globalSecondaryIndexes: [],
+};
