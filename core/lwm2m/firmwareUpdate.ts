@@ -1,0 +1,86 @@
+/** Object 5 Firmware Update constants (OMA registry object 5 v1.1; see shared/LWM2M.md). */
+
+/** Resource 3 State. */
+export enum FirmwareUpdateState {
+  Idle = 0,
+  Downloading = 1,
+  Downloaded = 2,
+  Updating = 3,
+}
+
+/** Resource 5 Update Result; 10 and 11 exist from object version 1.1. */
+export enum FirmwareUpdateResult {
+  Initial = 0,
+  Success = 1,
+  NotEnoughFlash = 2,
+  OutOfRam = 3,
+  ConnectionLost = 4,
+  IntegrityCheckFailure = 5,
+  UnsupportedPackageType = 6,
+  InvalidUri = 7,
+  UpdateFailed = 8,
+  UnsupportedProtocol = 9,
+  Cancelled = 10,
+  Deferred = 11,
+}
+
+/** Resource 8 Firmware Update Protocol Support instance values. */
+export enum FirmwareUpdateProtocol {
+  CoAP = 0,
+  CoAPS = 1,
+  HTTP = 2,
+  HTTPS = 3,
+  CoAPTCP = 4,
+  CoAPTLS = 5,
+}
+
+/** Resource 9 Firmware Update Delivery Method. */
+export enum FirmwareDeliveryMethod {
+  Pull = 0,
+  Push = 1,
+  Both = 2,
+}
+
+/** Resource ids of object 5. */
+export const FirmwareResource = {
+  Package: 0,
+  PackageUri: 1,
+  Update: 2,
+  State: 3,
+  UpdateResult: 5,
+  PkgName: 6,
+  PkgVersion: 7,
+  ProtocolSupport: 8,
+  DeliveryMethod: 9,
+  Cancel: 10,
+  Severity: 11,
+  LastStateChangeTime: 12,
+  MaximumDeferPeriod: 13,
+} as const;
+export type FirmwareResource = (typeof FirmwareResource)[keyof typeof FirmwareResource];
+
+// Spelled out rather than derived from enum keys: these strings are stored in job records and
+// used as metric dimensions, so renaming an enum member must not change them.
+const UPDATE_RESULT_REASONS: Readonly<Record<FirmwareUpdateResult, string>> = {
+  [FirmwareUpdateResult.Initial]: 'INITIAL',
+  [FirmwareUpdateResult.Success]: 'SUCCESS',
+  [FirmwareUpdateResult.NotEnoughFlash]: 'NOT_ENOUGH_FLASH',
+  [FirmwareUpdateResult.OutOfRam]: 'OUT_OF_RAM',
+  [FirmwareUpdateResult.ConnectionLost]: 'CONNECTION_LOST',
+  [FirmwareUpdateResult.IntegrityCheckFailure]: 'INTEGRITY_CHECK_FAILURE',
+  [FirmwareUpdateResult.UnsupportedPackageType]: 'UNSUPPORTED_PACKAGE_TYPE',
+  [FirmwareUpdateResult.InvalidUri]: 'INVALID_URI',
+  [FirmwareUpdateResult.UpdateFailed]: 'UPDATE_FAILED',
+  [FirmwareUpdateResult.UnsupportedProtocol]: 'UNSUPPORTED_PROTOCOL',
+  [FirmwareUpdateResult.Cancelled]: 'CANCELLED',
+  [FirmwareUpdateResult.Deferred]: 'DEFERRED',
+};
+
+function isFirmwareUpdateResult(n: number): n is FirmwareUpdateResult {
+  return Number.isInteger(n) && n >= FirmwareUpdateResult.Initial && n <= FirmwareUpdateResult.Deferred;
+}
+
+/** Stable SCREAMING_SNAKE name of an Update Result, e.g. 5 -> `INTEGRITY_CHECK_FAILURE`. */
+export function updateResultReason(result: number): string {
+  return isFirmwareUpdateResult(result) ? UPDATE_RESULT_REASONS[result] : `UNKNOWN_RESULT_${result}`;
+}

@@ -1,0 +1,3 @@
+import { buildFotaApp } from './FotaApp.ts';
+
+buildFotaApp().app.synth();

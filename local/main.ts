@@ -1,0 +1,109 @@
+/**
+ * `npm start`: runs the embedded stack and a demo campaign, or (`--serve`) keeps the stack up for
+ * real LwM2M clients and the CLI.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { LocalStack } from './LocalStack.ts';
+import { runDemoCampaign } from './demo.ts';
+import { formatTable } from './progress.ts';
+import type { LogLevel } from '../coap-edge/logger.ts';
+
+interface StartOptions {
+  devices: number;
+  report?: string;
+  serve?: boolean;
+  coapPort?: number;
+  imageBytes: number;
+  cohorts: number[];
+  blockSize: number;
+  logLevel: LogLevel;
+  data?: string;
+}
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
+
+const program = new Command()
+  .name('npm start --')
+  .description('Run the FOTA stack locally (dynalite, s3rver, the synthesized workflow, the CoAP edge) and a demo campaign.')
+  .option('--devices <n>', 'simulated devices in the demo fleet', positiveInt, 20)
+  .option('--report <file>', 'write the campaign figures as JSON to this file')
+  .option('--serve', 'keep the stack running for real clients instead of running the demo')
+  .option('--coap-port <port>', 'UDP port of the CoAP edge (default 5683 with --serve, any free port for the demo)', positiveInt)
+  .option('--image-bytes <n>', 'size of the generated demo image', positiveInt, 32 * 1024)
+  .option('--cohorts <list>', 'cumulative cohort percentages, e.g. 10,100', (v) => v.split(',').map(Number), [10, 100])
+  .option('--block-size <n>', 'Block2 size the simulated devices ask for (16..1024)', positiveInt, 512)
+  .option('--log-level <level>', 'edge log level: debug, info, warn, error, silent', 'warn')
+  .option('--data <dir>', 'keep DynamoDB and S3 data in this folder instead of memory');
+
+async function main(): Promise<void> {
+  program.parse();
+  const options = program.opts<StartOptions>();
+  const stack = await LocalStack.start({
+    coapPort: options.coapPort ?? (options.serve === true ? 5683 : 0),
+    logLevel: options.logLevel,
+    ...(options.data === undefined ? {} : { dataDirectory: options.data }),
+  });
+  const stopOnSignal = (): void => {
+    process.stdout.write('\nstopping...\n');
+    void stack.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  if (options.serve === true) {
+    const edge = stack.edge.address;
+    process.stdout.write(
+      `${formatTable([
+        ['service', 'address'],
+        ['CoAP edge (LwM2M server, UDP)', `coap://${edge.address}:${edge.port}`],
+        ['DynamoDB (dynalite)', stack.config.dynamoDbEndpoint ?? ''],
+        ['S3 (s3rver)', stack.config.s3Endpoint ?? ''],
+      ])}\n\nRegister a client, e.g.: coap-client-openssl -m post -t 40 -e '</1/0>,</3/0>,</5/0>' 'coap://${edge.address}:${edge.port}/rd?ep=my-device&lt=300'\nCtrl-C stops the stack.\n`,
+    );
+    return;
+  }
+
+  try {
+    process.stdout.write(`local stack up: edge coap://${stack.edge.address.address}:${stack.edge.address.port}, ${options.devices} simulated devices\n`);
+    const report = await runDemoCampaign(stack, {
+      devices: options.devices,
+      imageBytes: options.imageBytes,
+      cohortPercentages: options.cohorts,
+      blockSize: options.blockSize,
+    });
+    process.stdout.write(
+      `\n${formatTable([
+        ['campaign', report.campaignId],
+        ['status', report.campaignStatus],
+        ['devices', report.devices],
+        ['succeeded (version read back)', report.succeeded],
+        ['failed', report.failed],
+        ['skipped', report.skipped],
+        ['cohorts', report.cohorts],
+        ['firmware blocks served', report.blocksServed],
+        ['duration (s)', report.durationSeconds],
+        ['devices per second', report.devicesPerSecond],
+      ])}\n`,
+    );
+    if (Object.keys(report.failureReasons).length > 0) {
+      process.stdout.write(`\n${formatTable([['failure reason', 'devices'], ...Object.entries(report.failureReasons)])}\n`);
+    }
+    if (options.report !== undefined) {
+      await writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
+      process.stdout.write(`\nreport written to ${options.report}\n`);
+    }
+    process.exitCode = report.failed === 0 && report.succeeded === report.devices ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { JOB_TRANSITIONS, JobStatus, applyJobEvent, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
+import { IllegalTransitionError } from '../../core/jobs/errors.ts';
+
+const job = (status: JobStatus, version = 3, attempt = 0) => ({ status, version, attempt });
+const NOW = 1_700_000_000_000;
+
+describe('job state machine', () => {
+  it('walks the happy path from PENDING to SUCCEEDED, one version per step', () => {
+    const events: JobEvent[] = [
+      { kind: 'scheduled', deadline: NOW + 1000 },
+      { kind: 'downloadStarted', delivery: 'coap-pull', deadline: NOW + 1000 },
+      { kind: 'downloaded' },
+      { kind: 'updateStarted', deadline: NOW + 2000 },
+      { kind: 'reregistered' },
+      { kind: 'verified', firmwareVersion: '2.1.0' },
+    ];
+    let current = job(JobStatus.Pending, 0);
+    const visited: string[] = [];
+    for (const event of events) {
+      const change = applyJobEvent(current, event, NOW);
+      if (!change.success) throw change.error;
+      expect(change.data.expected).toEqual({ status: current.status, version: current.version });
+      current = { status: change.data.status, version: change.data.version, attempt: change.data.attempt };
+      visited.push(current.status);
+    }
+    expect(visited).toEqual(['READY', 'DOWNLOADING', 'DOWNLOADED', 'UPDATING', 'VERIFYING', 'SUCCEEDED']);
+    expect(current.version).toBe(6);
+  });
+
+  it('refuses to move a succeeded job back to downloading', () => {
+    const change = applyJobEvent(job(JobStatus.Succeeded), { kind: 'downloadStarted', delivery: 'coap-pull', deadline: NOW }, NOW);
+    expect(change.success).toBe(false);
+    if (!change.success) {
+      expect(change.error).toBeInstanceOf(IllegalTransitionError);
+      expect(change.error.name).toBe('IllegalTransitionError');
+      expect(change.error.message).toContain('SUCCEEDED');
+    }
+  });
+
+  it('never interrupts an updating device with a cancel', () => {
+    expect(applyJobEvent(job(JobStatus.Updating), { kind: 'cancelled', reason: 'operator' }, NOW).success).toBe(false);
+    expect(applyJobEvent(job(JobStatus.Downloading), { kind: 'cancelled', reason: 'operator' }, NOW).success).toBe(true);
+  });
+
+  it('counts an attempt when a job is retried and records the backoff', () => {
+    const change = applyJobEvent(job(JobStatus.Downloading, 5, 1), { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: NOW + 4000 }, NOW);
+    expect(change.success && change.data.status).toBe(JobStatus.Ready);
+    expect(change.success && change.data.attempt).toBe(2);
+    expect(change.success && change.data.set['notBefore']).toBe(NOW + 4000);
+  });
+
+  it('records the failure reason and Update Result, and clears the deadline', () => {
+    const change = applyJobEvent(job(JobStatus.Downloading), { kind: 'failed', reason: 'INTEGRITY_CHECK_FAILURE', updateResult: 5 }, NOW);
+    expect(change.success).toBe(true);
+    if (change.success) {
+      expect(change.data.set).toMatchObject({ reason: 'INTEGRITY_CHECK_FAILURE', updateResult: 5, deadline: null });
+      expect(change.data.history).toEqual({ at: NOW, from: 'DOWNLOADING', to: 'FAILED', event: 'failed', detail: 'INTEGRITY_CHECK_FAILURE' });
+    }
+  });
+
+  it('allows no event at all out of SUCCEEDED, SKIPPED or CANCELLED', () => {
+    for (const status of [JobStatus.Succeeded, JobStatus.Skipped, JobStatus.Cancelled]) {
+      for (const kind of Object.keys(JOB_TRANSITIONS) as JobEvent['kind'][]) {
+        expect(canApply(status, kind), `${status} + ${kind}`).toBe(false);
+      }
+    }
+  });
+
+  it('calls exactly the four end states terminal', () => {
+    const terminal = Object.values(JobStatus).filter(isTerminal);
+    expect(terminal.sort()).toEqual(['CANCELLED', 'FAILED', 'SKIPPED', 'SUCCEEDED']);
+  });
+
+  it('refuses every event from a status the table does not list for it', () => {
+    let refused = 0;
+    for (const status of Object.values(JobStatus)) {
+      for (const [kind, rule] of Object.entries(JOB_TRANSITIONS)) {
+        if (rule.from.includes(status)) continue;
+        const sample: Record<string, JobEvent> = {
+          scheduled: { kind: 'scheduled', deadline: 1 },
+          skipped: { kind: 'skipped', reason: 'x' },
+          downloadStarted: { kind: 'downloadStarted', delivery: 'push', deadline: 1 },
+          downloaded: { kind: 'downloaded' },
+          updateStarted: { kind: 'updateStarted', deadline: 1 },
+          reregistered: { kind: 'reregistered' },
+          verified: { kind: 'verified', firmwareVersion: '1' },
+          failed: { kind: 'failed', reason: 'x' },
+          retry: { kind: 'retry', reason: 'x', notBefore: 1 },
+          cancelled: { kind: 'cancelled', reason: 'x' },
+        };
+        expect(applyJobEvent(job(status), sample[kind] as JobEvent, NOW).success).toBe(false);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(50);
+  });
+});
