@@ -93,7 +93,8 @@ export class SimulatedDevice {
     const query = `ep=${encodeURIComponent(this.endpoint)}&lt=${this.options.lifetimeSeconds ?? 300}&lwm2m=${version}&b=U`;
     const response = await this.send({ method: 'POST', pathname: '/rd', query, payload: Buffer.from(links), contentFormat: ContentFormat.LINK_FORMAT });
     if (response.code !== '2.01') throw new Error(`${this.endpoint}: registration refused with ${response.code}`);
-    const location = (response.options ?? []).filter((o) => o.name === 'Location-Path').map((o) => String(o.value));
+    const options = (response as unknown as { options?: { name: string; value: unknown }[] }).options ?? [];
+    const location = options.filter((o) => o.name === 'Location-Path').map((o) => String(o.value));
     this.location = `/${location.join('/')}`;
     this.registrations++;
   }
@@ -104,7 +105,7 @@ export class SimulatedDevice {
     return (await this.send({ method: 'POST', pathname: this.location })).code;
   }
 
-  private send(request: { method: string; pathname: string; query?: string; payload?: Buffer; contentFormat?: number; block2?: Buffer }): Promise<coap.IncomingMessage> {
+  private send(request: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; pathname: string; query?: string; payload?: Buffer; contentFormat?: number; block2?: Buffer }): Promise<coap.IncomingMessage> {
     const agent = this.agent;
     if (agent === undefined) return Promise.reject(new Error('device is not started'));
     return new Promise((resolve, reject) => {

@@ -10,9 +10,21 @@ import { CodecError } from '../lwm2m/errors.ts';
 
 export type TlvKind = 'objectInstance' | 'resourceInstance' | 'multipleResource' | 'resourceValue';
 
+interface TlvContainer<K extends TlvKind> {
+  readonly kind: K;
+  readonly id: number;
+  readonly children: readonly Tlv[];
+}
+interface TlvLeaf<K extends TlvKind> {
+  readonly kind: K;
+  readonly id: number;
+  readonly value: Uint8Array;
+}
 export type Tlv =
-  | { readonly kind: 'objectInstance' | 'multipleResource'; readonly id: number; readonly children: readonly Tlv[] }
-  | { readonly kind: 'resourceInstance' | 'resourceValue'; readonly id: number; readonly value: Uint8Array };
+  | TlvContainer<'objectInstance'>
+  | TlvContainer<'multipleResource'>
+  | TlvLeaf<'resourceInstance'>
+  | TlvLeaf<'resourceValue'>;
 
 const KINDS: readonly TlvKind[] = ['objectInstance', 'resourceInstance', 'multipleResource', 'resourceValue'];
 

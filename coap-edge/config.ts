@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigurationError } from '../store/config.ts';
+
+const EdgeConfigSchema = z.object({
+  FOTA_EDGE_PORT: z.coerce.number().int().min(0).max(65535).default(5683),
+  FOTA_EDGE_BIND_ADDRESS: z.string().default('0.0.0.0'),
+  FOTA_EDGE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Host[:port] devices use in Package URIs: the NLB's DNS name in AWS. */
+  FOTA_EDGE_PUBLIC_HOST: z.string().min(1).optional(),
+  FOTA_EDGE_TASK_ID: z.string().min(1).optional(),
+  FOTA_EDGE_JOB_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  FOTA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface EdgeConfig {
+  readonly port: number;
+  readonly bindAddress: string;
+  readonly healthPort: number;
+  readonly publicHost?: string;
+  readonly taskId: string;
+  readonly jobPollIntervalMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const parsed = EdgeConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid edge configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.FOTA_EDGE_PORT,
+    bindAddress: e.FOTA_EDGE_BIND_ADDRESS,
+    healthPort: e.FOTA_EDGE_HEALTH_PORT,
+    ...(e.FOTA_EDGE_PUBLIC_HOST === undefined ? {} : { publicHost: e.FOTA_EDGE_PUBLIC_HOST }),
+    // In ECS the task id comes from the metadata endpoint's task ARN; the hostname is unique per task too.
+    taskId: e.FOTA_EDGE_TASK_ID ?? `${hostname()}-${process.pid}`,
+    jobPollIntervalMs: e.FOTA_EDGE_JOB_POLL_MS,
+    logLevel: e.FOTA_LOG_LEVEL,
+  };
+}

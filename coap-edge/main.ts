@@ -1,0 +1,50 @@
+/**
+ * The edge process (a Fargate task in AWS, a local process at home): wires the stores, the LwM2M
+ * server and a health endpoint, like Leshan's server builder. SIGTERM stops taking traffic,
+ * answers the health check with 503 so the NLB drains the task, then closes.
+ */
+import { createServer } from 'node:http';
+import { loadStoreConfig } from '../store/config.ts';
+import { createStores } from '../store/Stores.ts';
+import { Edge } from './Edge.ts';
+import { loadEdgeConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+
+async function main(): Promise<void> {
+  const config = loadEdgeConfig();
+  const logger = createLogger('edge', config.logLevel);
+  const stores = createStores(loadStoreConfig());
+  const edge = new Edge({
+    stores,
+    taskId: config.taskId,
+    port: config.port,
+    bindAddress: config.bindAddress,
+    ...(config.publicHost === undefined ? {} : { publicHost: config.publicHost }),
+    jobPollIntervalMs: config.jobPollIntervalMs,
+    logger,
+  });
+  let draining = false;
+  const health = createServer((request, response) => {
+    if (request.url !== '/health') {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats }));
+  });
+  await edge.start();
+  health.listen(config.healthPort, config.bindAddress);
+  const shutdown = (signal: string): void => {
+    if (draining) return;
+    draining = true;
+    logger.info('draining', { signal });
+    void edge.stop().then(() => health.close(() => process.exit(0)));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', message: 'edge failed to start', error: error instanceof Error ? error.message : String(error) })}\n`);
+  process.exit(1);
+});
