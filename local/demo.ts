@@ -30,6 +30,7 @@ export interface DemoReport {
   readonly campaignId: string;
   readonly campaignStatus: string;
   readonly executionStatus: string;
+  readonly executionError?: string;
   readonly cohorts: number;
   readonly imageBytes: number;
   readonly blocksServed: number;
@@ -107,6 +108,7 @@ export async function runDemoCampaign(stack: LocalStack, options: DemoOptions): 
     campaignId: campaign.campaignId,
     campaignStatus: final?.status ?? 'UNKNOWN',
     executionStatus: execution.status,
+    ...(execution.error === undefined ? {} : { executionError: execution.error }),
     cohorts: final?.cohortCount ?? 0,
     imageBytes: image.sizeBytes,
     blocksServed: stack.edge.firmware.stats.blocksServed,

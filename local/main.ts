@@ -97,6 +97,7 @@ async function main(): Promise<void> {
       await writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
       process.stdout.write(`\nreport written to ${options.report}\n`);
     }
+    if (report.executionStatus !== 'SUCCEEDED') process.stderr.write(`workflow execution ${report.executionStatus}: ${report.executionError ?? ''}\n`);
     process.exitCode = report.failed === 0 && report.succeeded === report.devices ? 0 : 1;
   } finally {
     await stack.stop();

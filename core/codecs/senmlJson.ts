@@ -15,10 +15,6 @@ import { decodeBase64, decodeUtf8 } from './values.ts';
 
 const FORMAT = ContentFormat.SENML_JSON;
 const codecError = (message: string): CodecError => new CodecError(FORMAT, message);
-const STRING_FIELDS = ['bn', 'n', 'vs', 'vlo'] as const;
-const NUMBER_FIELDS = ['bt', 't', 'bv', 'v'] as const;
-// Fields RFC 8428 defines that carry nothing LwM2M uses (units, sums, versions).
-const IGNORED_FIELDS = new Set(['u', 'bu', 'bver', 's', 'bs', 'ut']);
 
 function toRecord(item: unknown, index: number): Result<SenmlRecord, CodecError> {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return fail(codecError(`record ${index} is not an object`));
@@ -26,24 +22,36 @@ function toRecord(item: unknown, index: number): Result<SenmlRecord, CodecError>
   for (const [key, value] of Object.entries(item)) {
     const wrongType = (expected: string): Result<SenmlRecord, CodecError> =>
       fail(codecError(`record ${index}: "${key}" must be ${expected}`));
-    if ((STRING_FIELDS as readonly string[]).includes(key)) {
-      if (typeof value !== 'string') return wrongType('a string');
-      record[key as (typeof STRING_FIELDS)[number]] = value;
-    } else if ((NUMBER_FIELDS as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return wrongType('a finite number');
-      record[key as (typeof NUMBER_FIELDS)[number]] = value;
-    } else if (key === 'vb') {
-      if (typeof value !== 'boolean') return wrongType('a boolean');
-      record.vb = value;
-    } else if (key === 'vd') {
-      const bytes = typeof value === 'string' ? decodeBase64(value) : undefined;
-      if (bytes === undefined) return wrongType('base64url data');
-      record.vd = bytes;
-    } else if (key.endsWith('_')) {
-      // RFC 8428 §4.4: labels ending in "_" must be understood or the pack rejected.
-      return fail(codecError(`record ${index}: unsupported must-understand field "${key}"`));
-    } else if (!IGNORED_FIELDS.has(key)) {
-      continue; // RFC 8428 §4.4: unknown fields are ignored
+    switch (key) {
+      case 'bn':
+      case 'n':
+      case 'vs':
+      case 'vlo':
+        if (typeof value !== 'string') return wrongType('a string');
+        record[key] = value;
+        break;
+      case 'bt':
+      case 't':
+      case 'bv':
+      case 'v':
+        // JSON.parse turns 1e999 into Infinity.
+        if (typeof value !== 'number' || !Number.isFinite(value)) return wrongType('a finite number');
+        record[key] = value;
+        break;
+      case 'vb':
+        if (typeof value !== 'boolean') return wrongType('a boolean');
+        record.vb = value;
+        break;
+      case 'vd': {
+        const bytes = typeof value === 'string' ? decodeBase64(value) : undefined;
+        if (bytes === undefined) return wrongType('base64url data');
+        record.vd = bytes;
+        break;
+      }
+      default:
+        // RFC 8428 §4.4: labels ending in "_" must be understood or the pack rejected; other
+        // unknown labels (and u, bu, bver, s, ut, which LwM2M does not use) are ignored.
+        if (key.endsWith('_')) return fail(codecError(`record ${index}: unsupported must-understand field "${key}"`));
     }
   }
   return ok(record);

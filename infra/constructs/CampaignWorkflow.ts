@@ -89,7 +89,9 @@ export class CampaignWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
-      timeout: Duration.days(30),
+      // A safety net; each job has its own deadline. Kept under 2^31 ms (24.8 days): the local
+      // runner arms one Node timer for it, and a longer one fires at once.
+      timeout: Duration.days(21),
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS }),
         level: sfn.LogLevel.ERROR,
