@@ -3,6 +3,7 @@
  * optionally writes them as one flat JSON object of named numbers. Later benchmarks add their
  * figures to the same object under their own names.
  */
+import '../local/quietNode20.ts';
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { LocalStack } from '../local/LocalStack.ts';

@@ -2,6 +2,7 @@
  * `npm start`: runs the embedded stack and a demo campaign, or (`--serve`) keeps the stack up for
  * real LwM2M clients and the CLI.
  */
+import './quietNode20.ts';
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalStack } from './LocalStack.ts';

@@ -51,10 +51,12 @@ export function isPhaseComplete(phase: CampaignPhase, tally: CohortTally): boole
   return settled >= tally.total;
 }
 
-/** Failure share among finished devices, in percent (0 when none finished). */
+/**
+ * Failed devices as a share of the whole cohort, in percent. Measured against the cohort, not
+ * against devices finished so far, so one early failure in a large cohort does not read as 100%.
+ */
 export function failurePercent(tally: CohortTally): number {
-  const decided = tally.succeeded + tally.failed;
-  return decided === 0 ? 0 : (tally.failed * 100) / decided;
+  return tally.total === 0 ? 0 : (tally.failed * 100) / tally.total;
 }
 
 export function shouldAbort(tally: CohortTally, abortFailurePercent: number): boolean {

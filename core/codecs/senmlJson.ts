@@ -77,7 +77,8 @@ export function parseSenmlJson(payload: Uint8Array): Result<SenmlRecord[], Codec
   return ok(records);
 }
 
-function jsonNumber(value: number | bigint): string | undefined {
+/** A JSON number literal; bigint keeps every digit, non-finite numbers have none. */
+export function writeJsonNumber(value: number | bigint): string | undefined {
   if (typeof value === 'bigint') return value.toString();
   return Number.isFinite(value) ? JSON.stringify(value) : undefined;
 }
@@ -90,7 +91,7 @@ export function stringifySenmlJson(records: readonly SenmlRecord[]): Result<stri
     if (record.bn !== undefined) fields.push(`"bn":${JSON.stringify(record.bn)}`);
     if (record.n !== undefined) fields.push(`"n":${JSON.stringify(record.n)}`);
     if (record.v !== undefined) {
-      const n = jsonNumber(record.v);
+      const n = writeJsonNumber(record.v);
       if (n === undefined) return fail(codecError(`${String(record.v)} cannot be written in SenML JSON`));
       fields.push(`"v":${n}`);
     }

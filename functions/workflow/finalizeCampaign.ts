@@ -8,6 +8,9 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { handlerStores } from '../shared/context.ts';
 import { FinalizeInput, parseInput } from './inputs.ts';
 
+/** Jobs not yet updating are cancelled; a device that is updating is never interrupted. */
+const CANCELLABLE: ReadonlySet<string> = new Set([JobStatus.Pending, JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
+
 const FINAL_STATUS = { completed: CampaignStatus.Succeeded, aborted: CampaignStatus.Aborted, failed: CampaignStatus.Failed } as const;
 
 export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
@@ -17,7 +20,7 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   const all = await jobs.listCampaign(campaignId);
   const final = [];
   for (const job of all) {
-    if (job.status === JobStatus.Pending || job.status === JobStatus.Ready) {
+    if (CANCELLABLE.has(job.status)) {
       const result = await jobs.transition(job, { kind: 'cancelled', reason: `CAMPAIGN_${outcome.toUpperCase()}` }, now);
       final.push(result.success ? result.data : job);
     } else {

@@ -51,11 +51,11 @@ describe('cohort progress', () => {
     expect(isPhaseComplete('install', tally)).toBe(false);
   });
 
-  it('aborts only when the failure share among decided devices exceeds the threshold', () => {
+  it('aborts only when the failed share of the cohort exceeds the threshold', () => {
     const tally = tallyJobs(jobs);
-    expect(failurePercent(tally)).toBe(50);
-    expect(shouldAbort(tally, 49)).toBe(true);
-    expect(shouldAbort(tally, 50)).toBe(false);
+    expect(failurePercent(tally)).toBe(25);
+    expect(shouldAbort(tally, 24)).toBe(true);
+    expect(shouldAbort(tally, 25)).toBe(false);
     expect(shouldAbort(tallyJobs([{ status: JobStatus.Succeeded }]), 0)).toBe(false);
   });
 });

@@ -48,3 +48,7 @@ export const SENML_CBOR_DEVICE = hex(`
 
 /** One float resource at the request path: [{bn:"/3303/0/5700", v:24.5}]. */
 export const SENML_CBOR_TEMPERATURE = hex('81 a2 21 6c 2f 33 33 30 33 2f 30 2f 35 37 30 30 02 fb 40 38 80 00 00 00 00 00');
+
+/** LwM2M JSON (TS 1.0 §6.4.4 style) for part of /3/0, opaque-free. */
+export const LWM2M_JSON_DEVICE =
+  '{"bn":"/3/0/","e":[{"n":"0","sv":"ACME"},{"n":"9","v":100},{"n":"6/0","v":1},{"n":"13","v":1367491215}]}';
