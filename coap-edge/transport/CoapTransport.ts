@@ -74,8 +74,25 @@ export interface TransportStats {
   handlerErrors: number;
 }
 
+/**
+ * What the transport needs of a datagram socket: a plain UDP socket (node:dgram), or a secure
+ * layer with the same shape that hands over decrypted datagrams (DTLS on 5684).
+ */
+export interface DatagramSocket {
+  on(event: 'message', listener: (message: Buffer, remote: RemoteInfo) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  bind(port: number, address: string, callback: () => void): unknown;
+  address(): { address: string; family: string; port: number };
+  send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): unknown;
+  close(callback?: () => void): unknown;
+}
+
 export interface CoapTransportOptions {
   readonly port: number;
+  /** Creates the socket to serve on; a plain UDP socket by default. */
+  readonly socketFactory?: () => DatagramSocket;
   readonly address?: string;
   readonly requestTimeoutMs?: number;
   readonly onError?: (error: Error, context: string) => void;
@@ -89,7 +106,7 @@ const CODE_BY_METHOD: Readonly<Record<string, CoapMethod>> = { '0.01': 'GET', '0
 
 export class CoapTransport {
   readonly stats: TransportStats = { datagramsIn: 0, malformedDatagrams: 0, requestsIn: 0, duplicateRequests: 0, handlerErrors: 0 };
-  private socket: Socket | undefined;
+  private socket: DatagramSocket | undefined;
   private agent: coap.Agent | undefined;
   private readonly agentSocket = new AgentSocket();
   /** (peer, message id) -> the response sent, or 'pending' while the handler runs. */
@@ -104,7 +121,7 @@ export class CoapTransport {
   }
 
   async start(): Promise<Peer> {
-    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const socket = this.options.socketFactory?.() ?? createSocket({ type: 'udp4', reuseAddr: false });
     this.socket = socket;
     socket.on('message', (message, remote) => this.receive(message, remote));
     socket.on('error', (error) => this.options.onError?.(error, 'socket'));
@@ -289,7 +306,7 @@ export class CoapTransport {
   }
 
   private sendRaw(buffer: Buffer, remote: Peer): void {
-    this.socket?.send(buffer, remote.port, remote.address, (error) => {
+    this.socket?.send(buffer, 0, buffer.length, remote.port, remote.address, (error) => {
       if (error !== null && error !== undefined) this.options.onError?.(error, 'send');
     });
   }
@@ -357,9 +374,9 @@ function toDeviceResponse(response: coap.IncomingMessage): DeviceResponse {
  */
 class AgentSocket extends EventEmitter {
   readonly type = 'udp4';
-  private socket: Socket | undefined;
+  private socket: DatagramSocket | undefined;
 
-  attach(socket: Socket): void {
+  attach(socket: DatagramSocket): void {
     this.socket = socket;
   }
 
@@ -375,7 +392,7 @@ class AgentSocket extends EventEmitter {
     }
   }
 
-  address(): ReturnType<Socket['address']> {
+  address(): ReturnType<DatagramSocket['address']> {
     if (this.socket === undefined) return { address: '0.0.0.0', family: 'IPv4', port: 0 };
     return this.socket.address();
   }
