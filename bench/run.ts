@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { LocalStack } from '../local/LocalStack.ts';
 import { runDemoCampaign } from '../local/demo.ts';
-import { formatTable } from '../local/progress.ts';
+import { formatTable } from '../cli/terminal.ts';
 
 interface Figure {
   readonly name: string;

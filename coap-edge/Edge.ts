@@ -11,6 +11,7 @@ import { ImageCache } from './firmware/ImageCache.ts';
 import { JobExecutor } from './jobs/JobExecutor.ts';
 import { DeviceClient } from './devices/DeviceClient.ts';
 import { DeviceInfoReader } from './devices/DeviceInfoReader.ts';
+import { DownlinkExecutor } from './devices/DownlinkExecutor.ts';
 import type { Logger } from './logger.ts';
 
 export interface EdgeOptions {
@@ -34,6 +35,7 @@ export class Edge {
   private readonly registration: RegistrationService;
   private readonly deviceInfo: DeviceInfoReader;
   private executor: JobExecutor | undefined;
+  private downlink: DownlinkExecutor | undefined;
   private boundPeer: Peer | undefined;
 
   constructor(private readonly options: EdgeOptions) {
@@ -74,12 +76,22 @@ export class Edge {
       logger: this.options.logger,
     });
     this.executor.start();
+    this.downlink = new DownlinkExecutor({
+      requests: this.options.stores.requests,
+      registrations: this.options.stores.registrations,
+      devices: this.devices,
+      taskId: this.options.taskId,
+      pollIntervalMs: this.options.jobPollIntervalMs ?? 2_000,
+      logger: this.options.logger,
+    });
+    this.downlink.start();
     this.options.logger.info('edge listening', { address: this.boundPeer.address, port: this.boundPeer.port, taskId: this.options.taskId });
     return this.boundPeer;
   }
 
   async stop(): Promise<void> {
     this.executor?.stop();
+    this.downlink?.stop();
     await this.transport.stop();
   }
 
@@ -97,6 +109,7 @@ export class Edge {
   private async onRegistrationEvent(event: RegistrationEvent): Promise<void> {
     try {
       if (event.kind === 'registered') await this.deviceInfo.refresh(event.registration);
+      if (event.kind !== 'deregistered') await this.downlink?.onDeviceAwake(event.registration, event.kind === 'registered');
       await this.executor?.onRegistration(event);
     } catch (error) {
       this.options.logger.warn('registration follow-up failed', { event: event.kind, error });

@@ -12,11 +12,12 @@ import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/clien
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { StoreConfig } from '../store/config.ts';
 import { createStores, type Stores } from '../store/Stores.ts';
-import { CAMPAIGNS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, type TableSchema } from '../store/schema.ts';
+import { CAMPAIGNS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, type TableSchema } from '../store/schema.ts';
 import { useHandlerStores } from '../functions/shared/context.ts';
 import { Edge } from '../coap-edge/Edge.ts';
 import { createLogger, type LogLevel } from '../coap-edge/logger.ts';
 import { LocalStepFunctions } from './LocalStepFunctions.ts';
+import { startApiServer } from './apiServer.ts';
 import { loadSynthesizedWorkflow, type SynthesizedWorkflow } from './synthesizedWorkflow.ts';
 
 const require = createRequire(import.meta.url);
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   /** Override every Wait state of the workflow with this many milliseconds (time compression). */
   readonly waitOverrideMs?: number;
   readonly jobPollIntervalMs?: number;
+  /** TCP port of the REST API on loopback; any free port by default. */
+  readonly apiPort?: number;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
   readonly dataDirectory?: string;
 }
@@ -44,6 +47,7 @@ export class LocalStack {
     readonly edge: Edge,
     readonly stepFunctions: LocalStepFunctions,
     readonly workflow: SynthesizedWorkflow,
+    readonly apiUrl: string,
     private readonly closers: (() => Promise<void>)[],
   ) {}
 
@@ -66,7 +70,7 @@ export class LocalStack {
         region: 'us-east-1',
         dynamoDbEndpoint: `http://127.0.0.1:${dynamoPort}`,
         s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
-        tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images' },
+        tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests' },
         imageBucket: 'fota-images',
       };
       const stores = createStores(config);
@@ -84,7 +88,9 @@ export class LocalStack {
 
       const workflow = loadSynthesizedWorkflow();
       const stepFunctions = new LocalStepFunctions(workflow, options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs });
-      return new LocalStack(config, stores, edge, stepFunctions, workflow, closers);
+      const api = await startApiServer({ stores, starter: stepFunctions }, options.apiPort ?? 0);
+      closers.push(() => new Promise((resolve) => api.server.close(() => resolve())));
+      return new LocalStack(config, stores, edge, stepFunctions, workflow, api.url, closers);
     } catch (error) {
       for (const close of closers.reverse()) await close().catch(() => undefined);
       throw error;
@@ -113,6 +119,7 @@ async function createTables(stores: Stores, config: StoreConfig): Promise<void> 
     [config.tables.jobs, JOBS_TABLE],
     [config.tables.campaigns, CAMPAIGNS_TABLE],
     [config.tables.images, IMAGES_TABLE],
+    [config.tables.requests, REQUESTS_TABLE],
   ];
   for (const [name, schema] of tables) {
     await stores.clients.dynamo.send(new CreateTableCommand(tableInput(name, schema))).catch((error: unknown) => {

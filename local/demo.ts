@@ -9,7 +9,7 @@ import { launchCampaign } from '../functions/api/launchCampaign.ts';
 import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
 import { Fleet } from '../sim/Fleet.ts';
 import type { LocalStack } from './LocalStack.ts';
-import { createProgressBar } from './progress.ts';
+import { createProgressBar } from '../cli/terminal.ts';
 
 export interface DemoOptions {
   readonly devices: number;

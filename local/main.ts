@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalStack } from './LocalStack.ts';
 import { runDemoCampaign } from './demo.ts';
-import { formatTable } from './progress.ts';
+import { formatTable } from '../cli/terminal.ts';
 import type { LogLevel } from '../coap-edge/logger.ts';
 
 interface StartOptions {
@@ -15,6 +15,7 @@ interface StartOptions {
   report?: string;
   serve?: boolean;
   coapPort?: number;
+  apiPort?: number;
   imageBytes: number;
   cohorts: number[];
   blockSize: number;
@@ -35,6 +36,7 @@ const program = new Command()
   .option('--report <file>', 'write the campaign figures as JSON to this file')
   .option('--serve', 'keep the stack running for real clients instead of running the demo')
   .option('--coap-port <port>', 'UDP port of the CoAP edge (default 5683 with --serve, any free port for the demo)', positiveInt)
+  .option('--api-port <port>', 'TCP port of the local REST API (default 8765 with --serve, any free port for the demo)', positiveInt)
   .option('--image-bytes <n>', 'size of the generated demo image', positiveInt, 32 * 1024)
   .option('--cohorts <list>', 'cumulative cohort percentages, e.g. 10,100', (v) => v.split(',').map(Number), [10, 100])
   .option('--block-size <n>', 'Block2 size the simulated devices ask for (16..1024)', positiveInt, 512)
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   const options = program.opts<StartOptions>();
   const stack = await LocalStack.start({
     coapPort: options.coapPort ?? (options.serve === true ? 5683 : 0),
+    apiPort: options.apiPort ?? (options.serve === true ? 8765 : 0),
     logLevel: options.logLevel,
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
   });
@@ -62,9 +65,10 @@ async function main(): Promise<void> {
       `${formatTable([
         ['service', 'address'],
         ['CoAP edge (LwM2M server, UDP)', `coap://${edge.address}:${edge.port}`],
+        ['REST API (fota CLI: --api)', stack.apiUrl],
         ['DynamoDB (dynalite)', stack.config.dynamoDbEndpoint ?? ''],
         ['S3 (s3rver)', stack.config.s3Endpoint ?? ''],
-      ])}\n\nRegister a client, e.g.: coap-client-openssl -m post -t 40 -e '</1/0>,</3/0>,</5/0>' 'coap://${edge.address}:${edge.port}/rd?ep=my-device&lt=300'\nCtrl-C stops the stack.\n`,
+      ])}\n\nRegister a client, e.g.: coap-client-openssl -m post -t 40 -e '</1/0>,</3/0>,</5/0>' 'coap://${edge.address}:${edge.port}/rd?ep=my-device&lt=300'\nTalk to it: npx fota --api ${stack.apiUrl} devices list\nCtrl-C stops the stack.\n`,
     );
     return;
   }

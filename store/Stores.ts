@@ -3,6 +3,7 @@ import { createAwsClients, type AwsClients } from './clients.ts';
 import { DynamoDbRegistrationStore, type RegistrationStore } from './DynamoDbRegistrationStore.ts';
 import { DynamoDbJobStore, type JobStore } from './DynamoDbJobStore.ts';
 import { DynamoDbCampaignStore, type CampaignStore } from './DynamoDbCampaignStore.ts';
+import { DynamoDbDeviceRequestStore, type DeviceRequestStore } from './DynamoDbDeviceRequestStore.ts';
 import { S3FirmwareImageRegistry, type FirmwareImageRegistry } from './ImageRegistry.ts';
 
 /** Every store a process needs, built once from one configuration. */
@@ -12,6 +13,7 @@ export interface Stores {
   readonly jobs: JobStore;
   readonly campaigns: CampaignStore;
   readonly images: FirmwareImageRegistry;
+  readonly requests: DeviceRequestStore;
 }
 
 export function createStores(config: StoreConfig): Stores {
@@ -22,5 +24,6 @@ export function createStores(config: StoreConfig): Stores {
     jobs: new DynamoDbJobStore(clients.dynamo, config.tables.jobs),
     campaigns: new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns),
     images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket),
+    requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
   };
 }

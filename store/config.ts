@@ -12,6 +12,7 @@ const StoreConfigSchema = z.object({
   FOTA_JOBS_TABLE: z.string().min(3).default('fota-jobs'),
   FOTA_CAMPAIGNS_TABLE: z.string().min(3).default('fota-campaigns'),
   FOTA_IMAGES_TABLE: z.string().min(3).default('fota-images'),
+  FOTA_REQUESTS_TABLE: z.string().min(3).default('fota-requests'),
   FOTA_IMAGE_BUCKET: z.string().min(3).default('fota-images'),
 });
 
@@ -19,7 +20,7 @@ export interface StoreConfig {
   readonly region: string;
   readonly dynamoDbEndpoint?: string;
   readonly s3Endpoint?: string;
-  readonly tables: { readonly devices: string; readonly jobs: string; readonly campaigns: string; readonly images: string };
+  readonly tables: { readonly devices: string; readonly jobs: string; readonly campaigns: string; readonly images: string; readonly requests: string };
   readonly imageBucket: string;
 }
 
@@ -46,6 +47,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       jobs: e.FOTA_JOBS_TABLE,
       campaigns: e.FOTA_CAMPAIGNS_TABLE,
       images: e.FOTA_IMAGES_TABLE,
+      requests: e.FOTA_REQUESTS_TABLE,
     },
     imageBucket: e.FOTA_IMAGE_BUCKET,
   };
@@ -61,6 +63,7 @@ export function storeConfigEnvironment(config: StoreConfig): Record<string, stri
     FOTA_JOBS_TABLE: config.tables.jobs,
     FOTA_CAMPAIGNS_TABLE: config.tables.campaigns,
     FOTA_IMAGES_TABLE: config.tables.images,
+    FOTA_REQUESTS_TABLE: config.tables.requests,
     FOTA_IMAGE_BUCKET: config.imageBucket,
   };
 }

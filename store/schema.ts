@@ -54,3 +54,15 @@ export const IMAGES_TABLE: TableSchema = {
   partitionKey: { name: 'imageId', type: 'S' },
   globalSecondaryIndexes: [],
 };
+
+export const REQUESTS_BY_OWNER_INDEX = 'byOwner';
+export const REQUESTS_BY_ENDPOINT_INDEX = 'byEndpoint';
+
+/** Device Management requests waiting for (or answered by) a device; see core/devices/DeviceRequest.ts. */
+export const REQUESTS_TABLE: TableSchema = {
+  partitionKey: { name: 'requestId', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: REQUESTS_BY_OWNER_INDEX, partitionKey: { name: 'ownerTask', type: 'S' }, sortKey: { name: 'status', type: 'S' } },
+    { indexName: REQUESTS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' } },
+  ],
+};

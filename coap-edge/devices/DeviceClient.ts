@@ -76,6 +76,27 @@ export class DeviceClient {
     return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
+  /** Discover (LwM2M 1.1 §5.4.2): GET with Accept link-format; the attached attributes and resources. */
+  async discover(device: DeviceTarget, path: string): Promise<{ code: string; linkFormat?: string }> {
+    const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsePath(path).toString(), accept: ContentFormat.LINK_FORMAT });
+    return response.code === '2.05' ? { code: response.code, linkFormat: response.payload.toString('utf8') } : { code: response.code };
+  }
+
+  /** Write-Attributes (§5.4.4): PUT with the attributes as query, no payload. */
+  async writeAttributes(device: DeviceTarget, path: string, attributes: Readonly<Record<string, number>>): Promise<WriteOutcome> {
+    const query = Object.entries(attributes)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('&');
+    const response = await this.transport.request(peerOf(device), { method: 'PUT', path: parsePath(path).toString(), query });
+    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+  }
+
+  /** Delete (§5.4.7) of an object instance. */
+  async delete(device: DeviceTarget, path: string): Promise<WriteOutcome> {
+    const response = await this.transport.request(peerOf(device), { method: 'DELETE', path: parsePath(path).toString() });
+    return response.code === '2.02' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+  }
+
   /** Observes a resource; each notification's first decoded value goes to `onValue`. */
   observe(device: DeviceTarget, path: string, onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[]) => void): Promise<Observation> {
     const parsed = parsePath(path);

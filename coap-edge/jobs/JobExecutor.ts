@@ -7,6 +7,7 @@
  */
 import { FirmwareUpdateResult, FirmwareUpdateState, updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
@@ -107,6 +108,9 @@ export class JobExecutor {
           if (!claimed) return;
           current = { ...job, ownerTask: this.options.taskId };
         }
+        // The device is awake now (what a queue-mode device waits for): start what is due.
+        if (current.status === JobStatus.Ready) await this.run(current, () => this.startDownload(current));
+        else if (current.status === JobStatus.Downloaded && current.installRequested === true) await this.run(current, () => this.startInstall(current));
         if (event.kind !== 'registered') return;
         // A new registration means a new session: observations from the old one are gone.
         this.forget(current);
@@ -230,7 +234,8 @@ export class JobExecutor {
 
   private async reachableDevice(job: FirmwareJob): Promise<DeviceRegistration | undefined> {
     const device = await this.options.registrations.get(job.endpoint);
-    if (device === undefined || !isRegistrationAlive(device, this.now())) return undefined;
+    // A queue-mode device is reachable only while awake; its next Update brings the job back here.
+    if (device === undefined || !isRegistrationAlive(device, this.now()) || !isAwake(device, this.now())) return undefined;
     if (device.ownerTask !== this.options.taskId) {
       // Only the task that last heard from the device can reach it through the NLB: hand over.
       await this.options.jobs.annotate(job, { ownerTask: device.ownerTask });

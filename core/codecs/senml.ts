@@ -11,6 +11,7 @@ import { coerceValue, encodingType, formatObjectLink, modelType, parseObjectLink
  */
 export interface SenmlRecord {
   readonly bn?: string;
+  /** Times are parsed and validated, but LwM2mEntry carries no timestamp (see Send, §6.4.7). */
   readonly bt?: number;
   readonly bv?: number;
   readonly n?: string;

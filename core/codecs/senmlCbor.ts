@@ -42,26 +42,36 @@ function toRecord(item: unknown, index: number): Result<SenmlRecord, CodecError>
       fail(codecError(`record ${index}: label ${String(label)} must be ${expected}`));
     switch (label) {
       case SenmlCborLabel.bn:
+        if (typeof value !== 'string') return wrongType('a text string');
+        record.bn = value;
+        break;
       case SenmlCborLabel.n:
+        if (typeof value !== 'string') return wrongType('a text string');
+        record.n = value;
+        break;
       case SenmlCborLabel.vs:
+        if (typeof value !== 'string') return wrongType('a text string');
+        record.vs = value;
+        break;
       case SenmlCborLabel.vlo:
         if (typeof value !== 'string') return wrongType('a text string');
-        if (label === SenmlCborLabel.bn) record.bn = value;
-        else if (label === SenmlCborLabel.n) record.n = value;
-        else if (label === SenmlCborLabel.vs) record.vs = value;
-        else record.vlo = value;
+        record.vlo = value;
         break;
       case SenmlCborLabel.v:
         if (!isNumber(value)) return wrongType('a number');
         record.v = value;
         break;
-      case SenmlCborLabel.bt:
-      case SenmlCborLabel.t:
       case SenmlCborLabel.bv:
         if (!isNumber(value)) return wrongType('a number');
-        if (label === SenmlCborLabel.bt) record.bt = Number(value);
-        else if (label === SenmlCborLabel.t) record.t = Number(value);
-        else record.bv = Number(value);
+        record.bv = Number(value);
+        break;
+      case SenmlCborLabel.bt:
+        if (!isNumber(value)) return wrongType('a number');
+        record.bt = Number(value);
+        break;
+      case SenmlCborLabel.t:
+        if (!isNumber(value)) return wrongType('a number');
+        record.t = Number(value);
         break;
       case SenmlCborLabel.vb:
         if (typeof value !== 'boolean') return wrongType('a boolean');

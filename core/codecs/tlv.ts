@@ -141,11 +141,13 @@ function encodeValue(entry: LwM2mEntry, registry: ObjectRegistry): Result<Buffer
     else bytes.writeDoubleBE(value, 0);
     return ok(bytes);
   }
-  const seconds = value instanceof Date ? secondsOf(value) : value;
-  if (seconds === undefined || typeof seconds === 'string' || typeof seconds === 'boolean' || typeof seconds === 'object') {
-    return fail(codecError(`${entry.path.toString()}: cannot encode value as ${type.data}`));
+  if (value instanceof Date) {
+    // Time is a signed integer of seconds since the epoch (§7.4.3.1).
+    const seconds = secondsOf(value);
+    if (seconds === undefined) return fail(codecError(`${entry.path.toString()}: invalid date`));
+    return ok(encodeInteger(BigInt(seconds), false));
   }
-  return ok(encodeInteger(BigInt(seconds), type.data === 'unsignedInteger'));
+  return ok(encodeInteger(BigInt(value), type.data === 'unsignedInteger'));
 }
 
 function encodeInteger(n: bigint, unsigned: boolean): Buffer {

@@ -1,0 +1,172 @@
+/**
+ * Sends the Device Management requests held in the store to the devices this task owns. A
+ * queue-mode device is sent to only while it is awake (after a Register, Update or notification,
+ * LwM2M 1.1 §6.5); its requests wait in the store until then, across restarts of the edge.
+ */
+import { DeviceRequestStatus, isAwake, type DeviceRequest, type DeviceRequestResult, type JsonResourceValue } from '../../core/devices/DeviceRequest.ts';
+import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import { assertNever } from '../../core/result.ts';
+import type { LwM2mEntry, ResourceValue } from '../../core/codecs/model.ts';
+import type { DeviceRequestStore } from '../../store/DynamoDbDeviceRequestStore.ts';
+import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { Observation } from '../transport/CoapTransport.ts';
+import { DeviceTimeoutError } from '../transport/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { DeviceClient } from './DeviceClient.ts';
+
+export interface DownlinkExecutorOptions {
+  readonly requests: DeviceRequestStore;
+  readonly registrations: RegistrationStore;
+  readonly devices: DeviceClient;
+  readonly taskId: string;
+  readonly pollIntervalMs: number;
+  readonly logger: Logger;
+  /** Called with each notification of an observation started through a request. */
+  readonly onNotification?: (endpoint: string, path: string, values: Readonly<Record<string, JsonResourceValue>>) => void;
+  readonly clock?: () => number;
+}
+
+export class DownlinkExecutor {
+  private readonly inFlight = new Set<string>();
+  private readonly observations = new Map<string, Observation>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: DownlinkExecutorOptions) {
+    this.now = options.clock ?? Date.now;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const observation of this.observations.values()) observation.cancel();
+    this.observations.clear();
+  }
+
+  async tick(): Promise<void> {
+    try {
+      const pending = await this.options.requests.listPendingForOwner(this.options.taskId);
+      await Promise.all(pending.map((request) => this.attempt(request)));
+    } catch (error) {
+      this.options.logger.error('downlink poll failed', { error });
+    }
+  }
+
+  /** The device spoke (Register or Update): send what waits for it, claiming it from other tasks. */
+  async onDeviceAwake(registration: DeviceRegistration, newSession: boolean): Promise<void> {
+    if (newSession) this.dropObservations(registration.endpoint);
+    const waiting = (await this.options.requests.listForEndpoint(registration.endpoint)).filter((r) => r.status === DeviceRequestStatus.Pending);
+    await Promise.all(
+      waiting.map(async (request) => {
+        if (request.ownerTask !== this.options.taskId && !(await this.options.requests.claim(request.requestId, this.options.taskId))) return;
+        await this.attempt({ ...request, ownerTask: this.options.taskId }, registration);
+      }),
+    );
+  }
+
+  private async attempt(request: DeviceRequest, known?: DeviceRegistration): Promise<void> {
+    if (this.inFlight.has(request.requestId)) return;
+    this.inFlight.add(request.requestId);
+    try {
+      const now = this.now();
+      if (request.expiresAt < now) {
+        await this.options.requests.complete(request.requestId, DeviceRequestStatus.Expired, { code: '', error: 'the device was not reachable before the request expired' }, now);
+        return;
+      }
+      const device = known ?? (await this.options.registrations.get(request.endpoint));
+      if (device === undefined || !isRegistrationAlive(device, now) || !isAwake(device, now)) return;
+      if (device.ownerTask !== this.options.taskId) {
+        await this.options.requests.claim(request.requestId, device.ownerTask);
+        return;
+      }
+      const result = await this.perform(device, request);
+      const status = result.code.startsWith('2.') ? DeviceRequestStatus.Done : DeviceRequestStatus.Failed;
+      await this.options.requests.complete(request.requestId, status, result, this.now());
+    } catch (error) {
+      // A timeout leaves the request pending: the device may be asleep or between NAT mappings.
+      if (!(error instanceof DeviceTimeoutError)) {
+        await this.options.requests.complete(request.requestId, DeviceRequestStatus.Failed, { code: '', error: error instanceof Error ? error.message : String(error) }, this.now());
+      }
+    } finally {
+      this.inFlight.delete(request.requestId);
+    }
+  }
+
+  private async perform(device: DeviceRegistration, request: DeviceRequest): Promise<DeviceRequestResult> {
+    const { devices } = this.options;
+    const operation = request.operation;
+    switch (operation.kind) {
+      case 'read': {
+        const outcome = await devices.read(device, operation.path);
+        return outcome.kind === 'refused' ? { code: outcome.code } : { code: '2.05', values: toJsonValues(outcome.entries), contentFormat: outcome.contentFormat };
+      }
+      case 'discover': {
+        const outcome = await devices.discover(device, operation.path);
+        return outcome.linkFormat === undefined ? { code: outcome.code } : { code: outcome.code, linkFormat: outcome.linkFormat };
+      }
+      case 'write': {
+        const outcome = await devices.writeText(device, operation.path, String(operation.value));
+        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+      }
+      case 'execute': {
+        const outcome = await devices.execute(device, operation.path, operation.args);
+        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+      }
+      case 'writeAttributes': {
+        const outcome = await devices.writeAttributes(device, operation.path, operation.attributes);
+        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+      }
+      case 'delete': {
+        const outcome = await devices.delete(device, operation.path);
+        return { code: outcome.kind === 'done' ? '2.02' : outcome.code };
+      }
+      case 'observe': {
+        let first: Readonly<Record<string, JsonResourceValue>> | undefined;
+        const key = `${device.endpoint} ${operation.path}`;
+        this.observations.get(key)?.cancel();
+        const observation = await devices.observe(device, operation.path, (_value, entries) => {
+          const values = toJsonValues(entries);
+          if (first === undefined) first = values;
+          else this.options.onNotification?.(device.endpoint, operation.path, values);
+        });
+        this.observations.set(key, observation);
+        return { code: '2.05', values: first ?? {} };
+      }
+      case 'cancelObservation': {
+        const key = `${device.endpoint} ${operation.path}`;
+        const observation = this.observations.get(key);
+        this.observations.delete(key);
+        observation?.cancel();
+        return { code: observation === undefined ? '4.04' : '2.05' };
+      }
+      default:
+        return assertNever(operation);
+    }
+  }
+
+  private dropObservations(endpoint: string): void {
+    for (const [key, observation] of this.observations) {
+      if (key.startsWith(`${endpoint} `)) {
+        observation.cancel();
+        this.observations.delete(key);
+      }
+    }
+  }
+}
+
+export function toJsonValues(entries: readonly LwM2mEntry[]): Record<string, JsonResourceValue> {
+  const values: Record<string, JsonResourceValue> = {};
+  for (const entry of entries) values[entry.path.toString()] = toJsonValue(entry.value);
+  return values;
+}
+
+function toJsonValue(value: ResourceValue): JsonResourceValue {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return { base64: Buffer.from(value).toString('base64') };
+  if (typeof value === 'object') return `${value.objectId}:${value.instanceId}`;
+  return value;
+}

@@ -1,0 +1,44 @@
+/**
+ * Lambda handler behind API Gateway (HTTP API, IAM authorization): adapts the event to the
+ * router. Campaign executions start through Step Functions' StartExecution.
+ */
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { randomUUID } from 'node:crypto';
+import { routeApiRequest } from './routes.ts';
+import { handlerStores } from '../shared/context.ts';
+import type { ExecutionStarter } from './launchCampaign.ts';
+
+interface HttpApiEvent {
+  readonly rawPath: string;
+  readonly rawQueryString?: string;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly requestContext: { readonly http: { readonly method: string } };
+}
+
+const sfn = new SFNClient({});
+
+/** Starts executions without waiting for them; the name is the execution id callers keep. */
+class StepFunctionsStarter implements ExecutionStarter {
+  constructor(private readonly stateMachineArn: string) {}
+
+  startExecution(input: Record<string, unknown>): { executionId: string } {
+    const executionId = `campaign-${String(input['campaignId'] ?? randomUUID())}`;
+    void sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: executionId, input: JSON.stringify(input) }));
+    return { executionId };
+  }
+}
+
+export async function handler(event: HttpApiEvent): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
+  const body = event.body === undefined ? undefined : event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const response = await routeApiRequest(
+    { stores: handlerStores(), starter: new StepFunctionsStarter(process.env['FOTA_STATE_MACHINE_ARN'] ?? '') },
+    {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
+      ...(body === undefined ? {} : { body }),
+    },
+  );
+  return { statusCode: response.status, headers: { 'content-type': 'application/json', ...response.headers }, body: JSON.stringify(response.body) };
+}

@@ -1,0 +1,55 @@
+/**
+ * The REST API on loopback HTTP for the local stack (no authentication: it binds to 127.0.0.1
+ * only; in AWS the same router sits behind API Gateway with IAM authorization).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { routeApiRequest, type ApiDependencies } from '../functions/api/routes.ts';
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export async function startApiServer(deps: ApiDependencies, port: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const body = await readBody(req);
+        const response = await routeApiRequest(deps, {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          ...(body === undefined ? {} : { body }),
+        });
+        res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
+        res.end(JSON.stringify(response.body));
+      } catch (error) {
+        res.writeHead(error instanceof BodyTooLargeError ? 413 : 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: error instanceof BodyTooLargeError ? 'BODY_TOO_LARGE' : 'INTERNAL', message: error instanceof Error ? error.message : String(error) } }));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+class BodyTooLargeError extends Error {
+  constructor() {
+    super(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
+}

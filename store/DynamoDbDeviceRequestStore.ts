@@ -1,0 +1,87 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeviceRequestStatus, type DeviceRequest, type DeviceRequestResult } from '../core/devices/DeviceRequest.ts';
+import { REQUESTS_BY_ENDPOINT_INDEX, REQUESTS_BY_OWNER_INDEX } from './schema.ts';
+import { isConditionalCheckFailure } from './DynamoDbRegistrationStore.ts';
+
+/** Device Management requests held until the owning edge task can send them. */
+export interface DeviceRequestStore {
+  create(request: DeviceRequest): Promise<void>;
+  get(requestId: string): Promise<DeviceRequest | undefined>;
+  listPendingForOwner(ownerTask: string): Promise<DeviceRequest[]>;
+  listForEndpoint(endpoint: string): Promise<DeviceRequest[]>;
+  /** Records the outcome once: only a PENDING request can complete. */
+  complete(requestId: string, status: DeviceRequestStatus, result: DeviceRequestResult, at: number): Promise<boolean>;
+  /** Moves a pending request to another edge task (the one that now hears from the device). */
+  claim(requestId: string, ownerTask: string): Promise<boolean>;
+}
+
+export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(request: DeviceRequest): Promise<void> {
+    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...request }, ConditionExpression: 'attribute_not_exists(requestId)' }));
+  }
+
+  async get(requestId: string): Promise<DeviceRequest | undefined> {
+    const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }));
+    return result.Item as DeviceRequest | undefined;
+  }
+
+  listPendingForOwner(ownerTask: string): Promise<DeviceRequest[]> {
+    return this.query({
+      IndexName: REQUESTS_BY_OWNER_INDEX,
+      KeyConditionExpression: 'ownerTask = :o AND #status = :s',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':o': ownerTask, ':s': DeviceRequestStatus.Pending },
+    });
+  }
+
+  listForEndpoint(endpoint: string): Promise<DeviceRequest[]> {
+    return this.query({ IndexName: REQUESTS_BY_ENDPOINT_INDEX, KeyConditionExpression: 'endpoint = :e', ExpressionAttributeValues: { ':e': endpoint } });
+  }
+
+  async complete(requestId: string, status: DeviceRequestStatus, result: DeviceRequestResult, at: number): Promise<boolean> {
+    return this.conditionalUpdate(requestId, 'SET #status = :status, #result = :result, completedAt = :at', {
+      ':status': status,
+      ':result': result,
+      ':at': at,
+    }, { '#result': 'result' });
+  }
+
+  claim(requestId: string, ownerTask: string): Promise<boolean> {
+    return this.conditionalUpdate(requestId, 'SET ownerTask = :owner', { ':owner': ownerTask });
+  }
+
+  private async conditionalUpdate(requestId: string, expression: string, values: Record<string, unknown>, names: Record<string, string> = {}): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: expression,
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', ...names },
+          ExpressionAttributeValues: { ...values, ':pending': DeviceRequestStatus.Pending },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<DeviceRequest[]> {
+    const items: DeviceRequest[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
+      items.push(...((page.Items ?? []) as DeviceRequest[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
