@@ -24,6 +24,8 @@ export interface EdgeOptions {
   readonly jobPollIntervalMs?: number;
   readonly requestTimeoutMs?: number;
   readonly imageCacheBytes?: number;
+  /** How long a queue-mode device listens after it spoke. @default 93 s (MAX_TRANSMIT_WAIT) */
+  readonly queueModeAwakeMs?: number;
   readonly logger: Logger;
 }
 
@@ -74,6 +76,7 @@ export class Edge {
       packageUriBase: `coap://${host}`,
       pollIntervalMs: this.options.jobPollIntervalMs ?? 2_000,
       logger: this.options.logger,
+      ...(this.options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: this.options.queueModeAwakeMs }),
     });
     this.executor.start();
     this.downlink = new DownlinkExecutor({
@@ -83,6 +86,7 @@ export class Edge {
       taskId: this.options.taskId,
       pollIntervalMs: this.options.jobPollIntervalMs ?? 2_000,
       logger: this.options.logger,
+      ...(this.options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: this.options.queueModeAwakeMs }),
     });
     this.downlink.start();
     this.options.logger.info('edge listening', { address: this.boundPeer.address, port: this.boundPeer.port, taskId: this.options.taskId });

@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   /** Override every Wait state of the workflow with this many milliseconds (time compression). */
   readonly waitOverrideMs?: number;
   readonly jobPollIntervalMs?: number;
+  /** How long the edge treats a queue-mode device as awake after it spoke (default 93 s). */
+  readonly queueModeAwakeMs?: number;
   /** TCP port of the REST API on loopback; any free port by default. */
   readonly apiPort?: number;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
@@ -82,7 +84,7 @@ export class LocalStack {
       closers.push(async () => useHandlerStores(undefined));
 
       const logger = createLogger('edge', options.logLevel ?? 'warn');
-      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger });
+      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }) });
       await edge.start();
       closers.push(() => edge.stop());
 

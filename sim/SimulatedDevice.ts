@@ -30,7 +30,12 @@ export interface SimulatedDeviceOptions {
   readonly downloadFailure?: number;
   /** Fail the update with this Update Result (e.g. 8) instead of succeeding. */
   readonly updateFailure?: number;
+  /** Queue mode: after each Register or Update the device listens for this long, then sleeps. */
+  readonly queueModeAwakeMs?: number;
 }
+
+/** Formats a 1.0 client must speak (TLV) versus what a 1.1 client of ours speaks. */
+const FORMATS_1_0: ReadonlySet<number> = new Set([ContentFormat.TEXT, ContentFormat.OPAQUE, ContentFormat.TLV, ContentFormat.LINK_FORMAT]);
 
 type Resources = Map<string, ResourceValue>;
 
@@ -47,6 +52,10 @@ export class SimulatedDevice {
   private pendingVersion: string | undefined;
   private readonly stateObservers = new Set<(state: number) => void>();
   private stopped = false;
+  private asleepAfter = Number.POSITIVE_INFINITY;
+  readonly attributes = new Map<string, string>();
+  readonly writes: { path: string; value: string }[] = [];
+  requestsWhileAsleep = 0;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     this.firmwareVersion = options.firmwareVersion ?? '1.0.0';
@@ -90,18 +99,30 @@ export class SimulatedDevice {
     const version = this.options.lwm2mVersion ?? '1.1';
     const ct = version === '1.0' ? '' : `;ct="${ContentFormat.SENML_CBOR} ${ContentFormat.TLV}"`;
     const links = `</>;rt="oma.lwm2m"${ct},</1/0>,</3/0>,</5/0>`;
-    const query = `ep=${encodeURIComponent(this.endpoint)}&lt=${this.options.lifetimeSeconds ?? 300}&lwm2m=${version}&b=U`;
+    const queue = this.options.queueModeAwakeMs === undefined ? '' : version === '1.0' ? 'Q' : '&Q';
+    const query = `ep=${encodeURIComponent(this.endpoint)}&lt=${this.options.lifetimeSeconds ?? 300}&lwm2m=${version}&b=U${queue}`;
     const response = await this.send({ method: 'POST', pathname: '/rd', query, payload: Buffer.from(links), contentFormat: ContentFormat.LINK_FORMAT });
     if (response.code !== '2.01') throw new Error(`${this.endpoint}: registration refused with ${response.code}`);
     const options = (response as unknown as { options?: { name: string; value: unknown }[] }).options ?? [];
     const location = options.filter((o) => o.name === 'Location-Path').map((o) => String(o.value));
     this.location = `/${location.join('/')}`;
     this.registrations++;
+    this.stayAwake();
+  }
+
+  /** Queue mode: listen for the awake window from now on. */
+  private stayAwake(): void {
+    if (this.options.queueModeAwakeMs !== undefined) this.asleepAfter = Date.now() + this.options.queueModeAwakeMs;
+  }
+
+  get asleep(): boolean {
+    return Date.now() > this.asleepAfter;
   }
 
   /** Sends a registration Update (keeps the registration alive, tells the server we are awake). */
   async update(): Promise<string> {
     if (this.location === undefined) throw new Error('not registered');
+    this.stayAwake();
     return (await this.send({ method: 'POST', pathname: this.location })).code;
   }
 
@@ -126,6 +147,11 @@ export class SimulatedDevice {
   }
 
   private onRequest(req: coap.IncomingMessage, res: coap.OutgoingMessage): void {
+    if (this.asleep) {
+      // A sleeping device's radio is off: the request is simply lost.
+      this.requestsWhileAsleep++;
+      return;
+    }
     const parsed = LwM2mPath.parse(req.url.split('?')[0] ?? '');
     if (!parsed.success || parsed.data.objectId === undefined) {
       res.code = '4.00';
@@ -162,6 +188,17 @@ export class SimulatedDevice {
       return;
     }
     const accept = acceptOf(req);
+    if (accept === ContentFormat.LINK_FORMAT) {
+      res.code = '2.05';
+      res.setOption('Content-Format', numberOption(ContentFormat.LINK_FORMAT));
+      res.end(this.discover(path));
+      return;
+    }
+    if (accept !== undefined && this.options.lwm2mVersion === '1.0' && !FORMATS_1_0.has(accept)) {
+      res.code = '4.06';
+      res.end();
+      return;
+    }
     const single = path.resourceId !== undefined && entries.length === 1;
     const format = accept ?? (single ? ContentFormat.TEXT : this.options.lwm2mVersion === '1.0' ? ContentFormat.TLV : ContentFormat.SENML_CBOR);
     const encode = (): Buffer | undefined => {
@@ -191,6 +228,28 @@ export class SimulatedDevice {
   }
 
   private write(req: coap.IncomingMessage, res: coap.OutgoingMessage, path: LwM2mPath): void {
+    const query = req.url.split('?')[1];
+    if (query !== undefined && req.payload.length === 0) {
+      // Write-Attributes: PUT with the attributes as query parameters.
+      for (const pair of query.split('&')) this.attributes.set(`${path.toString()} ${pair.split('=')[0] ?? ''}`, pair.split('=')[1] ?? '');
+      res.code = '2.04';
+      res.end();
+      return;
+    }
+    if (WRITABLE.has(path.toString())) {
+      const decoded = decodeContent(numericContentFormat(req) ?? ContentFormat.TEXT, req.payload, path);
+      const value = decoded.success ? decoded.data[0]?.value : undefined;
+      if (value === undefined) {
+        res.code = '4.00';
+        res.end();
+        return;
+      }
+      this.writes.push({ path: path.toString(), value: String(value) });
+      this.written.set(path.toString(), typeof value === 'number' || typeof value === 'string' ? value : String(value));
+      res.code = '2.04';
+      res.end();
+      return;
+    }
     if (path.toString() !== '/5/0/1') {
       res.code = '4.05';
       res.end();
@@ -289,6 +348,17 @@ export class SimulatedDevice {
     for (const notify of this.stateObservers) notify(state);
   }
 
+  private readonly written = new Map<string, string | number>();
+
+  private discover(path: LwM2mPath): string {
+    const links = [`<${path.toString()}>`];
+    for (const entry of this.entriesUnder(path)) {
+      const target = entry.path.resourceInstanceId === undefined ? entry.path.toString() : entry.path.parent().toString();
+      if (!links.includes(`<${target}>`)) links.push(`<${target}>`);
+    }
+    return links.join(',');
+  }
+
   private resources(): Resources {
     return new Map<string, ResourceValue>([
       ['/1/0/0', 1],
@@ -304,6 +374,7 @@ export class SimulatedDevice {
       ['/5/0/5', this.result],
       ['/5/0/8/0', 0],
       ['/5/0/9', 0],
+      ...this.written,
     ]);
   }
 
@@ -316,6 +387,8 @@ export class SimulatedDevice {
     return entries;
   }
 }
+
+const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15']);
 
 function numberOption(value: number): Buffer {
   return value === 0 ? Buffer.alloc(0) : value < 256 ? Buffer.from([value]) : Buffer.from([value >> 8, value & 0xff]);

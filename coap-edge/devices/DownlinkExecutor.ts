@@ -24,6 +24,8 @@ export interface DownlinkExecutorOptions {
   /** Called with each notification of an observation started through a request. */
   readonly onNotification?: (endpoint: string, path: string, values: Readonly<Record<string, JsonResourceValue>>) => void;
   readonly clock?: () => number;
+  /** How long a queue-mode device listens after it spoke. @default 93 s */
+  readonly queueModeAwakeMs?: number;
 }
 
 export class DownlinkExecutor {
@@ -77,7 +79,7 @@ export class DownlinkExecutor {
         return;
       }
       const device = known ?? (await this.options.registrations.get(request.endpoint));
-      if (device === undefined || !isRegistrationAlive(device, now) || !isAwake(device, now)) return;
+      if (device === undefined || !isRegistrationAlive(device, now) || !isAwake(device, now, this.options.queueModeAwakeMs)) return;
       if (device.ownerTask !== this.options.taskId) {
         await this.options.requests.claim(request.requestId, device.ownerTask);
         return;

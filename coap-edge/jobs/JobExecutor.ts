@@ -34,6 +34,8 @@ export interface JobExecutorOptions {
   readonly concurrency?: number;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** How long a queue-mode device listens after it spoke. @default 93 s */
+  readonly queueModeAwakeMs?: number;
 }
 
 interface ActiveJob {
@@ -235,7 +237,7 @@ export class JobExecutor {
   private async reachableDevice(job: FirmwareJob): Promise<DeviceRegistration | undefined> {
     const device = await this.options.registrations.get(job.endpoint);
     // A queue-mode device is reachable only while awake; its next Update brings the job back here.
-    if (device === undefined || !isRegistrationAlive(device, this.now()) || !isAwake(device, this.now())) return undefined;
+    if (device === undefined || !isRegistrationAlive(device, this.now()) || !isAwake(device, this.now(), this.options.queueModeAwakeMs)) return undefined;
     if (device.ownerTask !== this.options.taskId) {
       // Only the task that last heard from the device can reach it through the NLB: hand over.
       await this.options.jobs.annotate(job, { ownerTask: device.ownerTask });

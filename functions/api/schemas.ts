@@ -9,7 +9,7 @@ export const DeviceOperationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('discover'), path: lwm2mPath }),
   z.object({ kind: z.literal('write'), path: lwm2mPath, value: z.union([z.string(), z.number(), z.boolean()]), replace: z.boolean().optional() }),
   z.object({ kind: z.literal('execute'), path: lwm2mPath, args: z.string().max(255).optional() }),
-  z.object({ kind: z.literal('writeAttributes'), path: lwm2mPath, attributes: z.record(z.enum(['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax']), z.number()) }),
+  z.object({ kind: z.literal('writeAttributes'), path: lwm2mPath, attributes: z.partialRecord(z.enum(['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax']), z.number()) }),
   z.object({ kind: z.literal('delete'), path: lwm2mPath }),
   z.object({ kind: z.literal('observe'), path: lwm2mPath }),
   z.object({ kind: z.literal('cancelObservation'), path: lwm2mPath }),
