@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { routeApiRequest, type ApiDependencies } from '../functions/api/routes.ts';
+import { routeApiRequest, type ApiDependencies } from '../functions/api/routes/index.ts';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 

@@ -4,7 +4,7 @@
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
-import { routeApiRequest } from './routes.ts';
+import { routeApiRequest } from './routes/index.ts';
 import { handlerStores } from '../shared/context.ts';
 import type { ExecutionStarter } from './launchCampaign.ts';
 

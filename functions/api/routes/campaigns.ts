@@ -1,0 +1,41 @@
+import { tallyJobs } from '../../../core/campaign/progress.ts';
+import { parseJsonBody } from '../http.ts';
+import { CampaignDefinitionSchema, launchCampaign } from '../launchCampaign.ts';
+import { mustFind } from './lookup.ts';
+import { ok, type Route } from './types.ts';
+
+export const campaignRoutes: readonly Route[] = [
+  { method: 'GET', path: '/campaigns', summary: 'List campaigns', handle: async ({ stores }) => ok({ items: await stores.campaigns.list() }) },
+  {
+    method: 'GET',
+    path: '/campaigns/{campaignId}',
+    summary: 'Show a campaign with progress per cohort',
+    handle: async ({ stores }, { campaignId = '' }) => {
+      const campaign = await mustFind(stores.campaigns.get(campaignId), `campaign ${campaignId}`);
+      const jobs = await stores.jobs.listCampaign(campaign.campaignId);
+      const cohorts = new Map<number, typeof jobs>();
+      for (const job of jobs) cohorts.set(job.cohort, [...(cohorts.get(job.cohort) ?? []), job]);
+      return ok({
+        ...campaign,
+        progress: tallyJobs(jobs),
+        cohorts: [...cohorts].sort(([a], [b]) => a - b).map(([cohort, cohortJobs]) => ({ cohort, ...tallyJobs(cohortJobs) })),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/campaigns/{campaignId}/jobs',
+    summary: "List a campaign's per-device jobs with their history",
+    handle: async ({ stores }, { campaignId = '' }) => {
+      await mustFind(stores.campaigns.get(campaignId), `campaign ${campaignId}`);
+      return ok({ items: await stores.jobs.listCampaign(campaignId) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/campaigns',
+    summary: 'Create a campaign and start its workflow',
+    body: CampaignDefinitionSchema,
+    handle: async (deps, _params, request) => ok(await launchCampaign(deps.stores, deps.starter, parseJsonBody(request.body)), 201),
+  },
+];

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import type { Stores } from '../../../store/Stores.ts';
+import type { ApiRequest, ApiResponse } from '../http.ts';
+import type { ExecutionStarter } from '../launchCampaign.ts';
+
+export interface ApiDependencies {
+  readonly stores: Stores;
+  readonly starter: ExecutionStarter;
+  readonly clock?: () => number;
+}
+
+/**
+ * One API operation: method, path pattern (`{name}` segments), the schema that validates its body
+ * (also the source of the OpenAPI document), and its handler.
+ */
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly summary: string;
+  readonly body?: z.ZodType;
+  readonly handle: (deps: ApiDependencies, params: Readonly<Record<string, string>>, request: ApiRequest) => Promise<ApiResponse>;
+}
+
+export const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
