@@ -13,6 +13,10 @@ import { handler as startPhase } from '../functions/workflow/startPhase.ts';
 import { handler as evaluatePhase } from '../functions/workflow/evaluatePhase.ts';
 import { handler as verifyCohort } from '../functions/workflow/verifyCohort.ts';
 import { handler as finalizeCampaign } from '../functions/workflow/finalizeCampaign.ts';
+import { handler as checkApproval } from '../functions/workflow/checkApproval.ts';
+import { handler as cancelCampaign } from '../functions/workflow/cancelCampaign.ts';
+import { handler as continueAsNew } from '../functions/workflow/continueAsNew.ts';
+import { useHandlerExecutions } from '../functions/shared/context.ts';
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -21,8 +25,14 @@ const HANDLERS: Readonly<Record<WorkflowHandler, (event: unknown) => Promise<unk
   startPhase,
   evaluatePhase,
   verifyCohort,
+  checkApproval,
+  cancelCampaign,
+  continueAsNew,
   finalizeCampaign,
 };
+
+/** The placeholder ARN the local state machine answers to in `$$.StateMachine.Id`. */
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:local-campaign';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
@@ -49,6 +59,8 @@ export class LocalStepFunctions implements WorkflowStarter {
     private readonly workflow: SynthesizedWorkflow,
     private readonly options: { readonly waitOverrideMs?: number } = {},
   ) {
+    // ContinueAsNew starts the next execution through the same small interface as in AWS.
+    useHandlerExecutions({ start: async (_arn, _name, input) => this.startExecution(input).executionId });
     this.machine = new StateMachine(workflow.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
       validationOptions: { checkArn: true, checkPaths: true },
     });
@@ -56,11 +68,18 @@ export class LocalStepFunctions implements WorkflowStarter {
 
   startExecution(input: Record<string, unknown>): Execution {
     const taskLog: string[] = [];
+    const taskErrors: string[] = [];
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const [stateName, handlerName] of this.workflow.taskHandlers) {
       taskResourceLocalHandlers[stateName] = async (event) => {
         taskLog.push(stateName);
-        return (await HANDLERS[handlerName](event)) as JsonValue;
+        try {
+          return (await HANDLERS[handlerName](event)) as JsonValue;
+        } catch (error) {
+          // Kept for the operator: in AWS the same error is in the execution history.
+          taskErrors.push(`${stateName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+          throw error;
+        }
       };
     }
     const waitTimeOverrides: Record<string, number> = {};
@@ -69,9 +88,13 @@ export class LocalStepFunctions implements WorkflowStarter {
         if (state.Type === 'Wait') waitTimeOverrides[name] = this.options.waitOverrideMs;
       }
     }
-    const run = this.machine.run(input as JsonValue, { overrides: { taskResourceLocalHandlers, waitTimeOverrides } });
+    const executionId = randomUUID();
+    const run = this.machine.run(input as JsonValue, {
+      overrides: { taskResourceLocalHandlers, waitTimeOverrides },
+      context: { StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'local-campaign' }, Execution: { Id: `${LOCAL_STATE_MACHINE_ARN}:${executionId}`, Input: input as JsonValue, StartTime: new Date().toISOString() } },
+    });
     const execution: Execution = {
-      executionId: randomUUID(),
+      executionId,
       status: 'RUNNING',
       taskLog,
       abort: () => run.abort(),
@@ -82,7 +105,7 @@ export class LocalStepFunctions implements WorkflowStarter {
         },
         (error: unknown) => {
           execution.status = error instanceof Error && error.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
-          execution.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          execution.error = [error instanceof Error ? `${error.name}: ${error.message}` : String(error), ...taskErrors].join('; ');
         },
       ),
     };

@@ -1,9 +1,7 @@
-import { createRequire } from 'node:module';
+// node-coap turns Content-Format option values into media-type names; its own converter turns
+// them back. A static import, so a bundle (esbuild, for the container) shares node-coap's registry.
+import { toBinary } from 'coap/dist/lib/option_converter.js';
 import { decodeUint } from './coapOptions.ts';
-
-const require = createRequire(import.meta.url);
-// node-coap turns Content-Format option values into media-type names; this turns them back.
-const { toBinary } = require('coap/dist/lib/option_converter.js') as { toBinary: (name: string, value: unknown) => Buffer };
 
 const OPTION_NUMBERS: Readonly<Record<string, number>> = {
   'If-Match': 1, 'Uri-Host': 3, ETag: 4, 'If-None-Match': 5, Observe: 6, 'Uri-Port': 7, 'Location-Path': 8, OSCORE: 9,
@@ -23,7 +21,7 @@ export function toContentFormatNumber(value: unknown): number | undefined {
   if (Buffer.isBuffer(value)) return decodeUint(value);
   if (typeof value !== 'string') return undefined;
   try {
-    return decodeUint(toBinary('Content-Format', value));
+    return decodeUint(toBinary('Content-Format', value) as Buffer);
   } catch {
     return undefined;
   }

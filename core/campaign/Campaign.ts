@@ -2,15 +2,75 @@
 export const CampaignStatus = {
   Created: 'CREATED',
   Running: 'RUNNING',
+  Paused: 'PAUSED',
+  WaitingApproval: 'WAITING_APPROVAL',
+  Cancelling: 'CANCELLING',
   Succeeded: 'SUCCEEDED',
   Failed: 'FAILED',
   Aborted: 'ABORTED',
+  Cancelled: 'CANCELLED',
 } as const;
 export type CampaignStatus = (typeof CampaignStatus)[keyof typeof CampaignStatus];
 
+export const FINISHED_CAMPAIGN_STATUSES: ReadonlySet<CampaignStatus> = new Set([
+  CampaignStatus.Succeeded,
+  CampaignStatus.Failed,
+  CampaignStatus.Aborted,
+  CampaignStatus.Cancelled,
+]);
+
+/** What the operator asked for; the workflow reads it at every poll. */
+export type CampaignControl = 'RUN' | 'PAUSE' | 'CANCEL';
+
+export interface VersionRange {
+  /** Inclusive lower bound, dotted numeric (e.g. "2.0.0"). */
+  readonly min?: string;
+  /** Inclusive upper bound. */
+  readonly max?: string;
+}
+
 export interface TargetSelector {
   readonly model?: string;
+  readonly manufacturer?: string;
+  readonly firmwareVersions?: VersionRange;
+  /** Devices in any of these groups (set through the API). */
+  readonly groups?: readonly string[];
   readonly endpoints?: readonly string[];
+}
+
+/** A cohort by cumulative share of the fleet, or by a number of devices. */
+export type CohortSpec = { readonly percent: number } | { readonly count: number };
+
+/** A recurring daily window, "HH:MM" to "HH:MM" (may cross midnight), in the device's time zone. */
+export interface TimeWindow {
+  readonly start: string;
+  readonly end: string;
+  /** Used for devices whose time zone is unknown (IANA name). @default "UTC" */
+  readonly defaultTimeZone?: string;
+}
+
+export interface RolloutRate {
+  /** Devices released to download per minute. */
+  readonly devicesPerMinute: number;
+  /** Multiply the rate by this factor every minute (exponential ramp), up to `maxDevicesPerMinute`. */
+  readonly rampFactor?: number;
+  readonly maxDevicesPerMinute?: number;
+  /** Spread each release over up to this many seconds of random delay. */
+  readonly jitterSeconds?: number;
+}
+
+export interface RetryRule {
+  readonly maxAttempts: number;
+  readonly backoffSeconds: number;
+}
+
+export interface AbortCriteria {
+  /** Abort when more than this share of the cohort failed (0..100). */
+  readonly failurePercent: number;
+  /** ... but only once at least this many devices of the cohort have finished. @default 1 */
+  readonly minFinished?: number;
+  /** Stricter limits for particular failure reasons, e.g. { "UPDATE_FAILED": 1 }. */
+  readonly byReason?: Readonly<Record<string, number>>;
 }
 
 export interface CampaignDefinition {
@@ -19,23 +79,53 @@ export interface CampaignDefinition {
   readonly target: TargetSelector;
   /** Cumulative share of the fleet per cohort, canary first, e.g. [1, 10, 100]. */
   readonly cohortPercentages: readonly number[];
-  /** Seconds between monitor polls of a phase. */
+  /** Cohorts as percentages or counts; when given, it replaces cohortPercentages. */
+  readonly cohorts?: readonly CohortSpec[];
+  /** Seconds between monitor polls of a phase (grows when nothing changes, up to maxPollSeconds). */
   readonly pollSeconds: number;
+  readonly maxPollSeconds?: number;
   readonly downloadTimeoutSeconds: number;
   readonly installTimeoutSeconds: number;
-  /** Abort when more than this share of finished devices in a cohort failed (0..100). */
+  /** Abort when more than this share of a cohort failed (0..100); see `abort` for more. */
   readonly abortFailurePercent: number;
+  readonly abort?: AbortCriteria;
+  /** A cohort passes only when at least this share of it succeeded (0..100). @default 0 */
+  readonly successThresholdPercent?: number;
+  /** Wait for an operator's approval after each cohort but the last. */
+  readonly approvalRequired?: boolean;
+  readonly rate?: RolloutRate;
+  readonly downloadWindow?: TimeWindow;
+  /** Install immediately after download unless an install window is given. */
+  readonly installWindow?: TimeWindow;
+  /** Per failure reason; reasons not listed are not retried. */
+  readonly retry?: Readonly<Record<string, RetryRule>>;
+}
+
+export interface AuditEntry {
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly previous?: string;
+  readonly detail?: string;
 }
 
 export interface Campaign extends CampaignDefinition {
   readonly campaignId: string;
   readonly status: CampaignStatus;
+  readonly control?: CampaignControl;
+  /** Highest cohort index the operator approved to start. */
+  readonly approvedCohort?: number;
   readonly targetVersion: string;
   readonly cohortCount?: number;
+  readonly currentCohort?: number;
+  readonly phase?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
+  readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly summary?: CampaignSummary;
+  readonly abortReason?: string;
+  readonly audit?: readonly AuditEntry[];
 }
 
 export interface CampaignSummary {
@@ -46,3 +136,11 @@ export interface CampaignSummary {
   readonly cancelled: number;
   readonly failureReasons: Readonly<Record<string, number>>;
 }
+
+/** Retried unless the campaign says otherwise: transient faults, never a device's verdict on the package. */
+export const DEFAULT_RETRY_POLICY: Readonly<Record<string, RetryRule>> = {
+  DEVICE_TIMEOUT: { maxAttempts: 3, backoffSeconds: 30 },
+  CONNECTION_LOST: { maxAttempts: 3, backoffSeconds: 60 },
+  DOWNLOAD_TIMEOUT: { maxAttempts: 2, backoffSeconds: 60 },
+  OUT_OF_RAM: { maxAttempts: 2, backoffSeconds: 300 },
+};

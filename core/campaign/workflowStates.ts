@@ -4,6 +4,7 @@
  */
 export const WorkflowState = {
   PlanCampaign: 'PlanCampaign',
+  ResumeOrStart: 'ResumeOrStart',
   NextCohortOrFinish: 'NextCohortOrFinish',
   StartDownloadPhase: 'StartDownloadPhase',
   WaitForDownloads: 'WaitForDownloads',
@@ -15,9 +16,21 @@ export const WorkflowState = {
   InstallsSettled: 'InstallsSettled',
   VerifyCohort: 'VerifyCohort',
   CohortGate: 'CohortGate',
+  WaitForApproval: 'WaitForApproval',
+  CheckApproval: 'CheckApproval',
+  ApprovalGiven: 'ApprovalGiven',
   AdvanceCohort: 'AdvanceCohort',
+  RequestCancellation: 'RequestCancellation',
+  WaitForCancellation: 'WaitForCancellation',
+  EvaluateCancellation: 'EvaluateCancellation',
+  CancellationSettled: 'CancellationSettled',
+  FinalizeCancelled: 'FinalizeCancelled',
+  CampaignCancelled: 'CampaignCancelled',
+  ContinueAsNew: 'ContinueAsNew',
+  ContinuedAsNew: 'ContinuedAsNew',
   FinalizeCampaign: 'FinalizeCampaign',
   AbortCampaign: 'AbortCampaign',
+  CampaignAborted: 'CampaignAborted',
   MarkCampaignFailed: 'MarkCampaignFailed',
   CampaignDone: 'CampaignDone',
   CampaignFailed: 'CampaignFailed',
@@ -29,6 +42,15 @@ export const WorkflowHandler = {
   StartPhase: 'startPhase',
   EvaluatePhase: 'evaluatePhase',
   VerifyCohort: 'verifyCohort',
+  CheckApproval: 'checkApproval',
+  CancelCampaign: 'cancelCampaign',
+  ContinueAsNew: 'continueAsNew',
   FinalizeCampaign: 'finalizeCampaign',
 } as const;
 export type WorkflowHandler = (typeof WorkflowHandler)[keyof typeof WorkflowHandler];
+
+/**
+ * A poll iteration costs about 9 history events (Wait 2, Task 5, Choice 2). An execution hands
+ * over to a fresh one after this many polls, far below Step Functions' 25,000-event limit.
+ */
+export const MAX_POLLS_PER_EXECUTION = 2_000;

@@ -22,6 +22,10 @@ export interface DeviceRegistration {
   readonly manufacturer?: string;
   readonly model?: string;
   readonly firmwareVersion?: string;
+  /** IANA time zone (/3/0/15) or UTC offset (/3/0/14), for windows in device local time. */
+  readonly timeZone?: string;
+  /** Operator-assigned groups, for targeting. */
+  readonly groups?: readonly string[];
 }
 
 /** A registration is alive until its lifetime passes without an Update (LwM2M 1.1 §6.2.1). */

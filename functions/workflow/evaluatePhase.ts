@@ -1,41 +1,32 @@
 /**
- * Workflow task EvaluateDownloads / EvaluateInstalls: fails jobs past their deadline, tallies the
- * cohort and says whether the phase is complete or the campaign must abort.
+ * Workflow task EvaluateDownloads / EvaluateInstalls: one monitor tick of the cohort's phase, the
+ * next poll interval (longer while nothing changes), and a hand-over to a fresh execution before
+ * the history grows large.
  */
-import { isPhaseComplete, shouldAbort, tallyJobs, type CohortTally } from '../../core/campaign/progress.ts';
-import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import { MAX_POLLS_PER_EXECUTION } from '../../core/campaign/workflowStates.ts';
+import type { CohortTally } from '../../core/campaign/progress.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
-import { parseInput, PhaseInput } from './inputs.ts';
+import { EvaluateInput, parseInput, type PhaseState } from './inputs.ts';
+import { nextPoll, tickCohortPhase } from './cohortPhase.ts';
 
-export interface PhaseEvaluation {
-  readonly phase: 'download' | 'install';
-  readonly complete: boolean;
-  readonly abort: boolean;
-  readonly tally: CohortTally;
-}
-
-const DOWNLOAD_STATES: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading]);
-const INSTALL_STATES: ReadonlySet<string> = new Set([JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying]);
-
-export async function handler(event: unknown): Promise<PhaseEvaluation> {
-  const { campaignId, cohort, phase } = parseInput(PhaseInput, event);
-  const { campaigns, jobs } = handlerStores();
-  const campaign = await campaigns.get(campaignId);
+export async function handler(event: unknown): Promise<PhaseState & { tally: CohortTally; abortReason?: string }> {
+  const { campaignId, cohort, phase, polls, pollSeconds, startedAt } = parseInput(EvaluateInput, event);
+  const stores = handlerStores();
+  const campaign = await stores.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
-  const now = Date.now();
-  const current: FirmwareJob[] = [];
-  for (const job of await jobs.listCohort(campaignId, cohort)) {
-    const inPhase = phase === 'download' ? DOWNLOAD_STATES.has(job.status) : INSTALL_STATES.has(job.status);
-    if (inPhase && job.deadline !== undefined && job.deadline < now) {
-      const reason = phase === 'download' ? 'DOWNLOAD_TIMEOUT' : 'INSTALL_TIMEOUT';
-      const result = await jobs.transition(job, { kind: 'failed', reason }, now);
-      current.push(result.success ? result.data : ((await jobs.get(job.campaignId, job.jobKey)) ?? job));
-    } else {
-      current.push(job);
-    }
-  }
-  const tally = tallyJobs(current);
-  return { phase, complete: isPhaseComplete(phase, tally), abort: shouldAbort(tally, campaign.abortFailurePercent), tally };
+  const tick = await tickCohortPhase(stores, campaign, cohort, phase, startedAt, Date.now(), pollSeconds);
+  if (tick.abortReason !== undefined) await stores.campaigns.update(campaignId, { abortReason: tick.abortReason });
+  return {
+    phase,
+    complete: tick.complete,
+    abort: tick.abort,
+    cancel: tick.cancel,
+    continueAsNew: polls + 1 >= MAX_POLLS_PER_EXECUTION,
+    pollSeconds: nextPoll(campaign, pollSeconds, tick.changed),
+    polls: polls + 1,
+    startedAt,
+    tally: tick.tally,
+    ...(tick.abortReason === undefined ? {} : { abortReason: tick.abortReason }),
+  };
 }

@@ -11,7 +11,7 @@ import { FinalizeInput, parseInput } from './inputs.ts';
 /** Jobs not yet updating are cancelled; a device that is updating is never interrupted. */
 const CANCELLABLE: ReadonlySet<string> = new Set([JobStatus.Pending, JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
 
-const FINAL_STATUS = { completed: CampaignStatus.Succeeded, aborted: CampaignStatus.Aborted, failed: CampaignStatus.Failed } as const;
+const FINAL_STATUS = { completed: CampaignStatus.Succeeded, aborted: CampaignStatus.Aborted, failed: CampaignStatus.Failed, cancelled: CampaignStatus.Cancelled } as const;
 
 export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
   const { campaignId, outcome } = parseInput(FinalizeInput, event);
@@ -37,6 +37,11 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
     failureReasons: tally.failureReasons,
   };
   const status = FINAL_STATUS[outcome];
-  await campaigns.setStatus(campaignId, [CampaignStatus.Created, CampaignStatus.Running], status, { summary, finishedAt: now });
+  await campaigns.setStatus(
+    campaignId,
+    [CampaignStatus.Created, CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.WaitingApproval, CampaignStatus.Cancelling],
+    status,
+    { summary, finishedAt: now },
+  );
   return { ...summary, status };
 }

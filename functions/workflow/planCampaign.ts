@@ -1,16 +1,18 @@
 /**
  * Workflow task PlanCampaign: selects the target devices, skips those already on the target
- * version, splits the rest into cohorts and creates one PENDING job per device.
+ * version or not compatible with the image, splits the rest into cohorts and creates one PENDING
+ * job per device. Idempotent: a retried task, or an execution that continues a previous one,
+ * finds the plan made and resumes where it was.
  */
 import { randomBytes } from 'node:crypto';
-import { planCohorts } from '../../core/campaign/cohorts.ts';
+import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
 import { CampaignStatus } from '../../core/campaign/Campaign.ts';
 import { jobKeyFor, type FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { selectTargets } from '../../core/campaign/targets.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError, ImageNotUsableError } from '../shared/errors.ts';
-import { CampaignInput, parseInput } from './inputs.ts';
+import { parseInput, PlanInput, type PhaseState } from './inputs.ts';
 
 export interface Cursor {
   readonly cohort: number;
@@ -18,21 +20,40 @@ export interface Cursor {
   readonly pollSeconds: number;
 }
 
-export async function handler(event: unknown): Promise<Cursor> {
-  const { campaignId } = parseInput(CampaignInput, event);
+export interface PlannedCampaign {
+  readonly campaignId: string;
+  readonly cursor: Cursor;
+  readonly resumePhase: 'none' | 'download' | 'install';
+  readonly phase?: PhaseState;
+}
+
+/** Cohort index for devices skipped before any cohort starts. */
+export const SKIPPED_COHORT = 9999;
+
+export async function handler(event: unknown): Promise<PlannedCampaign> {
+  const { campaignId, resume } = parseInput(PlanInput, event);
   const stores = handlerStores();
   const campaign = await stores.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
+  if (resume !== undefined && campaign.cohortCount !== undefined) {
+    const cursor = { cohort: resume.cohort, cohortCount: campaign.cohortCount, pollSeconds: campaign.pollSeconds };
+    const phase: PhaseState = { phase: resume.phase, complete: false, abort: false, cancel: false, continueAsNew: false, pollSeconds: campaign.pollSeconds, polls: 0, startedAt: resume.startedAt };
+    return { campaignId, cursor, resumePhase: resume.phase, phase };
+  }
   const image = await stores.images.get(campaign.imageId);
   if (image === undefined || !image.verified) throw new ImageNotUsableError(`image ${campaign.imageId} is missing or not verified`);
 
   const existing = await stores.jobs.listCampaign(campaignId);
   if (existing.length > 0 && campaign.cohortCount !== undefined) {
-    // A retried task: the jobs are planned already.
-    return { cohort: 0, cohortCount: campaign.cohortCount, pollSeconds: campaign.pollSeconds };
+    return { campaignId, cursor: { cohort: 0, cohortCount: campaign.cohortCount, pollSeconds: campaign.pollSeconds }, resumePhase: 'none' };
   }
-  const { eligible, alreadyCurrent } = selectTargets(await stores.registrations.list(), campaign.target, image.version);
-  const plan = planCohorts(eligible.map((device) => device.endpoint), campaign.cohortPercentages.length > 0 ? campaign.cohortPercentages : [100]);
+  const compatibleFrom = (image as { compatibleFrom?: readonly string[] }).compatibleFrom;
+  const selection = selectTargets(await stores.registrations.list(), campaign.target, image.version, compatibleFrom);
+  const specs = campaign.cohorts ?? campaign.cohortPercentages.map((percent) => ({ percent }));
+  const plan = planCohortSpecs(
+    selection.eligible.map((device) => device.endpoint),
+    specs.length > 0 ? specs : [{ percent: 100 }],
+  );
   const now = Date.now();
   const newJob = (endpoint: string, cohort: number, status: JobStatus, reason?: string): FirmwareJob => ({
     campaignId,
@@ -50,14 +71,15 @@ export async function handler(event: unknown): Promise<Cursor> {
     history: [],
     ...(reason === undefined ? {} : { reason }),
   });
-  const jobs = [
+  await stores.jobs.createJobs([
     ...[...plan.assignments].map(([endpoint, cohort]) => newJob(endpoint, cohort, JobStatus.Pending)),
-    ...alreadyCurrent.map((device) => newJob(device.endpoint, 9999, JobStatus.Skipped, 'ALREADY_ON_TARGET_VERSION')),
-  ];
-  await stores.jobs.createJobs(jobs);
+    ...selection.alreadyCurrent.map((device) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, 'ALREADY_ON_TARGET_VERSION')),
+    ...selection.incompatible.map((device) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, 'INCOMPATIBLE_VERSION')),
+  ]);
   await stores.campaigns.setStatus(campaignId, [CampaignStatus.Created, CampaignStatus.Running], CampaignStatus.Running, {
     cohortCount: plan.cohortSizes.length,
     targetVersion: image.version,
+    startedAt: now,
   });
-  return { cohort: 0, cohortCount: plan.cohortSizes.length, pollSeconds: campaign.pollSeconds };
+  return { campaignId, cursor: { cohort: 0, cohortCount: plan.cohortSizes.length, pollSeconds: campaign.pollSeconds }, resumePhase: 'none' };
 }

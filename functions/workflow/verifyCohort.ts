@@ -1,24 +1,35 @@
 /**
- * Workflow task VerifyCohort: the gate after a cohort. Passes to the next cohort unless the
- * failure share crossed the campaign's abort threshold.
+ * Workflow task VerifyCohort: the gate after a cohort. Abort criteria and the success threshold
+ * decide pass or abort; with approval required, the next cohort waits for an operator.
  */
-import { failurePercent, shouldAbort, tallyJobs, type CohortTally } from '../../core/campaign/progress.ts';
+import { CampaignStatus } from '../../core/campaign/Campaign.ts';
+import { tallyJobs, type CohortTally } from '../../core/campaign/progress.ts';
+import { cohortVerdict } from '../../core/campaign/rollout.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { CohortInput, parseInput } from './inputs.ts';
 
-export interface CohortVerdict {
+export interface CohortGate {
   readonly abort: boolean;
+  readonly reason?: string;
+  readonly awaitApproval: boolean;
   readonly nextCohort: number;
-  readonly failurePercent: number;
   readonly tally: CohortTally;
 }
 
-export async function handler(event: unknown): Promise<CohortVerdict> {
+export async function handler(event: unknown): Promise<CohortGate> {
   const { campaignId, cohort } = parseInput(CohortInput, event);
   const { campaigns, jobs } = handlerStores();
   const campaign = await campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const tally = tallyJobs(await jobs.listCohort(campaignId, cohort));
-  return { abort: shouldAbort(tally, campaign.abortFailurePercent), nextCohort: cohort + 1, failurePercent: failurePercent(tally), tally };
+  const verdict = cohortVerdict(tally, campaign);
+  const nextCohort = cohort + 1;
+  if (verdict.kind === 'abort') {
+    await campaigns.update(campaignId, { abortReason: `cohort ${cohort}: ${verdict.reason}` });
+    return { abort: true, reason: verdict.reason, awaitApproval: false, nextCohort, tally };
+  }
+  const awaitApproval = campaign.approvalRequired === true && nextCohort < (campaign.cohortCount ?? 0) && (campaign.approvedCohort ?? 0) < nextCohort;
+  if (awaitApproval) await campaigns.setStatus(campaignId, [CampaignStatus.Running, CampaignStatus.Paused], CampaignStatus.WaitingApproval, {});
+  return { abort: false, awaitApproval, nextCohort, tally };
 }

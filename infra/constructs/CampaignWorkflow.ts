@@ -1,12 +1,14 @@
 /**
  * The campaign workflow (ARCHITECTURE.md, "Key decision"): Step Functions moves cohorts through
  * plan -> for each cohort: start downloads -> monitor loop -> start installs -> monitor loop ->
- * verify and gate -> next cohort -> finalize. Devices are driven by the edge, not by this
- * workflow, so its cost does not grow with devices. JSONPath only: the local runner executes
- * this very definition with aws-local-stepfunctions.
+ * verify and gate (abort, approval) -> next cohort -> finalize; pause is honoured inside the
+ * monitor loops, cancel leads to a settle loop. Devices are driven by the edge, not by this
+ * workflow, so its cost does not grow with devices; the poll interval grows while nothing
+ * changes, and after MAX_POLLS_PER_EXECUTION polls an execution hands over to a fresh one.
+ * JSONPath only: the local runner executes this very definition with aws-local-stepfunctions.
  */
 import { Duration } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -16,7 +18,9 @@ import { WorkflowHandler, WorkflowState as S } from '../../core/campaign/workflo
 export interface CampaignWorkflowProps {
   /** One Lambda function per workflow handler. */
   readonly handlers: Readonly<Record<WorkflowHandler, lambda.IFunction>>;
-  /** @default 90 days */
+  /** Fixed name, so ContinueAsNew can be granted StartExecution on it. @default generated */
+  readonly stateMachineName?: string;
+  /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -35,6 +39,8 @@ export class CampaignWorkflow extends Construct {
         resultPath,
         retryOnServiceExceptions: true,
       });
+    const wait = (name: string, secondsPath: string): sfn.Wait => new sfn.Wait(this, name, { stateName: name, time: sfn.WaitTime.secondsPath(secondsPath) });
+    const choice = (name: string): sfn.Choice => new sfn.Choice(this, name, { stateName: name });
     const campaignId = { 'campaignId.$': '$.campaignId' };
     const cohortRef = { ...campaignId, 'cohort.$': '$.cursor.cohort' };
 
@@ -45,52 +51,88 @@ export class CampaignWorkflow extends Construct {
       task.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.error' });
       return task;
     };
+    const task = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string): tasks.LambdaInvoke => catchAll(invoke(name, fn, payload, resultPath));
 
-    const finalize = catchAll(invoke(S.FinalizeCampaign, h.finalizeCampaign, { ...campaignId, outcome: 'completed' }, '$.final')).next(
-      new sfn.Succeed(this, S.CampaignDone, { stateName: S.CampaignDone }),
-    );
-    const abort = catchAll(invoke(S.AbortCampaign, h.finalizeCampaign, { ...campaignId, outcome: 'aborted' }, '$.final')).next(
-      new sfn.Succeed(this, 'CampaignAborted', { stateName: 'CampaignAborted' }),
-    );
+    const finalize = task(S.FinalizeCampaign, h.finalizeCampaign, { ...campaignId, outcome: 'completed' }, '$.final').next(new sfn.Succeed(this, S.CampaignDone, { stateName: S.CampaignDone }));
+    const abort = task(S.AbortCampaign, h.finalizeCampaign, { ...campaignId, outcome: 'aborted' }, '$.final').next(new sfn.Succeed(this, S.CampaignAborted, { stateName: S.CampaignAborted }));
 
-    const monitorPhase = (phase: 'download' | 'install', waitName: string, evaluateName: string, settledName: string, next: sfn.IChainable): sfn.IChainable => {
-      const wait = new sfn.Wait(this, waitName, { stateName: waitName, time: sfn.WaitTime.secondsPath('$.cursor.pollSeconds') });
-      const evaluate = catchAll(invoke(evaluateName, h.evaluatePhase, { ...cohortRef, phase }, '$.phase'));
-      const settled = new sfn.Choice(this, settledName, { stateName: settledName })
+    // Cancel: cancel what has not started, reset downloads, let updating devices finish, then finalize.
+    const waitForCancellation = wait(S.WaitForCancellation, '$.cursor.pollSeconds');
+    const cancellationSettled = choice(S.CancellationSettled)
+      .when(
+        sfn.Condition.booleanEquals('$.cancellation.settled', true),
+        task(S.FinalizeCancelled, h.finalizeCampaign, { ...campaignId, outcome: 'cancelled' }, '$.final').next(new sfn.Succeed(this, S.CampaignCancelled, { stateName: S.CampaignCancelled })),
+      )
+      .otherwise(waitForCancellation);
+    waitForCancellation.next(task(S.EvaluateCancellation, h.cancelCampaign, { ...campaignId, step: 'settle' }, '$.cancellation')).next(cancellationSettled);
+    const cancel = task(S.RequestCancellation, h.cancelCampaign, { ...campaignId, step: 'request' }, '$.cancellation').next(cancellationSettled);
+
+    const continueAsNew = task(S.ContinueAsNew, h.continueAsNew, {
+      ...cohortRef,
+      'phase.$': '$.phase.phase',
+      'startedAt.$': '$.phase.startedAt',
+      'stateMachineArn.$': '$$.StateMachine.Id',
+    }, '$.continued').next(new sfn.Succeed(this, S.ContinuedAsNew, { stateName: S.ContinuedAsNew }));
+
+    const monitorPhase = (phase: 'download' | 'install', waitName: string, evaluateName: string, settledName: string, next: sfn.IChainable): sfn.Wait => {
+      const waitState = wait(waitName, '$.phase.pollSeconds');
+      const evaluate = task(evaluateName, h.evaluatePhase, {
+        ...cohortRef,
+        phase,
+        'polls.$': '$.phase.polls',
+        'pollSeconds.$': '$.phase.pollSeconds',
+        'startedAt.$': '$.phase.startedAt',
+      }, '$.phase');
+      const settled = choice(settledName)
+        .when(sfn.Condition.booleanEquals('$.phase.cancel', true), cancel)
         .when(sfn.Condition.booleanEquals('$.phase.abort', true), abort)
         .when(sfn.Condition.booleanEquals('$.phase.complete', true), next)
-        .otherwise(wait);
-      return wait.next(evaluate).next(settled);
+        .when(sfn.Condition.booleanEquals('$.phase.continueAsNew', true), continueAsNew)
+        .otherwise(waitState);
+      waitState.next(evaluate).next(settled);
+      return waitState;
     };
 
-    const nextCohortOrFinish = new sfn.Choice(this, S.NextCohortOrFinish, { stateName: S.NextCohortOrFinish });
+    const nextCohortOrFinish = choice(S.NextCohortOrFinish);
     const advance = new sfn.Pass(this, S.AdvanceCohort, {
       stateName: S.AdvanceCohort,
       parameters: { 'cohort.$': '$.gate.nextCohort', 'cohortCount.$': '$.cursor.cohortCount', 'pollSeconds.$': '$.cursor.pollSeconds' },
       resultPath: '$.cursor',
     }).next(nextCohortOrFinish);
-    const gate = new sfn.Choice(this, S.CohortGate, { stateName: S.CohortGate })
+    const waitForApproval = wait(S.WaitForApproval, '$.cursor.pollSeconds');
+    const approvalGiven = choice(S.ApprovalGiven)
+      .when(sfn.Condition.booleanEquals('$.approval.cancel', true), cancel)
+      .when(sfn.Condition.booleanEquals('$.approval.approved', true), advance)
+      .otherwise(waitForApproval);
+    waitForApproval.next(task(S.CheckApproval, h.checkApproval, { ...campaignId, 'cohort.$': '$.gate.nextCohort' }, '$.approval')).next(approvalGiven);
+    const gate = choice(S.CohortGate)
       .when(sfn.Condition.booleanEquals('$.gate.abort', true), abort)
+      .when(sfn.Condition.booleanEquals('$.gate.awaitApproval', true), waitForApproval)
       .otherwise(advance);
-    const verify = catchAll(invoke(S.VerifyCohort, h.verifyCohort, cohortRef, '$.gate')).next(gate);
-    const install = catchAll(invoke(S.StartInstallPhase, h.startPhase, { ...cohortRef, phase: 'install' }, '$.phase')).next(
-      monitorPhase('install', S.WaitForInstalls, S.EvaluateInstalls, S.InstallsSettled, verify),
-    );
-    const download = catchAll(invoke(S.StartDownloadPhase, h.startPhase, { ...cohortRef, phase: 'download' }, '$.phase')).next(
-      monitorPhase('download', S.WaitForDownloads, S.EvaluateDownloads, S.DownloadsSettled, install),
-    );
-    nextCohortOrFinish
-      .when(sfn.Condition.numberLessThanJsonPath('$.cursor.cohort', '$.cursor.cohortCount'), download)
-      .otherwise(finalize);
+    const verify = task(S.VerifyCohort, h.verifyCohort, cohortRef, '$.gate').next(gate);
+    const waitForInstalls = monitorPhase('install', S.WaitForInstalls, S.EvaluateInstalls, S.InstallsSettled, verify);
+    const install = task(S.StartInstallPhase, h.startPhase, { ...cohortRef, phase: 'install' }, '$.phase').next(waitForInstalls);
+    const waitForDownloads = monitorPhase('download', S.WaitForDownloads, S.EvaluateDownloads, S.DownloadsSettled, install);
+    const download = task(S.StartDownloadPhase, h.startPhase, { ...cohortRef, phase: 'download' }, '$.phase').next(waitForDownloads);
+    nextCohortOrFinish.when(sfn.Condition.numberLessThanJsonPath('$.cursor.cohort', '$.cursor.cohortCount'), download).otherwise(finalize);
 
-    const definition = catchAll(invoke(S.PlanCampaign, h.planCampaign, campaignId, '$.cursor')).next(nextCohortOrFinish);
+    const resumeOrStart = choice(S.ResumeOrStart)
+      .when(sfn.Condition.stringEquals('$.resumePhase', 'download'), waitForDownloads)
+      .when(sfn.Condition.stringEquals('$.resumePhase', 'install'), waitForInstalls)
+      .otherwise(nextCohortOrFinish);
+    // The whole input goes to PlanCampaign: `resume` is present only when an execution continues another.
+    const plan = catchAll(
+      new tasks.LambdaInvoke(this, S.PlanCampaign, { stateName: S.PlanCampaign, lambdaFunction: h.planCampaign, payloadResponseOnly: true, retryOnServiceExceptions: true }),
+    );
+    const definition = plan.next(resumeOrStart);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      ...(props.stateMachineName === undefined ? {} : { stateMachineName: props.stateMachineName }),
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
-      // A safety net; each job has its own deadline. Kept under 2^31 ms (24.8 days): the local
-      // runner arms one Node timer for it, and a longer one fires at once.
+      // A safety net; each job has its own deadline and long campaigns continue as new. Kept under
+      // 2^31 ms (24.8 days): the local runner arms one Node timer for it.
       timeout: Duration.days(21),
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS }),

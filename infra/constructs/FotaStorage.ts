@@ -1,12 +1,29 @@
 import { RemovalPolicy, Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CAMPAIGNS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
+/** Object key prefix of firmware images in the image bucket (store/ImageRegistry.ts writes `images/<id>.bin`). */
+export const IMAGE_KEY_PREFIX = 'images/';
+
+/** The tables, by the name the stores use for them. */
+export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images';
+
+// The data-plane subsets of what Table.grantReadData/grantReadWriteData allow, without the stream
+// actions: no table has a stream.
+const READ_DATA_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+const WRITE_DATA_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
 export interface FotaStorageProps {
-  /** Keep tables and bucket when the stack is deleted. @default true */
+  /**
+   * Keep tables and buckets when the stack is deleted, and turn on DynamoDB deletion protection.
+   * @default true
+   */
   readonly retain?: boolean;
+  /** @default 365 days */
+  readonly accessLogRetention?: Duration;
 }
 
 /** The stateful resources: device registry, jobs, campaigns, image metadata, and the image bucket. */
@@ -16,32 +33,89 @@ export class FotaStorage extends Construct {
   readonly campaigns: dynamodb.Table;
   readonly images: dynamodb.Table;
   readonly imageBucket: s3.Bucket;
+  /** Server access logs of the image bucket: who fetched which firmware, for audits. */
+  readonly accessLogBucket: s3.Bucket;
+  /**
+   * Read access to firmware image objects (`images/*`) and nothing else in the bucket. It lives
+   * beside the bucket, so the one prefix wildcard of the system is declared and reviewed here.
+   */
+  readonly imageReadPolicy: iam.ManagedPolicy;
+
+  private readonly schemas: ReadonlyMap<FotaTableName, { readonly table: dynamodb.Table; readonly schema: TableSchema }>;
 
   constructor(scope: Construct, id: string, props: FotaStorageProps = {}) {
     super(scope, id);
-    const removalPolicy = props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    this.devices = this.table('Devices', DEVICES_TABLE, removalPolicy);
-    this.jobs = this.table('Jobs', JOBS_TABLE, removalPolicy);
-    this.campaigns = this.table('Campaigns', CAMPAIGNS_TABLE, removalPolicy);
-    this.images = this.table('Images', IMAGES_TABLE, removalPolicy);
+    const retain = props.retain !== false;
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.devices = this.table('Devices', DEVICES_TABLE, removalPolicy, retain);
+    this.jobs = this.table('Jobs', JOBS_TABLE, removalPolicy, retain);
+    this.campaigns = this.table('Campaigns', CAMPAIGNS_TABLE, removalPolicy, retain);
+    this.images = this.table('Images', IMAGES_TABLE, removalPolicy, retain);
+    this.schemas = new Map([
+      ['devices', { table: this.devices, schema: DEVICES_TABLE }],
+      ['jobs', { table: this.jobs, schema: JOBS_TABLE }],
+      ['campaigns', { table: this.campaigns, schema: CAMPAIGNS_TABLE }],
+      ['images', { table: this.images, schema: IMAGES_TABLE }],
+    ]);
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      // S3 server access logging delivers only to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      removalPolicy,
+      lifecycleRules: [{ expiration: props.accessLogRetention ?? Duration.days(365) }],
+    });
     this.imageBucket = new s3.Bucket(this, 'ImageBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       versioned: true,
       removalPolicy,
       autoDeleteObjects: false,
+      // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
+      serverAccessLogsBucket: this.accessLogBucket as s3.IBucket,
+      serverAccessLogsPrefix: 'image-bucket/',
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    this.imageReadPolicy = new iam.ManagedPolicy(this, 'ImageReadPolicy', {
+      description: 'Read firmware image objects (images/*) of the FOTA image bucket',
+      statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] })],
     });
   }
 
-  private table(id: string, schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
+  /** Lets `grantee` read items of the tables and query their global secondary indexes, each named. */
+  grantReadData(grantee: iam.IGrantable, ...tables: readonly FotaTableName[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: READ_DATA_ACTIONS, resourceArns: this.tableArns(tables) });
+  }
+
+  /** Lets `grantee` read and write items of the tables and query their global secondary indexes. */
+  grantReadWriteData(grantee: iam.IGrantable, ...tables: readonly FotaTableName[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: [...READ_DATA_ACTIONS, ...WRITE_DATA_ACTIONS], resourceArns: this.tableArns(tables) });
+  }
+
+  /**
+   * The table ARNs plus one ARN per index by name, rather than CDK's `table/index/*`: the index
+   * names are known (store/schema.ts), so no wildcard is needed.
+   */
+  private tableArns(tables: readonly FotaTableName[]): string[] {
+    return tables.flatMap((name) => {
+      const entry = this.schemas.get(name);
+      if (entry === undefined) throw new Error(`unknown table ${name}`);
+      return [entry.table.tableArn, ...entry.schema.globalSecondaryIndexes.map((index) => `${entry.table.tableArn}/index/${index.indexName}`)];
+    });
+  }
+
+  private table(id: string, schema: TableSchema, removalPolicy: RemovalPolicy, deletionProtection: boolean): dynamodb.Table {
     const table = new dynamodb.Table(this, id, {
       partitionKey: attribute(schema.partitionKey),
       ...(schema.sortKey === undefined ? {} : { sortKey: attribute(schema.sortKey) }),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection,
       removalPolicy,
     });
     for (const index of schema.globalSecondaryIndexes) {

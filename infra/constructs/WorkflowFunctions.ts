@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Duration } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,9 +11,15 @@ import type { FotaStorage } from './FotaStorage.ts';
 
 /** Environment variable naming the handler a function runs: the local runner maps tasks by it. */
 export const HANDLER_ENV = 'FOTA_HANDLER';
+/** Environment variable naming the event bus the workflow publishes campaign and job events to. */
+export const EVENT_BUS_ENV = 'FOTA_EVENT_BUS';
 
 export interface WorkflowFunctionsProps {
   readonly storage: FotaStorage;
+  /** Name of the campaign state machine, which ContinueAsNew starts again. */
+  readonly stateMachineName: string;
+  /** Bus for campaign and job events; each function may put events on it. @default no bus */
+  readonly eventBus?: events.IEventBus;
   /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -19,18 +27,29 @@ export interface WorkflowFunctionsProps {
 /** The Lambda functions behind the campaign workflow's tasks, arm64, bundled with esbuild. */
 export class WorkflowFunctions extends Construct {
   readonly handlers: Readonly<Record<WorkflowHandler, lambda.IFunction>>;
+  /** The same functions, as a list (dashboards and alarms iterate over it). */
+  readonly functions: readonly nodejs.NodejsFunction[];
 
   constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
     super(scope, id);
-    const { storage } = props;
+    const { storage, eventBus } = props;
     const environment = {
       FOTA_DEVICES_TABLE: storage.devices.tableName,
       FOTA_JOBS_TABLE: storage.jobs.tableName,
       FOTA_CAMPAIGNS_TABLE: storage.campaigns.tableName,
       FOTA_IMAGES_TABLE: storage.images.tableName,
       FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
+      ...(eventBus === undefined ? {} : { [EVENT_BUS_ENV]: eventBus.eventBusName }),
     };
+    const functions: nodejs.NodejsFunction[] = [];
     const make = (name: WorkflowHandler): lambda.IFunction => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+      // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+      const role = new iam.Role(this, `${name}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `FOTA campaign workflow task ${name}`,
+      });
+      logGroup.grantWrite(role);
       const fn = new nodejs.NodejsFunction(this, name, {
         entry: fileURLToPath(new URL(`../../functions/workflow/${name}.ts`, import.meta.url)),
         handler: 'handler',
@@ -38,14 +57,15 @@ export class WorkflowFunctions extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
         timeout: Duration.minutes(1),
+        role,
         environment: { ...environment, [HANDLER_ENV]: name },
-        logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS }),
+        logGroup,
         bundling: { minify: true, sourceMap: true, target: 'node20' },
       });
-      storage.campaigns.grantReadWriteData(fn);
-      storage.jobs.grantReadWriteData(fn);
-      storage.devices.grantReadData(fn);
-      storage.images.grantReadData(fn);
+      storage.grantReadWriteData(role, 'campaigns', 'jobs');
+      storage.grantReadData(role, 'devices', 'images');
+      eventBus?.grantPutEventsTo(role);
+      functions.push(fn);
       return fn;
     };
     this.handlers = {
@@ -53,7 +73,20 @@ export class WorkflowFunctions extends Construct {
       startPhase: make(WorkflowHandler.StartPhase),
       evaluatePhase: make(WorkflowHandler.EvaluatePhase),
       verifyCohort: make(WorkflowHandler.VerifyCohort),
+      checkApproval: make(WorkflowHandler.CheckApproval),
+      cancelCampaign: make(WorkflowHandler.CancelCampaign),
+      continueAsNew: make(WorkflowHandler.ContinueAsNew),
       finalizeCampaign: make(WorkflowHandler.FinalizeCampaign),
     };
+    // ContinueAsNew starts the workflow again; the ARN is built from the fixed name because the
+    // state machine itself depends on these functions.
+    const continueRole = (this.handlers.continueAsNew as nodejs.NodejsFunction).role;
+    continueRole?.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: props.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    this.functions = functions;
   }
 }

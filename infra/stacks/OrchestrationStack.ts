@@ -1,21 +1,31 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FotaStorage } from '../constructs/FotaStorage.ts';
+import { CampaignEvents } from '../constructs/CampaignEvents.ts';
 import { CampaignWorkflow } from '../constructs/CampaignWorkflow.ts';
 import { WorkflowFunctions } from '../constructs/WorkflowFunctions.ts';
 
 export interface OrchestrationStackProps extends StackProps {
   readonly storage: FotaStorage;
+  /** @default 3 months */
+  readonly logRetention?: logs.RetentionDays;
 }
 
-/** The campaign workflow and the Lambda functions behind its tasks. */
+/** The campaign workflow, the Lambda functions behind its tasks, and the bus they publish to. */
 export class OrchestrationStack extends Stack {
+  readonly events: CampaignEvents;
   readonly workflow: CampaignWorkflow;
   readonly functions: WorkflowFunctions;
 
   constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
-    this.functions = new WorkflowFunctions(this, 'WorkflowFunctions', { storage: props.storage });
-    this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', { handlers: this.functions.handlers });
+    // `as` below: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
+    const logRetention = props.logRetention === undefined ? {} : { logRetention: props.logRetention };
+    this.events = new CampaignEvents(this, 'CampaignEvents');
+    const stateMachineName = `${this.stackName}-Campaign`;
+    this.functions = new WorkflowFunctions(this, 'WorkflowFunctions', { storage: props.storage, eventBus: this.events.bus as events.IEventBus, stateMachineName, ...logRetention });
+    this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', { handlers: this.functions.handlers, stateMachineName, ...logRetention });
   }
 }

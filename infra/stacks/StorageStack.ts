@@ -2,12 +2,17 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FotaStorage } from '../constructs/FotaStorage.ts';
 
+export interface StorageStackProps extends StackProps {
+  /** Keep tables and buckets on stack deletion, with DynamoDB deletion protection. @default true */
+  readonly retainData?: boolean;
+}
+
 /** Stateful resources in their own stack, retained on delete, so app stacks can be replaced freely. */
 export class StorageStack extends Stack {
   readonly storage: FotaStorage;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: StorageStackProps = {}) {
     super(scope, id, props);
-    this.storage = new FotaStorage(this, 'Storage');
+    this.storage = new FotaStorage(this, 'Storage', { retain: props.retainData !== false });
   }
 }

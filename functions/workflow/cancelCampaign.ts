@@ -1,0 +1,46 @@
+/**
+ * Workflow tasks RequestCancellation / EvaluateCancellation. Jobs not yet updating are cancelled:
+ * those the edge has not started at once; those downloading are marked and the edge resets the
+ * device (/5/0/10 Cancel, or an empty Package URI). A device that is updating is never
+ * interrupted: its job runs to its verdict. Settled when no job is left in flight.
+ */
+import { CampaignStatus } from '../../core/campaign/Campaign.ts';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { handlerStores } from '../shared/context.ts';
+import { CampaignNotFoundError } from '../shared/errors.ts';
+import { CancelInput, parseInput } from './inputs.ts';
+
+/** How long the edge gets to reset a downloading device before the job is cancelled in the store alone. */
+const DEVICE_CANCEL_GRACE_MS = 120_000;
+const IN_FLIGHT: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying]);
+
+export async function handler(event: unknown): Promise<{ settled: boolean; inFlight: number }> {
+  const { campaignId, step } = parseInput(CancelInput, event);
+  const { campaigns, jobs } = handlerStores();
+  const campaign = await campaigns.get(campaignId);
+  if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
+  const now = Date.now();
+  if (step === 'request') {
+    await campaigns.setStatus(campaignId, [CampaignStatus.Created, CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.WaitingApproval], CampaignStatus.Cancelling, {});
+  }
+  let inFlight = 0;
+  for (const job of await jobs.listCampaign(campaignId)) {
+    if (job.status === JobStatus.Pending || job.status === JobStatus.Ready) {
+      await jobs.transition(job, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED' }, now);
+    } else if (job.status === JobStatus.Downloading || job.status === JobStatus.Downloaded) {
+      const requestedAt = (job as { cancelRequestedAt?: number }).cancelRequestedAt;
+      if (requestedAt === undefined) {
+        await jobs.annotate(job, { cancelRequested: true, cancelRequestedAt: now });
+        inFlight++;
+      } else if (now - requestedAt > DEVICE_CANCEL_GRACE_MS) {
+        await jobs.transition(job, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED_DEVICE_NOT_RESET' }, now);
+      } else {
+        inFlight++;
+      }
+    } else if (IN_FLIGHT.has(job.status)) {
+      if (job.deadline !== undefined && job.deadline < now) await jobs.transition(job, { kind: 'failed', reason: 'INSTALL_TIMEOUT' }, now);
+      else inFlight++;
+    }
+  }
+  return { settled: inFlight === 0, inFlight };
+}

@@ -1,0 +1,145 @@
+/**
+ * One monitor tick of a cohort's phase: applies the operator's control (pause, cancel), retries
+ * what the retry policy allows, fails jobs past their deadline, releases devices at the rollout
+ * rate and inside their time windows, and decides whether the phase is complete or the campaign
+ * must abort. Called by the workflow's Start and Evaluate tasks.
+ */
+import { CampaignStatus, type Campaign } from '../../core/campaign/Campaign.ts';
+import { isPhaseComplete, tallyJobs, type CampaignPhase, type CohortTally } from '../../core/campaign/progress.ts';
+import { abortCriteriaOf, abortReason, nextPollSeconds, releaseAllowance, retryAt, retryRuleFor } from '../../core/campaign/rollout.ts';
+import { isWithinWindow } from '../../core/campaign/windows.ts';
+import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import type { Stores } from '../../store/Stores.ts';
+
+export interface PhaseTick {
+  readonly complete: boolean;
+  readonly abort: boolean;
+  readonly abortReason?: string;
+  readonly cancel: boolean;
+  readonly paused: boolean;
+  readonly changed: boolean;
+  readonly tally: CohortTally;
+}
+
+const DOWNLOAD_STATES: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading]);
+const INSTALL_STATES: ReadonlySet<string> = new Set([JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying]);
+
+export async function tickCohortPhase(stores: Stores, campaign: Campaign, cohort: number, phase: CampaignPhase, startedAt: number, now: number, pollSeconds: number): Promise<PhaseTick> {
+  const jobs = await stores.jobs.listCohort(campaign.campaignId, cohort);
+  if (campaign.control === 'CANCEL') return { complete: false, abort: false, cancel: true, paused: false, changed: false, tally: tallyJobs(jobs) };
+  const paused = campaign.control === 'PAUSE';
+  await reflectPause(stores, campaign, paused);
+
+  let changed = jobs.some((job) => job.updatedAt > now - pollSeconds * 1000);
+  const devices = new Map<string, DeviceRegistration | undefined>();
+  const deviceOf = async (endpoint: string): Promise<DeviceRegistration | undefined> => {
+    if (!devices.has(endpoint)) devices.set(endpoint, await stores.registrations.get(endpoint));
+    return devices.get(endpoint);
+  };
+  const current: FirmwareJob[] = [];
+  for (const job of jobs) {
+    let latest = job;
+    const inPhase = phase === 'download' ? DOWNLOAD_STATES.has(job.status) : INSTALL_STATES.has(job.status) || DOWNLOAD_STATES.has(job.status);
+    if (inPhase && job.deadline !== undefined && job.deadline < now) {
+      const reason = DOWNLOAD_STATES.has(job.status) ? 'DOWNLOAD_TIMEOUT' : 'INSTALL_TIMEOUT';
+      latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, now))) ?? latest;
+      changed = true;
+    }
+    if (latest.status === JobStatus.Failed && !paused) {
+      const at = retryAt(retryRuleFor(campaign, latest.reason ?? ''), latest.attempt, now);
+      if (at !== undefined) {
+        const device = await deviceOf(latest.endpoint);
+        const retried = await transitioned(stores, latest, () =>
+          stores.jobs.transition(latest, { kind: 'retry', reason: latest.reason ?? 'UNKNOWN', notBefore: at }, now, {
+            deadline: at + campaign.downloadTimeoutSeconds * 1000,
+            installRequested: false,
+            ...(device === undefined ? {} : { ownerTask: device.ownerTask }),
+          }),
+        );
+        if (retried !== undefined) {
+          latest = retried;
+          changed = true;
+        }
+      }
+    }
+    current.push(latest);
+  }
+
+  if (!paused) {
+    changed = (await release(stores, campaign, phase, current, startedAt, now, deviceOf)) || changed;
+  }
+  const tally = tallyJobs(current);
+  const aborted = abortReason(tally, abortCriteriaOf(campaign));
+  return {
+    complete: !paused && isPhaseComplete(phase, tally) && !current.some(awaitsRetry(campaign, now)),
+    abort: aborted !== undefined,
+    ...(aborted === undefined ? {} : { abortReason: aborted }),
+    cancel: false,
+    paused,
+    changed,
+    tally,
+  };
+}
+
+export function nextPoll(campaign: Campaign, current: number, changed: boolean): number {
+  return nextPollSeconds(current, changed, campaign.pollSeconds, campaign.maxPollSeconds ?? Math.max(campaign.pollSeconds, 300));
+}
+
+/** Releases devices: PENDING -> READY (download) at the rollout rate; DOWNLOADED -> install requested. */
+async function release(
+  stores: Stores,
+  campaign: Campaign,
+  phase: CampaignPhase,
+  jobs: FirmwareJob[],
+  startedAt: number,
+  now: number,
+  deviceOf: (endpoint: string) => Promise<DeviceRegistration | undefined>,
+): Promise<boolean> {
+  let changed = false;
+  const released = jobs.filter((job) => job.status !== JobStatus.Pending).length;
+  let allowance = releaseAllowance(campaign.rate, now - startedAt) - released;
+  for (const [index, job] of jobs.entries()) {
+    if (job.status === JobStatus.Pending && allowance > 0) {
+      const device = await deviceOf(job.endpoint);
+      if (!isWithinWindow(campaign.downloadWindow, now, device?.timeZone)) continue;
+      const jitterMs = Math.floor(Math.random() * (campaign.rate?.jitterSeconds ?? 0) * 1000);
+      const result = await stores.jobs.transition(job, { kind: 'scheduled', deadline: now + jitterMs + campaign.downloadTimeoutSeconds * 1000 }, now, {
+        ...(device === undefined ? {} : { ownerTask: device.ownerTask }),
+        ...(jitterMs > 0 ? { notBefore: now + jitterMs } : {}),
+      });
+      if (result.success) {
+        jobs[index] = result.data;
+        allowance--;
+        changed = true;
+      }
+    } else if (phase === 'install' && job.status === JobStatus.Downloaded && job.installRequested !== true) {
+      const device = await deviceOf(job.endpoint);
+      if (!isWithinWindow(campaign.installWindow, now, device?.timeZone)) continue;
+      const deadline = now + campaign.installTimeoutSeconds * 1000;
+      if (await stores.jobs.annotate(job, { installRequested: true, deadline })) {
+        jobs[index] = { ...job, installRequested: true, deadline };
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/** A failed job that the retry policy will bring back keeps its phase open. */
+function awaitsRetry(campaign: Campaign, now: number): (job: FirmwareJob) => boolean {
+  return (job) => job.status === JobStatus.Failed && retryAt(retryRuleFor(campaign, job.reason ?? ''), job.attempt, now) !== undefined;
+}
+
+async function reflectPause(stores: Stores, campaign: Campaign, paused: boolean): Promise<void> {
+  if (paused && campaign.status === CampaignStatus.Running) await stores.campaigns.setStatus(campaign.campaignId, [CampaignStatus.Running], CampaignStatus.Paused, {});
+  if (!paused && campaign.status === CampaignStatus.Paused) await stores.campaigns.setStatus(campaign.campaignId, [CampaignStatus.Paused], CampaignStatus.Running, {});
+}
+
+async function transitioned(stores: Stores, job: FirmwareJob, write: () => ReturnType<Stores['jobs']['transition']>): Promise<FirmwareJob | undefined> {
+  const result = await write();
+  if (result.success) return result.data;
+  // Someone else (the edge) moved the job first: continue from what is stored.
+  return stores.jobs.get(job.campaignId, job.jobKey);
+}

@@ -1,0 +1,13 @@
+/**
+ * Workflow task ContinueAsNew: starts a fresh execution that resumes the same cohort and phase,
+ * so no execution's history approaches Step Functions' 25,000-event limit, whatever the fleet
+ * size or the campaign's duration.
+ */
+import { handlerExecutions } from '../shared/context.ts';
+import { ContinueInput, parseInput } from './inputs.ts';
+
+export async function handler(event: unknown): Promise<{ executionId: string }> {
+  const { campaignId, cohort, phase, stateMachineArn, startedAt } = parseInput(ContinueInput, event);
+  const executionId = await handlerExecutions().start(stateMachineArn, `${campaignId}-c${cohort}-${Date.now()}`, { campaignId, resume: { cohort, phase, startedAt } });
+  return { executionId };
+}

@@ -1,0 +1,235 @@
+/**
+ * The CoAP edge in AWS (ARCHITECTURE.md, "Reaching devices"): Fargate tasks on arm64 behind an
+ * internet-facing Network Load Balancer with UDP listeners. UDP target groups preserve the
+ * device's address, so the tasks' security group admits devices from anywhere; the NLB health
+ * checks them over HTTP on the health port, because a UDP target group cannot be health-checked
+ * over UDP.
+ */
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import type { FotaStorage } from './FotaStorage.ts';
+
+/** The ports of the edge: CoAP over UDP (NoSec), CoAP over DTLS, and the HTTP health endpoint. */
+export const EdgePort = { Coap: 5683, Coaps: 5684, Health: 8080 } as const;
+
+export type EdgeLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const CONTAINER_NAME = 'edge';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface EdgeServiceProps {
+  readonly storage: FotaStorage;
+  /**
+   * The VPC to run in. It needs public subnets (for the NLB) and private subnets with egress (for
+   * the tasks). A VPC created here also gets S3 and DynamoDB gateway endpoints and flow logs.
+   * @default a new VPC over two Availability Zones
+   */
+  readonly vpc?: ec2.IVpc;
+  /** NAT gateways of the VPC created here; ignored with `vpc`. @default 1 */
+  readonly natGateways?: number;
+  /** @default 2 */
+  readonly desiredCount?: number;
+  /** Upper bound for CPU auto scaling. @default 4 x desiredCount */
+  readonly maxCount?: number;
+  /** Host name devices use in Package URIs (`coap://<publicHost>/fw/...`). @default the NLB's DNS name */
+  readonly publicHost?: string;
+  /** Accept NoSec CoAP on 5683; when false only CoAPS on 5684 is reachable. @default true */
+  readonly allowNoSec?: boolean;
+  /**
+   * Protect the NLB from deletion: when devices are provisioned with its DNS name (no
+   * `publicHost`), a new load balancer would cut the fleet off its LwM2M server.
+   * @default false
+   */
+  readonly loadBalancerDeletionProtection?: boolean;
+  /** @default 3 months */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default 'info' (never debug in production: the block path would log per datagram) */
+  readonly logLevel?: EdgeLogLevel;
+  /** Task CPU units. @default 512 */
+  readonly cpu?: number;
+  /** Task memory (the image cache lives in it). @default 1024 */
+  readonly memoryLimitMiB?: number;
+  /**
+   * How long a deregistering task keeps its existing flows: devices mid-download finish their
+   * current exchanges, later blocks go to another task (blocks are served statelessly).
+   * @default 30 seconds
+   */
+  readonly drainTime?: Duration;
+}
+
+export class EdgeService extends Construct {
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.Cluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly taskRole: iam.Role;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly service: ecs.FargateService;
+  readonly scaling: ecs.ScalableTaskCount;
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** One UDP listener per device-facing port: 5684 always, 5683 when NoSec is allowed. */
+  readonly listeners: ReadonlyMap<number, elbv2.NetworkListener>;
+  readonly targetGroups: ReadonlyMap<number, elbv2.NetworkTargetGroup>;
+  readonly logGroup: logs.LogGroup;
+  /** The host devices are given in Package URIs. */
+  readonly publicHost: string;
+
+  constructor(scope: Construct, id: string, props: EdgeServiceProps) {
+    super(scope, id);
+    const desiredCount = props.desiredCount ?? 2;
+    const maxCount = props.maxCount ?? desiredCount * 4;
+    if (!Number.isInteger(desiredCount) || desiredCount < 1) throw new Error(`EdgeService: desiredCount must be a positive integer, got ${desiredCount}`);
+    if (!Number.isInteger(maxCount) || maxCount < desiredCount) throw new Error(`EdgeService: maxCount (${maxCount}) must be an integer not below desiredCount (${desiredCount})`);
+    if (props.vpc !== undefined && props.natGateways !== undefined) throw new Error('EdgeService: natGateways applies only to the VPC created here; omit it when passing vpc');
+    const drainTime = props.drainTime ?? Duration.seconds(30);
+    const devicePorts = props.allowNoSec === false ? [EdgePort.Coaps] : [EdgePort.Coap, EdgePort.Coaps];
+
+    // `as`: jsii classes declare optional members without `| undefined`, so under
+    // exactOptionalPropertyTypes a construct is not assignable to its own interface.
+    this.vpc = props.vpc ?? (this.createVpc(props.natGateways ?? 1, props.logRetention) as ec2.IVpc);
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      crossZoneEnabled: true,
+      deletionProtection: props.loadBalancerDeletionProtection ?? false,
+    });
+    this.publicHost = props.publicHost ?? this.loadBalancer.loadBalancerDnsName;
+
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: 'FOTA CoAP edge task: device registry and jobs read/write, image metadata and objects read',
+    });
+    props.storage.grantReadWriteData(this.taskRole, 'devices', 'jobs');
+    props.storage.grantReadData(this.taskRole, 'images');
+    this.taskRole.addManagedPolicy(props.storage.imageReadPolicy);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      taskRole: this.taskRole,
+    });
+    this.container = this.taskDefinition.addContainer('Edge', {
+      containerName: CONTAINER_NAME,
+      // Built by `cdk deploy` (docker buildx, linux/arm64); synth only fingerprints the context.
+      image: ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'coap-edge/Dockerfile', platform: Platform.LINUX_ARM64 }),
+      environment: {
+        FOTA_EDGE_PORT: String(EdgePort.Coap),
+        FOTA_EDGE_BIND_ADDRESS: '0.0.0.0',
+        FOTA_EDGE_HEALTH_PORT: String(EdgePort.Health),
+        FOTA_EDGE_PUBLIC_HOST: this.publicHost,
+        FOTA_LOG_LEVEL: props.logLevel ?? 'info',
+        FOTA_REGION: Stack.of(this).region,
+        FOTA_DEVICES_TABLE: props.storage.devices.tableName,
+        FOTA_JOBS_TABLE: props.storage.jobs.tableName,
+        FOTA_CAMPAIGNS_TABLE: props.storage.campaigns.tableName,
+        FOTA_IMAGES_TABLE: props.storage.images.tableName,
+        FOTA_IMAGE_BUCKET: props.storage.imageBucket.bucketName,
+      },
+      portMappings: [
+        ...devicePorts.map((containerPort) => ({ containerPort, protocol: ecs.Protocol.UDP })),
+        { containerPort: EdgePort.Health, protocol: ecs.Protocol.TCP },
+      ],
+      // Non-blocking: a slow log stream must never stall the datagram loop (STYLE.md §10).
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'edge', logGroup: this.logGroup, mode: ecs.AwsLogDriverMode.NON_BLOCKING, maxBufferSize: Size.mebibytes(25) }),
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${EdgePort.Health}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(20),
+      },
+      // SIGTERM starts draining (health answers 503, in-flight writes finish); SIGKILL after this.
+      stopTimeout: Duration.seconds(30),
+      readonlyRootFilesystem: true,
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description: 'FOTA edge tasks: CoAP from devices anywhere, HTTP health checks from the VPC',
+      allowAllOutbound: true,
+    });
+    for (const port of devicePorts) {
+      // UDP target groups preserve the client address: the tasks see the devices' own addresses.
+      this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(port), port === EdgePort.Coap ? 'CoAP (NoSec) from devices' : 'CoAP over DTLS from devices');
+    }
+    this.securityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(EdgePort.Health), 'NLB health checks');
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster as ecs.ICluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(60),
+      securityGroups: [this.securityGroup],
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+
+    const listeners = new Map<number, elbv2.NetworkListener>();
+    const targetGroups = new Map<number, elbv2.NetworkTargetGroup>();
+    for (const port of devicePorts) {
+      const listener = this.loadBalancer.addListener(`Udp${port}`, { port, protocol: elbv2.Protocol.UDP });
+      const targetGroup = listener.addTargets(`Udp${port}Targets`, {
+        port,
+        protocol: elbv2.Protocol.UDP,
+        targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort: port, protocol: ecs.Protocol.UDP })],
+        healthCheck: {
+          protocol: elbv2.Protocol.HTTP,
+          port: String(EdgePort.Health),
+          path: '/health',
+          interval: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          healthyThresholdCount: 2,
+          unhealthyThresholdCount: 2,
+        },
+        deregistrationDelay: drainTime,
+      });
+      listeners.set(port, listener);
+      targetGroups.set(port, targetGroup);
+    }
+    this.listeners = listeners;
+    this.targetGroups = targetGroups;
+
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity: desiredCount, maxCapacity: maxCount });
+    this.scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      // Scale in slowly: a removed task hands its devices' flows to others (ARCHITECTURE.md).
+      scaleInCooldown: Duration.minutes(10),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+  }
+
+  private createVpc(natGateways: number, logRetention: logs.RetentionDays | undefined): ec2.Vpc {
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', { retention: logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    return new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      // Jobs, registrations and image reads stay off the NAT gateway (cost, and one less hop).
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+      // Rejected traffic only: accepted flows of a large fleet would cost more than they tell.
+      flowLogs: { Rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.REJECT } },
+    });
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Per-environment settings of the CDK app, parsed from CDK context (`cdk.json`, or
+ * `cdk synth -c stage=prod -c edgeDesiredCount=4`). Only infra/FotaApp.ts reads context; it hands
+ * the raw values here and passes the typed result to stacks as props (STYLE.md §3).
+ */
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/** The context keys the app reads, each documented on `StageConfig`. */
+export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec'] as const;
+export type StageContextKey = (typeof STAGE_CONTEXT_KEYS)[number];
+/** Raw context values by key, as `node.tryGetContext` returns them. */
+export type StageContext = Readonly<Partial<Record<StageContextKey, unknown>>>;
+
+export interface StageConfig {
+  /** `stage`: names the stacks (`Fota-<stage>-Edge`). @default 'dev' */
+  readonly stage: string;
+  /** `publicHost`: the host name devices use. @default the NLB's DNS name */
+  readonly publicHost?: string;
+  /** `edgeDesiredCount`: edge tasks, and the floor of auto scaling. @default 2 */
+  readonly edgeDesiredCount: number;
+  /** `logRetentionDays`: one of CloudWatch's retention values. @default 365 for prod, 90 otherwise */
+  readonly logRetention: logs.RetentionDays;
+  /** `retainData`: keep tables and buckets on stack deletion. @default true (and required for prod) */
+  readonly retainData: boolean;
+  /** `allowNoSec`: open NoSec CoAP on UDP 5683 besides CoAPS on 5684. @default true */
+  readonly allowNoSec: boolean;
+}
+
+export class StageConfigurationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StageConfigurationError';
+  }
+}
+
+const PRODUCTION_STAGE = 'prod';
+const RETENTION_DAYS: ReadonlySet<number> = new Set(Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'));
+
+/** Parses raw context values; `-c key=value` gives strings, cdk.json gives JSON types: both are accepted. */
+export function parseStageConfig(context: StageContext): StageConfig {
+  const stage = optionalString(context, 'stage') ?? 'dev';
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    throw new StageConfigurationError(`context stage must be lower-case letters, digits and hyphens (it names CloudFormation stacks), got "${stage}"`);
+  }
+  const production = stage === PRODUCTION_STAGE;
+  const retainData = optionalBoolean(context, 'retainData') ?? true;
+  if (production && !retainData) {
+    throw new StageConfigurationError('context retainData=false is refused for stage prod: deleting the stack would delete the device registry and job history');
+  }
+  const edgeDesiredCount = optionalInteger(context, 'edgeDesiredCount') ?? 2;
+  if (edgeDesiredCount < 1) throw new StageConfigurationError(`context edgeDesiredCount must be at least 1, got ${edgeDesiredCount}`);
+  const logRetentionDays = optionalInteger(context, 'logRetentionDays') ?? (production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.THREE_MONTHS);
+  if (!RETENTION_DAYS.has(logRetentionDays)) {
+    throw new StageConfigurationError(`context logRetentionDays must be one of ${[...RETENTION_DAYS].join(', ')}, got ${logRetentionDays}`);
+  }
+  const publicHost = optionalString(context, 'publicHost');
+  return {
+    stage,
+    ...(publicHost === undefined ? {} : { publicHost }),
+    edgeDesiredCount,
+    logRetention: logRetentionDays as logs.RetentionDays,
+    retainData,
+    allowNoSec: optionalBoolean(context, 'allowNoSec') ?? true,
+  };
+}
+
+function optionalString(context: StageContext, key: StageContextKey): string | undefined {
+  const value = context[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new StageConfigurationError(`context ${key} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalBoolean(context: StageContext, key: StageContextKey): boolean | undefined {
+  const value = context[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new StageConfigurationError(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function optionalInteger(context: StageContext, key: StageContextKey): number | undefined {
+  const value = context[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new StageConfigurationError(`context ${key} must be a whole number, got ${JSON.stringify(value)}`);
+  return number;
+}

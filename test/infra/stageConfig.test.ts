@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { parseStageConfig, StageConfigurationError } from '../../infra/stageConfig.ts';
+
+describe('per-stage configuration from CDK context', () => {
+  it('defaults to dev with two edge tasks, 90-day logs, retained data and NoSec allowed', () => {
+    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: true });
+  });
+
+  it('keeps prod logs for a year by default', () => {
+    expect(parseStageConfig({ stage: 'prod' }).logRetention).toBe(RetentionDays.ONE_YEAR);
+  });
+
+  it('accepts the strings that `cdk -c key=value` passes', () => {
+    const config = parseStageConfig({ stage: 'test', edgeDesiredCount: '3', logRetentionDays: '30', retainData: 'false', allowNoSec: 'false', publicHost: 'lwm2m.example.net' });
+    expect(config).toEqual({ stage: 'test', edgeDesiredCount: 3, logRetention: RetentionDays.ONE_MONTH, retainData: false, allowNoSec: false, publicHost: 'lwm2m.example.net' });
+  });
+
+  it('accepts the JSON types of cdk.json', () => {
+    expect(parseStageConfig({ edgeDesiredCount: 5, retainData: false, allowNoSec: true })).toMatchObject({ edgeDesiredCount: 5, retainData: false, allowNoSec: true });
+  });
+
+  it('refuses to drop the data of the prod stage', () => {
+    expect(() => parseStageConfig({ stage: 'prod', retainData: 'false' })).toThrow(StageConfigurationError);
+  });
+
+  it.each([
+    [{ logRetentionDays: '42' }, /logRetentionDays must be one of/],
+    [{ edgeDesiredCount: '0' }, /at least 1/],
+    [{ edgeDesiredCount: 'two' }, /whole number/],
+    [{ allowNoSec: 'no' }, /true or false/],
+    [{ stage: 'Prod_1' }, /lower-case letters/],
+  ])('rejects %o with a message naming the key', (context, message) => {
+    expect(() => parseStageConfig(context)).toThrow(message);
+  });
+});
