@@ -19,6 +19,7 @@ export async function startApiServer(deps: ApiDependencies, port: number): Promi
           path: url.pathname,
           query: Object.fromEntries(url.searchParams),
           ...(body === undefined ? {} : { body }),
+          actor: typeof req.headers['x-fota-actor'] === 'string' ? req.headers['x-fota-actor'] : `local:${process.env['USER'] ?? 'user'}`,
         });
         res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
         res.end(JSON.stringify(response.body));

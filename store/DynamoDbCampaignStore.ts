@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Campaign, CampaignStatus } from '../core/campaign/Campaign.ts';
+import type { AuditEntry, Campaign, CampaignStatus } from '../core/campaign/Campaign.ts';
 import { isConditionalCheckFailure } from './DynamoDbRegistrationStore.ts';
 
 export interface CampaignStore {
@@ -9,6 +9,11 @@ export interface CampaignStore {
   /** Moves the campaign's status only from one of `from`; returns false if it was elsewhere. */
   setStatus(campaignId: string, from: readonly CampaignStatus[], to: CampaignStatus, changes: Partial<Campaign>): Promise<boolean>;
   update(campaignId: string, changes: Partial<Campaign>): Promise<void>;
+  /**
+   * An operator's action: applies `changes` and appends `entry` to the audit trail in one
+   * conditional write, only while the campaign is in one of `allowedFrom`. False otherwise.
+   */
+  act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean>;
 }
 
 export class DynamoDbCampaignStore implements CampaignStore {
@@ -60,6 +65,10 @@ export class DynamoDbCampaignStore implements CampaignStore {
     }
   }
 
+  act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean> {
+    return appendAudit(this.dynamo, this.tableName, campaignId, allowedFrom, changes, entry);
+  }
+
   async update(campaignId: string, changes: Partial<Campaign>): Promise<void> {
     const { names, values, sets } = setClause(changes);
     await this.dynamo.send(
@@ -72,6 +81,36 @@ export class DynamoDbCampaignStore implements CampaignStore {
         ExpressionAttributeValues: values,
       }),
     );
+  }
+}
+
+export async function appendAudit(
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+  campaignId: string,
+  allowedFrom: readonly CampaignStatus[],
+  changes: Partial<Campaign>,
+  entry: AuditEntry,
+): Promise<boolean> {
+  const { names, values, sets } = setClause(changes);
+  allowedFrom.forEach((status, i) => (values[`:from${i}`] = status));
+  values[':entry'] = [entry];
+  values[':empty'] = [];
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { campaignId },
+        UpdateExpression: `SET ${sets}, #audit = list_append(if_not_exists(#audit, :empty), :entry)`,
+        ConditionExpression: `#status IN (${allowedFrom.map((_, i) => `:from${i}`).join(', ')})`,
+        ExpressionAttributeNames: { ...names, '#status': 'status', '#audit': 'audit' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
   }
 }
 

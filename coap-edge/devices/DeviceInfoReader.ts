@@ -29,6 +29,9 @@ export class DeviceInfoReader {
       const manufacturer = value(0);
       const model = value(1);
       const firmwareVersion = value(3);
+      // Windows in device local time use /3/0/15 Timezone, else /3/0/14 UTC Offset.
+      const timeZone = value(15) ?? value(14);
+      if (timeZone !== undefined && timeZone !== '') Object.assign(changes, { timeZone });
       if (manufacturer !== undefined) Object.assign(changes, { manufacturer });
       if (model !== undefined) Object.assign(changes, { model });
       if (firmwareVersion !== undefined) Object.assign(changes, { firmwareVersion });

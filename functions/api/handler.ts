@@ -13,7 +13,7 @@ interface HttpApiEvent {
   readonly rawQueryString?: string;
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
-  readonly requestContext: { readonly http: { readonly method: string } };
+  readonly requestContext: { readonly http: { readonly method: string }; readonly authorizer?: { readonly iam?: { readonly userArn?: string } } };
 }
 
 const sfn = new SFNClient({});
@@ -38,6 +38,7 @@ export async function handler(event: HttpApiEvent): Promise<{ statusCode: number
       path: event.rawPath,
       query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
       ...(body === undefined ? {} : { body }),
+      actor: event.requestContext.authorizer?.iam?.userArn ?? 'unknown',
     },
   );
   return { statusCode: response.status, headers: { 'content-type': 'application/json', ...response.headers }, body: JSON.stringify(response.body) };

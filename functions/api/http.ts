@@ -5,6 +5,8 @@ export interface ApiRequest {
   readonly query: Readonly<Record<string, string>>;
   /** Raw body text (JSON expected where a body is needed). */
   readonly body?: string;
+  /** Who is calling: the IAM principal in AWS, the local user at home. Recorded in audit trails. */
+  readonly actor?: string;
 }
 
 export interface ApiResponse {

@@ -5,19 +5,61 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CampaignStatus, type Campaign, type CampaignDefinition } from '../../core/campaign/Campaign.ts';
-import { validatePercentages } from '../../core/campaign/cohorts.ts';
+import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
+import { isTimeZone } from '../../core/campaign/windows.ts';
 import type { Stores } from '../../store/Stores.ts';
 
-export const CampaignDefinitionSchema = z.object({
-  name: z.string().min(1).max(200),
-  imageId: z.string().min(1),
-  target: z.object({ model: z.string().min(1).optional(), endpoints: z.array(z.string().min(1)).min(1).optional() }).strict(),
-  cohortPercentages: z.array(z.number().gt(0).max(100)).min(1).max(20).default([100]),
-  pollSeconds: z.number().int().min(1).max(3600).default(30),
-  downloadTimeoutSeconds: z.number().int().min(1).default(3600),
-  installTimeoutSeconds: z.number().int().min(1).default(1800),
-  abortFailurePercent: z.number().min(0).max(100).default(5),
-});
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
+const TimeWindowSchema = z
+  .object({ start: hhmm, end: hhmm, defaultTimeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris').optional() })
+  .strict()
+  .refine((w) => w.start !== w.end, 'start and end must differ');
+const failureReason = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a failure reason such as DEVICE_TIMEOUT');
+
+export const CampaignDefinitionSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    imageId: z.string().min(1),
+    target: z
+      .object({
+        model: z.string().min(1).optional(),
+        manufacturer: z.string().min(1).optional(),
+        firmwareVersions: z.object({ min: z.string().min(1).optional(), max: z.string().min(1).optional() }).strict().optional(),
+        groups: z.array(z.string().min(1)).min(1).optional(),
+        endpoints: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict(),
+    cohortPercentages: z.array(z.number().gt(0).max(100)).min(1).max(20).default([100]),
+    cohorts: z
+      .array(z.union([z.object({ percent: z.number().gt(0).max(100) }).strict(), z.object({ count: z.number().int().min(1) }).strict()]))
+      .min(1)
+      .max(20)
+      .optional(),
+    pollSeconds: z.number().int().min(1).max(3600).default(30),
+    maxPollSeconds: z.number().int().min(1).max(3600).optional(),
+    downloadTimeoutSeconds: z.number().int().min(1).default(3600),
+    installTimeoutSeconds: z.number().int().min(1).default(1800),
+    abortFailurePercent: z.number().min(0).max(100).default(5),
+    abort: z
+      .object({ failurePercent: z.number().min(0).max(100), minFinished: z.number().int().min(1).optional(), byReason: z.record(failureReason, z.number().min(0).max(100)).optional() })
+      .strict()
+      .optional(),
+    successThresholdPercent: z.number().min(0).max(100).optional(),
+    approvalRequired: z.boolean().optional(),
+    rate: z
+      .object({
+        devicesPerMinute: z.number().gt(0),
+        rampFactor: z.number().min(1).max(10).optional(),
+        maxDevicesPerMinute: z.number().gt(0).optional(),
+        jitterSeconds: z.number().min(0).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
+    downloadWindow: TimeWindowSchema.optional(),
+    installWindow: TimeWindowSchema.optional(),
+    retry: z.record(failureReason, z.object({ maxAttempts: z.number().int().min(1).max(20), backoffSeconds: z.number().min(0).max(86400) }).strict()).optional(),
+  })
+  .strict();
 
 export class InvalidCampaignError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -38,8 +80,9 @@ export async function launchCampaign(stores: Stores, starter: ExecutionStarter, 
   const definition = parsed.data as CampaignDefinition;
   try {
     validatePercentages(definition.cohortPercentages);
+    if (definition.cohorts !== undefined) validateCohortSpecs(definition.cohorts);
   } catch (error) {
-    throw new InvalidCampaignError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new InvalidCampaignError(`${definition.cohorts === undefined ? 'cohortPercentages' : 'cohorts'}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const image = await stores.images.get(definition.imageId);
   if (image === undefined) throw new InvalidCampaignError(`imageId: no image ${definition.imageId}`);

@@ -2,6 +2,7 @@ import { tallyJobs } from '../../../core/campaign/progress.ts';
 import { parseJsonBody } from '../http.ts';
 import { CampaignDefinitionSchema, launchCampaign } from '../launchCampaign.ts';
 import { mustFind } from './lookup.ts';
+import { actOnCampaign, CAMPAIGN_ACTIONS } from '../campaignActions.ts';
 import { ok, type Route } from './types.ts';
 
 export const campaignRoutes: readonly Route[] = [
@@ -18,7 +19,7 @@ export const campaignRoutes: readonly Route[] = [
       return ok({
         ...campaign,
         progress: tallyJobs(jobs),
-        cohorts: [...cohorts].sort(([a], [b]) => a - b).map(([cohort, cohortJobs]) => ({ cohort, ...tallyJobs(cohortJobs) })),
+        cohortProgress: [...cohorts].sort(([a], [b]) => a - b).map(([cohort, cohortJobs]) => ({ cohort, ...tallyJobs(cohortJobs) })),
       });
     },
   },
@@ -31,6 +32,14 @@ export const campaignRoutes: readonly Route[] = [
       return ok({ items: await stores.jobs.listCampaign(campaignId) });
     },
   },
+  ...CAMPAIGN_ACTIONS.map(
+    (action): Route => ({
+      method: 'POST',
+      path: `/campaigns/{campaignId}/${action}`,
+      summary: `${action[0]?.toUpperCase()}${action.slice(1)} a campaign (recorded in its audit trail; 409 when not allowed in its state)`,
+      handle: async ({ stores, clock }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', (clock ?? Date.now)())),
+    }),
+  ),
   {
     method: 'POST',
     path: '/campaigns',
