@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { LocalStack } from '../local/LocalStack.ts';
 import { runDemoCampaign } from '../local/demo.ts';
 import { formatTable } from '../cli/terminal.ts';
+import { dtlsBenchmark } from './dtls.ts';
 
 interface Figure {
   readonly name: string;
@@ -38,12 +39,21 @@ const campaignThroughput: Benchmark = async () => {
   }
 };
 
-const BENCHMARKS: readonly [string, Benchmark][] = [['campaign throughput', campaignThroughput]];
+const BENCHMARKS: readonly [string, Benchmark][] = [
+  ['campaign throughput', campaignThroughput],
+  ['DTLS 1.2 PSK (CCM_8)', dtlsBenchmark],
+];
 
 async function main(): Promise<void> {
-  const options = new Command().option('--json <file>', 'also write the figures to FILE as one flat JSON object').parse().opts<{ json?: string }>();
+  const options = new Command()
+    .option('--json <file>', 'also write the figures to FILE as one flat JSON object')
+    .option('--only <words>', 'run only benchmarks whose name contains one of these comma-separated words')
+    .parse()
+    .opts<{ json?: string; only?: string }>();
+  const only = options.only?.split(',').map((w) => w.trim().toLowerCase());
   const figures: Figure[] = [];
   for (const [name, benchmark] of BENCHMARKS) {
+    if (only !== undefined && !only.some((word) => name.toLowerCase().includes(word))) continue;
     process.stdout.write(`\n== ${name}\n`);
     figures.push(...(await benchmark()));
   }

@@ -1,6 +1,6 @@
 /**
- * The LwM2M server, wired: one CoAP transport, the Registration interface at /rd, firmware blocks
- * at /fw, and the job executor. Where a Register enters: `route` -> RegistrationService; where a
+ * The LwM2M server, wired: one CoAP transport, the Registration interface at /rd, Send at /dp
+ * (telemetry), firmware blocks at /fw, the Device Management requests and the job executor. Where a Register enters: `route` -> RegistrationService; where a
  * job changes state: JobExecutor; where an image byte leaves: FirmwareBlockServer.
  */
 import type { Stores } from '../store/Stores.ts';
@@ -8,16 +8,30 @@ import { CoapTransport, type InboundRequest, type OutboundResponse, type Peer } 
 import { RegistrationService, type RegistrationEvent } from './registration/RegistrationService.ts';
 import { FirmwareBlockServer } from './firmware/FirmwareBlockServer.ts';
 import { ImageCache } from './firmware/ImageCache.ts';
-import { JobExecutor } from './jobs/JobExecutor.ts';
+import { PackagePusher } from './firmware/PackagePusher.ts';
+import { JobExecutor, type CancelOutcome, type JobExecutorOptions } from './jobs/JobExecutor.ts';
+import type { HttpPackageSource } from './jobs/PackageDelivery.ts';
+import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { DeviceClient } from './devices/DeviceClient.ts';
 import { DeviceInfoReader } from './devices/DeviceInfoReader.ts';
 import { DownlinkExecutor } from './devices/DownlinkExecutor.ts';
+import { SendService } from './reporting/SendService.ts';
+import { TelemetryRecorder } from './reporting/TelemetryRecorder.ts';
+import { isRegistrationAlive } from '../core/devices/DeviceRegistration.ts';
+import { TelemetrySource } from '../core/devices/Telemetry.ts';
+import { defaultObjectRegistry, type ObjectRegistry } from '../core/lwm2m/objectRegistry.ts';
 import type { Logger } from './logger.ts';
+import { DtlsSocket } from './dtls/DtlsSocket.ts';
+import { TransportRouter } from './transport/TransportRouter.ts';
 
 export interface EdgeOptions {
   readonly stores: Stores;
   readonly taskId: string;
   readonly port: number;
+  /** UDP port of CoAPS (DTLS 1.2 PSK); no DTLS listener when absent. */
+  readonly securePort?: number;
+  /** Serve NoSec CoAP on `port` as well. @default true */
+  readonly allowNoSec?: boolean;
   readonly bindAddress?: string;
   /** Host (and port) devices use in Package URIs; defaults to the bound address and port. */
   readonly publicHost?: string;
@@ -26,19 +40,39 @@ export interface EdgeOptions {
   readonly imageCacheBytes?: number;
   /** How long a queue-mode device listens after it spoke. @default 93 s (MAX_TRANSMIT_WAIT) */
   readonly queueModeAwakeMs?: number;
+  /** Object models for the codecs: the OMA objects plus any loaded from DDF files. */
+  readonly objectRegistry?: ObjectRegistry;
+  /**
+   * Validity of the presigned S3 URLs given to HTTP(S)-pull devices; 0 turns HTTP pull off.
+   * Short, since the URL is a bearer credential for the image. @default 900 s
+   */
+  readonly httpPackageUrlExpirySeconds?: number;
+  /** How long a download or install may go without news before the device is read. @default 15 s */
+  readonly stateCheckIntervalMs?: number;
+  /** Wait before Execute Update again after the device deferred (Update Result 11). @default 60 s */
+  readonly deferRetryMs?: number;
+  /** Block1 pushes in flight at once. @default 32 */
+  readonly pushConcurrency?: number;
   readonly logger: Logger;
 }
 
 export class Edge {
   readonly transport: CoapTransport;
+  /** CoAPS on `securePort`, when configured. */
+  readonly secureTransport: CoapTransport | undefined;
+  private dtlsSocket: DtlsSocket | undefined;
   readonly devices: DeviceClient;
   readonly firmware: FirmwareBlockServer;
   readonly images: ImageCache;
+  readonly pusher: PackagePusher;
   private readonly registration: RegistrationService;
   private readonly deviceInfo: DeviceInfoReader;
+  private readonly telemetry: TelemetryRecorder;
+  private readonly send: SendService;
   private executor: JobExecutor | undefined;
   private downlink: DownlinkExecutor | undefined;
   private boundPeer: Peer | undefined;
+  private secureBoundPeer: Peer | undefined;
 
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger } = options;
@@ -48,16 +82,52 @@ export class Edge {
       requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
       onError: (error, context) => logger.warn('transport error', { context, error }),
     });
-    this.devices = new DeviceClient(this.transport);
-    this.images = new ImageCache(stores.images, options.imageCacheBytes ?? 256 * 1024 * 1024);
+    this.secureTransport =
+      options.securePort === undefined
+        ? undefined
+        : new CoapTransport({
+            port: options.securePort,
+            ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
+            requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+            onError: (error, context) => logger.warn('secure transport error', { context, error }),
+            socketFactory: () => {
+              // PSKs come decrypted from the credential store for the handshake only; never logged.
+              this.dtlsSocket = new DtlsSocket({ pskLookup: (identity) => stores.credentials.pskFor(identity.toString('utf8')) });
+              return this.dtlsSocket;
+            },
+            securityFor: (peer) => {
+              const session = this.dtlsSocket?.sessionFor(peer.address, peer.port);
+              return session === undefined ? undefined : { pskIdentity: session.identity };
+            },
+          });
+    const router = new TransportRouter(this.transport, this.secureTransport, (peer) => this.dtlsSocket?.sessionFor(peer.address, peer.port) !== undefined);
+    this.devices = new DeviceClient(router, options.objectRegistry ?? defaultObjectRegistry);
+    this.images = new ImageCache(stores.images, options.imageCacheBytes ?? 256 * 1024 * 1024, (imageId, error) =>
+      logger.warn('firmware image not served: it cannot be loaded or fails its SHA-256 check', { imageId, error }),
+    );
     this.firmware = new FirmwareBlockServer(stores.jobs, this.images);
+    this.pusher = new PackagePusher(this.devices, this.images, { concurrency: options.pushConcurrency ?? 32 });
     this.deviceInfo = new DeviceInfoReader(this.devices, stores.registrations, logger);
     this.registration = new RegistrationService({
       store: stores.registrations,
       taskId: options.taskId,
       onEvent: (event) => void this.onRegistrationEvent(event),
+      credentialOwner: async (identity) => (await stores.credentials.get(identity))?.endpoint,
     });
-    this.transport.onRequest((request) => this.route(request));
+    this.telemetry = new TelemetryRecorder({ telemetry: stores.telemetry, events: stores.events, logger });
+    this.send = new SendService({
+      endpointAt: (peer) => this.registration.endpointAt(peer),
+      recorder: this.telemetry,
+      registry: this.devices.registry,
+      onSend: (endpoint) => void this.onDeviceSent(endpoint),
+    });
+    this.transport.onRequest((request) => (options.allowNoSec === false ? Promise.resolve({ code: '4.03', payload: Buffer.from('NoSec is disabled: use CoAPS') }) : this.route(request)));
+    this.secureTransport?.onRequest((request) => this.route(request));
+  }
+
+  /** The CoAPS address, when DTLS is on. */
+  get secureAddress(): Peer | undefined {
+    return this.secureBoundPeer;
   }
 
   get address(): Peer {
@@ -67,6 +137,7 @@ export class Edge {
 
   async start(): Promise<Peer> {
     this.boundPeer = await this.transport.start();
+    this.secureBoundPeer = await this.secureTransport?.start();
     const host = this.options.publicHost ?? `${this.boundPeer.address}:${this.boundPeer.port}`;
     this.executor = new JobExecutor({
       jobs: this.options.stores.jobs,
@@ -77,6 +148,7 @@ export class Edge {
       pollIntervalMs: this.options.jobPollIntervalMs ?? 2_000,
       logger: this.options.logger,
       ...(this.options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: this.options.queueModeAwakeMs }),
+      ...this.deliveryOptions(),
     });
     this.executor.start();
     this.downlink = new DownlinkExecutor({
@@ -86,6 +158,11 @@ export class Edge {
       taskId: this.options.taskId,
       pollIntervalMs: this.options.jobPollIntervalMs ?? 2_000,
       logger: this.options.logger,
+      onNotification: (notification) => {
+        this.telemetry.record(notification.endpoint, notification.entries, TelemetrySource.Notification).catch((error: unknown) => {
+          this.options.logger.warn('notification not recorded', { endpoint: notification.endpoint, error });
+        });
+      },
       ...(this.options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: this.options.queueModeAwakeMs }),
     });
     this.downlink.start();
@@ -93,10 +170,46 @@ export class Edge {
     return this.boundPeer;
   }
 
+  /** Cancels a job's download on its device (object 5 Cancel, or a reset) and the job itself. */
+  cancelDownload(job: FirmwareJob, reason?: string): Promise<CancelOutcome> {
+    if (this.executor === undefined) return Promise.reject(new Error('edge is not started'));
+    return this.executor.cancelDownload(job, reason);
+  }
+
+  /** How the job executor delivers packages: CoAP pull from the cache, push, HTTP(S) pull from S3. */
+  private deliveryOptions(): Pick<JobExecutorOptions, 'images' | 'pusher' | 'httpPackages' | 'stateCheckIntervalMs' | 'deferRetryMs' | 'onJobEnded'> {
+    const { stateCheckIntervalMs, deferRetryMs } = this.options;
+    const httpPackages = this.httpPackages();
+    return {
+      images: this.images,
+      pusher: this.pusher,
+      ...(httpPackages === undefined ? {} : { httpPackages }),
+      ...(stateCheckIntervalMs === undefined ? {} : { stateCheckIntervalMs }),
+      ...(deferRetryMs === undefined ? {} : { deferRetryMs }),
+      // A job that ended here stops its Package URI token at once, not when the lookup cache expires.
+      onJobEnded: (job) => this.firmware.revoke(job.downloadToken),
+    };
+  }
+
+  /** Presigned GET URLs from the stores' S3 client and image bucket (HTTP(S) pull), unless switched off. */
+  private httpPackages(): HttpPackageSource | undefined {
+    const expiresIn = this.options.httpPackageUrlExpirySeconds ?? 900;
+    if (expiresIn <= 0) return undefined;
+    const registry = this.options.stores.images;
+    return {
+      scheme: registry.downloadScheme,
+      presign: async (imageId) => {
+        const image = await registry.get(imageId);
+        return image?.verified === true ? registry.presignDownload(image, expiresIn) : undefined;
+      },
+    };
+  }
+
   async stop(): Promise<void> {
     this.executor?.stop();
     this.downlink?.stop();
     await this.transport.stop();
+    await this.secureTransport?.stop();
   }
 
   private route(request: InboundRequest): Promise<OutboundResponse> {
@@ -105,8 +218,27 @@ export class Edge {
         return this.registration.handle(request);
       case 'fw':
         return this.firmware.handle(request);
+      case 'dp':
+        return this.send.handle(request);
       default:
         return Promise.resolve({ code: '4.04' });
+    }
+  }
+
+  /** Observations this task holds for a device (paths per observation). */
+  observations(endpoint: string): string[][] {
+    return this.downlink?.activeObservations(endpoint) ?? [];
+  }
+
+  /** A Send shows a queue-mode device awake (LwM2M 1.1 §6.5): deliver what waits for it. */
+  private async onDeviceSent(endpoint: string): Promise<void> {
+    try {
+      const registration = await this.options.stores.registrations.get(endpoint);
+      const now = Date.now();
+      if (registration === undefined || !registration.queueMode || !isRegistrationAlive(registration, now)) return;
+      await this.downlink?.onDeviceAwake({ ...registration, lastSeen: now }, false);
+    } catch (error) {
+      this.options.logger.warn('downlink after Send failed', { endpoint, error });
     }
   }
 

@@ -11,6 +11,10 @@ const EdgeConfigSchema = z.object({
   FOTA_EDGE_TASK_ID: z.string().min(1).optional(),
   FOTA_EDGE_JOB_POLL_MS: z.coerce.number().int().min(100).default(2000),
   FOTA_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** A folder of OMA object definition (DDF) XML files: custom objects the codecs should know. */
+  FOTA_OBJECT_MODELS_DIR: z.string().min(1).optional(),
+  /** Validity of presigned S3 URLs for HTTP(S)-pull devices; 0 turns HTTP pull off. */
+  FOTA_EDGE_HTTP_URL_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(900),
 });
 
 export interface EdgeConfig {
@@ -21,6 +25,8 @@ export interface EdgeConfig {
   readonly taskId: string;
   readonly jobPollIntervalMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly objectModelsDirectory?: string;
+  readonly httpPackageUrlExpirySeconds: number;
 }
 
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
@@ -38,5 +44,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     taskId: e.FOTA_EDGE_TASK_ID ?? `${hostname()}-${process.pid}`,
     jobPollIntervalMs: e.FOTA_EDGE_JOB_POLL_MS,
     logLevel: e.FOTA_LOG_LEVEL,
+    ...(e.FOTA_OBJECT_MODELS_DIR === undefined ? {} : { objectModelsDirectory: e.FOTA_OBJECT_MODELS_DIR }),
+    httpPackageUrlExpirySeconds: e.FOTA_EDGE_HTTP_URL_EXPIRY_SECONDS,
   };
 }

@@ -9,11 +9,13 @@ import { createStores } from '../store/Stores.ts';
 import { Edge } from './Edge.ts';
 import { loadEdgeConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { loadObjectRegistry } from './objects/objectModelFiles.ts';
 
 async function main(): Promise<void> {
   const config = loadEdgeConfig();
   const logger = createLogger('edge', config.logLevel);
   const stores = createStores(loadStoreConfig());
+  const objectRegistry = config.objectModelsDirectory === undefined ? undefined : await loadObjectRegistry(config.objectModelsDirectory);
   const edge = new Edge({
     stores,
     taskId: config.taskId,
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
     bindAddress: config.bindAddress,
     ...(config.publicHost === undefined ? {} : { publicHost: config.publicHost }),
     jobPollIntervalMs: config.jobPollIntervalMs,
+    httpPackageUrlExpirySeconds: config.httpPackageUrlExpirySeconds,
+    ...(objectRegistry === undefined ? {} : { objectRegistry }),
     logger,
   });
   let draining = false;
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
       return;
     }
     response.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats }));
+    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats, pushes: edge.pusher.stats }));
   });
   await edge.start();
   health.listen(config.healthPort, config.bindAddress);

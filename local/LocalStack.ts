@@ -12,9 +12,9 @@ import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/clien
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { StoreConfig } from '../store/config.ts';
 import { createStores, type Stores } from '../store/Stores.ts';
-import { CAMPAIGNS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, type TableSchema } from '../store/schema.ts';
+import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
 import { useHandlerStores } from '../functions/shared/context.ts';
-import { Edge } from '../coap-edge/Edge.ts';
+import { Edge, type EdgeOptions } from '../coap-edge/Edge.ts';
 import { createLogger, type LogLevel } from '../coap-edge/logger.ts';
 import { LocalStepFunctions } from './LocalStepFunctions.ts';
 import { startApiServer } from './apiServer.ts';
@@ -30,12 +30,16 @@ const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
 export interface LocalStackOptions {
   /** UDP port of the edge: 5683 for `--serve`, 0 (any free port) by default. */
   readonly coapPort?: number;
+  /** UDP port of CoAPS (DTLS): 5684 for `--serve`, 0 (any free port) by default. Locally both run. */
+  readonly coapsPort?: number;
   readonly logLevel?: LogLevel;
   /** Override every Wait state of the workflow with this many milliseconds (time compression). */
   readonly waitOverrideMs?: number;
   readonly jobPollIntervalMs?: number;
   /** How long the edge treats a queue-mode device as awake after it spoke (default 93 s). */
   readonly queueModeAwakeMs?: number;
+  /** Firmware delivery tuning of the edge (state checks, deferral retries, HTTP URL expiry...). */
+  readonly edgeDelivery?: Pick<EdgeOptions, 'stateCheckIntervalMs' | 'deferRetryMs' | 'httpPackageUrlExpirySeconds' | 'pushConcurrency' | 'imageCacheBytes'>;
   /** TCP port of the REST API on loopback; any free port by default. */
   readonly apiPort?: number;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
@@ -72,8 +76,12 @@ export class LocalStack {
         region: 'us-east-1',
         dynamoDbEndpoint: `http://127.0.0.1:${dynamoPort}`,
         s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
-        tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests' },
+        tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials' },
         imageBucket: 'fota-images',
+        // The key that encrypts device PSKs at rest: beside the data, or in the stack's temp folder.
+        keyFile: join(options.dataDirectory ?? (await mkdtemp(join(tmpdir(), 'fota-keys-'))), 'credentials.key'),
+        // Device events (telemetry) kept beside the data, one JSON object per line.
+        ...(options.dataDirectory === undefined ? {} : { eventsFile: join(options.dataDirectory, 'events.jsonl') }),
       };
       const stores = createStores(config);
       await createTables(stores, config);
@@ -84,7 +92,7 @@ export class LocalStack {
       closers.push(async () => useHandlerStores(undefined));
 
       const logger = createLogger('edge', options.logLevel ?? 'warn');
-      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }) });
+      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, securePort: options.coapsPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }), ...options.edgeDelivery });
       await edge.start();
       closers.push(() => edge.stop());
 
@@ -122,6 +130,8 @@ async function createTables(stores: Stores, config: StoreConfig): Promise<void> 
     [config.tables.campaigns, CAMPAIGNS_TABLE],
     [config.tables.images, IMAGES_TABLE],
     [config.tables.requests, REQUESTS_TABLE],
+    [config.tables.telemetry, TELEMETRY_TABLE],
+    [config.tables.credentials, CREDENTIALS_TABLE],
   ];
   for (const [name, schema] of tables) {
     await stores.clients.dynamo.send(new CreateTableCommand(tableInput(name, schema))).catch((error: unknown) => {

@@ -1,10 +1,12 @@
 /**
  * The REST API on loopback HTTP for the local stack (no authentication: it binds to 127.0.0.1
- * only; in AWS the same router sits behind API Gateway with IAM authorization).
+ * only; in AWS the same router sits behind API Gateway with IAM authorization), and the campaign
+ * dashboard's static files at `/` and `/dashboard/*`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeApiRequest, type ApiDependencies } from '../functions/api/routes/index.ts';
+import { isDashboardPath, readDashboardFile } from './dashboardFiles.ts';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -13,6 +15,12 @@ export async function startApiServer(deps: ApiDependencies, port: number): Promi
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://localhost');
+        if (isDashboardPath(url.pathname)) {
+          const file = await readDashboardFile(req.method ?? 'GET', url.pathname);
+          res.writeHead(file.status, file.headers);
+          res.end(req.method === 'HEAD' ? undefined : file.body);
+          return;
+        }
         const body = await readBody(req);
         const response = await routeApiRequest(deps, {
           method: req.method ?? 'GET',

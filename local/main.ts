@@ -15,6 +15,7 @@ interface StartOptions {
   report?: string;
   serve?: boolean;
   coapPort?: number;
+  coapsPort?: number;
   apiPort?: number;
   imageBytes: number;
   cohorts: number[];
@@ -36,6 +37,7 @@ const program = new Command()
   .option('--report <file>', 'write the campaign figures as JSON to this file')
   .option('--serve', 'keep the stack running for real clients instead of running the demo')
   .option('--coap-port <port>', 'UDP port of the CoAP edge (default 5683 with --serve, any free port for the demo)', positiveInt)
+  .option('--coaps-port <port>', 'UDP port of CoAPS, DTLS 1.2 PSK (default 5684 with --serve, any free port for the demo)', positiveInt)
   .option('--api-port <port>', 'TCP port of the local REST API (default 8765 with --serve, any free port for the demo)', positiveInt)
   .option('--image-bytes <n>', 'size of the generated demo image', positiveInt, 32 * 1024)
   .option('--cohorts <list>', 'cumulative cohort percentages, e.g. 10,100', (v) => v.split(',').map(Number), [10, 100])
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   const stack = await LocalStack.start({
     coapPort: options.coapPort ?? (options.serve === true ? 5683 : 0),
     apiPort: options.apiPort ?? (options.serve === true ? 8765 : 0),
+    coapsPort: options.coapsPort ?? (options.serve === true ? 5684 : 0),
     logLevel: options.logLevel,
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
   });
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
       `${formatTable([
         ['service', 'address'],
         ['CoAP edge (LwM2M server, UDP)', `coap://${edge.address}:${edge.port}`],
+        ['CoAPS edge (DTLS 1.2 PSK, UDP)', stack.edge.secureAddress === undefined ? 'off' : `coaps://${stack.edge.secureAddress.address}:${stack.edge.secureAddress.port}`],
         ['REST API (fota CLI: --api)', stack.apiUrl],
         ['DynamoDB (dynalite)', stack.config.dynamoDbEndpoint ?? ''],
         ['S3 (s3rver)', stack.config.s3Endpoint ?? ''],

@@ -8,11 +8,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import coap from 'coap';
 import { ContentFormat } from '../core/lwm2m/ContentFormat.ts';
 import { LwM2mPath } from '../core/lwm2m/LwM2mPath.ts';
-import { FirmwareUpdateResult, FirmwareUpdateState } from '../core/lwm2m/firmwareUpdate.ts';
+import { FirmwareDeliveryMethod, FirmwareUpdateResult, FirmwareUpdateState } from '../core/lwm2m/firmwareUpdate.ts';
 import { encodeContent, decodeContent } from '../core/codecs/index.ts';
 import type { LwM2mEntry, ResourceValue } from '../core/codecs/model.ts';
-import { encodeBlockOption, szxForSize } from '../core/lwm2m/blockwise.ts';
+import { szxForSize } from '../core/lwm2m/blockwise.ts';
 import { parseFirmwarePackage } from './firmwarePackage.ts';
+import { BLOCK1_SET_ASIDE, BlockwisePull, PackageReceiver, interceptBlock1, pullHttp } from './firmwareTransfer.ts';
+import { SimulatedObjects } from './SimulatedObjects.ts';
 
 export interface SimulatedDeviceOptions {
   readonly endpoint: string;
@@ -21,7 +23,11 @@ export interface SimulatedDeviceOptions {
   readonly manufacturer?: string;
   readonly model?: string;
   readonly firmwareVersion?: string;
-  readonly lwm2mVersion?: '1.0' | '1.1';
+  readonly lwm2mVersion?: '1.0' | '1.1' | '1.2';
+  /** Temperature (3303) instances the device starts with, for Create/Delete, Observe and composite operations. */
+  readonly temperatureSensors?: number;
+  /** IANA time zone reported in /3/0/15. */
+  readonly timeZone?: string;
   readonly lifetimeSeconds?: number;
   /** Block size the device asks for when pulling (16..1024). */
   readonly blockSize?: number;
@@ -32,6 +38,20 @@ export interface SimulatedDeviceOptions {
   readonly updateFailure?: number;
   /** Queue mode: after each Register or Update the device listens for this long, then sleeps. */
   readonly queueModeAwakeMs?: number;
+  /** /5/0/8, the protocols it pulls with: 0 CoAP, 1 CoAPS, 2 HTTP, 3 HTTPS. @default [0] */
+  readonly protocols?: readonly number[];
+  /** /5/0/9: 0 pull, 1 push (Write /5/0/0 with Block1), 2 both. @default 0 */
+  readonly deliveryMethod?: 0 | 1 | 2;
+  /** Defer the first N Execute Updates: stay Downloaded with Update Result 11. */
+  readonly deferUpdates?: number;
+  /** Block size it asks for in its 2.31 answers to a push. @default 1024 */
+  readonly pushBlockSize?: number;
+  /** Largest Block1 block of a push it takes; a larger one gets 4.13 with Size1. @default 1024 */
+  readonly pushMaxBlockSize?: number;
+  /** Lose the connection after this many blocks of a CoAP pull, then resume from the next block. */
+  readonly pullInterruptAfterBlocks?: number;
+  /** How long the connection stays lost. @default 100 ms */
+  readonly pullResumeDelayMs?: number;
 }
 
 /** Formats a 1.0 client must speak (TLV) versus what a 1.1 client of ours speaks. */
@@ -56,9 +76,33 @@ export class SimulatedDevice {
   readonly attributes = new Map<string, string>();
   readonly writes: { path: string; value: string }[] = [];
   requestsWhileAsleep = 0;
+  /** Execute Update commands that started an update: a device must never be told twice. */
+  updatesExecuted = 0;
+  /** What object 5 went through: Package URIs written, blocks pushed, updates deferred, cancels, a resumed pull. */
+  readonly firmwareLog = { packageUris: [] as string[], pushedBlocks: 0, deferredUpdates: 0, cancels: 0, resumedFromBlock: undefined as number | undefined };
+  private packageReceiver: PackageReceiver | undefined;
+  /** Bumped by every new download, cancel or reset: a transfer that finds it changed was superseded. */
+  private transfer = 0;
+  private lastStateChange = Date.now();
+  private deferralsLeft: number;
+  /** Temperature instances, observations and the composite operations (sim/SimulatedObjects.ts). */
+  readonly objects: SimulatedObjects;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     this.firmwareVersion = options.firmwareVersion ?? '1.0.0';
+    this.deferralsLeft = options.deferUpdates ?? 0;
+    this.objects = new SimulatedObjects(
+      {
+        lwm2mVersion: options.lwm2mVersion ?? '1.1',
+        baseResources: () => this.resources(),
+        isBaseWritable: (path) => WRITABLE.has(path),
+        writeBase: (path, value) => {
+          this.writes.push({ path, value: String(value) });
+          this.written.set(path, typeof value === 'number' || typeof value === 'string' ? value : String(value));
+        },
+      },
+      options.temperatureSensors ?? 0,
+    );
   }
 
   get endpoint(): string {
@@ -77,6 +121,7 @@ export class SimulatedDevice {
     this.socket = socket;
     this.server = coap.createServer({ piggybackReplyMs: 500 });
     this.server.on('request', (req: coap.IncomingMessage, res: coap.OutgoingMessage) => this.onRequest(req, res));
+    interceptBlock1(this.server);
     this.server.listen(socket);
     this.agent = new coap.Agent({ socket });
     await this.register();
@@ -85,6 +130,20 @@ export class SimulatedDevice {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.closeSocket();
+  }
+
+  /**
+   * A power cycle: a download in progress is lost (object 5 back to Idle, Update Result 4), and the
+   * device registers again from a new port without De-register.
+   */
+  async reboot(): Promise<void> {
+    this.transfer++;
+    if (this.state === FirmwareUpdateState.Downloading) {
+      this.state = FirmwareUpdateState.Idle;
+      this.result = FirmwareUpdateResult.ConnectionLost;
+    }
+    await this.closeSocket();
+    await this.start();
   }
 
   private async closeSocket(): Promise<void> {
@@ -97,8 +156,8 @@ export class SimulatedDevice {
 
   private async register(): Promise<void> {
     const version = this.options.lwm2mVersion ?? '1.1';
-    const ct = version === '1.0' ? '' : `;ct="${ContentFormat.SENML_CBOR} ${ContentFormat.TLV}"`;
-    const links = `</>;rt="oma.lwm2m"${ct},</1/0>,</3/0>,</5/0>`;
+    const ct = version === '1.0' ? '' : `;ct="${version === '1.2' ? `${ContentFormat.LWM2M_CBOR} ` : ''}${ContentFormat.SENML_CBOR} ${ContentFormat.TLV}"`;
+    const links = [`</>;rt="oma.lwm2m"${ct},</1/0>,</3/0>,</5/0>`, ...this.objects.links()].join(',');
     const queue = this.options.queueModeAwakeMs === undefined ? '' : version === '1.0' ? 'Q' : '&Q';
     const query = `ep=${encodeURIComponent(this.endpoint)}&lt=${this.options.lifetimeSeconds ?? 300}&lwm2m=${version}&b=U${queue}`;
     const response = await this.send({ method: 'POST', pathname: '/rd', query, payload: Buffer.from(links), contentFormat: ContentFormat.LINK_FORMAT });
@@ -126,6 +185,16 @@ export class SimulatedDevice {
     return (await this.send({ method: 'POST', pathname: this.location })).code;
   }
 
+  /** Send (LwM2M 1.1 §6.4.7): POSTs the values under `paths` to /dp; returns the server's code. */
+  async sendData(paths: readonly string[], format: number = ContentFormat.SENML_CBOR): Promise<string> {
+    return this.sendPayload(this.objects.sendPayload(paths, format), format);
+  }
+
+  /** POSTs any payload to /dp, e.g. in a format Send does not allow. */
+  async sendPayload(payload: Buffer, contentFormat: number): Promise<string> {
+    return (await this.send({ method: 'POST', pathname: '/dp', payload, contentFormat })).code;
+  }
+
   private send(request: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; pathname: string; query?: string; payload?: Buffer; contentFormat?: number; block2?: Buffer }): Promise<coap.IncomingMessage> {
     const agent = this.agent;
     if (agent === undefined) return Promise.reject(new Error('device is not started'));
@@ -150,6 +219,13 @@ export class SimulatedDevice {
     if (this.asleep) {
       // A sleeping device's radio is off: the request is simply lost.
       this.requestsWhileAsleep++;
+      return;
+    }
+    try {
+      if (this.objects.handle(req, res)) return;
+    } catch {
+      res.code = '5.00';
+      res.end();
       return;
     }
     const parsed = LwM2mPath.parse(req.url.split('?')[0] ?? '');
@@ -213,7 +289,7 @@ export class SimulatedDevice {
     }
     res.code = '2.05';
     res.setOption('Content-Format', numberOption(format));
-    if (req.headers['Observe'] === 0 && path.toString() === '/5/0/3') {
+    if (req.headers['Observe'] === 0 && (path.toString() === '/5/0/3' || path.toString() === '/5/0/5')) {
       res.write(payload);
       const notify = (): void => {
         const next = encode();
@@ -250,6 +326,10 @@ export class SimulatedDevice {
       res.end();
       return;
     }
+    if (path.toString() === '/5/0/0') {
+      this.receivePackage(req, res);
+      return;
+    }
     if (path.toString() !== '/5/0/1') {
       res.code = '4.05';
       res.end();
@@ -258,21 +338,29 @@ export class SimulatedDevice {
     const format = numericContentFormat(req) ?? ContentFormat.TEXT;
     const decoded = decodeContent(format, req.payload, path);
     const uri = decoded.success ? decoded.data[0]?.value : undefined;
-    if (typeof uri !== 'string') {
-      res.code = '4.00';
+    if (typeof uri !== 'string' || (uri !== '' && this.options.deliveryMethod === FirmwareDeliveryMethod.Push)) {
+      // A push-only device has no pull to start.
+      res.code = typeof uri !== 'string' ? '4.00' : '4.05';
       res.end();
       return;
     }
     res.code = '2.04';
     res.end();
     if (uri === '') {
+      this.transfer++;
+      this.pendingVersion = undefined;
       this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.Initial);
       return;
     }
+    this.firmwareLog.packageUris.push(uri);
     void this.download(uri);
   }
 
   private execute(res: coap.OutgoingMessage, path: LwM2mPath): void {
+    if (path.toString() === '/5/0/10' && this.options.lwm2mVersion !== '1.0') {
+      this.cancelDownload(res);
+      return;
+    }
     if (path.toString() !== '/5/0/2') {
       res.code = path.objectId === 5 || path.objectId === 3 ? '4.05' : '4.04';
       res.end();
@@ -285,11 +373,20 @@ export class SimulatedDevice {
     }
     res.code = '2.04';
     res.end();
+    if (this.deferralsLeft > 0) {
+      // The user postponed it (object 5 v1.1): still Downloaded, Update Result 11.
+      this.deferralsLeft--;
+      this.firmwareLog.deferredUpdates++;
+      this.setState(FirmwareUpdateState.Downloaded, FirmwareUpdateResult.Deferred);
+      return;
+    }
+    this.updatesExecuted++;
     this.setState(FirmwareUpdateState.Updating, FirmwareUpdateResult.Initial);
     setTimeout(() => void this.applyUpdate(), this.options.rebootDelayMs ?? 50);
   }
 
   private async download(uri: string): Promise<void> {
+    const transfer = ++this.transfer;
     this.setState(FirmwareUpdateState.Downloading, FirmwareUpdateResult.Initial);
     let url: URL;
     try {
@@ -298,31 +395,22 @@ export class SimulatedDevice {
       this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.InvalidUri);
       return;
     }
-    if (url.protocol !== 'coap:') {
+    // Only the schemes it lists in /5/0/8; CoAPS would need DTLS, which the simulator does not speak.
+    const protocol = PROTOCOL_BY_SCHEME[url.protocol];
+    if (protocol === undefined || protocol === 1 || !(this.options.protocols ?? [0]).includes(protocol)) {
       this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.UnsupportedProtocol);
       return;
     }
     try {
-      const szx = szxForSize(this.options.blockSize ?? 512) ?? 5;
-      const response = await this.send({ method: 'GET', pathname: url.pathname, block2: encodeBlockOption({ num: 0, more: false, szx }) });
-      if (response.code !== '2.05') {
+      const outcome = protocol === 0 ? await this.pullCoap(url, transfer) : await pullHttp(url);
+      if (transfer !== this.transfer) return;
+      if (outcome.kind === 'refused') {
         this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.InvalidUri);
         return;
       }
-      this.blocksFetched += Math.ceil(response.payload.length / (16 << szx));
-      if (this.options.downloadFailure !== undefined) {
-        this.setState(FirmwareUpdateState.Idle, this.options.downloadFailure);
-        return;
-      }
-      const parsed = parseFirmwarePackage(response.payload);
-      if (!parsed.valid) {
-        this.setState(FirmwareUpdateState.Idle, parsed.reason === 'integrity' ? FirmwareUpdateResult.IntegrityCheckFailure : FirmwareUpdateResult.UnsupportedPackageType);
-        return;
-      }
-      this.pendingVersion = parsed.version;
-      this.setState(FirmwareUpdateState.Downloaded, FirmwareUpdateResult.Initial);
+      this.checkPackage(outcome.bytes);
     } catch {
-      this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.ConnectionLost);
+      if (transfer === this.transfer) this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.ConnectionLost);
     }
   }
 
@@ -343,6 +431,7 @@ export class SimulatedDevice {
   }
 
   private setState(state: FirmwareUpdateState, result: FirmwareUpdateResult): void {
+    if (state !== this.state) this.lastStateChange = Date.now();
     this.state = state;
     this.result = result;
     for (const notify of this.stateObservers) notify(state);
@@ -369,11 +458,11 @@ export class SimulatedDevice {
       ['/3/0/2', `SN-${this.endpoint}`],
       ['/3/0/3', this.firmwareVersion],
       ['/3/0/9', 87],
+      ...(this.options.timeZone === undefined ? [] : ([['/3/0/15', this.options.timeZone]] as [string, ResourceValue][])),
       ['/5/0/1', ''],
       ['/5/0/3', this.state],
       ['/5/0/5', this.result],
-      ['/5/0/8/0', 0],
-      ['/5/0/9', 0],
+      ...this.firmwareResources(),
       ...this.written,
     ]);
   }
@@ -386,9 +475,112 @@ export class SimulatedDevice {
     }
     return entries;
   }
+
+  // Object 5 delivery (sim/firmwareTransfer.ts does the block-wise work).
+
+  /** Lock-step Block2 pull; with `pullInterruptAfterBlocks` it loses the connection once and resumes. */
+  private async pullCoap(url: URL, transfer: number): Promise<{ kind: 'ok'; bytes: Buffer } | { kind: 'refused'; code: string }> {
+    const pull = new BlockwisePull(url, szxForSize(this.options.blockSize ?? 512) ?? 5);
+    try {
+      const interruptAfter = this.options.pullInterruptAfterBlocks;
+      if (interruptAfter !== undefined) {
+        const first = await pull.fetch(interruptAfter);
+        if (first.kind === 'refused') return first;
+        await new Promise((resolve) => setTimeout(resolve, this.options.pullResumeDelayMs ?? 100));
+        if (transfer !== this.transfer) return { kind: 'refused', code: 'cancelled' };
+        if (!pull.complete) this.firmwareLog.resumedFromBlock = pull.nextBlock;
+      }
+      const rest = await pull.fetch(Number.POSITIVE_INFINITY, () => transfer !== this.transfer);
+      return rest.kind === 'refused' ? rest : { kind: 'ok', bytes: pull.bytes() };
+    } finally {
+      this.blocksFetched += pull.blocksFetched;
+    }
+  }
+
+  /** Checks a downloaded or pushed package as a bootloader would: Downloaded, or Idle with a result. */
+  private checkPackage(bytes: Buffer): void {
+    if (this.options.downloadFailure !== undefined) {
+      this.setState(FirmwareUpdateState.Idle, this.options.downloadFailure);
+      return;
+    }
+    const parsed = parseFirmwarePackage(bytes);
+    if (!parsed.valid) {
+      this.setState(FirmwareUpdateState.Idle, parsed.reason === 'integrity' ? FirmwareUpdateResult.IntegrityCheckFailure : FirmwareUpdateResult.UnsupportedPackageType);
+      return;
+    }
+    this.pendingVersion = parsed.version;
+    this.setState(FirmwareUpdateState.Downloaded, FirmwareUpdateResult.Initial);
+  }
+
+  /** Write /5/0/0: a push, block by block (2.31 each, 4.08 on a gap, 4.13 for a block too large). */
+  private receivePackage(req: coap.IncomingMessage, res: coap.OutgoingMessage): void {
+    if ((this.options.deliveryMethod ?? FirmwareDeliveryMethod.Pull) === FirmwareDeliveryMethod.Pull) {
+      res.code = '4.05';
+      res.end();
+      return;
+    }
+    const receiver = (this.packageReceiver ??= new PackageReceiver(szxForSize(this.options.pushBlockSize ?? 1024) ?? 6, this.options.pushMaxBlockSize ?? 1024));
+    const block1 = rawOption(req, BLOCK1_SET_ASIDE);
+    if (block1 === undefined && req.payload.length === 0) {
+      // An empty Package resets object 5 to Idle (OMA object 5, resource 0).
+      receiver.reset();
+      this.transfer++;
+      this.pendingVersion = undefined;
+      res.code = '2.04';
+      res.end();
+      this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.Initial);
+      return;
+    }
+    const wasReceiving = receiver.receiving;
+    const verdict = receiver.accept(block1, req.payload);
+    if (verdict.kind === 'rejected') {
+      res.code = verdict.code;
+      if (verdict.size1 !== undefined) res.setOption('Size1', numberOption(verdict.size1));
+      res.end();
+      if (wasReceiving) this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.ConnectionLost);
+      return;
+    }
+    if (block1 !== undefined) this.firmwareLog.pushedBlocks++;
+    if (!wasReceiving) {
+      this.transfer++;
+      this.setState(FirmwareUpdateState.Downloading, FirmwareUpdateResult.Initial);
+    }
+    res.code = verdict.kind === 'continue' ? verdict.code : '2.04';
+    if (verdict.block1 !== undefined) res.setOption('Block1', verdict.block1);
+    res.end();
+    if (verdict.kind === 'complete') this.checkPackage(verdict.package);
+  }
+
+  /** Execute /5/0/10 (object 5 v1.1 Cancel): before Update only, then Idle with result 10. */
+  private cancelDownload(res: coap.OutgoingMessage): void {
+    if (this.state !== FirmwareUpdateState.Downloading && this.state !== FirmwareUpdateState.Downloaded) {
+      res.code = '4.05';
+      res.end();
+      return;
+    }
+    res.code = '2.04';
+    res.end();
+    this.transfer++;
+    this.packageReceiver?.reset();
+    this.pendingVersion = undefined;
+    this.firmwareLog.cancels++;
+    this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.Cancelled);
+  }
+
+  /** /5/0/8 (one instance per protocol), /5/0/9 and, for 1.1 clients, the object 5 v1.1 resources. */
+  private firmwareResources(): [string, ResourceValue][] {
+    const resources: [string, ResourceValue][] = (this.options.protocols ?? [0]).map((protocol, i) => [`/5/0/8/${i}`, protocol]);
+    resources.push(['/5/0/9', this.options.deliveryMethod ?? FirmwareDeliveryMethod.Pull]);
+    if (this.options.lwm2mVersion !== '1.0') {
+      resources.push(['/5/0/11', 1], ['/5/0/12', new Date(Math.floor(this.lastStateChange / 1000) * 1000)], ['/5/0/13', 0]);
+    }
+    return resources;
+  }
 }
 
-const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15']);
+const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15', '/5/0/11', '/5/0/13']);
+
+const PROTOCOL_BY_SCHEME: Readonly<Record<string, number>> = { 'coap:': 0, 'coaps:': 1, 'http:': 2, 'https:': 3 };
 
 function numberOption(value: number): Buffer {
   return value === 0 ? Buffer.alloc(0) : value < 256 ? Buffer.from([value]) : Buffer.from([value >> 8, value & 0xff]);

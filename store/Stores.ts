@@ -5,6 +5,9 @@ import { DynamoDbJobStore, type JobStore } from './DynamoDbJobStore.ts';
 import { DynamoDbCampaignStore, type CampaignStore } from './DynamoDbCampaignStore.ts';
 import { DynamoDbDeviceRequestStore, type DeviceRequestStore } from './DynamoDbDeviceRequestStore.ts';
 import { S3FirmwareImageRegistry, type FirmwareImageRegistry } from './ImageRegistry.ts';
+import { DynamoDbTelemetryStore, type TelemetryStore } from './DynamoDbTelemetryStore.ts';
+import { createEventPublisher, type EventPublisher } from './events.ts';
+import { DynamoDbCredentialStore, LocalKeyFileProtector, type CredentialStore } from './DeviceCredentialStore.ts';
 
 /** Every store a process needs, built once from one configuration. */
 export interface Stores {
@@ -14,6 +17,9 @@ export interface Stores {
   readonly campaigns: CampaignStore;
   readonly images: FirmwareImageRegistry;
   readonly requests: DeviceRequestStore;
+  readonly telemetry: TelemetryStore;
+  readonly events: EventPublisher;
+  readonly credentials: CredentialStore;
 }
 
 export function createStores(config: StoreConfig): Stores {
@@ -23,7 +29,13 @@ export function createStores(config: StoreConfig): Stores {
     registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
     jobs: new DynamoDbJobStore(clients.dynamo, config.tables.jobs),
     campaigns: new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns),
-    images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket),
+    images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket, {
+      // Presigned URLs carry the endpoint's scheme: plain http against a local S3 (s3rver).
+      downloadScheme: config.s3Endpoint?.startsWith('http:') === true ? 'http' : 'https',
+    }),
     requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
+    telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry),
+    events: createEventPublisher(config),
+    credentials: new DynamoDbCredentialStore(clients.dynamo, config.tables.credentials, new LocalKeyFileProtector(config.keyFile)),
   };
 }

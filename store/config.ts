@@ -13,6 +13,14 @@ const StoreConfigSchema = z.object({
   FOTA_CAMPAIGNS_TABLE: z.string().min(3).default('fota-campaigns'),
   FOTA_IMAGES_TABLE: z.string().min(3).default('fota-images'),
   FOTA_REQUESTS_TABLE: z.string().min(3).default('fota-requests'),
+  FOTA_TELEMETRY_TABLE: z.string().min(3).default('fota-telemetry'),
+  FOTA_CREDENTIALS_TABLE: z.string().min(3).default('fota-credentials'),
+  /** File holding the 256-bit key that encrypts device PSKs at rest (created on first use). */
+  FOTA_KEY_FILE: z.string().min(1).default('.local-data/credentials.key'),
+  /** Publish device events to this EventBridge bus; without it they stay in process (and FOTA_EVENTS_FILE). */
+  FOTA_EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** Local runs: append every event to this JSON Lines file. */
+  FOTA_EVENTS_FILE: z.string().min(1).optional(),
   FOTA_IMAGE_BUCKET: z.string().min(3).default('fota-images'),
 });
 
@@ -20,8 +28,21 @@ export interface StoreConfig {
   readonly region: string;
   readonly dynamoDbEndpoint?: string;
   readonly s3Endpoint?: string;
-  readonly tables: { readonly devices: string; readonly jobs: string; readonly campaigns: string; readonly images: string; readonly requests: string };
+  readonly tables: {
+    readonly devices: string;
+    readonly jobs: string;
+    readonly campaigns: string;
+    readonly images: string;
+    readonly requests: string;
+    readonly telemetry: string;
+    readonly credentials: string;
+  };
+  readonly keyFile: string;
   readonly imageBucket: string;
+  /** EventBridge bus for device events; events stay in process when absent. */
+  readonly eventBusName?: string;
+  /** JSON Lines file the in-process event publisher appends to. */
+  readonly eventsFile?: string;
 }
 
 export class ConfigurationError extends Error {
@@ -48,8 +69,13 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       campaigns: e.FOTA_CAMPAIGNS_TABLE,
       images: e.FOTA_IMAGES_TABLE,
       requests: e.FOTA_REQUESTS_TABLE,
+      telemetry: e.FOTA_TELEMETRY_TABLE,
+      credentials: e.FOTA_CREDENTIALS_TABLE,
     },
+    keyFile: e.FOTA_KEY_FILE,
     imageBucket: e.FOTA_IMAGE_BUCKET,
+    ...(e.FOTA_EVENT_BUS_NAME === undefined ? {} : { eventBusName: e.FOTA_EVENT_BUS_NAME }),
+    ...(e.FOTA_EVENTS_FILE === undefined ? {} : { eventsFile: e.FOTA_EVENTS_FILE }),
   };
 }
 
@@ -64,6 +90,11 @@ export function storeConfigEnvironment(config: StoreConfig): Record<string, stri
     FOTA_CAMPAIGNS_TABLE: config.tables.campaigns,
     FOTA_IMAGES_TABLE: config.tables.images,
     FOTA_REQUESTS_TABLE: config.tables.requests,
+    FOTA_TELEMETRY_TABLE: config.tables.telemetry,
+    FOTA_CREDENTIALS_TABLE: config.tables.credentials,
+    FOTA_KEY_FILE: config.keyFile,
     FOTA_IMAGE_BUCKET: config.imageBucket,
+    ...(config.eventBusName === undefined ? {} : { FOTA_EVENT_BUS_NAME: config.eventBusName }),
+    ...(config.eventsFile === undefined ? {} : { FOTA_EVENTS_FILE: config.eventsFile }),
   };
 }

@@ -20,3 +20,11 @@ export class ImageIntegrityError extends Error {
     this.name = 'ImageIntegrityError';
   }
 }
+
+/** An image upload asked for something its current state does not allow (e.g. completing a rejected upload). */
+export class ImageUploadStateError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageUploadStateError';
+  }
+}

@@ -66,3 +66,20 @@ export const REQUESTS_TABLE: TableSchema = {
     { indexName: REQUESTS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' } },
   ],
 };
+
+/**
+ * Telemetry: values devices reported by Send or in notifications (core/devices/Telemetry.ts),
+ * one item per measured value; the sort key `at#path` gives a device's latest values first with
+ * one descending Query.
+ */
+export const TELEMETRY_TABLE: TableSchema = {
+  partitionKey: { name: 'endpoint', type: 'S' },
+  sortKey: { name: 'sampleKey', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+/** DTLS-PSK credentials by identity; keys encrypted at rest (store/DeviceCredentialStore.ts). */
+export const CREDENTIALS_TABLE: TableSchema = {
+  partitionKey: { name: 'identity', type: 'S' },
+  globalSecondaryIndexes: [],
+};

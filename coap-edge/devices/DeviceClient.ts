@@ -1,15 +1,20 @@
 /**
- * Device Management requests as typed LwM2M operations (Read, Write, Execute, Observe) on top of
- * the transport and the codec registry. Expected refusals come back as values; transport faults
- * (timeouts) as typed errors from the transport.
+ * Device Management requests as typed LwM2M operations (Read, Write, Execute, Create, Delete,
+ * Discover, Write-Attributes, Observe, and the 1.1 composite operations) on top of the transport
+ * and the codec registry. Expected refusals come back as values; transport faults (timeouts) as
+ * typed errors from the transport.
  */
 import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
 import { LwM2mPath } from '../../core/lwm2m/LwM2mPath.ts';
+import { defaultObjectRegistry, type ObjectRegistry } from '../../core/lwm2m/objectRegistry.ts';
 import { decodeContent, encodeContent } from '../../core/codecs/index.ts';
 import type { LwM2mEntry, ResourceValue } from '../../core/codecs/model.ts';
+import { encodePathList, type SenmlFormat } from '../../core/codecs/senmlPaths.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import type { CoapTransport, DeviceResponse, Observation, Peer } from '../transport/CoapTransport.ts';
+import type { DeviceResponse, Observation, Peer } from '../transport/CoapTransport.ts';
+import type { DeviceTransport } from '../transport/TransportRouter.ts';
 import { DeviceRequestError } from '../transport/errors.ts';
+import { writeBlockwise, type Block1Options, type Block1Outcome } from '../transport/block1Transfer.ts';
 
 export type DeviceTarget = Pick<DeviceRegistration, 'address' | 'port' | 'lwm2mVersion' | 'supportedFormats' | 'endpoint'>;
 
@@ -19,13 +24,23 @@ export type ReadOutcome =
 
 export type WriteOutcome = { readonly kind: 'done' } | { readonly kind: 'refused'; readonly code: string };
 
-export class DeviceClient {
-  constructor(private readonly transport: CoapTransport) {}
+export type CreateOutcome = { readonly kind: 'created'; readonly location?: string } | { readonly kind: 'refused'; readonly code: string };
 
-  /** The format to ask for: SenML-CBOR for 1.1+ clients unless they announced otherwise, TLV for 1.0. */
+export class DeviceClient {
+  constructor(
+    private readonly transport: DeviceTransport,
+    /** Object models for decoding and encoding; custom objects from DDF files join the OMA ones here. */
+    readonly registry: ObjectRegistry = defaultObjectRegistry,
+  ) {}
+
+  /**
+   * The format to ask for: LwM2M-CBOR for 1.2 clients that announced it, SenML-CBOR for 1.1+
+   * clients unless they announced otherwise, TLV for 1.0.
+   */
   preferredFormat(device: DeviceTarget): number {
     const announced = device.supportedFormats;
     if (device.lwm2mVersion === '1.0') return ContentFormat.TLV;
+    if (device.lwm2mVersion === '1.2' && announced.includes(ContentFormat.LWM2M_CBOR)) return ContentFormat.LWM2M_CBOR;
     if (announced.length === 0 || announced.includes(ContentFormat.SENML_CBOR)) return ContentFormat.SENML_CBOR;
     if (announced.includes(ContentFormat.SENML_JSON)) return ContentFormat.SENML_JSON;
     return ContentFormat.TLV;
@@ -35,7 +50,50 @@ export class DeviceClient {
     const parsed = parsePath(path);
     const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsed.toString(), accept: this.preferredFormat(device) });
     if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
-    return { kind: 'values', ...decodeResponse(response, parsed) };
+    return { kind: 'values', ...decodeResponse(response, parsed, this.registry) };
+  }
+
+  /** The SenML flavour of composite requests (LwM2M 1.1 §5.4.8): CBOR unless only JSON was announced. */
+  compositeFormat(device: DeviceTarget): SenmlFormat {
+    const announced = device.supportedFormats;
+    return announced.includes(ContentFormat.SENML_JSON) && !announced.includes(ContentFormat.SENML_CBOR) ? ContentFormat.SENML_JSON : ContentFormat.SENML_CBOR;
+  }
+
+  /** Read-Composite (1.1 §5.4.8): FETCH on the root, the paths as a SenML name list. */
+  async readComposite(device: DeviceTarget, paths: readonly LwM2mPath[]): Promise<ReadOutcome> {
+    const format = this.compositeFormat(device);
+    const payload = encodePathList(format, paths);
+    if (!payload.success) throw payload.error;
+    const response = await this.transport.request(peerOf(device), { method: 'FETCH', path: '/', payload: payload.data, contentFormat: format, accept: format });
+    if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
+    return { kind: 'values', ...decodeResponse(response, LwM2mPath.root(), this.registry) };
+  }
+
+  /** Write-Composite (1.1 §5.4.9): iPATCH on the root with values named by absolute paths. */
+  async writeComposite(device: DeviceTarget, entries: readonly LwM2mEntry[]): Promise<WriteOutcome> {
+    const format = this.compositeFormat(device);
+    const encoded = encodeContent(format, entries, LwM2mPath.root(), this.registry);
+    if (!encoded.success) throw encoded.error;
+    const response = await this.transport.request(peerOf(device), { method: 'iPATCH', path: '/', payload: encoded.data, contentFormat: format });
+    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+  }
+
+  /**
+   * Create (§5.4.6): POST on the object. With an instance id the payload names it; without, the
+   * payload holds only resources (TLV, the one format that can say so) and the client picks the
+   * id, answering with its Location-Path.
+   */
+  async create(device: DeviceTarget, objectPath: string, entries: readonly LwM2mEntry[], instanceId?: number): Promise<CreateOutcome> {
+    const object = parsePath(objectPath);
+    const format = instanceId === undefined ? ContentFormat.TLV : this.preferredFormat(device);
+    const encoded = instanceId === undefined
+      ? encodeContent(format, entries, object.append(0), this.registry)
+      : encodeContent(format, entries, object, this.registry);
+    if (!encoded.success) throw encoded.error;
+    const response = await this.transport.request(peerOf(device), { method: 'POST', path: object.toString(), payload: encoded.data, contentFormat: format });
+    if (response.code !== '2.01') return { kind: 'refused', code: response.code };
+    const location = response.locationPath ?? (instanceId === undefined ? undefined : object.append(instanceId).toString().slice(1));
+    return location === undefined ? { kind: 'created' } : { kind: 'created', location: `/${location}` };
   }
 
   /** Reads one resource and returns its value, or undefined when the device has no such value. */
@@ -60,7 +118,7 @@ export class DeviceClient {
   async write(device: DeviceTarget, path: string, entries: readonly LwM2mEntry[], replace = true): Promise<WriteOutcome> {
     const parsed = parsePath(path);
     const format = this.preferredFormat(device);
-    const encoded = encodeContent(format, entries, parsed);
+    const encoded = encodeContent(format, entries, parsed, this.registry);
     if (!encoded.success) throw encoded.error;
     const response = await this.transport.request(peerOf(device), { method: replace ? 'PUT' : 'POST', path: parsed.toString(), payload: encoded.data, contentFormat: format });
     return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
@@ -91,23 +149,70 @@ export class DeviceClient {
     return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
+  /**
+   * Write (replace) of an opaque resource, block-wise when it does not fit one block (RFC 7959
+   * Block1): how a package is pushed to /5/0/0. An empty payload is a single Write (resets /5/0).
+   */
+  writeOpaque(device: DeviceTarget, path: string, bytes: Uint8Array, options: Block1Options = {}): Promise<Block1Outcome> {
+    return writeBlockwise(this.transport, peerOf(device), { method: 'PUT', path: parsePath(path).toString(), payload: bytes, contentFormat: ContentFormat.OPAQUE }, options);
+  }
+
   /** Delete (§5.4.7) of an object instance. */
   async delete(device: DeviceTarget, path: string): Promise<WriteOutcome> {
     const response = await this.transport.request(peerOf(device), { method: 'DELETE', path: parsePath(path).toString() });
     return response.code === '2.02' ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
-  /** Observes a resource; each notification's first decoded value goes to `onValue`. */
-  observe(device: DeviceTarget, path: string, onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[]) => void): Promise<Observation> {
+  /**
+   * Observes a node; each notification's first decoded value goes to `onValue`. `onEnd` hears
+   * when the device ends the observation itself (an error notification, e.g. 4.04 after Delete).
+   */
+  observe(
+    device: DeviceTarget,
+    path: string,
+    onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[]) => void,
+    onEnd?: (code: string) => void,
+  ): Promise<Observation> {
     const parsed = parsePath(path);
-    return this.transport.observe(peerOf(device), parsed.toString(), this.preferredFormat(device), (response) => {
-      try {
-        const { entries } = decodeResponse(response, parsed);
-        onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries);
-      } catch {
-        // A notification we cannot decode is dropped; the periodic read fallback recovers.
-      }
-    });
+    return this.transport.observe(
+      peerOf(device),
+      parsed.toString(),
+      this.preferredFormat(device),
+      (response) => {
+        try {
+          const { entries } = decodeResponse(response, parsed, this.registry);
+          onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries);
+        } catch {
+          // A notification we cannot decode is dropped; the periodic read fallback recovers.
+        }
+      },
+      onEnd === undefined ? {} : { onEnd },
+    );
+  }
+
+  /** Observe-Composite (1.1 §5.5.3): FETCH with Observe 0 on the root; notifications are SenML at the root. */
+  observeComposite(
+    device: DeviceTarget,
+    paths: readonly LwM2mPath[],
+    onValues: (entries: readonly LwM2mEntry[]) => void,
+    onEnd?: (code: string) => void,
+  ): Promise<Observation> {
+    const format = this.compositeFormat(device);
+    const payload = encodePathList(format, paths);
+    if (!payload.success) return Promise.reject(payload.error);
+    return this.transport.observe(
+      peerOf(device),
+      '/',
+      format,
+      (response) => {
+        try {
+          onValues(decodeResponse(response, LwM2mPath.root(), this.registry).entries);
+        } catch {
+          // An undecodable notification is dropped; the next one carries every path again.
+        }
+      },
+      { fetch: { payload: payload.data, contentFormat: format }, ...(onEnd === undefined ? {} : { onEnd }) },
+    );
   }
 }
 
@@ -121,10 +226,10 @@ function parsePath(path: string): LwM2mPath {
   return parsed.data;
 }
 
-function decodeResponse(response: DeviceResponse, path: LwM2mPath): { entries: readonly LwM2mEntry[]; contentFormat: number } {
+function decodeResponse(response: DeviceResponse, path: LwM2mPath, registry: ObjectRegistry): { entries: readonly LwM2mEntry[]; contentFormat: number } {
   // Devices that omit Content-Format on a single value send text/plain (LwM2M 1.0 §6.4.1).
   const contentFormat = response.contentFormat ?? ContentFormat.TEXT;
-  const decoded = decodeContent(contentFormat, response.payload, path);
+  const decoded = decodeContent(contentFormat, response.payload, path, registry);
   if (!decoded.success) {
     throw new DeviceRequestError(response.code, `undecodable ${contentFormat} payload for ${path.toString()}: ${decoded.error.message}`, { cause: decoded.error });
   }

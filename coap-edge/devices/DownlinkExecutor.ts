@@ -5,8 +5,11 @@
  */
 import { DeviceRequestStatus, isAwake, type DeviceRequest, type DeviceRequestResult, type JsonResourceValue } from '../../core/devices/DeviceRequest.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import { assertNever } from '../../core/result.ts';
-import type { LwM2mEntry, ResourceValue } from '../../core/codecs/model.ts';
+import { compositePaths } from '../../core/devices/operations.ts';
+import { entriesFromJson, toJsonValues } from '../../core/devices/jsonValues.ts';
+import { LwM2mPath } from '../../core/lwm2m/LwM2mPath.ts';
+import { assertNever, type Result } from '../../core/result.ts';
+import type { LwM2mEntry } from '../../core/codecs/model.ts';
 import type { DeviceRequestStore } from '../../store/DynamoDbDeviceRequestStore.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
 import type { Observation } from '../transport/CoapTransport.ts';
@@ -22,10 +25,19 @@ export interface DownlinkExecutorOptions {
   readonly pollIntervalMs: number;
   readonly logger: Logger;
   /** Called with each notification of an observation started through a request. */
-  readonly onNotification?: (endpoint: string, path: string, values: Readonly<Record<string, JsonResourceValue>>) => void;
+  readonly onNotification?: (notification: ObservationNotification) => void;
   readonly clock?: () => number;
   /** How long a queue-mode device listens after it spoke. @default 93 s */
   readonly queueModeAwakeMs?: number;
+}
+
+/** A notification of an observation (or composite observation) started through a request. */
+export interface ObservationNotification {
+  readonly endpoint: string;
+  /** The observed paths: one for Observe, several for Observe-Composite. */
+  readonly observed: readonly string[];
+  readonly entries: readonly LwM2mEntry[];
+  readonly at: number;
 }
 
 export class DownlinkExecutor {
@@ -125,28 +137,88 @@ export class DownlinkExecutor {
         const outcome = await devices.delete(device, operation.path);
         return { code: outcome.kind === 'done' ? '2.02' : outcome.code };
       }
-      case 'observe': {
-        let first: Readonly<Record<string, JsonResourceValue>> | undefined;
-        const key = `${device.endpoint} ${operation.path}`;
-        this.observations.get(key)?.cancel();
-        const observation = await devices.observe(device, operation.path, (_value, entries) => {
-          const values = toJsonValues(entries);
-          if (first === undefined) first = values;
-          else this.options.onNotification?.(device.endpoint, operation.path, values);
-        });
-        this.observations.set(key, observation);
-        return { code: '2.05', values: first ?? {} };
+      case 'writeInstance': {
+        const entries = this.entries(parsedPath(operation.path), operation.values);
+        if (!entries.success) return { code: '', error: entries.error.message };
+        const outcome = await devices.write(device, operation.path, entries.data, operation.replace === true);
+        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
       }
-      case 'cancelObservation': {
-        const key = `${device.endpoint} ${operation.path}`;
-        const observation = this.observations.get(key);
-        this.observations.delete(key);
-        observation?.cancel();
-        return { code: observation === undefined ? '4.04' : '2.05' };
+      case 'create': {
+        const object = parsedPath(operation.path);
+        const entries = this.entries(object.append(operation.instanceId ?? 0), operation.values);
+        if (!entries.success) return { code: '', error: entries.error.message };
+        const outcome = await devices.create(device, operation.path, entries.data, operation.instanceId);
+        if (outcome.kind === 'refused') return { code: outcome.code };
+        return outcome.location === undefined ? { code: '2.01' } : { code: '2.01', location: outcome.location };
       }
+      case 'readComposite': {
+        const outcome = await devices.readComposite(device, compositePaths(operation.paths));
+        return outcome.kind === 'refused' ? { code: outcome.code } : { code: '2.05', values: toJsonValues(outcome.entries), contentFormat: outcome.contentFormat };
+      }
+      case 'writeComposite': {
+        const entries = this.entries(LwM2mPath.root(), operation.values);
+        if (!entries.success) return { code: '', error: entries.error.message };
+        const outcome = await devices.writeComposite(device, entries.data);
+        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+      }
+      case 'observe':
+        return this.observe(device, [operation.path], (onValues, onEnd) => devices.observe(device, operation.path, (_value, entries) => onValues(entries), onEnd));
+      case 'observeComposite':
+        return this.observe(device, operation.paths, (onValues, onEnd) => devices.observeComposite(device, compositePaths(operation.paths), onValues, onEnd));
+      case 'cancelObservation':
+        return this.cancelObservation(device.endpoint, [operation.path], true);
+      case 'cancelObservationComposite':
+        // node-coap cannot repeat a FETCH with its payload: the RST on the next notification cancels.
+        return this.cancelObservation(device.endpoint, operation.paths, false);
       default:
         return assertNever(operation);
     }
+  }
+
+  private entries(base: LwM2mPath, values: Readonly<Record<string, JsonResourceValue>>): Result<LwM2mEntry[], Error> {
+    return entriesFromJson(base, values, this.options.devices.registry);
+  }
+
+  /**
+   * Starts an observation, replacing one of the same paths; the first response is the request's
+   * result, every later notification goes to `onNotification`. An observation the device ends
+   * (error notification) is dropped from the table.
+   */
+  private async observe(
+    device: DeviceRegistration,
+    paths: readonly string[],
+    start: (onValues: (entries: readonly LwM2mEntry[]) => void, onEnd: () => void) => Promise<Observation>,
+  ): Promise<DeviceRequestResult> {
+    let first: Readonly<Record<string, JsonResourceValue>> | undefined;
+    const key = observationKey(device.endpoint, paths);
+    this.observations.get(key)?.cancel();
+    this.observations.delete(key);
+    const started: { observation?: Observation } = {};
+    const observation = await start(
+      (entries) => {
+        if (first === undefined) first = toJsonValues(entries);
+        else this.options.onNotification?.({ endpoint: device.endpoint, observed: paths, entries, at: this.now() });
+      },
+      () => {
+        if (started.observation !== undefined && this.observations.get(key) === started.observation) this.observations.delete(key);
+      },
+    );
+    started.observation = observation;
+    this.observations.set(key, observation);
+    return { code: '2.05', values: first ?? {} };
+  }
+
+  private cancelObservation(endpoint: string, paths: readonly string[], active: boolean): DeviceRequestResult {
+    const key = observationKey(endpoint, paths);
+    const observation = this.observations.get(key);
+    this.observations.delete(key);
+    observation?.cancel(active);
+    return { code: observation === undefined ? '4.04' : '2.05' };
+  }
+
+  /** Paths (as given) of the observations this task holds for a device. */
+  activeObservations(endpoint: string): string[][] {
+    return [...this.observations.keys()].filter((key) => key.startsWith(`${endpoint} `)).map((key) => key.slice(endpoint.length + 1).split(','));
   }
 
   private dropObservations(endpoint: string): void {
@@ -159,16 +231,13 @@ export class DownlinkExecutor {
   }
 }
 
-export function toJsonValues(entries: readonly LwM2mEntry[]): Record<string, JsonResourceValue> {
-  const values: Record<string, JsonResourceValue> = {};
-  for (const entry of entries) values[entry.path.toString()] = toJsonValue(entry.value);
-  return values;
+function observationKey(endpoint: string, paths: readonly string[]): string {
+  return `${endpoint} ${[...paths].sort().join(',')}`;
 }
 
-function toJsonValue(value: ResourceValue): JsonResourceValue {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return { base64: Buffer.from(value).toString('base64') };
-  if (typeof value === 'object') return `${value.objectId}:${value.instanceId}`;
-  return value;
+/** A path the request's operation was checked for (checkDeviceOperation). */
+function parsedPath(text: string): LwM2mPath {
+  const parsed = LwM2mPath.parse(text);
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
 }

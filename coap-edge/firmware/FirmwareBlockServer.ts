@@ -3,6 +3,12 @@
  * is sliced statelessly from the cached image by block number, with Size2 and an ETag from the
  * image hash, so a device can change tokens between blocks and resume from any block. A token
  * opens only the image of its own job, and only while that job is downloading.
+ *
+ * Token lookups are cached for TOKEN_CACHE_MS (5 s) so a download costs one DynamoDB query per
+ * device, not one per block. A token therefore stops working at most 5 s after its job left
+ * READY/DOWNLOADING/DOWNLOADED in the store (a cached grant expires TOKEN_CACHE_MS after the
+ * lookup that made it, which happened before the job left); when this task's own executor ends
+ * the job, `revoke` makes it immediate.
  */
 import { decodeBlockOption, encodeBlockOption, sliceForBlock2 } from '../../core/lwm2m/blockwise.ts';
 import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
@@ -13,7 +19,7 @@ import type { InboundRequest, OutboundResponse } from '../transport/CoapTranspor
 import type { ImageCache } from './ImageCache.ts';
 
 const DOWNLOADABLE: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
-const TOKEN_CACHE_MS = 5_000;
+export const TOKEN_CACHE_MS = 5_000;
 const NOT_FOUND: OutboundResponse = { code: '4.04' };
 
 export interface FirmwareBlockStats {
@@ -28,9 +34,15 @@ export class FirmwareBlockServer {
   private readonly tokens = new Map<string, { imageId: string | null; until: number }>();
 
   constructor(
-    private readonly jobs: JobStore,
-    private readonly images: ImageCache,
+    private readonly jobs: Pick<JobStore, 'findByToken'>,
+    private readonly images: Pick<ImageCache, 'get'>,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** Forgets a token at once (its job ended on this task), so the next request gets 4.04. */
+  revoke(token: string): void {
+    this.tokens.set(token, { imageId: null, until: this.now() + TOKEN_CACHE_MS });
+  }
 
   async handle(request: InboundRequest): Promise<OutboundResponse> {
     if (request.method !== 'GET') return { code: '4.05' };
@@ -66,7 +78,7 @@ export class FirmwareBlockServer {
   }
 
   private async imageFor(token: string): Promise<string | null> {
-    const now = Date.now();
+    const now = this.now();
     const known = this.tokens.get(token);
     if (known !== undefined && known.until > now) return known.imageId;
     const job = await this.jobs.findByToken(token);

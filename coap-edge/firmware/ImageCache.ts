@@ -1,6 +1,9 @@
 /**
  * Firmware images held in memory per edge task, read from S3 once (concurrent misses share one
- * read) and evicted least-recently-used when the byte budget is exceeded.
+ * read) and evicted least-recently-used when the byte budget is exceeded. Every read is checked
+ * against the image's recorded SHA-256 (the registry's readBytes): bytes changed in S3 after the
+ * upload are never served. A failed load is remembered for FAILED_LOAD_RETRY_MS, so devices
+ * asking for a broken image do not turn each block request into an S3 read.
  */
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { FirmwareImageRegistry } from '../../store/ImageRegistry.ts';
@@ -12,17 +15,24 @@ export interface CachedImage {
   readonly etag: Buffer;
 }
 
+export const FAILED_LOAD_RETRY_MS = 10_000;
+
 export class ImageCache {
   private readonly entries = new Map<string, CachedImage>();
   private readonly loading = new Map<string, Promise<CachedImage>>();
+  /** image id -> time until which a failed load is not retried. */
+  private readonly failures = new Map<string, number>();
   private bytesHeld = 0;
   loadsFromStore = 0;
+  failedLoads = 0;
 
   constructor(
-    private readonly registry: FirmwareImageRegistry,
+    private readonly registry: Pick<FirmwareImageRegistry, 'get' | 'readBytes'>,
     private readonly maxBytes: number,
+    private readonly onLoadFailure?: (imageId: string, error: unknown) => void,
   ) {}
 
+  /** The image's bytes, or undefined when it is missing, unverified or does not match its hash. */
   async get(imageId: string): Promise<CachedImage | undefined> {
     const hit = this.entries.get(imageId);
     if (hit !== undefined) {
@@ -30,11 +40,20 @@ export class ImageCache {
       this.entries.set(imageId, hit);
       return hit;
     }
+    if ((this.failures.get(imageId) ?? 0) > Date.now()) return undefined;
     let pending = this.loading.get(imageId);
     if (pending === undefined) {
       pending = this.load(imageId);
       this.loading.set(imageId, pending);
-      pending.finally(() => this.loading.delete(imageId)).catch(() => undefined);
+      pending
+        .catch((error: unknown) => {
+          this.failedLoads++;
+          if (this.failures.size > 10_000) this.failures.clear();
+          this.failures.set(imageId, Date.now() + FAILED_LOAD_RETRY_MS);
+          this.onLoadFailure?.(imageId, error);
+        })
+        .finally(() => this.loading.delete(imageId))
+        .catch(() => undefined);
     }
     return pending.catch(() => undefined);
   }

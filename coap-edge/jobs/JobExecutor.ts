@@ -1,22 +1,29 @@
 /**
  * Drives each device's firmware job through object 5 (ARCHITECTURE.md, "The edge executes jobs"):
- * writes the Package URI, observes /5/0/3 (and reads it as a fallback, Observe being best effort),
- * executes /5/0/2 when the install phase asks for it, waits for the re-registration, reads /3/0/3
- * and /5/0/5, and records the verdict. Every step is a conditional transition in the job store,
- * so two tasks, a restart or a duplicate notification can never move a job twice.
+ * picks the delivery from /5/0/8 and /5/0/9 and starts it (PackageDelivery), observes /5/0/3 (and
+ * reads /5/0 as a fallback, Observe being best effort), executes /5/0/2 when the install phase
+ * asks for it and watches /5/0/5 for a failure or a deferral, waits for the re-registration, reads
+ * /3/0/3 and /5/0/5, and records the verdict. Every step is a conditional transition in the job
+ * store, so two tasks, a restart or a duplicate notification can never move a job twice.
  */
-import { FirmwareUpdateResult, FirmwareUpdateState, updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
+import { NO_DELIVERY_REASON } from '../../core/firmware/deliverySelection.ts';
+import { downloadVerdict, installVerdict, type FirmwareObjectSnapshot, type FirmwareVerdict } from '../../core/firmware/firmwareProgress.ts';
+import { FirmwareUpdateResult, updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import { JobStatus, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
+import { JobStatus, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
 import type { DeviceClient } from '../devices/DeviceClient.ts';
+import type { ImageCache } from '../firmware/ImageCache.ts';
+import type { PackagePusher } from '../firmware/PackagePusher.ts';
 import type { Observation } from '../transport/CoapTransport.ts';
 import { DeviceTimeoutError } from '../transport/errors.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import type { Logger } from '../logger.ts';
+import { PackageDelivery, type HttpPackageSource, type PushEnd } from './PackageDelivery.ts';
+import { cancelOnDevice, readFirmwareObject, type DeviceCancel } from './deviceFirmware.ts';
 import { Semaphore } from './Semaphore.ts';
 
 export interface JobExecutorOptions {
@@ -27,7 +34,7 @@ export interface JobExecutorOptions {
   /** Base of Package URIs as devices must see it, e.g. coap://fota.example.com:5683 */
   readonly packageUriBase: string;
   readonly pollIntervalMs: number;
-  /** How long a download may go without news before the state is read again. */
+  /** How long a download or an install may go without news before the device is read again. */
   readonly stateCheckIntervalMs?: number;
   readonly maxAttempts?: number;
   readonly retryBackoffMs?: number;
@@ -36,18 +43,43 @@ export interface JobExecutorOptions {
   readonly clock?: () => number;
   /** How long a queue-mode device listens after it spoke. @default 93 s */
   readonly queueModeAwakeMs?: number;
+  /** Image bytes: checked before a CoAP pull, sliced by a push. */
+  readonly images?: Pick<ImageCache, 'get'>;
+  /** Pushes packages to push-only devices; without it push is not offered. */
+  readonly pusher?: PackagePusher;
+  /** Presigned S3 URLs; without them HTTP(S) pull is not offered. */
+  readonly httpPackages?: HttpPackageSource;
+  /** After a deferral (Update Result 11), Execute Update again after this long. @default 60 s */
+  readonly deferRetryMs?: number;
+  /** Deferrals accepted before the job fails with UPDATE_DEFERRED. @default 5 */
+  readonly maxDeferrals?: number;
+  /** Hears every job this executor moved to a terminal status (the block server revokes its token). */
+  readonly onJobEnded?: (job: FirmwareJob) => void;
 }
+
+export type { DeviceCancel };
+
+export type CancelOutcome =
+  | { readonly kind: 'cancelled'; readonly job: FirmwareJob; readonly device: DeviceCancel }
+  /** The job is past the point of no return (UPDATING or later) or already ended. */
+  | { readonly kind: 'notCancellable'; readonly status: JobStatus }
+  | { readonly kind: 'notFound' };
 
 interface ActiveJob {
   job: FirmwareJob;
   observation?: Observation;
   lastCheck: number;
+  /** State reports count only once the delivery started: before that, /5/0 shows the last attempt. */
+  accepting: boolean;
+  /** A notification arrived while a step of the job ran: read the device on the next tick. */
+  recheck: boolean;
 }
 
 export class JobExecutor {
   private readonly active = new Map<string, ActiveJob>();
   private readonly busy = new Set<string>();
   private readonly semaphore: Semaphore;
+  private readonly delivery: PackageDelivery;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -56,6 +88,14 @@ export class JobExecutor {
   constructor(private readonly options: JobExecutorOptions) {
     this.semaphore = new Semaphore(options.concurrency ?? 64);
     this.now = options.clock ?? Date.now;
+    this.delivery = new PackageDelivery({
+      devices: options.devices,
+      packageUriBase: options.packageUriBase,
+      logger: options.logger,
+      ...(options.images === undefined ? {} : { images: options.images }),
+      ...(options.pusher === undefined ? {} : { pusher: options.pusher }),
+      ...(options.httpPackages === undefined ? {} : { httpPackages: options.httpPackages }),
+    });
   }
 
   start(): void {
@@ -68,6 +108,7 @@ export class JobExecutor {
     clearInterval(this.timer);
     for (const entry of this.active.values()) entry.observation?.cancel();
     this.active.clear();
+    this.options.pusher?.stop();
   }
 
   /** One pass over the work this task owns. Public so tests and the local stack can step it. */
@@ -82,10 +123,13 @@ export class JobExecutor {
         ),
       );
       const now = this.now();
-      const work: Promise<void>[] = [];
-      for (const job of ready ?? []) if ((job as { notBefore?: number }).notBefore === undefined || ((job as { notBefore?: number }).notBefore ?? 0) <= now) work.push(this.run(job, () => this.startDownload(job)));
-      for (const job of downloading ?? []) if (this.needsStateCheck(job, now)) work.push(this.run(job, () => this.checkState(job)));
-      for (const job of downloaded ?? []) if (job.installRequested === true) work.push(this.run(job, () => this.startInstall(job)));
+      const work: Promise<unknown>[] = [];
+      for (const job of ready ?? []) if (isDue(job, now)) work.push(this.run(job, () => this.startDownload(job)));
+      // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
+      const cancelling = [...(downloading ?? []), ...(downloaded ?? [])].filter((job) => job.cancelRequested === true);
+      for (const job of cancelling) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
+      for (const job of downloading ?? []) if (job.cancelRequested !== true && this.needsStateCheck(job, now)) work.push(this.run(job, () => this.checkState(job)));
+      for (const job of downloaded ?? []) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.run(job, () => this.startInstall(job)));
       for (const job of updating ?? []) work.push(this.run(job, () => this.checkUpdating(job)));
       for (const job of verifying ?? []) work.push(this.run(job, () => this.verify(job)));
       await Promise.all(work);
@@ -103,16 +147,17 @@ export class JobExecutor {
     const jobs = await this.options.jobs.listForEndpoint(registration.endpoint);
     await Promise.all(
       jobs.map(async (job) => {
-        if (job.status === JobStatus.Succeeded || job.status === JobStatus.Failed || job.status === JobStatus.Skipped || job.status === JobStatus.Cancelled) return;
+        if (isTerminal(job.status)) return;
         let current = job;
         if (job.ownerTask !== this.options.taskId && job.status !== JobStatus.Pending) {
           const claimed = await this.options.jobs.annotate(job, { ownerTask: this.options.taskId });
           if (!claimed) return;
           current = { ...job, ownerTask: this.options.taskId };
         }
+        const now = this.now();
         // The device is awake now (what a queue-mode device waits for): start what is due.
-        if (current.status === JobStatus.Ready) await this.run(current, () => this.startDownload(current));
-        else if (current.status === JobStatus.Downloaded && current.installRequested === true) await this.run(current, () => this.startInstall(current));
+        if (current.status === JobStatus.Ready && isDue(current, now)) await this.run(current, () => this.startDownload(current));
+        else if (current.status === JobStatus.Downloaded && current.installRequested === true && isDue(current, now)) await this.run(current, () => this.startInstall(current));
         if (event.kind !== 'registered') return;
         // A new registration means a new session: observations from the old one are gone.
         this.forget(current);
@@ -122,9 +167,50 @@ export class JobExecutor {
     );
   }
 
-  private async run(job: FirmwareJob, step: () => Promise<void>): Promise<void> {
+  /**
+   * Cancels a job that has not started to install (object 5 v1.1): Execute /5/0/10 on the device,
+   * or, when it has no Cancel (4.04/4.05), write an empty Package URI (an empty Package for a
+   * push), which resets object 5 to Idle; then the job goes CANCELLED. A device that cannot be
+   * reached is not waited for: its token stops working, and nothing installs without Execute.
+   */
+  async cancelDownload(job: FirmwareJob, reason = 'CANCELLED'): Promise<CancelOutcome> {
     const key = keyOf(job);
-    if (this.busy.has(key)) return;
+    this.delivery.abortPush(job);
+    this.forget(job);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
+      if (latest === undefined) return { kind: 'notFound' };
+      if (!canApply(latest.status, 'cancelled')) return { kind: 'notCancellable', status: latest.status };
+      // Keep the executor's own steps off the job meanwhile (its notifications, its tick).
+      const owned = !this.busy.has(key);
+      if (owned) this.busy.add(key);
+      try {
+        const device = latest.status === JobStatus.Downloading || latest.status === JobStatus.Downloaded ? await this.cancelOnDevice(latest) : 'notContacted';
+        const cancelled = await this.transition(latest, { kind: 'cancelled', reason });
+        if (cancelled !== undefined) return { kind: 'cancelled', job: cancelled, device };
+      } finally {
+        if (owned) this.busy.delete(key);
+      }
+    }
+    const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
+    return latest === undefined ? { kind: 'notFound' } : { kind: 'notCancellable', status: latest.status };
+  }
+
+  private async cancelOnDevice(job: FirmwareJob): Promise<DeviceCancel> {
+    const device = await this.reachableDevice(job);
+    if (device === undefined) return 'notContacted';
+    try {
+      return await cancelOnDevice(this.options.devices, device, job.delivery);
+    } catch (error) {
+      this.options.logger.warn('cancel did not reach the device', { endpoint: job.endpoint, error });
+      return 'notContacted';
+    }
+  }
+
+  /** Runs one step of a job unless another step of it is running; false when it did not run. */
+  private async run(job: FirmwareJob, step: () => Promise<void>): Promise<boolean> {
+    const key = keyOf(job);
+    if (this.busy.has(key)) return false;
     this.busy.add(key);
     try {
       await this.semaphore.use(step);
@@ -133,22 +219,68 @@ export class JobExecutor {
     } finally {
       this.busy.delete(key);
     }
+    return true;
   }
 
   private async startDownload(job: FirmwareJob): Promise<void> {
     const device = await this.reachableDevice(job);
     if (device === undefined) return;
-    const started = await this.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: job.deadline ?? this.now() + 3_600_000 });
+    const { snapshot, choices } = await this.delivery.choices(device);
+    const first = choices[0];
+    if (first === undefined) {
+      await this.fail(job, NO_DELIVERY_REASON, undefined, `protocols [${(snapshot.protocols ?? []).join(',')}], delivery method ${String(snapshot.deliveryMethod)}`);
+      return;
+    }
+    await this.delivery.writePreferences(device, job);
+    const started = await this.transition(job, { kind: 'downloadStarted', delivery: first.kind, deadline: job.deadline ?? this.now() + 3_600_000 });
     if (started === undefined) return;
-    const entry: ActiveJob = { job: started, lastCheck: this.now() };
+    const entry: ActiveJob = { job: started, lastCheck: this.now(), accepting: false, recheck: false };
     this.active.set(keyOf(started), entry);
     await this.observeState(entry, device);
-    const uri = `${this.options.packageUriBase}/fw/${started.downloadToken}`;
     try {
-      const outcome = await this.options.devices.writeText(device, '/5/0/1', uri);
-      if (outcome.kind === 'refused') await this.fail(entry.job, 'PACKAGE_URI_REJECTED', undefined, outcome.code);
+      const outcome = await this.delivery.start(started, device, choices, (end) => void this.onPushEnded(started, end));
+      switch (outcome.kind) {
+        case 'started':
+          entry.accepting = true;
+          entry.lastCheck = this.now();
+          if (outcome.choice.kind !== first.kind && (await this.options.jobs.annotate(started, { delivery: outcome.choice.kind }))) {
+            entry.job = { ...entry.job, delivery: outcome.choice.kind };
+          }
+          return;
+        case 'refused':
+          await this.fail(entry.job, 'PACKAGE_URI_REJECTED', undefined, outcome.code);
+          return;
+        case 'imageUnavailable':
+          await this.fail(entry.job, 'IMAGE_UNAVAILABLE', undefined, `image ${job.imageId} is missing or does not match its SHA-256`);
+          return;
+      }
     } catch (error) {
-      await this.retryOrFail(entry.job, error);
+      await this.retryOrFail(entry.job, error instanceof DeviceTimeoutError ? 'DEVICE_TIMEOUT' : 'DEVICE_ERROR', error);
+    }
+  }
+
+  /** A push ended: the device itself reports Downloaded (or a result) after the last block. */
+  private async onPushEnded(job: FirmwareJob, end: PushEnd): Promise<void> {
+    if (end.kind === 'aborted' || end.kind === 'alreadyPushing') return;
+    const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
+    if (latest === undefined || latest.status !== JobStatus.Downloading) return;
+    switch (end.kind) {
+      case 'done':
+        if (!(await this.run(latest, () => this.checkState(latest)))) this.markRecheck(latest);
+        return;
+      case 'imageUnavailable':
+        await this.fail(latest, 'IMAGE_UNAVAILABLE', undefined, `image ${latest.imageId} is missing or does not match its SHA-256`);
+        return;
+      case 'tooLarge':
+        await this.fail(latest, 'PACKAGE_TOO_LARGE', undefined, end.maxBytes === undefined ? undefined : `the device takes at most ${end.maxBytes} bytes`);
+        return;
+      case 'refused':
+        // 4.08: the device missed a block; another attempt may go through.
+        await this.retryOrFail(latest, end.code === '4.08' ? 'PUSH_INCOMPLETE' : 'PUSH_REFUSED', end.code);
+        return;
+      case 'error':
+        await this.retryOrFail(latest, end.error instanceof DeviceTimeoutError ? 'DEVICE_TIMEOUT' : 'DEVICE_ERROR', end.error);
+        return;
     }
   }
 
@@ -160,59 +292,116 @@ export class JobExecutor {
     this.forget(updating);
     try {
       const outcome = await this.options.devices.execute(device, '/5/0/2');
-      if (outcome.kind === 'refused') await this.fail(updating, 'UPDATE_REFUSED', undefined, outcome.code);
+      if (outcome.kind === 'refused') {
+        await this.fail(updating, 'UPDATE_REFUSED', undefined, outcome.code);
+        return;
+      }
     } catch (error) {
       // A device that reboots at once may never answer the Execute: its re-registration decides.
       if (!(error instanceof DeviceTimeoutError)) throw error;
       this.options.logger.info('no answer to Execute Update; waiting for re-registration', { endpoint: job.endpoint });
+      return;
     }
+    // A device that fails or defers the update says so in /5/0/5 without rebooting.
+    const entry: ActiveJob = { job: updating, lastCheck: this.now(), accepting: true, recheck: false };
+    this.active.set(keyOf(updating), entry);
+    await this.observe(entry, device, '/5/0/5', (value) => value !== FirmwareUpdateResult.Initial, () => this.checkInstall(entry.job));
   }
 
-  /** Fallback for lost notifications: read State and Update Result of a download in progress. */
+  /** Fallback for lost notifications: read object 5 of a download in progress. */
   private async checkState(job: FirmwareJob): Promise<void> {
     const device = await this.reachableDevice(job);
     if (device === undefined) return;
-    const entry = this.active.get(keyOf(job)) ?? { job, lastCheck: 0 };
-    entry.job = job;
-    entry.lastCheck = this.now();
-    this.active.set(keyOf(job), entry);
+    const entry = this.entryFor(job);
     if (entry.observation === undefined) await this.observeState(entry, device);
-    const state = await this.options.devices.readValue(device, '/5/0/3');
-    if (typeof state === 'number') await this.onFirmwareState(entry, device, state);
+    const snapshot = await this.readFirmware(device);
+    await this.applyDownloadVerdict(entry, downloadVerdict(snapshot), snapshot);
   }
 
-  /** An UPDATING job whose device registered again after the Execute, or reports a result without rebooting. */
+  /** An UPDATING job: verify once the device registered again; otherwise read /5/0 now and then. */
   private async checkUpdating(job: FirmwareJob): Promise<void> {
     const device = await this.options.registrations.get(job.endpoint);
     if (device === undefined) return;
-    if (device.registeredAt > job.updatedAt) await this.verify(job);
+    if (device.registeredAt > job.updatedAt) {
+      await this.verify(job);
+      return;
+    }
+    const entry = this.active.get(keyOf(job));
+    if (entry !== undefined && !entry.recheck && this.now() - entry.lastCheck < (this.options.stateCheckIntervalMs ?? 15_000)) return;
+    await this.checkInstall(job);
+  }
+
+  private async checkInstall(job: FirmwareJob): Promise<void> {
+    if (job.status !== JobStatus.Updating) return;
+    const device = await this.reachableDevice(job);
+    if (device === undefined) return;
+    const entry = this.entryFor(job);
+    const snapshot = await this.readFirmware(device);
+    const verdict = installVerdict(snapshot);
+    switch (verdict.kind) {
+      case 'deferred': {
+        const deferrals = (job.deferrals ?? 0) + 1;
+        if (deferrals > (this.options.maxDeferrals ?? 5)) {
+          await this.fail(job, 'UPDATE_DEFERRED', FirmwareUpdateResult.Deferred, `deferred ${deferrals - 1} times`);
+          return;
+        }
+        this.forget(job);
+        await this.transition(job, { kind: 'deferred', notBefore: this.now() + (this.options.deferRetryMs ?? 60_000), deferrals }, changeTime(snapshot));
+        return;
+      }
+      case 'failed':
+        await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTime(snapshot));
+        return;
+      case 'updated':
+        this.forget(job);
+        await this.verify(job);
+        return;
+      default:
+        entry.lastCheck = this.now();
+    }
   }
 
   private async observeState(entry: ActiveJob, device: DeviceRegistration): Promise<void> {
+    await this.observe(entry, device, '/5/0/3', () => true, () => this.checkState(entry.job));
+  }
+
+  /**
+   * Observes a resource of object 5 for the active job; a notification that `matters` makes the
+   * job's state be read (at once, or on the next tick if a step of the job is running).
+   */
+  private async observe(entry: ActiveJob, device: DeviceRegistration, path: string, matters: (value: unknown) => boolean, onChange: () => Promise<void>): Promise<void> {
     try {
-      entry.observation = await this.options.devices.observe(device, '/5/0/3', (value) => {
-        if (typeof value !== 'number') return;
-        void this.run(entry.job, () => this.onFirmwareState(entry, device, value)).catch(() => undefined);
+      entry.observation = await this.options.devices.observe(device, path, (value) => {
+        if (!entry.accepting || !matters(value) || this.active.get(keyOf(entry.job)) !== entry) return;
+        void this.run(entry.job, onChange).then((ran) => {
+          if (!ran) entry.recheck = true;
+        });
       });
     } catch (error) {
-      this.options.logger.debug('observe /5/0/3 failed; relying on reads', { endpoint: device.endpoint, error });
+      this.options.logger.debug(`observe ${path} failed; relying on reads`, { endpoint: device.endpoint, error });
     }
   }
 
-  private async onFirmwareState(entry: ActiveJob, device: DeviceRegistration, state: number): Promise<void> {
+  private async applyDownloadVerdict(entry: ActiveJob, verdict: FirmwareVerdict, snapshot: FirmwareObjectSnapshot): Promise<void> {
     const job = entry.job;
     entry.lastCheck = this.now();
-    if (job.status !== JobStatus.Downloading) return;
-    if (state === FirmwareUpdateState.Downloaded) {
-      const next = await this.transition(job, { kind: 'downloaded' });
-      if (next !== undefined) entry.job = next;
-      return;
-    }
-    if (state === FirmwareUpdateState.Idle) {
-      const result = await this.options.devices.readValue(device, '/5/0/5');
-      if (typeof result === 'number' && result >= FirmwareUpdateResult.NotEnoughFlash) {
-        await this.fail(job, updateResultReason(result), result);
+    entry.recheck = false;
+    if (job.status !== JobStatus.Downloading || !entry.accepting) return;
+    switch (verdict.kind) {
+      case 'downloaded': {
+        const next = await this.transition(job, { kind: 'downloaded' }, changeTime(snapshot));
+        if (next !== undefined) entry.job = next;
+        return;
       }
+      case 'failed':
+        await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTime(snapshot));
+        return;
+      case 'cancelled':
+        this.forget(job);
+        await this.transition(job, { kind: 'cancelled', reason: updateResultReason(verdict.updateResult) }, { ...changeTime(snapshot), updateResult: verdict.updateResult });
+        return;
+      default:
+        return;
     }
   }
 
@@ -223,15 +412,19 @@ export class JobExecutor {
     const device = await this.reachableDevice(current);
     if (device === undefined) return;
     const version = await this.options.devices.readValue(device, '/3/0/3');
-    const result = await this.options.devices.readValue(device, '/5/0/5');
-    const resultCode = typeof result === 'number' ? result : undefined;
+    const snapshot = await this.readFirmware(device);
+    const resultCode = snapshot.updateResult;
     if (version === current.targetVersion && (resultCode === undefined || resultCode <= FirmwareUpdateResult.Success)) {
-      await this.transition(current, { kind: 'verified', firmwareVersion: version });
+      await this.transition(current, { kind: 'verified', firmwareVersion: version }, changeTime(snapshot));
       await this.options.registrations.update(device.endpoint, device.registrationId, { firmwareVersion: version });
       return;
     }
     const reason = resultCode !== undefined && resultCode > FirmwareUpdateResult.Success ? updateResultReason(resultCode) : 'VERSION_MISMATCH';
-    await this.fail(current, reason, resultCode, `device reports version ${String(version)}`);
+    await this.fail(current, reason, resultCode, `device reports version ${String(version)}`, changeTime(snapshot));
+  }
+
+  private readFirmware(device: DeviceRegistration): Promise<FirmwareObjectSnapshot> {
+    return readFirmwareObject(this.options.devices, device);
   }
 
   private async reachableDevice(job: FirmwareJob): Promise<DeviceRegistration | undefined> {
@@ -246,8 +439,7 @@ export class JobExecutor {
     return device;
   }
 
-  private async retryOrFail(job: FirmwareJob, error: unknown): Promise<void> {
-    const reason = error instanceof DeviceTimeoutError ? 'DEVICE_TIMEOUT' : 'DEVICE_ERROR';
+  private async retryOrFail(job: FirmwareJob, reason: string, cause: unknown): Promise<void> {
     this.forget(job);
     const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
     if (latest === undefined) return;
@@ -256,27 +448,45 @@ export class JobExecutor {
       await this.transition(latest, { kind: 'retry', reason, notBefore: this.now() + backoff });
       return;
     }
-    await this.fail(latest, reason, undefined, error instanceof Error ? error.message : String(error));
+    await this.fail(latest, reason, undefined, cause instanceof Error ? cause.message : String(cause));
   }
 
-  private async fail(job: FirmwareJob, reason: string, updateResult?: number, detail?: string): Promise<void> {
+  private async fail(job: FirmwareJob, reason: string, updateResult?: number, detail?: string, extra: Readonly<Record<string, number>> = {}): Promise<void> {
     this.forget(job);
-    this.options.logger.info('job failed', { campaignId: job.campaignId, endpoint: job.endpoint, reason, detail });
-    await this.transition(job, { kind: 'failed', reason, ...(updateResult === undefined ? {} : { updateResult }) });
+    this.delivery.abortPush(job);
+    this.options.logger.info('job failed', { campaignId: job.campaignId, endpoint: job.endpoint, reason, updateResult, detail });
+    await this.transition(job, { kind: 'failed', reason, ...(updateResult === undefined ? {} : { updateResult }) }, extra);
   }
 
-  private async transition(job: FirmwareJob, event: JobEvent): Promise<FirmwareJob | undefined> {
-    const result = await this.options.jobs.transition(job, event, this.now());
-    if (result.success) return result.data;
-    this.options.logger.debug('transition not applied', { endpoint: job.endpoint, event: event.kind, reason: result.error.message });
-    return undefined;
+  private async transition(job: FirmwareJob, event: JobEvent, extra: Readonly<Record<string, string | number | boolean>> = {}): Promise<FirmwareJob | undefined> {
+    const result = await this.options.jobs.transition(job, event, this.now(), extra);
+    if (!result.success) {
+      this.options.logger.debug('transition not applied', { endpoint: job.endpoint, event: event.kind, reason: result.error.message });
+      return undefined;
+    }
+    if (isTerminal(result.data.status)) this.options.onJobEnded?.(result.data);
+    return result.data;
+  }
+
+  private entryFor(job: FirmwareJob): ActiveJob {
+    const entry = this.active.get(keyOf(job)) ?? { job, lastCheck: 0, accepting: true, recheck: false };
+    entry.job = job;
+    entry.lastCheck = this.now();
+    entry.recheck = false;
+    this.active.set(keyOf(job), entry);
+    return entry;
+  }
+
+  private markRecheck(job: FirmwareJob): void {
+    const entry = this.active.get(keyOf(job));
+    if (entry !== undefined) entry.recheck = true;
   }
 
   private needsStateCheck(job: FirmwareJob, now: number): boolean {
     const entry = this.active.get(keyOf(job));
     if (entry === undefined) return true;
     entry.job = job;
-    return now - entry.lastCheck >= (this.options.stateCheckIntervalMs ?? 15_000);
+    return entry.recheck || now - entry.lastCheck >= (this.options.stateCheckIntervalMs ?? 15_000);
   }
 
   private forget(job: FirmwareJob): void {
@@ -288,4 +498,13 @@ export class JobExecutor {
 
 function keyOf(job: Pick<FirmwareJob, 'campaignId' | 'endpoint'>): string {
   return `${job.campaignId}/${job.endpoint}`;
+}
+
+/** A READY job after its retry backoff, or a DOWNLOADED one after its deferral wait. */
+function isDue(job: FirmwareJob, now: number): boolean {
+  return job.notBefore === undefined || job.notBefore <= now;
+}
+
+function changeTime(snapshot: FirmwareObjectSnapshot): Readonly<Record<string, number>> {
+  return snapshot.lastStateChangeTime === undefined ? {} : { lastStateChangeTime: snapshot.lastStateChangeTime };
 }

@@ -2,14 +2,15 @@
  * The Registration interface (LwM2M 1.1 §6.2): Register, Update, De-register at /rd. A new
  * Register of a known endpoint replaces the old registration (devices re-register after a reboot
  * from a new port, without De-register). The registration id carries the endpoint name so any
- * edge task can resolve an Update with one consistent read.
+ * edge task can resolve an Update with one consistent read. A registration whose lifetime passed
+ * without an Update is expired (§6.2.1): its Update gets 4.04 and the client must Register again.
  */
 import { randomBytes } from 'node:crypto';
 import { parseRegisterQuery, parseUpdateQuery } from '../../core/lwm2m/registrationRequest.ts';
 import { parseLinkFormat, registrationObjectLinks } from '../../core/lwm2m/linkFormat.ts';
-import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
-import type { InboundRequest, OutboundResponse } from '../transport/CoapTransport.ts';
+import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 
 export type RegistrationEvent =
   | { readonly kind: 'registered'; readonly registration: DeviceRegistration; readonly previous?: DeviceRegistration }
@@ -21,15 +22,37 @@ export interface RegistrationServiceOptions {
   readonly taskId: string;
   readonly clock?: () => number;
   readonly onEvent: (event: RegistrationEvent) => void;
+  /** Which device a PSK identity belongs to: a secure Register must name that device. */
+  readonly credentialOwner?: (pskIdentity: string) => Promise<string | undefined>;
 }
 
 const BAD_REQUEST = (message: string): OutboundResponse => ({ code: '4.00', payload: Buffer.from(message) });
 
 export class RegistrationService {
   private readonly now: () => number;
+  /** address:port -> endpoint of the devices that registered or updated through this task (Send has no other name). */
+  private readonly endpointsByPeer = new Map<string, string>();
+  private readonly peersByEndpoint = new Map<string, string>();
 
   constructor(private readonly options: RegistrationServiceOptions) {
     this.now = options.clock ?? Date.now;
+  }
+
+  /** The endpoint that last registered or updated from this address and port through this task. */
+  endpointAt(peer: Peer): string | undefined {
+    return this.endpointsByPeer.get(peerKey(peer));
+  }
+
+  private remember(endpoint: string, peer: Peer): void {
+    this.forget(endpoint);
+    this.endpointsByPeer.set(peerKey(peer), endpoint);
+    this.peersByEndpoint.set(endpoint, peerKey(peer));
+  }
+
+  private forget(endpoint: string): void {
+    const known = this.peersByEndpoint.get(endpoint);
+    if (known !== undefined && this.endpointsByPeer.get(known) === endpoint) this.endpointsByPeer.delete(known);
+    this.peersByEndpoint.delete(endpoint);
   }
 
   async handle(request: InboundRequest): Promise<OutboundResponse> {
@@ -50,6 +73,8 @@ export class RegistrationService {
     if (!links.success) return BAD_REQUEST(links.message);
     const now = this.now();
     const previous = await this.options.store.get(params.data.endpoint);
+    const refusal = await this.securityRefusal(request, params.data.endpoint, previous);
+    if (refusal !== undefined) return { code: '4.03', payload: Buffer.from(refusal) };
     const registration: DeviceRegistration = {
       endpoint: params.data.endpoint,
       registrationId: newRegistrationId(params.data.endpoint),
@@ -64,12 +89,14 @@ export class RegistrationService {
       ownerTask: this.options.taskId,
       registeredAt: now,
       lastSeen: now,
+      ...(request.security === undefined ? {} : { pskIdentity: request.security.pskIdentity }),
       // Device facts survive a re-registration until they are read again.
       ...(previous?.manufacturer === undefined ? {} : { manufacturer: previous.manufacturer }),
       ...(previous?.model === undefined ? {} : { model: previous.model }),
       ...(previous?.firmwareVersion === undefined ? {} : { firmwareVersion: previous.firmwareVersion }),
     };
     await this.options.store.put(registration);
+    this.remember(registration.endpoint, request.peer);
     this.emitLater({ kind: 'registered', registration, ...(previous === undefined ? {} : { previous }) });
     return { code: '2.01', locationPath: ['rd', registration.registrationId] };
   }
@@ -78,6 +105,10 @@ export class RegistrationService {
     const endpoint = endpointOf(registrationId);
     const current = endpoint === undefined ? undefined : await this.options.store.get(endpoint);
     if (current === undefined || current.registrationId !== registrationId) return { code: '4.04' };
+    if (current.pskIdentity !== undefined && request.security?.pskIdentity !== current.pskIdentity) {
+      return { code: '4.03', payload: Buffer.from('a DTLS registration is updated over its own DTLS identity only') };
+    }
+    if (!isRegistrationAlive(current, this.now())) return { code: '4.04', payload: Buffer.from('registration expired: Register again') };
     const params = parseUpdateQuery(request.query, current.lwm2mVersion);
     if (!params.success) return BAD_REQUEST(params.error.message);
     let links: { objectLinks?: string[]; supportedFormats?: number[] } = {};
@@ -96,6 +127,7 @@ export class RegistrationService {
     };
     const applied = await this.options.store.update(current.endpoint, registrationId, changes);
     if (!applied) return { code: '4.04' };
+    this.remember(current.endpoint, request.peer);
     this.emitLater({ kind: 'updated', registration: { ...current, ...changes } as DeviceRegistration });
     return { code: '2.04' };
   }
@@ -105,8 +137,21 @@ export class RegistrationService {
     if (endpoint === undefined) return { code: '4.04' };
     const removed = await this.options.store.remove(endpoint, registrationId);
     if (!removed) return { code: '4.04' };
+    this.forget(endpoint);
     this.emitLater({ kind: 'deregistered', endpoint });
     return { code: '2.02' };
+  }
+
+  /**
+   * A device registering over DTLS must be the device its PSK identity was provisioned for; a
+   * device that registered securely before may not fall back to NoSec (a downgrade).
+   */
+  private async securityRefusal(request: InboundRequest, endpoint: string, previous: DeviceRegistration | undefined): Promise<string | undefined> {
+    if (request.security !== undefined) {
+      const owner = await this.options.credentialOwner?.(request.security.pskIdentity);
+      return owner === endpoint ? undefined : `identity ${request.security.pskIdentity} may not register as ${endpoint}`;
+    }
+    return previous?.pskIdentity === undefined ? undefined : `${endpoint} registers over DTLS only`;
   }
 
   /** After the reply is on the wire: the device is not ready for requests before it has it. */
@@ -127,6 +172,10 @@ function parseObjectLinks(payload: Buffer):
     objectLinks: links.objects.map((o) => (o.instanceId === undefined ? `/${o.objectId}` : `/${o.objectId}/${o.instanceId}`)),
     supportedFormats: links.supportedFormats,
   };
+}
+
+function peerKey(peer: Pick<Peer, 'address' | 'port'>): string {
+  return `${peer.address}:${peer.port}`;
 }
 
 function newRegistrationId(endpoint: string): string {

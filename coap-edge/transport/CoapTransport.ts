@@ -33,6 +33,8 @@ export interface InboundRequest {
   /** Raw option values by number (first occurrence), for Block2 and friends. */
   readonly option: (number: number) => Buffer | undefined;
   readonly peer: Peer;
+  /** Set when the request came through a DTLS session: the PSK identity it authenticated with. */
+  readonly security?: { readonly pskIdentity: string };
 }
 
 export interface OutboundResponse {
@@ -54,16 +56,39 @@ export interface DeviceRequest {
   readonly contentFormat?: number;
   readonly accept?: number;
   readonly timeoutMs?: number;
+  /**
+   * Extra options as (number, value) pairs, e.g. Block1 and Size1 of a block-wise Write. Set by
+   * number, so node-coap does not run its own Block1 segmentation on them.
+   */
+  readonly options?: readonly (readonly [number, Buffer])[];
+  /** Token of the request (a block-wise transfer may keep one, RFC 7959 §2.4); fresh by default. */
+  readonly token?: Buffer;
 }
 
 export interface DeviceResponse {
   readonly code: string;
   readonly payload: Buffer;
   readonly contentFormat?: number;
+  /** Location-Path segments joined with "/", e.g. "3303/1" (Create's answer). */
+  readonly locationPath?: string;
+  /** Block1 (raw) and Size1 of the answer (2.31 Continue, 4.13 Request Entity Too Large). */
+  readonly block1?: Buffer;
+  readonly size1?: number;
 }
 
 export interface Observation {
-  cancel(): void;
+  /**
+   * Forgets the observation; the next notification is answered with RST (RFC 7641 §3.6).
+   * `active`: also send a GET with Observe 1 (LwM2M 1.1 §5.5.2 Cancel Observation); GET only.
+   */
+  cancel(active?: boolean): void;
+}
+
+export interface ObserveOptions {
+  /** Observe-Composite: FETCH with this payload (the path list) instead of GET. */
+  readonly fetch?: { readonly payload: Uint8Array; readonly contentFormat: number };
+  /** The device ended the observation with an error notification (RFC 7641 §4.2), e.g. 4.04. */
+  readonly onEnd?: (code: string) => void;
 }
 
 export interface TransportStats {
@@ -72,6 +97,7 @@ export interface TransportStats {
   requestsIn: number;
   duplicateRequests: number;
   handlerErrors: number;
+  throttledRequests: number;
 }
 
 /**
@@ -91,6 +117,8 @@ export interface DatagramSocket {
 
 export interface CoapTransportOptions {
   readonly port: number;
+  /** For a secure socket: the authenticated identity of a peer's session. */
+  readonly securityFor?: (peer: Peer) => { readonly pskIdentity: string } | undefined;
   /** Creates the socket to serve on; a plain UDP socket by default. */
   readonly socketFactory?: () => DatagramSocket;
   readonly address?: string;
@@ -101,17 +129,22 @@ export interface CoapTransportOptions {
 /** RFC 7252 EXCHANGE_LIFETIME is 247 s; duplicates come within seconds, so a shorter window bounds memory. */
 const DEDUPLICATION_WINDOW_MS = 60_000;
 const MAX_DEDUPLICATION_ENTRIES = 50_000;
+/** Requests of one peer being handled at once; LwM2M clients have one or two outstanding (NSTART = 1). */
+const MAX_IN_FLIGHT_PER_PEER = 8;
 
 const CODE_BY_METHOD: Readonly<Record<string, CoapMethod>> = { '0.01': 'GET', '0.02': 'POST', '0.03': 'PUT', '0.04': 'DELETE', '0.05': 'FETCH', '0.07': 'iPATCH' };
 
 export class CoapTransport {
-  readonly stats: TransportStats = { datagramsIn: 0, malformedDatagrams: 0, requestsIn: 0, duplicateRequests: 0, handlerErrors: 0 };
+  readonly stats: TransportStats = { datagramsIn: 0, malformedDatagrams: 0, requestsIn: 0, duplicateRequests: 0, handlerErrors: 0, throttledRequests: 0 };
   private socket: DatagramSocket | undefined;
   private agent: coap.Agent | undefined;
   private readonly agentSocket = new AgentSocket();
   /** (peer, message id) -> the response sent, or 'pending' while the handler runs. */
   private readonly exchanges = new Map<string, { at: number; reply: Buffer | 'pending' }>();
+  private readonly inFlightByPeer = new Map<string, number>();
   private handler: InboundHandler = () => Promise.resolve({ code: '4.04' });
+  /** Token (hex) of each established observation -> what ends it when the device sends an error. */
+  private readonly observationEnds = new Map<string, (code: string) => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: CoapTransportOptions) {}
@@ -166,6 +199,7 @@ export class CoapTransport {
         method: request.method,
         pathname: request.path,
         ...(request.query === undefined ? {} : { query: request.query }),
+        ...(request.token === undefined ? {} : { token: request.token }),
         confirmable: true,
       });
       const timer = setTimeout(() => {
@@ -178,6 +212,7 @@ export class CoapTransport {
       }, this.timeoutFor(request));
       if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', encodeUint(request.contentFormat));
       if (request.accept !== undefined) outgoing.setOption('Accept', encodeUint(request.accept));
+      for (const [number, value] of request.options ?? []) outgoing.setOption(String(number), value);
       outgoing.on('response', (response: coap.IncomingMessage) => {
         settle(() => resolve(toDeviceResponse(response)));
       });
@@ -191,15 +226,17 @@ export class CoapTransport {
    * Observes a resource (RFC 7641): `onNotification` gets the first response and every
    * notification. Resolves once the device accepted the observation (2.05 with Observe).
    */
-  observe(peer: Peer, path: string, accept: number | undefined, onNotification: (response: DeviceResponse) => void): Promise<Observation> {
+  observe(peer: Peer, path: string, accept: number | undefined, onNotification: (response: DeviceResponse) => void, observeOptions: ObserveOptions = {}): Promise<Observation> {
     const agent = this.agent;
     if (agent === undefined) return Promise.reject(new TransportError('transport is not started'));
     const what = `Observe ${path} at ${peer.address}:${peer.port}`;
     const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
     return new Promise<Observation>((resolve, reject) => {
       let settled = false;
-      const outgoing = agent.request({ hostname: peer.address, port: peer.port, method: 'GET', pathname: path, observe: true, confirmable: true });
+      const fetch = observeOptions.fetch;
+      const outgoing = agent.request({ hostname: peer.address, port: peer.port, method: fetch === undefined ? 'GET' : 'FETCH', pathname: path, observe: true, confirmable: true });
       if (accept !== undefined) outgoing.setOption('Accept', encodeUint(accept));
+      if (fetch !== undefined) outgoing.setOption('Content-Format', encodeUint(fetch.contentFormat));
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
@@ -210,7 +247,7 @@ export class CoapTransport {
           this.options.onError?.(toTransportError(error, what), 'abort');
         }
       }, timeoutMs);
-      outgoing.on('response', (stream: coap.IncomingMessage & EventEmitter & { close?: () => void }) => {
+      outgoing.on('response', (stream: coap.IncomingMessage & EventEmitter & { close?: (eagerDeregister?: boolean) => void }) => {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
@@ -221,11 +258,28 @@ export class CoapTransport {
         }
         const contentFormat = first.contentFormat;
         stream.on('data', (payload: Buffer) => {
+          // An error notification ends the observation (receive() closes it); it carries no value.
+          if (!String(stream.code).startsWith('2.')) return;
           const format = toContentFormatNumber(stream.headers['Content-Format']) ?? contentFormat;
           onNotification({ code: String(stream.code), payload: Buffer.from(payload), ...(format === undefined ? {} : { contentFormat: format }) });
         });
         stream.on('error', (error: unknown) => this.options.onError?.(toTransportError(error, what), 'observe'));
-        resolve({ cancel: () => stream.close?.() });
+        const token = tokenOf(outgoing);
+        // node-coap drops error notifications (no Observe option); receive() spots them by token.
+        if (token !== undefined) {
+          this.observationEnds.set(token, (code) => {
+            this.observationEnds.delete(token);
+            stream.close?.();
+            observeOptions.onEnd?.(code);
+          });
+        }
+        resolve({
+          cancel: (active) => {
+            if (token !== undefined) this.observationEnds.delete(token);
+            // node-coap's active cancel repeats the request without its payload: GET only.
+            stream.close?.(active === true && fetch === undefined);
+          },
+        });
       });
       outgoing.on('error', (error: unknown) => {
         clearTimeout(timer);
@@ -233,7 +287,7 @@ export class CoapTransport {
         settled = true;
         reject(toTransportError(error, what));
       });
-      outgoing.end();
+      outgoing.end(fetch === undefined ? undefined : Buffer.from(fetch.payload));
     });
   }
 
@@ -260,6 +314,9 @@ export class CoapTransport {
         return;
       }
       this.agentSocket.deliver(message, remote);
+      if (this.observationEnds.size > 0 && (packet.code.startsWith('4.') || packet.code.startsWith('5.'))) {
+        this.observationEnds.get(packet.token.toString('hex'))?.(packet.code);
+      }
       return;
     }
     if (packet.ack || packet.reset) {
@@ -274,14 +331,29 @@ export class CoapTransport {
       if (previous.reply !== 'pending') this.sendRaw(previous.reply, remote);
       return;
     }
+    // Fairness: one peer (a flood, a fuzzer, a broken device) gets a bounded share of the
+    // handlers; its excess is dropped unanswered and a real client's retransmission comes back.
+    const peerKey = `${remote.address}:${remote.port}`;
+    const inFlight = this.inFlightByPeer.get(peerKey) ?? 0;
+    if (inFlight >= MAX_IN_FLIGHT_PER_PEER) {
+      this.stats.throttledRequests++;
+      return;
+    }
+    this.inFlightByPeer.set(peerKey, inFlight + 1);
     this.exchanges.set(exchangeKey, { at: Date.now(), reply: 'pending' });
-    void this.answer(packet, method, remote, exchangeKey);
+    void this.answer(packet, method, remote, exchangeKey).finally(() => {
+      const left = (this.inFlightByPeer.get(peerKey) ?? 1) - 1;
+      if (left <= 0) this.inFlightByPeer.delete(peerKey);
+      else this.inFlightByPeer.set(peerKey, left);
+    });
   }
 
   private async answer(packet: ParsedPacket, method: CoapMethod, remote: RemoteInfo, exchangeKey: string): Promise<void> {
     let response: OutboundResponse | undefined;
     try {
-      response = await this.handler(toInboundRequest(packet, method, remote));
+      const inbound = toInboundRequest(packet, method, remote);
+      const security = this.options.securityFor?.(inbound.peer);
+      response = await this.handler(security === undefined ? inbound : { ...inbound, security });
     } catch (error) {
       this.stats.handlerErrors++;
       this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 'handler');
@@ -365,7 +437,26 @@ function encodeResponse(request: ParsedPacket, response: OutboundResponse): Buff
 
 function toDeviceResponse(response: coap.IncomingMessage): DeviceResponse {
   const contentFormat = toContentFormatNumber(response.headers['Content-Format']);
-  return { code: String(response.code), payload: Buffer.from(response.payload ?? Buffer.alloc(0)), ...(contentFormat === undefined ? {} : { contentFormat }) };
+  const options = (response as unknown as { _packet?: { options?: readonly { name: string; value: Buffer }[] } })._packet?.options ?? [];
+  const location = options.filter((o) => o.name === 'Location-Path').map((o) => o.value.toString('utf8'));
+  // node-coap has already turned some option values into numbers or strings (Size1 among them).
+  const block1: unknown = options.find((o) => o.name === 'Block1')?.value;
+  const size1Value: unknown = options.find((o) => o.name === 'Size1')?.value;
+  const size1 = typeof size1Value === 'number' ? size1Value : Buffer.isBuffer(size1Value) ? decodeUint(size1Value) : undefined;
+  return {
+    code: String(response.code),
+    payload: Buffer.from(response.payload ?? Buffer.alloc(0)),
+    ...(contentFormat === undefined ? {} : { contentFormat }),
+    ...(location.length === 0 ? {} : { locationPath: location.join('/') }),
+    ...(Buffer.isBuffer(block1) ? { block1 } : {}),
+    ...(size1 === undefined ? {} : { size1 }),
+  };
+}
+
+/** The token node-coap chose for a request (set when the request is sent). */
+function tokenOf(outgoing: coap.OutgoingMessage): string | undefined {
+  const token = (outgoing as unknown as { _packet?: { token?: Buffer } })._packet?.token;
+  return token === undefined || token.length === 0 ? undefined : token.toString('hex');
 }
 
 /**

@@ -5,6 +5,7 @@ import type { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
 import { defaultObjectRegistry, type ObjectRegistry } from '../lwm2m/objectRegistry.ts';
 import { cborCodec } from './cbor.ts';
 import type { Codec, LwM2mEntry, ResourceValue } from './model.ts';
+import { lwm2mCborCodec } from './lwm2mCbor.ts';
 import { lwm2mJsonCodec } from './lwm2mJson.ts';
 import { opaqueCodec } from './opaque.ts';
 import { senmlCborCodec } from './senmlCbor.ts';
@@ -17,7 +18,7 @@ export { isObjectLink } from './model.ts';
 
 /** The one codec registry: content format -> codec (LwM2M TS 1.1 §7.4). */
 export const codecRegistry: ReadonlyMap<ContentFormat, Codec> = new Map<ContentFormat, Codec>(
-  [textCodec, opaqueCodec, cborCodec, senmlJsonCodec, senmlCborCodec, tlvCodec, lwm2mJsonCodec].map((codec) => [codec.format, codec]),
+  [textCodec, opaqueCodec, cborCodec, senmlJsonCodec, senmlCborCodec, tlvCodec, lwm2mJsonCodec, lwm2mCborCodec].map((codec) => [codec.format, codec]),
 );
 
 function codecFor(format: number): Result<Codec, CodecError> {

@@ -102,20 +102,31 @@ function toCborMap(record: SenmlRecord): Map<number | string, unknown> {
   return map;
 }
 
+/** Parses a SenML CBOR pack into records without interpreting names. */
+export function parseSenmlCbor(payload: Uint8Array): Result<SenmlRecord[], CodecError> {
+  const pack = decodeCbor(payload, FORMAT);
+  if (!pack.success) return pack;
+  if (!Array.isArray(pack.data)) return fail(codecError('SenML pack must be a CBOR array'));
+  const records: SenmlRecord[] = [];
+  for (const [index, item] of (pack.data as unknown[]).entries()) {
+    const record = toRecord(item, index);
+    if (!record.success) return record;
+    records.push(record.data);
+  }
+  return ok(records);
+}
+
+/** Encodes records (names and values already resolved) as a SenML CBOR pack. */
+export function stringifySenmlCbor(records: readonly SenmlRecord[]): Result<Buffer, CodecError> {
+  return encodeCbor(records.map(toCborMap), FORMAT);
+}
+
 export const senmlCborCodec: Codec = {
   format: FORMAT,
 
   decode(payload: Uint8Array, requestPath: LwM2mPath, registry: ObjectRegistry): Result<LwM2mEntry[], CodecError> {
-    const pack = decodeCbor(payload, FORMAT);
-    if (!pack.success) return pack;
-    if (!Array.isArray(pack.data)) return fail(codecError('SenML pack must be a CBOR array'));
-    const records: SenmlRecord[] = [];
-    for (const [index, item] of (pack.data as unknown[]).entries()) {
-      const record = toRecord(item, index);
-      if (!record.success) return record;
-      records.push(record.data);
-    }
-    return recordsToEntries(records, requestPath, registry, FORMAT);
+    const records = parseSenmlCbor(payload);
+    return records.success ? recordsToEntries(records.data, requestPath, registry, FORMAT) : records;
   },
 
   encode(entries: readonly LwM2mEntry[], requestPath: LwM2mPath, registry: ObjectRegistry): Result<Buffer, CodecError> {

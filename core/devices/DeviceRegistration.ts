@@ -24,6 +24,8 @@ export interface DeviceRegistration {
   readonly firmwareVersion?: string;
   /** IANA time zone (/3/0/15) or UTC offset (/3/0/14), for windows in device local time. */
   readonly timeZone?: string;
+  /** Set when the device registered over DTLS: the PSK identity of its session (never the key). */
+  readonly pskIdentity?: string;
   /** Operator-assigned groups, for targeting. */
   readonly groups?: readonly string[];
 }

@@ -7,11 +7,29 @@ export type DeviceOperation =
   | { readonly kind: 'read'; readonly path: string }
   | { readonly kind: 'discover'; readonly path: string }
   | { readonly kind: 'write'; readonly path: string; readonly value: string | number | boolean; readonly replace?: boolean }
+  /**
+   * Write on an Object Instance (LwM2M 1.1 §5.4.3): partial update (POST) by default, replace
+   * (PUT) with `replace: true`. `values` are keyed by resource id relative to the instance
+   * ("5750", or "6/0" for a resource instance).
+   */
+  | { readonly kind: 'writeInstance'; readonly path: string; readonly values: Readonly<Record<string, JsonResourceValue>>; readonly replace?: boolean }
+  /** Execute (§5.4.5) with optional arguments, e.g. `0='fast',1`. */
   | { readonly kind: 'execute'; readonly path: string; readonly args?: string }
   | { readonly kind: 'writeAttributes'; readonly path: string; readonly attributes: Readonly<Record<string, number>> }
+  /** Create (§5.4.6): POST on an object; without `instanceId` the client picks the id. */
+  | { readonly kind: 'create'; readonly path: string; readonly instanceId?: number; readonly values: Readonly<Record<string, JsonResourceValue>> }
   | { readonly kind: 'delete'; readonly path: string }
   | { readonly kind: 'observe'; readonly path: string }
-  | { readonly kind: 'cancelObservation'; readonly path: string };
+  | { readonly kind: 'cancelObservation'; readonly path: string }
+  /** Read-Composite (1.1 §5.4.8): FETCH on the root with the paths as a SenML payload. */
+  | { readonly kind: 'readComposite'; readonly paths: readonly string[] }
+  /** Write-Composite (1.1 §5.4.9): iPATCH on the root; `values` keyed by absolute path. */
+  | { readonly kind: 'writeComposite'; readonly values: Readonly<Record<string, JsonResourceValue>> }
+  /** Observe-Composite (1.1 §5.5.3): FETCH with Observe 0 on the root. */
+  | { readonly kind: 'observeComposite'; readonly paths: readonly string[] }
+  | { readonly kind: 'cancelObservationComposite'; readonly paths: readonly string[] };
+
+export type DeviceOperationKind = DeviceOperation['kind'];
 
 export const DeviceRequestStatus = {
   Pending: 'PENDING',
@@ -30,6 +48,8 @@ export interface DeviceRequestResult {
   readonly values?: Readonly<Record<string, JsonResourceValue>>;
   readonly contentFormat?: number;
   readonly linkFormat?: string;
+  /** Where Create put the new instance (its Location-Path), e.g. "/3303/1". */
+  readonly location?: string;
   readonly error?: string;
 }
 

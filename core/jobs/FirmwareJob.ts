@@ -15,11 +15,24 @@ export interface FirmwareJob {
   readonly downloadToken: string;
   readonly ownerTask?: string;
   readonly installRequested?: boolean;
+  /** Set by a campaign cancel: the owning edge resets the device and cancels the job. */
+  readonly cancelRequested?: boolean;
+  readonly cancelRequestedAt?: number;
   readonly delivery?: DeliveryMethod;
   readonly deadline?: number;
   readonly reason?: string;
   readonly updateResult?: number;
   readonly reportedVersion?: string;
+  /** Not before this time (epoch ms): the backoff of a retry, or the wait after a deferral. */
+  readonly notBefore?: number;
+  /** Object 5 v1.1 Severity (/5/0/11) written before the download: 0 critical, 1 mandatory, 2 optional. */
+  readonly severity?: number;
+  /** Object 5 v1.1 Maximum Defer Period (/5/0/13) in seconds, written before the download. */
+  readonly maxDeferPeriodSeconds?: number;
+  /** How many times the device deferred the update (Update Result 11). */
+  readonly deferrals?: number;
+  /** The device's Last State Change Time (/5/0/12), epoch ms, where it has the resource. */
+  readonly lastStateChangeTime?: number;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly history: readonly JobHistoryEntry[];

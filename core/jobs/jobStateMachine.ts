@@ -35,6 +35,8 @@ export const JOB_TRANSITIONS: Readonly<Record<JobEvent['kind'], { from: readonly
   downloadStarted: { from: [JobStatus.Ready], to: JobStatus.Downloading },
   downloaded: { from: [JobStatus.Downloading], to: JobStatus.Downloaded },
   updateStarted: { from: [JobStatus.Downloaded], to: JobStatus.Updating },
+  /** The device postponed the update (Update Result 11) and stays Downloaded; Execute again later. */
+  deferred: { from: [JobStatus.Updating], to: JobStatus.Downloaded },
   reregistered: { from: [JobStatus.Updating], to: JobStatus.Verifying },
   verified: { from: [JobStatus.Verifying], to: JobStatus.Succeeded },
   failed: {
@@ -56,6 +58,7 @@ export type JobEvent =
   | { readonly kind: 'downloadStarted'; readonly delivery: DeliveryMethod; readonly deadline: number }
   | { readonly kind: 'downloaded' }
   | { readonly kind: 'updateStarted'; readonly deadline: number }
+  | { readonly kind: 'deferred'; readonly notBefore: number; readonly deferrals: number }
   | { readonly kind: 'reregistered' }
   | { readonly kind: 'verified'; readonly firmwareVersion: string }
   | { readonly kind: 'failed'; readonly reason: FailureReason; readonly updateResult?: number }
@@ -126,6 +129,8 @@ function eventAttributes(event: JobEvent): { set: Record<string, string | number
       return { set: {} };
     case 'updateStarted':
       return { set: { deadline: event.deadline } };
+    case 'deferred':
+      return { set: { notBefore: event.notBefore, deferrals: event.deferrals }, detail: `DEFERRED ${event.deferrals}` };
     case 'reregistered':
       return { set: {} };
     case 'verified':

@@ -31,3 +31,19 @@ export class LinkFormatError extends Error {
     this.name = 'LinkFormatError';
   }
 }
+
+/** Execute arguments break the grammar of LwM2M TS 1.1 §5.4.5. */
+export class ExecuteArgumentsError extends Error {
+  constructor(message: string, options?: LwM2mErrorOptions) {
+    super(message, options);
+    this.name = 'ExecuteArgumentsError';
+  }
+}
+
+/** An object definition (DDF) file is not well-formed XML or not a valid LwM2M object model. */
+export class ObjectDefinitionError extends Error {
+  constructor(message: string, options?: LwM2mErrorOptions) {
+    super(message, options);
+    this.name = 'ObjectDefinitionError';
+  }
+}

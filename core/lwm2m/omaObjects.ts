@@ -177,6 +177,7 @@ const TEMPERATURE = object(3303, 'Temperature', '1.0', true, false, [
   [5604, 'Max Range Value', 'R', 'float', 'single', 'O'],
   [5701, 'Sensor Units', 'R', 'string', 'single', 'O'],
   [5605, 'Reset Min and Max Measured Values', 'E', 'none', 'single', 'O'],
+  [5750, 'Application Type', 'RW', 'string', 'single', 'O'],
 ]);
 
 const ACCELEROMETER = object(3313, 'Accelerometer', '1.0', true, false, [

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CampaignStatus, type Campaign, type CampaignDefinition } from '../../core/campaign/Campaign.ts';
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
+import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { Stores } from '../../store/Stores.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
@@ -72,7 +73,14 @@ export interface ExecutionStarter {
   startExecution(input: Record<string, unknown>): { readonly executionId: string };
 }
 
-export async function launchCampaign(stores: Stores, starter: ExecutionStarter, input: unknown): Promise<Campaign & { executionId: string }> {
+/** A campaign definition checked against the schema, its cohort plan and its image's registry entry. */
+export interface CheckedCampaign {
+  readonly definition: CampaignDefinition;
+  readonly image: FirmwareImage;
+}
+
+/** Validates a definition as `launchCampaign` does, without recording anything (also behind the dry run). */
+export async function checkCampaignDefinition(stores: Stores, input: unknown): Promise<CheckedCampaign> {
   const parsed = CampaignDefinitionSchema.safeParse(input);
   if (!parsed.success) {
     throw new InvalidCampaignError(parsed.error.issues.map((i) => `${i.path.join('.') || 'campaign'}: ${i.message}`).join('; '));
@@ -87,6 +95,11 @@ export async function launchCampaign(stores: Stores, starter: ExecutionStarter, 
   const image = await stores.images.get(definition.imageId);
   if (image === undefined) throw new InvalidCampaignError(`imageId: no image ${definition.imageId}`);
   if (!image.verified) throw new InvalidCampaignError(`imageId: image ${definition.imageId} is not verified`);
+  return { definition, image };
+}
+
+export async function launchCampaign(stores: Stores, starter: ExecutionStarter, input: unknown): Promise<Campaign & { executionId: string }> {
+  const { definition, image } = await checkCampaignDefinition(stores, input);
   const now = Date.now();
   const campaign: Campaign = {
     ...definition,

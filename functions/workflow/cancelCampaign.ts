@@ -28,7 +28,7 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
     if (job.status === JobStatus.Pending || job.status === JobStatus.Ready) {
       await jobs.transition(job, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED' }, now);
     } else if (job.status === JobStatus.Downloading || job.status === JobStatus.Downloaded) {
-      const requestedAt = (job as { cancelRequestedAt?: number }).cancelRequestedAt;
+      const requestedAt = job.cancelRequestedAt;
       if (requestedAt === undefined) {
         await jobs.annotate(job, { cancelRequested: true, cancelRequestedAt: now });
         inFlight++;

@@ -59,6 +59,13 @@ describe('job state machine', () => {
     }
   });
 
+  it('returns a deferred update to DOWNLOADED with the time of the next Execute and the deferral count', () => {
+    const change = applyJobEvent(job(JobStatus.Updating), { kind: 'deferred', notBefore: NOW + 60_000, deferrals: 2 }, NOW);
+    expect(change.success && change.data.status).toBe(JobStatus.Downloaded);
+    expect(change.success && change.data.set).toMatchObject({ notBefore: NOW + 60_000, deferrals: 2 });
+    expect(applyJobEvent(job(JobStatus.Downloaded), { kind: 'deferred', notBefore: NOW, deferrals: 1 }, NOW).success).toBe(false);
+  });
+
   it('allows no event at all out of SUCCEEDED, SKIPPED or CANCELLED', () => {
     for (const status of [JobStatus.Succeeded, JobStatus.Skipped, JobStatus.Cancelled]) {
       for (const kind of Object.keys(JOB_TRANSITIONS) as JobEvent['kind'][]) {
@@ -83,6 +90,7 @@ describe('job state machine', () => {
           downloadStarted: { kind: 'downloadStarted', delivery: 'push', deadline: 1 },
           downloaded: { kind: 'downloaded' },
           updateStarted: { kind: 'updateStarted', deadline: 1 },
+          deferred: { kind: 'deferred', notBefore: 1, deferrals: 1 },
           reregistered: { kind: 'reregistered' },
           verified: { kind: 'verified', firmwareVersion: '1' },
           failed: { kind: 'failed', reason: 'x' },

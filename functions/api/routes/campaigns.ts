@@ -1,4 +1,5 @@
 import { tallyJobs } from '../../../core/campaign/progress.ts';
+import { dryRunCampaign } from '../dryRunCampaign.ts';
 import { parseJsonBody } from '../http.ts';
 import { CampaignDefinitionSchema, launchCampaign } from '../launchCampaign.ts';
 import { mustFind } from './lookup.ts';
@@ -40,6 +41,13 @@ export const campaignRoutes: readonly Route[] = [
       handle: async ({ stores, clock }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', (clock ?? Date.now)())),
     }),
   ),
+  {
+    method: 'POST',
+    path: '/campaigns/dry-run',
+    summary: 'Validate a campaign definition and plan it without creating anything: targeted devices, cohorts, time estimate',
+    body: CampaignDefinitionSchema,
+    handle: async ({ stores }, _params, request) => ok(await dryRunCampaign(stores, parseJsonBody(request.body))),
+  },
   {
     method: 'POST',
     path: '/campaigns',

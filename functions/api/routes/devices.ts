@@ -1,30 +1,62 @@
 import { randomUUID } from 'node:crypto';
 import { DeviceRequestStatus, type DeviceOperation, type DeviceRequest } from '../../../core/devices/DeviceRequest.ts';
-import { parseJsonBody } from '../http.ts';
-import { DeviceOperationRequestSchema, validate } from '../schemas.ts';
+import { isRegistrationAlive, type DeviceRegistration } from '../../../core/devices/DeviceRegistration.ts';
+import { checkDeviceOperation } from '../../../core/devices/operations.ts';
+import { defaultObjectRegistry } from '../../../core/lwm2m/objectRegistry.ts';
+import { ApiError, parseJsonBody } from '../http.ts';
+import { DeviceListQuerySchema, DeviceOperationRequestSchema, TelemetryQuerySchema, validate } from '../schemas.ts';
 import { mustFind } from './lookup.ts';
 import { ok, type ApiDependencies, type Route } from './types.ts';
 import type { ApiRequest, ApiResponse } from '../http.ts';
+
+/** A registration as the API shows it: `online` is false once its lifetime passed without an Update. */
+export type DeviceView = DeviceRegistration & { readonly online: boolean; readonly expiresAt: number };
+
+function deviceView(registration: DeviceRegistration, now: number): DeviceView {
+  return { ...registration, online: isRegistrationAlive(registration, now), expiresAt: registration.lastSeen + registration.lifetimeSeconds * 1000 };
+}
 
 export const deviceRoutes: readonly Route[] = [
   {
     method: 'GET',
     path: '/devices',
-    summary: 'List registered devices',
-    handle: async ({ stores }) => ok({ items: (await stores.registrations.list()).sort((a, b) => a.endpoint.localeCompare(b.endpoint)) }),
+    summary: 'List registered devices (?online=true for live registrations only)',
+    query: DeviceListQuerySchema,
+    handle: async ({ stores, clock }, _params, request) => {
+      const query = validate(DeviceListQuerySchema, request.query);
+      const now = (clock ?? Date.now)();
+      const items = (await stores.registrations.list())
+        .map((registration) => deviceView(registration, now))
+        .filter((device) => query.online === undefined || String(device.online) === query.online)
+        .sort((a, b) => a.endpoint.localeCompare(b.endpoint));
+      return ok({ items });
+    },
   },
   {
     method: 'GET',
     path: '/devices/{endpoint}',
-    summary: 'Show one device: registration, objects, last seen',
-    handle: async ({ stores }, { endpoint = '' }) => ok(await mustFind(stores.registrations.get(endpoint), `device ${endpoint}`)),
+    summary: 'Show one device: registration, objects, last seen, online',
+    handle: async ({ stores, clock }, { endpoint = '' }) => ok(deviceView(await mustFind(stores.registrations.get(endpoint), `device ${endpoint}`), (clock ?? Date.now)())),
   },
   {
     method: 'POST',
     path: '/devices/{endpoint}/operations',
-    summary: 'Send a Device Management operation (read, write, execute, observe...); 202 while the device has not answered',
+    summary: 'Send a Device Management operation (read, write, create, execute, observe, composite...); 202 while the device has not answered',
     body: DeviceOperationRequestSchema,
     handle: requestOperation,
+  },
+  {
+    method: 'GET',
+    path: '/devices/{endpoint}/telemetry',
+    summary: 'Values the device reported (Send, notifications), latest first (?limit=100)',
+    query: TelemetryQuerySchema,
+    handle: async ({ stores }, { endpoint = '' }, request) => {
+      const query = validate(TelemetryQuerySchema, request.query);
+      const items = await stores.telemetry.latest(endpoint, query.limit);
+      // A device that reported stays known after it de-registered; one never seen is a 404.
+      if (items.length === 0) await mustFind(stores.registrations.get(endpoint), `device ${endpoint}`);
+      return ok({ items });
+    },
   },
   {
     method: 'GET',
@@ -36,12 +68,14 @@ export const deviceRoutes: readonly Route[] = [
 
 async function requestOperation(deps: ApiDependencies, { endpoint = '' }: Readonly<Record<string, string>>, request: ApiRequest): Promise<ApiResponse> {
   const input = validate(DeviceOperationRequestSchema, parseJsonBody(request.body));
+  const checked = checkDeviceOperation(input.operation as DeviceOperation, defaultObjectRegistry);
+  if (!checked.success) throw new ApiError(400, 'INVALID_OPERATION', checked.error.message, 'operation');
   const device = await mustFind(deps.stores.registrations.get(endpoint), `device ${endpoint}`);
   const now = (deps.clock ?? Date.now)();
   const deviceRequest: DeviceRequest = {
     requestId: randomUUID(),
     endpoint: device.endpoint,
-    operation: input.operation as DeviceOperation,
+    operation: checked.data,
     status: DeviceRequestStatus.Pending,
     ownerTask: device.ownerTask,
     createdAt: now,

@@ -10,14 +10,16 @@ export interface ApiDependencies {
 }
 
 /**
- * One API operation: method, path pattern (`{name}` segments), the schema that validates its body
- * (also the source of the OpenAPI document), and its handler.
+ * One API operation: method, path pattern (`{name}` segments), the schemas that validate its body
+ * and its query parameters (also the source of the OpenAPI document), and its handler.
  */
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly summary: string;
   readonly body?: z.ZodType;
+  /** Query parameters, each a string on the wire (use z.coerce or z.enum of strings). */
+  readonly query?: z.ZodObject;
   readonly handle: (deps: ApiDependencies, params: Readonly<Record<string, string>>, request: ApiRequest) => Promise<ApiResponse>;
 }
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cborCodec } from '../../../core/codecs/cbor.ts';
 import type { Codec } from '../../../core/codecs/model.ts';
+import { lwm2mCborCodec } from '../../../core/codecs/lwm2mCbor.ts';
 import { lwm2mJsonCodec } from '../../../core/codecs/lwm2mJson.ts';
 import { opaqueCodec } from '../../../core/codecs/opaque.ts';
 import { senmlCborCodec } from '../../../core/codecs/senmlCbor.ts';
@@ -12,7 +13,7 @@ import { CodecError } from '../../../core/lwm2m/errors.ts';
 import type { LwM2mPath } from '../../../core/lwm2m/LwM2mPath.ts';
 import { defaultObjectRegistry } from '../../../core/lwm2m/objectRegistry.ts';
 import {
-  hex, LWM2M_JSON_DEVICE, SENML_CBOR_DEVICE, SENML_CBOR_TEMPERATURE, SENML_JSON_DEVICE, TLV_ACCESS_CONTROL, TLV_DEVICE_INSTANCE, TLV_SERVER_OBJECT,
+  hex, LWM2M_CBOR_DEVICE, LWM2M_CBOR_ROOT, LWM2M_JSON_DEVICE, SENML_CBOR_DEVICE, SENML_CBOR_TEMPERATURE, SENML_JSON_DEVICE, TLV_ACCESS_CONTROL, TLV_DEVICE_INSTANCE, TLV_SERVER_OBJECT,
 } from './fixtures.ts';
 import { path } from './helpers.ts';
 
@@ -29,6 +30,7 @@ const GOLDEN: Record<string, readonly (readonly [Buffer, string])[]> = {
   text: [[Buffer.from('1367491215'), '/3/0/13'], [Buffer.from('24.5'), '/3303/0/5700'], [Buffer.from('11:0'), '/1/0/10']],
   opaque: [[Buffer.from([1, 2, 3]), '/5/0/0']],
   lwm2mJson: [[Buffer.from(LWM2M_JSON_DEVICE), '/3/0']],
+  lwm2mCbor: [[LWM2M_CBOR_DEVICE, '/3/0'], [LWM2M_CBOR_ROOT, '/']],
 };
 
 const CODECS: readonly (readonly [string, Codec])[] = [
@@ -39,6 +41,7 @@ const CODECS: readonly (readonly [string, Codec])[] = [
   ['text', textCodec],
   ['opaque', opaqueCodec],
   ['lwm2mJson', lwm2mJsonCodec],
+  ['lwm2mCbor', lwm2mCborCodec],
 ];
 
 /** A decode either fails with a CodecError or yields resource entries under the request path. */

@@ -52,3 +52,24 @@ export const SENML_CBOR_TEMPERATURE = hex('81 a2 21 6c 2f 33 33 30 33 2f 30 2f 3
 /** LwM2M JSON (TS 1.0 §6.4.4 style) for part of /3/0, opaque-free. */
 export const LWM2M_JSON_DEVICE =
   '{"bn":"/3/0/","e":[{"n":"0","sv":"ACME"},{"n":"9","v":100},{"n":"6/0","v":1},{"n":"13","v":1367491215}]}';
+
+/**
+ * LwM2M CBOR (TS 1.2 §7.4.6) for part of /3/0:
+ * {[3, 0]: {0: "ACME", 6: {0: 1, 1: 5}, 9: 87, 13: 1367491215}}.
+ */
+export const LWM2M_CBOR_DEVICE = hex(`
+  a1 82 03 00
+  a4 00 64 41 43 4d 45
+     06 a2 00 01 01 05
+     09 18 57
+     0d 1a 51 82 42 8f
+`);
+
+/** At the root, objects ascending: {5: {0: {3: 2}}, 3303: {0: {5700: 24.5}}}. */
+export const LWM2M_CBOR_ROOT = hex(`
+  a2 05 a1 00 a1 03 02
+     19 0c e7 a1 00 a1 19 16 44 fa 41 c4 00 00
+`);
+
+/** One resource: {[3303, 0, 5700]: 24.5}. */
+export const LWM2M_CBOR_TEMPERATURE = hex('a1 83 19 0c e7 00 19 16 44 fa 41 c4 00 00');

@@ -8,7 +8,7 @@ import { entry, path } from './helpers.ts';
 
 describe('codec registry', () => {
   it('holds one codec per supported format, keyed by its own format', () => {
-    expect([...codecRegistry.keys()].sort((a, b) => a - b)).toEqual([0, 42, 60, 110, 112, 11542, 11543]);
+    expect([...codecRegistry.keys()].sort((a, b) => a - b)).toEqual([0, 42, 60, 110, 112, 11542, 11543, 11544]);
     for (const [format, codec] of codecRegistry) expect(codec.format).toBe(format);
   });
 
@@ -53,7 +53,7 @@ describe('codec registry', () => {
   });
 
   it('refuses to encode an unknown format', () => {
-    expect(encodeContent(ContentFormat.LWM2M_CBOR, [entry('/3/0/9', 100)], path('/3/0/9')).success).toBe(false);
+    expect(encodeContent(ContentFormat.LINK_FORMAT, [entry('/3/0/9', 100)], path('/3/0/9')).success).toBe(false);
   });
 
   it('keys values by path string, the last repeated path winning', () => {

@@ -1,0 +1,94 @@
+/**
+ * Use case: plan a campaign without launching it. Validates the definition exactly as a launch
+ * does, selects the target devices and splits them into cohorts with the workflow's own functions
+ * (`selectTargets`, `planCohortSpecs`), and estimates how long the rollout takes. Creates nothing.
+ */
+import type { CampaignDefinition, RolloutRate } from '../../core/campaign/Campaign.ts';
+import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
+import { releaseAllowance } from '../../core/campaign/rollout.ts';
+import { selectTargets } from '../../core/campaign/targets.ts';
+import type { Stores } from '../../store/Stores.ts';
+import { checkCampaignDefinition } from './launchCampaign.ts';
+
+export interface CohortDryRun {
+  readonly cohort: number;
+  readonly size: number;
+  readonly endpoints: readonly string[];
+  /** Seconds until the rollout rate has released the whole cohort (0 without a rate). */
+  readonly releaseSeconds: number;
+}
+
+export interface CampaignDryRun {
+  readonly name: string;
+  readonly imageId: string;
+  readonly targetVersion: string;
+  /** Registered devices the target selector matches. */
+  readonly targeted: number;
+  /** Devices the campaign would update. */
+  readonly eligible: number;
+  /** Matched but skipped: already on the target version, or on a version the image does not install over. */
+  readonly skipped: { readonly alreadyCurrent: readonly string[]; readonly incompatible: readonly string[] };
+  readonly cohorts: readonly CohortDryRun[];
+  readonly estimate: CampaignEstimate;
+}
+
+/**
+ * Bounds on the campaign's duration. The fastest case: each cohort is released at the rollout
+ * rate and both its phases finish by their first poll. The slowest case, before retries: every
+ * cohort waits out its download and install timeouts. Approval gates and time windows add
+ * operator and calendar time that cannot be estimated; `notes` names them.
+ */
+export interface CampaignEstimate {
+  readonly minimumSeconds: number;
+  readonly maximumSeconds: number;
+  readonly notes: readonly string[];
+}
+
+export async function dryRunCampaign(stores: Stores, input: unknown): Promise<CampaignDryRun> {
+  const { definition, image } = await checkCampaignDefinition(stores, input);
+  const selection = selectTargets(await stores.registrations.list(), definition.target, image.version, image.compatibleFrom);
+  const eligible = selection.eligible.map((device) => device.endpoint);
+  const specs = definition.cohorts ?? definition.cohortPercentages.map((percent) => ({ percent }));
+  const plan = eligible.length === 0 ? { assignments: new Map<string, number>(), cohortSizes: [] } : planCohortSpecs(eligible, specs);
+  const members = plan.cohortSizes.map(() => [] as string[]);
+  for (const [endpoint, cohort] of plan.assignments) members[cohort]?.push(endpoint);
+  const cohorts = plan.cohortSizes.map((size, cohort) => ({ cohort, size, endpoints: (members[cohort] ?? []).sort(), releaseSeconds: secondsToRelease(definition.rate, size) }));
+  return {
+    name: definition.name,
+    imageId: image.imageId,
+    targetVersion: image.version,
+    targeted: eligible.length + selection.alreadyCurrent.length + selection.incompatible.length,
+    eligible: eligible.length,
+    skipped: { alreadyCurrent: selection.alreadyCurrent.map((d) => d.endpoint).sort(), incompatible: selection.incompatible.map((d) => d.endpoint).sort() },
+    cohorts,
+    estimate: estimate(definition, cohorts),
+  };
+}
+
+function estimate(definition: CampaignDefinition, cohorts: readonly CohortDryRun[]): CampaignEstimate {
+  const fastestPhases = 2 * definition.pollSeconds;
+  const slowestPhases = definition.downloadTimeoutSeconds + definition.installTimeoutSeconds;
+  const notes: string[] = [];
+  if (definition.approvalRequired === true && cohorts.length > 1) notes.push(`waits for an operator's approval after each of the first ${cohorts.length - 1} cohort(s)`);
+  if (definition.downloadWindow !== undefined) notes.push(`downloads only between ${definition.downloadWindow.start} and ${definition.downloadWindow.end} device local time`);
+  if (definition.installWindow !== undefined) notes.push(`installs only between ${definition.installWindow.start} and ${definition.installWindow.end} device local time`);
+  if (cohorts.length === 0) notes.push('no device to update');
+  return {
+    minimumSeconds: cohorts.reduce((sum, c) => sum + c.releaseSeconds + fastestPhases, 0),
+    maximumSeconds: cohorts.reduce((sum, c) => sum + c.releaseSeconds + slowestPhases, 0),
+    notes,
+  };
+}
+
+/** The first whole second at which the rate's allowance covers `devices` (the inverse of releaseAllowance). */
+export function secondsToRelease(rate: RolloutRate | undefined, devices: number): number {
+  if (rate === undefined || devices <= 1) return 0;
+  let low = 0;
+  let high = Math.ceil((devices / rate.devicesPerMinute) * 60) + 1;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (releaseAllowance(rate, middle * 1000) >= devices) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}

@@ -1,0 +1,80 @@
+/**
+ * Use cases of the image registry, shared by the API and the CLI: create an upload (inline bytes
+ * for small images, presigned S3 URLs otherwise), complete it (the server hashes what S3 stored),
+ * and delete an image no campaign still needs.
+ */
+import { z } from 'zod';
+import { FINISHED_CAMPAIGN_STATUSES } from '../../core/campaign/Campaign.ts';
+import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import type { PresignedUpload } from '../../store/ImageRegistry.ts';
+import type { Stores } from '../../store/Stores.ts';
+
+const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a hex SHA-256 (64 characters)');
+
+const ImageMetadataSchema = z.object({
+  version: z.string().min(1).max(64),
+  models: z.array(z.string().min(1)).min(1),
+  /** Versions the image installs over; empty or absent: any. */
+  compatibleFrom: z.array(z.string().min(1).max(64)).max(100).optional(),
+  notes: z.string().max(2000).optional(),
+});
+
+/** POST /images: `contentBase64` for a small image sent inline, or `sizeBytes` for a presigned upload. */
+export const ImageCreateSchema = z.union([
+  ImageMetadataSchema.extend({
+    /** The image bytes, base64; for images up to a few MiB (API Gateway accepts 10 MB bodies). */
+    contentBase64: z.string().min(1).max(8 * 1024 * 1024),
+  }).strict(),
+  ImageMetadataSchema.extend({
+    sizeBytes: z.number().int().min(1),
+    /** SHA-256 the client computed; the upload is rejected when the stored bytes differ. */
+    sha256: sha256.optional(),
+  }).strict(),
+]);
+export type ImageCreateRequest = z.infer<typeof ImageCreateSchema>;
+
+export const ImageCompleteSchema = z.object({
+  /** For multipart uploads: the ETag S3 returned for each part. */
+  parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) })).max(10_000).optional(),
+});
+export type ImageCompleteRequest = z.infer<typeof ImageCompleteSchema>;
+
+export type ImageCreated = { readonly image: FirmwareImage; readonly upload?: PresignedUpload };
+
+/** An image that a campaign still needs (any campaign not finished). */
+export class ImageInUseError extends Error {
+  readonly campaignIds: readonly string[];
+  constructor(message: string, campaignIds: readonly string[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageInUseError';
+    this.campaignIds = campaignIds;
+  }
+}
+
+export async function createImage(stores: Stores, request: ImageCreateRequest): Promise<ImageCreated> {
+  const metadata = {
+    version: request.version,
+    models: request.models,
+    ...(request.compatibleFrom === undefined ? {} : { compatibleFrom: request.compatibleFrom }),
+    ...(request.notes === undefined ? {} : { notes: request.notes }),
+  };
+  if ('contentBase64' in request) {
+    const bytes = Buffer.from(request.contentBase64, 'base64');
+    if (bytes.length === 0) throw new RangeError('contentBase64: no bytes');
+    return { image: await stores.images.store(metadata, bytes) };
+  }
+  return stores.images.createUpload({ ...metadata, sizeBytes: request.sizeBytes, ...(request.sha256 === undefined ? {} : { sha256: request.sha256 }) });
+}
+
+export function completeImage(stores: Stores, imageId: string, request: ImageCompleteRequest): Promise<FirmwareImage> {
+  return stores.images.completeUpload(imageId, request.parts);
+}
+
+/** Deletes an image unless a campaign that is not finished (created, running, paused...) uses it. */
+export async function deleteImage(stores: Stores, imageId: string): Promise<void> {
+  const users = (await stores.campaigns.list()).filter((campaign) => campaign.imageId === imageId && !FINISHED_CAMPAIGN_STATUSES.has(campaign.status));
+  if (users.length > 0) {
+    throw new ImageInUseError(`image ${imageId} is used by campaign ${users.map((c) => c.campaignId).join(', ')}`, users.map((c) => c.campaignId));
+  }
+  await stores.images.delete(imageId);
+}

@@ -1,0 +1,110 @@
+/**
+ * Device credentials for DTLS-PSK: identity and key per device. Keys are stored encrypted at rest
+ * (AES-256-GCM with a data key from a `KeyProtector`: a local key file at home, KMS in AWS), are
+ * never returned by the API and never logged.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DeviceCredential {
+  readonly identity: string;
+  readonly endpoint: string;
+  readonly createdAt: number;
+}
+
+interface StoredCredential extends DeviceCredential {
+  /** base64 of iv(12) | tag(16) | ciphertext. */
+  readonly encryptedKey: string;
+  readonly keyId: string;
+}
+
+/** Encrypts and decrypts small secrets; the master key never leaves it. */
+export interface KeyProtector {
+  readonly keyId: string;
+  encrypt(plaintext: Buffer): Promise<Buffer>;
+  decrypt(ciphertext: Buffer): Promise<Buffer>;
+}
+
+/** A 256-bit key in a local file (mode 0600), created on first use: the local stack's protector. */
+export class LocalKeyFileProtector implements KeyProtector {
+  readonly keyId: string;
+  private key: Promise<Buffer> | undefined;
+
+  constructor(private readonly path: string) {
+    this.keyId = `file:${path}`;
+  }
+
+  async encrypt(plaintext: Buffer): Promise<Buffer> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', await this.masterKey(), iv);
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  async decrypt(ciphertext: Buffer): Promise<Buffer> {
+    const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), ciphertext.subarray(0, 12));
+    decipher.setAuthTag(ciphertext.subarray(12, 28));
+    return Buffer.concat([decipher.update(ciphertext.subarray(28)), decipher.final()]);
+  }
+
+  private masterKey(): Promise<Buffer> {
+    this.key ??= (async () => {
+      try {
+        const existing = await readFile(this.path);
+        if (existing.length === 32) return existing;
+        throw new Error(`key file ${this.path} does not hold a 256-bit key`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        const fresh = randomBytes(32);
+        await mkdir(dirname(this.path), { recursive: true });
+        await writeFile(this.path, fresh, { mode: 0o600, flag: 'wx' });
+        await chmod(this.path, 0o600);
+        return fresh;
+      }
+    })();
+    return this.key;
+  }
+}
+
+export interface CredentialStore {
+  put(credential: DeviceCredential, key: Buffer): Promise<void>;
+  get(identity: string): Promise<DeviceCredential | undefined>;
+  /** The PSK of an identity, decrypted, for the DTLS handshake. */
+  pskFor(identity: string): Promise<Buffer | undefined>;
+  remove(identity: string): Promise<boolean>;
+}
+
+export class DynamoDbCredentialStore implements CredentialStore {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly protector: KeyProtector,
+  ) {}
+
+  async put(credential: DeviceCredential, key: Buffer): Promise<void> {
+    const item: StoredCredential = { ...credential, encryptedKey: (await this.protector.encrypt(key)).toString('base64'), keyId: this.protector.keyId };
+    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...item } }));
+  }
+
+  async get(identity: string): Promise<DeviceCredential | undefined> {
+    const item = await this.stored(identity);
+    return item === undefined ? undefined : { identity: item.identity, endpoint: item.endpoint, createdAt: item.createdAt };
+  }
+
+  async pskFor(identity: string): Promise<Buffer | undefined> {
+    const item = await this.stored(identity);
+    return item === undefined ? undefined : this.protector.decrypt(Buffer.from(item.encryptedKey, 'base64'));
+  }
+
+  async remove(identity: string): Promise<boolean> {
+    const result = await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { identity }, ReturnValues: 'ALL_OLD' }));
+    return result.Attributes !== undefined;
+  }
+
+  private async stored(identity: string): Promise<StoredCredential | undefined> {
+    const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { identity }, ConsistentRead: true }));
+    return result.Item as StoredCredential | undefined;
+  }
+}

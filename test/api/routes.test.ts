@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalStack } from '../../local/LocalStack.ts';
+import { Fleet } from '../../sim/Fleet.ts';
+import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
+import { ROUTES } from '../../functions/api/routes/index.ts';
+import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown> & { error?: { code: string; message: string; field?: string }; items?: Record<string, unknown>[]; nextCursor?: string };
+}
+
+/**
+ * Every route of the REST API over real HTTP against the local stack: its answer to good input,
+ * 400 naming the field for bad input, 404 for unknown ids, 405 for a wrong method and 409 for an
+ * action the state does not allow. The last test checks that no route went untested.
+ */
+describe('REST API routes', () => {
+  let stack: LocalStack;
+  let fleet: Fleet;
+  let image: FirmwareImage;
+  let finishedCampaignId: string;
+  const exercised = new Set<string>();
+
+  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Answer['body'] };
+  };
+  /** Marks a route (as written in the table) as exercised by this file. */
+  const route = (method: string, path: string): void => {
+    exercised.add(`${method} ${path}`);
+  };
+  const badRequest = (field: string) => ({ status: 400, body: { error: { field } } });
+  const notFound = { status: 404, body: { error: { code: 'NOT_FOUND' } } };
+  const conflict = { status: 409, body: { error: { code: 'ILLEGAL_ACTION' } } };
+  const statusOf = async (campaignId: string) => (await stack.stores.campaigns.get(campaignId))?.status;
+  const until = async (what: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+      if (await what()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`not reached in ${timeoutMs} ms`);
+  };
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 100 });
+    fleet = new Fleet({ size: 5, serverPort: stack.edge.address.port, endpointPrefix: 'api-meter', deviceOptions: () => ({ model: 'API-1', firmwareVersion: '1.0.0' }) });
+    await fleet.start();
+    await until(async () => (await stack.stores.registrations.list()).length === 5, 10_000);
+    image = await stack.stores.images.store({ version: '1.1.0', models: ['API-1'] }, buildFirmwarePackage('1.1.0', 1024));
+    const created = await call('POST', '/campaigns', { name: 'done', imageId: image.imageId, target: { endpoints: ['api-meter-00000', 'api-meter-00001'] }, pollSeconds: 1 });
+    finishedCampaignId = String(created.body['campaignId']);
+    await stack.stepFunctions.executions.get(String(created.body['executionId']))?.done;
+  });
+
+  afterAll(async () => {
+    await fleet?.stop();
+    await stack?.stop();
+  });
+
+  describe('service', () => {
+    it('answers GET /health', async () => {
+      route('GET', '/health');
+      expect(await call('GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    });
+
+    it('answers 404 for a path no route has and 405 for a method a path does not allow', async () => {
+      expect(await call('GET', '/no-such-thing')).toMatchObject(notFound);
+      for (const [method, path] of [['POST', '/health'], ['PUT', '/campaigns'], ['DELETE', '/campaigns/x'], ['GET', '/campaigns/dry-run'], ['PATCH', '/devices'], ['POST', '/openapi.json'], ['PUT', '/images/x/complete']] as const) {
+        expect(await call(method, path), `${method} ${path}`).toMatchObject({ status: 405, body: { error: { code: 'METHOD_NOT_ALLOWED' } } });
+      }
+    });
+
+    it('answers 400 naming the parameter for a malformed percent-encoding in a path', async () => {
+      expect(await call('GET', '/campaigns/%E0%A4%A')).toMatchObject(badRequest('campaignId'));
+    });
+  });
+
+  describe('devices', () => {
+    it('lists devices one page at a time, in endpoint order, following nextCursor', async () => {
+      route('GET', '/devices');
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const { status, body } = await call('GET', `/devices?limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+        expect(status).toBe(200);
+        expect(body.items?.length).toBeLessThanOrEqual(2);
+        seen.push(...(body.items ?? []).map((d) => String(d['endpoint'])));
+        cursor = body.nextCursor;
+        if (cursor === undefined) break;
+      }
+      expect(seen).toEqual(['api-meter-00000', 'api-meter-00001', 'api-meter-00002', 'api-meter-00003', 'api-meter-00004']);
+      expect((await call('GET', '/devices')).body.nextCursor).toBeUndefined();
+    });
+
+    it('refuses a bad page size, a forged cursor and a bad filter with 400 naming the parameter', async () => {
+      for (const limit of ['0', '1001', 'ten', '2.5', '']) expect(await call('GET', `/devices?limit=${limit}`), `limit=${limit}`).toMatchObject(badRequest('limit'));
+      expect(await call('GET', '/devices?cursor=not*base64')).toMatchObject(badRequest('cursor'));
+      expect(await call('GET', '/devices?cursor=A')).toMatchObject(badRequest('cursor'));
+      expect(await call('GET', '/devices?online=maybe')).toMatchObject(badRequest('online'));
+    });
+
+    it('shows one device, 404 for an unknown endpoint', async () => {
+      route('GET', '/devices/{endpoint}');
+      expect(await call('GET', '/devices/api-meter-00003')).toMatchObject({ status: 200, body: { endpoint: 'api-meter-00003', model: 'API-1', online: true } });
+      expect(await call('GET', '/devices/nobody')).toMatchObject(notFound);
+    });
+
+    it('sends an operation, 400 naming the field for a bad one, 404 for an unknown endpoint', async () => {
+      route('POST', '/devices/{endpoint}/operations');
+      expect(await call('POST', '/devices/api-meter-00003/operations', { operation: { kind: 'read', path: '/3/0/1' } })).toMatchObject({ status: 200, body: { status: 'DONE', result: { values: { '/3/0/1': 'API-1' } } } });
+      expect(await call('POST', '/devices/api-meter-00003/operations', { operation: { kind: 'read', path: 'three' } })).toMatchObject(badRequest('operation.path'));
+      expect(await call('POST', '/devices/api-meter-00003/operations', { operation: { kind: 'read', path: '/3/0' }, waitSeconds: 99 })).toMatchObject(badRequest('waitSeconds'));
+      expect((await call('POST', '/devices/api-meter-00003/operations', '{oops')).status).toBe(400);
+      expect(await call('POST', '/devices/nobody/operations', { operation: { kind: 'read', path: '/3/0' } })).toMatchObject(notFound);
+    });
+
+    it('shows a device request, 404 for an unknown one', async () => {
+      route('GET', '/requests/{requestId}');
+      const sent = await call('POST', '/devices/api-meter-00004/operations', { operation: { kind: 'read', path: '/3/0/3' } });
+      expect(await call('GET', `/requests/${String(sent.body['requestId'])}`)).toMatchObject({ status: 200, body: { requestId: sent.body['requestId'], endpoint: 'api-meter-00004' } });
+      expect(await call('GET', '/requests/no-such-request')).toMatchObject(notFound);
+    });
+
+    it('lists telemetry, 400 for a bad limit, 404 for an endpoint never seen', async () => {
+      route('GET', '/devices/{endpoint}/telemetry');
+      expect(await call('GET', '/devices/api-meter-00004/telemetry?limit=5')).toMatchObject({ status: 200, body: { items: expect.any(Array) } });
+      expect(await call('GET', '/devices/api-meter-00004/telemetry?limit=0')).toMatchObject(badRequest('limit'));
+      expect(await call('GET', '/devices/nobody/telemetry')).toMatchObject(notFound);
+    });
+  });
+
+  describe('credentials', () => {
+    const key = 'a1'.repeat(16);
+
+    it('provisions a DTLS-PSK credential, never returning the key; 400 naming the field, 409 for an identity of another device', async () => {
+      route('PUT', '/devices/{endpoint}/credentials');
+      const put = await call('PUT', '/devices/api-meter-00000/credentials', { identity: 'psk-api-0', keyHex: key });
+      expect(put).toMatchObject({ status: 201, body: { identity: 'psk-api-0', endpoint: 'api-meter-00000' } });
+      expect(JSON.stringify(put.body)).not.toContain(key);
+      expect(await call('PUT', '/devices/api-meter-00000/credentials', { identity: 'psk-api-0', keyHex: 'abc' })).toMatchObject(badRequest('keyHex'));
+      expect(await call('PUT', '/devices/api-meter-00001/credentials', { identity: 'psk-api-0', keyHex: key })).toMatchObject({ status: 409, body: { error: { field: 'identity' } } });
+      expect((await call('POST', '/devices/api-meter-00000/credentials', { identity: 'psk-api-0', keyHex: key })).status).toBe(405);
+    });
+
+    it('shows which device an identity belongs to, 404 for an unknown identity', async () => {
+      route('GET', '/credentials/{identity}');
+      const shown = await call('GET', '/credentials/psk-api-0');
+      expect(shown).toMatchObject({ status: 200, body: { identity: 'psk-api-0', endpoint: 'api-meter-00000' } });
+      expect(JSON.stringify(shown.body)).not.toContain(key);
+      expect(await call('GET', '/credentials/nobody')).toMatchObject(notFound);
+    });
+
+    it('revokes an identity, then 404 for it', async () => {
+      route('DELETE', '/credentials/{identity}');
+      expect(await call('DELETE', '/credentials/psk-api-0')).toMatchObject({ status: 200, body: { identity: 'psk-api-0', revoked: true } });
+      expect(await call('DELETE', '/credentials/psk-api-0')).toMatchObject(notFound);
+    });
+  });
+
+  describe('images', () => {
+    it('lists images one page at a time', async () => {
+      route('GET', '/images');
+      const { status, body } = await call('GET', '/images?limit=1');
+      expect(status).toBe(200);
+      expect(body.items).toHaveLength(1);
+      expect(await call('GET', '/images?limit=-1')).toMatchObject(badRequest('limit'));
+    });
+
+    it('shows one image, 404 for an unknown id', async () => {
+      route('GET', '/images/{imageId}');
+      expect(await call('GET', `/images/${image.imageId}`)).toMatchObject({ status: 200, body: { imageId: image.imageId, version: '1.1.0', verified: true } });
+      expect(await call('GET', '/images/no-such-image')).toMatchObject(notFound);
+    });
+
+    it('creates an image inline, 400 naming the field for bad metadata', async () => {
+      route('POST', '/images');
+      const created = await call('POST', '/images', { version: '2.0.0', models: ['API-1'], contentBase64: buildFirmwarePackage('2.0.0', 64).toString('base64') });
+      expect(created).toMatchObject({ status: 201, body: { version: '2.0.0', verified: true } });
+      expect(await call('POST', '/images', { version: '', models: ['API-1'], contentBase64: 'AAAA' })).toMatchObject(badRequest('version'));
+      expect(await call('POST', '/images', { version: '2.0.1', models: [], sizeBytes: 10 })).toMatchObject(badRequest('models'));
+      expect((await call('POST', '/images')).status).toBe(400);
+    });
+
+    it('completes an upload (again: the same image), 409 before any byte was uploaded, 404 for an unknown image, 400 for bad parts', async () => {
+      route('POST', '/images/{imageId}/complete');
+      expect(await call('POST', `/images/${image.imageId}/complete`)).toMatchObject({ status: 200, body: { imageId: image.imageId, verified: true } });
+      const presigned = await call('POST', '/images', { version: '3.0.0', models: ['API-1'], sizeBytes: 100 });
+      expect(presigned.status).toBe(201);
+      const pendingId = String((presigned.body['image'] as { imageId: string }).imageId);
+      expect(await call('POST', `/images/${pendingId}/complete`, {})).toMatchObject({ status: 409, body: { error: { code: 'UPLOAD_STATE' } } });
+      expect(await call('POST', '/images/no-such-image/complete', {})).toMatchObject(notFound);
+      expect(await call('POST', `/images/${image.imageId}/complete`, { parts: [{ partNumber: 0, etag: 'x' }] })).toMatchObject(badRequest('parts.0.partNumber'));
+    });
+
+    it('deletes an unused image, then 404 for it', async () => {
+      route('DELETE', '/images/{imageId}');
+      const spare = await stack.stores.images.store({ version: '0.9.0', models: ['API-1'] }, buildFirmwarePackage('0.9.0', 64));
+      expect(await call('DELETE', `/images/${spare.imageId}`)).toMatchObject({ status: 200, body: { imageId: spare.imageId, deleted: true } });
+      expect(await call('DELETE', `/images/${spare.imageId}`)).toMatchObject(notFound);
+    });
+  });
+
+  describe('campaigns', () => {
+    it('lists campaigns one page at a time', async () => {
+      route('GET', '/campaigns');
+      const { status, body } = await call('GET', '/campaigns?limit=1000');
+      expect(status).toBe(200);
+      expect(body.items?.map((c) => c['campaignId'])).toContain(finishedCampaignId);
+      expect(await call('GET', '/campaigns?limit=1001')).toMatchObject(badRequest('limit'));
+    });
+
+    it('shows a campaign with its progress, 404 for an unknown id', async () => {
+      route('GET', '/campaigns/{campaignId}');
+      expect(await call('GET', `/campaigns/${finishedCampaignId}`)).toMatchObject({ status: 200, body: { status: 'SUCCEEDED', progress: { total: 2, succeeded: 2 }, cohortProgress: [{ cohort: 0, total: 2 }] } });
+      expect(await call('GET', '/campaigns/no-such-campaign')).toMatchObject(notFound);
+    });
+
+    it("lists a campaign's jobs one page at a time, 404 for an unknown campaign", async () => {
+      route('GET', '/campaigns/{campaignId}/jobs');
+      const first = await call('GET', `/campaigns/${finishedCampaignId}/jobs?limit=1`);
+      expect(first.body.items?.map((j) => j['endpoint'])).toEqual(['api-meter-00000']);
+      const second = await call('GET', `/campaigns/${finishedCampaignId}/jobs?limit=1&cursor=${first.body.nextCursor}`);
+      expect(second.body.items?.map((j) => j['endpoint'])).toEqual(['api-meter-00001']);
+      expect(second.body.nextCursor).toBeUndefined();
+      expect(await call('GET', `/campaigns/${finishedCampaignId}/jobs?limit=x`)).toMatchObject(badRequest('limit'));
+      expect(await call('GET', '/campaigns/no-such-campaign/jobs')).toMatchObject(notFound);
+    });
+
+    it('plans a dry run without creating anything, 400 naming the field for a bad definition', async () => {
+      route('POST', '/campaigns/dry-run');
+      const before = (await stack.stores.campaigns.list()).length;
+      const plan = await call('POST', '/campaigns/dry-run', { name: 'plan', imageId: image.imageId, target: { model: 'API-1' }, cohorts: [{ count: 1 }, { percent: 100 }], rate: { devicesPerMinute: 2 } });
+      // Two devices took 1.1.0 in the campaign of beforeAll: skipped, not planned.
+      expect(plan).toMatchObject({
+        status: 200,
+        body: { targeted: 5, eligible: 3, targetVersion: '1.1.0', skipped: { alreadyCurrent: ['api-meter-00000', 'api-meter-00001'], incompatible: [] }, cohorts: [{ cohort: 0, size: 1 }, { cohort: 1, size: 2, releaseSeconds: 30 }] },
+      });
+      const cohorts = plan.body['cohorts'] as { endpoints: string[] }[];
+      expect(cohorts.flatMap((c) => c.endpoints).sort()).toEqual(['api-meter-00002', 'api-meter-00003', 'api-meter-00004']);
+      // At best each cohort takes its release time and one poll (30 s by default) per phase; at worst
+      // its download (3600 s) and install (1800 s) timeouts.
+      expect(plan.body['estimate']).toMatchObject({ minimumSeconds: 2 * 30 + (30 + 2 * 30), maximumSeconds: 5400 + (30 + 5400) });
+      expect((await stack.stores.campaigns.list()).length).toBe(before);
+      expect(await call('POST', '/campaigns/dry-run', { name: 'plan', target: {} })).toMatchObject(badRequest('imageId'));
+      expect(await call('POST', '/campaigns/dry-run', { name: 'plan', imageId: 'no-such-image', target: {} })).toMatchObject(badRequest('imageId'));
+      expect(await call('POST', '/campaigns/dry-run', { name: 'plan', imageId: image.imageId, target: {}, cohortPercentages: [50, 10] })).toMatchObject(badRequest('cohortPercentages'));
+    });
+
+    it('creates a campaign, 400 naming the field for a bad definition or body', async () => {
+      route('POST', '/campaigns');
+      expect(await call('POST', '/campaigns', { name: 'x', imageId: image.imageId, target: { model: 'API-1' }, pollSeconds: 0 })).toMatchObject(badRequest('pollSeconds'));
+      expect(await call('POST', '/campaigns', { name: 'x', imageId: image.imageId })).toMatchObject(badRequest('target'));
+      expect(await call('POST', '/campaigns', { name: 'x', imageId: image.imageId, target: { colour: 'red' } })).toMatchObject(badRequest('target'));
+      expect((await call('POST', '/campaigns', 'not json')).status).toBe(400);
+      expect((await call('POST', '/campaigns')).status).toBe(400);
+    });
+
+    it('pauses and cancels a running campaign; refuses resume and approve on it once cancelled with 409', async () => {
+      for (const action of ['pause', 'resume', 'cancel', 'approve']) route('POST', `/campaigns/{campaignId}/${action}`);
+      const created = await call('POST', '/campaigns', { name: 'to cancel', imageId: image.imageId, target: { endpoints: ['api-meter-00002', 'api-meter-00003'] }, rate: { devicesPerMinute: 1 }, pollSeconds: 1 });
+      expect(created.status).toBe(201);
+      const id = String(created.body['campaignId']);
+      expect(await call('POST', `/campaigns/${id}/pause`)).toMatchObject({ status: 200, body: { campaignId: id, control: 'PAUSE' } });
+      await until(async () => (await statusOf(id)) === 'PAUSED', 10_000);
+      expect(await call('POST', `/campaigns/${id}/approve`)).toMatchObject(conflict);
+      expect(await call('POST', `/campaigns/${id}/cancel`)).toMatchObject({ status: 200, body: { control: 'CANCEL' } });
+      await stack.stepFunctions.executions.get(String(created.body['executionId']))?.done;
+      expect(await statusOf(id)).toBe('CANCELLED');
+      for (const action of ['pause', 'resume', 'cancel', 'approve']) expect(await call('POST', `/campaigns/${id}/${action}`), action).toMatchObject(conflict);
+    });
+
+    it('answers 404 to an action on an unknown campaign', async () => {
+      for (const action of ['pause', 'resume', 'cancel', 'approve']) expect(await call('POST', `/campaigns/no-such-campaign/${action}`), action).toMatchObject(notFound);
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    it('is served at GET /openapi.json as OpenAPI 3.1 with every route and the error schema', async () => {
+      route('GET', '/openapi.json');
+      const { status, body } = await call('GET', '/openapi.json');
+      expect(status).toBe(200);
+      expect(body['openapi']).toBe('3.1.0');
+      const paths = body['paths'] as Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+      for (const r of ROUTES) {
+        const operation = paths[r.path]?.[r.method.toLowerCase()];
+        expect(operation, `${r.method} ${r.path}`).toBeDefined();
+        const pathParameters = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        expect(operation?.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], `${r.method} ${r.path}`).toEqual(pathParameters);
+        expect(operation?.requestBody !== undefined, `${r.method} ${r.path} body`).toBe(r.body !== undefined);
+        expect(operation?.responses['default']).toEqual({ description: expect.any(String), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+      }
+      expect((body['components'] as { schemas: Record<string, unknown> }).schemas['Error']).toMatchObject({ required: ['error'], properties: { error: { required: ['code', 'message'] } } });
+    });
+
+    it('describes the campaign body as requiring name, imageId and target, and pages on list routes', async () => {
+      const { body } = await call('GET', '/openapi.json');
+      const paths = body['paths'] as Record<string, Record<string, { parameters?: { name: string }[]; requestBody?: { content: { 'application/json': { schema: { required?: string[]; properties?: Record<string, unknown> } } } } }>>;
+      const campaignBody = paths['/campaigns']?.['post']?.requestBody?.content['application/json'].schema;
+      expect(campaignBody?.required).toEqual(['name', 'imageId', 'target']);
+      expect(Object.keys(campaignBody?.properties ?? {})).toEqual(expect.arrayContaining(['cohorts', 'rate', 'downloadWindow', 'retry']));
+      for (const path of ['/devices', '/images', '/campaigns', '/campaigns/{campaignId}/jobs']) {
+        expect(paths[path]?.['get']?.parameters?.map((p) => p.name), path).toEqual(expect.arrayContaining(['limit', 'cursor']));
+      }
+      expect(paths['/devices']?.['get']?.parameters?.map((p) => p.name)).toContain('online');
+      expect(paths['/devices/{endpoint}/telemetry']?.['get']?.parameters?.map((p) => p.name)).toEqual(['endpoint', 'limit']);
+    });
+  });
+
+  it('exercised every route of the table (add a case here for a new route)', () => {
+    const missing = ROUTES.map((r) => `${r.method} ${r.path}`).filter((key) => !exercised.has(key));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalStack } from '../../local/LocalStack.ts';
+import { UdpBalancer } from '../../local/UdpBalancer.ts';
+import { Edge } from '../../coap-edge/Edge.ts';
+import { createLogger } from '../../coap-edge/logger.ts';
+import { Fleet } from '../../sim/Fleet.ts';
+import { FaultInjectingProxy } from '../../sim/FaultInjectingProxy.ts';
+import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
+import type { SimulatedDeviceOptions } from '../../sim/SimulatedDevice.ts';
+import { launchCampaign } from '../../functions/api/launchCampaign.ts';
+import { isTerminal, JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { handler as evaluatePhase } from '../../functions/workflow/evaluatePhase.ts';
+import { handler as planCampaign } from '../../functions/workflow/planCampaign.ts';
+import { handler as startPhase } from '../../functions/workflow/startPhase.ts';
+import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+
+/** Every job in a recorded terminal state, and no device told to install twice. */
+function expectNothingLost(jobs: readonly FirmwareJob[], fleet: Fleet): void {
+  expect(jobs.filter((job) => !isTerminal(job.status)).map((job) => `${job.endpoint}:${job.status}`)).toEqual([]);
+  for (const job of jobs) expect(job.history.filter((h) => h.to === 'UPDATING').length, job.endpoint).toBeLessThanOrEqual(1);
+  for (const device of fleet.devices) expect(device.updatesExecuted, device.endpoint).toBeLessThanOrEqual(1);
+}
+
+describe('reliability scenarios', () => {
+  let stack: LocalStack;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let modelCount = 0;
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 200, jobPollIntervalMs: 200 });
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await stack?.stop();
+  });
+
+  async function campaignFor(size: number, serverPort: number, deviceOptions: (i: number) => Partial<SimulatedDeviceOptions> = () => ({}), campaign: Record<string, unknown> = {}) {
+    const model = `REL-${++modelCount}`;
+    const fleet = new Fleet({ size, serverPort, endpointPrefix: model.toLowerCase(), batchSize: 25, deviceOptions: (i) => ({ model, firmwareVersion: '1.0.0', blockSize: 512, ...deviceOptions(i) }) });
+    cleanups.push(() => fleet.stop());
+    await fleet.start();
+    await expect.poll(async () => (await stack.stores.registrations.list()).filter((d) => d.model === model).length, { timeout: 60_000, interval: 250 }).toBe(size);
+    const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 1500));
+    const launched = await launchCampaign(stack.stores, stack.stepFunctions, {
+      name: model,
+      imageId: image.imageId,
+      target: { model },
+      pollSeconds: 1,
+      abortFailurePercent: 100,
+      downloadTimeoutSeconds: 60,
+      installTimeoutSeconds: 60,
+      retry: { DEVICE_TIMEOUT: { maxAttempts: 3, backoffSeconds: 0 }, CONNECTION_LOST: { maxAttempts: 3, backoffSeconds: 0 }, DOWNLOAD_TIMEOUT: { maxAttempts: 2, backoffSeconds: 0 } },
+      ...campaign,
+    });
+    return { fleet, campaign: launched, done: stack.stepFunctions.executions.get(launched.executionId)?.done };
+  }
+
+  it('finishes a 200-device campaign through 20% loss with duplication and reordering, nothing lost', async () => {
+    const proxy = new FaultInjectingProxy(stack.edge.address, { loss: 0, duplication: 0.1, reordering: 0.1, jitterMs: 5 });
+    const proxyPort = await proxy.start();
+    cleanups.push(() => proxy.stop());
+    // Register through a clean network first, then turn the faults on for the campaign.
+    const { fleet, campaign, done } = await campaignFor(200, proxyPort, () => ({}), { downloadTimeoutSeconds: 120, installTimeoutSeconds: 120 });
+    proxy.setProfile({ loss: 0.2, duplication: 0.1, reordering: 0.1, jitterMs: 5 });
+    await done;
+
+    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+    expectNothingLost(jobs, fleet);
+    expect(jobs.filter((job) => job.status === JobStatus.Succeeded).length).toBeGreaterThanOrEqual(190);
+    expect(proxy.stats.dropped).toBeGreaterThan(100);
+    expect(proxy.stats.duplicated).toBeGreaterThan(50);
+  }, 300_000);
+
+  it('recovers the work of an edge process killed mid-campaign and restarted', async () => {
+    const { fleet, campaign, done } = await campaignFor(20, stack.edge.address.port);
+    await expect.poll(async () => (await stack.stores.jobs.listCampaign(campaign.campaignId)).some((j) => j.status !== JobStatus.Pending && j.status !== JobStatus.Ready), { timeout: 20_000 }).toBe(true);
+    const port = stack.edge.address.port;
+    await stack.edge.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const replacement = new Edge({ stores: stack.stores, taskId: 'local-edge-1', port, jobPollIntervalMs: 200, logger: createLogger('edge', 'silent') });
+    await replacement.start();
+    cleanups.push(() => replacement.stop());
+    await done;
+
+    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+    expectNothingLost(jobs, fleet);
+    expect(jobs.filter((job) => job.status === JobStatus.Succeeded)).toHaveLength(20);
+  }, 180_000);
+
+  it('hands devices over between two edge processes when the balancer re-routes idle flows', async () => {
+    const second = new Edge({ stores: stack.stores, taskId: 'local-edge-2', port: 0, jobPollIntervalMs: 200, logger: createLogger('edge', 'silent') });
+    const secondAddress = await second.start();
+    cleanups.push(() => second.stop());
+    const balancer = new UdpBalancer([stack.edge.address, secondAddress], 400);
+    const balancerPort = await balancer.start();
+    cleanups.push(() => balancer.stop());
+
+    const { fleet, campaign, done } = await campaignFor(20, balancerPort, () => ({ lifetimeSeconds: 2 }));
+    // Devices whose flows expire come back through another task; a regular Update keeps them reachable.
+    const keepAlive = setInterval(() => void Promise.all(fleet.devices.map((d) => d.update().catch(() => undefined))), 700);
+    cleanups.push(async () => clearInterval(keepAlive));
+    await done;
+    clearInterval(keepAlive);
+
+    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+    expectNothingLost(jobs, fleet);
+    expect(jobs.filter((job) => job.status === JobStatus.Succeeded)).toHaveLength(20);
+    expect(balancer.stats.reroutes).toBeGreaterThan(0);
+    const owners = new Set((await stack.stores.registrations.list()).filter((d) => fleet.devices.some((f) => f.endpoint === d.endpoint)).map((d) => d.ownerTask));
+    expect(owners.size).toBe(2);
+  }, 180_000);
+
+  it('applies each workflow step once when its Lambda task is invoked twice', async () => {
+    const { fleet } = await campaignFor(6, stack.edge.address.port, () => ({}));
+    // A campaign whose workflow is driven by hand, each task run twice at once, as a Lambda retry would.
+    const model = fleet.devices[0]?.endpoint.split('-').slice(0, 2).join('-').toUpperCase() ?? '';
+    const image = await stack.stores.images.store({ version: '1.2.0', models: [model] }, buildFirmwarePackage('1.2.0', 600));
+    const campaign = await stack.stores.campaigns.list().then(() =>
+      launchCampaign(stack.stores, { startExecution: () => ({ executionId: 'manual' }) }, { name: 'twice', imageId: image.imageId, target: { endpoints: fleet.devices.map((d) => d.endpoint) }, pollSeconds: 1 }),
+    );
+    const twice = <T>(run: () => Promise<T>) => Promise.all([run(), run()]);
+    await twice(() => planCampaign({ campaignId: campaign.campaignId }));
+    expect(await stack.stores.jobs.listCampaign(campaign.campaignId)).toHaveLength(6);
+    const started = Date.now();
+    await twice(() => startPhase({ campaignId: campaign.campaignId, cohort: 0, phase: 'download' }));
+    for (let i = 0; i < 40; i++) {
+      const [a] = await twice(() => evaluatePhase({ campaignId: campaign.campaignId, cohort: 0, phase: 'download', polls: i, pollSeconds: 1, startedAt: started }));
+      if (a.complete) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+    for (const job of jobs) {
+      const events = job.history.map((h) => h.event);
+      expect(events.filter((e) => e === 'scheduled'), job.endpoint).toHaveLength(1);
+      expect(events.filter((e) => e === 'downloadStarted'), job.endpoint).toHaveLength(1);
+      expect(job.version).toBe(job.history.length);
+    }
+  }, 120_000);
+
+  it('recovers devices that reboot and register again in the middle of a download', async () => {
+    const { fleet, campaign, done } = await campaignFor(4, stack.edge.address.port, () => ({ blockSize: 16 }));
+    await expect.poll(async () => (await stack.stores.jobs.listCampaign(campaign.campaignId)).filter((j) => j.status === JobStatus.Downloading).length, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
+    const downloading = (await stack.stores.jobs.listCampaign(campaign.campaignId)).filter((j) => j.status === JobStatus.Downloading).map((j) => j.endpoint);
+    for (const device of fleet.devices.filter((d) => downloading.includes(d.endpoint))) await device.reboot();
+    await done;
+
+    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+    expectNothingLost(jobs, fleet);
+    expect(jobs.filter((job) => job.status === JobStatus.Succeeded)).toHaveLength(4);
+  }, 120_000);
+});
