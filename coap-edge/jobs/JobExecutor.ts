@@ -132,7 +132,9 @@ export class JobExecutor {
       for (const job of downloaded ?? []) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.run(job, () => this.startInstall(job)));
       for (const job of updating ?? []) work.push(this.run(job, () => this.checkUpdating(job)));
       for (const job of verifying ?? []) work.push(this.run(job, () => this.verify(job)));
-      await Promise.all(work);
+      // Not awaited: a step waiting on an unreachable device (up to the request timeout) must not
+      // hold up the next poll for every other device. Steps guard themselves (busy, semaphore).
+      void Promise.allSettled(work);
     } catch (error) {
       this.options.logger.error('job poll failed', { error });
     } finally {
@@ -174,7 +176,7 @@ export class JobExecutor {
    * reached is not waited for: its token stops working, and nothing installs without Execute.
    */
   async cancelDownload(job: FirmwareJob, reason = 'CANCELLED'): Promise<CancelOutcome> {
-    const key = keyOf(job);
+    const key = `${keyOf(job)}#${job.attempt}`;
     this.delivery.abortPush(job);
     this.forget(job);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -209,7 +211,9 @@ export class JobExecutor {
 
   /** Runs one step of a job unless another step of it is running; false when it did not run. */
   private async run(job: FirmwareJob, step: () => Promise<void>): Promise<boolean> {
-    const key = keyOf(job);
+    // Per attempt: a step stuck on an unreachable device (up to the request timeout) must not
+    // hold back the retry the campaign scheduled; the stale step's writes fail on the version.
+    const key = `${keyOf(job)}#${job.attempt}`;
     if (this.busy.has(key)) return false;
     this.busy.add(key);
     try {

@@ -4,6 +4,7 @@
  * rate and inside their time windows, and decides whether the phase is complete or the campaign
  * must abort. Called by the workflow's Start and Evaluate tasks.
  */
+import { randomBytes } from 'node:crypto';
 import { CampaignStatus, type Campaign } from '../../core/campaign/Campaign.ts';
 import { isPhaseComplete, tallyJobs, type CampaignPhase, type CohortTally } from '../../core/campaign/progress.ts';
 import { abortCriteriaOf, abortReason, nextPollSeconds, releaseAllowance, retryAt, retryRuleFor } from '../../core/campaign/rollout.ts';
@@ -55,6 +56,8 @@ export async function tickCohortPhase(stores: Stores, campaign: Campaign, cohort
           stores.jobs.transition(latest, { kind: 'retry', reason: latest.reason ?? 'UNKNOWN', notBefore: at }, now, {
             deadline: at + campaign.downloadTimeoutSeconds * 1000,
             installRequested: false,
+            // A new Package URI token per attempt: the edge revokes a token when its attempt ends.
+            downloadToken: randomBytes(12).toString('base64url'),
             ...(device === undefined ? {} : { ownerTask: device.ownerTask }),
           }),
         );
