@@ -7,6 +7,7 @@ import { DynamoDbDeviceRequestStore, type DeviceRequestStore } from './DynamoDbD
 import { S3FirmwareImageRegistry, type FirmwareImageRegistry } from './ImageRegistry.ts';
 import { DynamoDbTelemetryStore, type TelemetryStore } from './DynamoDbTelemetryStore.ts';
 import { createEventPublisher, type EventPublisher } from './events.ts';
+import { publishingJobStore } from './PublishingJobStore.ts';
 import { DynamoDbCredentialStore, LocalKeyFileProtector, type CredentialStore } from './DeviceCredentialStore.ts';
 
 /** Every store a process needs, built once from one configuration. */
@@ -24,10 +25,12 @@ export interface Stores {
 
 export function createStores(config: StoreConfig): Stores {
   const clients = createAwsClients(config);
+  const events = createEventPublisher(config);
   return {
     clients,
     registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
-    jobs: new DynamoDbJobStore(clients.dynamo, config.tables.jobs),
+    // Every job transition is also published (EventBridge in AWS, the in-process log locally).
+    jobs: publishingJobStore(new DynamoDbJobStore(clients.dynamo, config.tables.jobs), events),
     campaigns: new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns),
     images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket, {
       // Presigned URLs carry the endpoint's scheme: plain http against a local S3 (s3rver).
@@ -35,7 +38,7 @@ export function createStores(config: StoreConfig): Stores {
     }),
     requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
     telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry),
-    events: createEventPublisher(config),
+    events,
     credentials: new DynamoDbCredentialStore(clients.dynamo, config.tables.credentials, new LocalKeyFileProtector(config.keyFile)),
   };
 }

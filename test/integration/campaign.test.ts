@@ -5,6 +5,7 @@ import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
 import { JobStatus, isTerminal } from '../../core/jobs/jobStateMachine.ts';
+import type { LocalEventPublisher } from '../../store/events.ts';
 
 describe('a firmware campaign end to end, over real UDP, through the synthesized workflow', () => {
   let stack: LocalStack;
@@ -29,6 +30,10 @@ describe('a firmware campaign end to end, over real UDP, through the synthesized
     const devices = await stack.stores.registrations.list();
     expect(devices.filter((d) => d.firmwareVersion === '2.1.0')).toHaveLength(12);
     expect(report.blocksServed).toBeGreaterThanOrEqual(12 * Math.ceil((8 * 1024) / 512));
+    // Every transition is published as an event too (the local event log; EventBridge in AWS).
+    const published = (stack.stores.events as LocalEventPublisher).events.filter((e) => e.type === 'fota.job.transition' && (e.detail as { campaignId: string }).campaignId === report.campaignId);
+    expect(published.filter((e) => (e.detail as { to: string }).to === 'SUCCEEDED')).toHaveLength(12);
+    expect(published).toHaveLength(12 * 6);
   });
 
   it('records a device that rejects a corrupt download as failed with its Update Result, and updates the rest', async () => {
