@@ -41,6 +41,18 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
         'Workflow Lambdas stay on nodejs22.x (project decision, issue 6): the code is built and tested on Node 20/22 (esbuild target node20); ' +
         'moving to nodejs24.x waits until the toolchain and tests run on Node 24.',
     },
+    {
+      scope: orchestration.api.handler,
+      id: 'AwsSolutions-L1',
+      reason: 'The API Lambda stays on nodejs22.x like the workflow Lambdas: built with esbuild target node20 and tested on Node 20; nodejs24.x follows the toolchain.',
+    },
+    {
+      scope: storage.storage.imageManagePolicy,
+      id: iam5(storage.storage.imageManagePolicy, imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)),
+      reason:
+        'The API presigns uploads and downloads of firmware images and deletes unused ones, keyed images/<imageId>.bin: image ids are data. ' +
+        'The wildcard is limited to the images/ prefix and to Get/Put/Delete/AbortMultipartUpload.',
+    },
     ...Object.values(orchestration.functions.handlers).map((fn) => ({
       scope: stateMachine.role,
       id: iam5(stateMachine.role, `${fn.functionArn}:*`),

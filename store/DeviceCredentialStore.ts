@@ -108,3 +108,53 @@ export class DynamoDbCredentialStore implements CredentialStore {
     return result.Item as StoredCredential | undefined;
   }
 }
+
+/** The part of the KMS client the envelope protector uses (the SDK's KMSClient has it). */
+export interface KmsApi {
+  generateDataKey(keyId: string): Promise<{ plaintext: Buffer; encrypted: Buffer }>;
+  decrypt(encrypted: Buffer): Promise<Buffer>;
+}
+
+/**
+ * KMS envelope encryption, the protector in AWS: each secret is sealed with a fresh data key
+ * (AES-256-GCM), and only the KMS-encrypted data key is stored beside it; the master key never
+ * leaves KMS. Layout: u16 length of the encrypted data key | encrypted data key | iv | tag | body.
+ */
+export class KmsEnvelopeProtector implements KeyProtector {
+  readonly keyId: string;
+
+  constructor(
+    private readonly kms: KmsApi,
+    kmsKeyId: string,
+  ) {
+    this.keyId = `kms:${kmsKeyId}`;
+    this.kmsKeyId = kmsKeyId;
+  }
+
+  private readonly kmsKeyId: string;
+
+  async encrypt(plaintext: Buffer): Promise<Buffer> {
+    const dataKey = await this.kms.generateDataKey(this.kmsKeyId);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv);
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    dataKey.plaintext.fill(0);
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(dataKey.encrypted.length);
+    return Buffer.concat([length, dataKey.encrypted, iv, cipher.getAuthTag(), body]);
+  }
+
+  async decrypt(ciphertext: Buffer): Promise<Buffer> {
+    const keyLength = ciphertext.readUInt16BE(0);
+    const encryptedKey = ciphertext.subarray(2, 2 + keyLength);
+    const rest = ciphertext.subarray(2 + keyLength);
+    const dataKey = await this.kms.decrypt(encryptedKey);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', dataKey, rest.subarray(0, 12));
+      decipher.setAuthTag(rest.subarray(12, 28));
+      return Buffer.concat([decipher.update(rest.subarray(28)), decipher.final()]);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+}

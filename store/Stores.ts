@@ -8,7 +8,8 @@ import { S3FirmwareImageRegistry, type FirmwareImageRegistry } from './ImageRegi
 import { DynamoDbTelemetryStore, type TelemetryStore } from './DynamoDbTelemetryStore.ts';
 import { createEventPublisher, type EventPublisher } from './events.ts';
 import { publishingJobStore } from './PublishingJobStore.ts';
-import { DynamoDbCredentialStore, LocalKeyFileProtector, type CredentialStore } from './DeviceCredentialStore.ts';
+import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type CredentialStore } from './DeviceCredentialStore.ts';
+import { awsKmsApi } from './kmsApi.ts';
 
 /** Every store a process needs, built once from one configuration. */
 export interface Stores {
@@ -39,6 +40,11 @@ export function createStores(config: StoreConfig): Stores {
     requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
     telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry),
     events,
-    credentials: new DynamoDbCredentialStore(clients.dynamo, config.tables.credentials, new LocalKeyFileProtector(config.keyFile)),
+    // KMS envelope encryption in AWS; a local key file at home.
+    credentials: new DynamoDbCredentialStore(
+      clients.dynamo,
+      config.tables.credentials,
+      config.kmsKeyId === undefined ? new LocalKeyFileProtector(config.keyFile) : new KmsEnvelopeProtector(awsKmsApi(config.region), config.kmsKeyId),
+    ),
   };
 }

@@ -17,6 +17,8 @@ const StoreConfigSchema = z.object({
   FOTA_CREDENTIALS_TABLE: z.string().min(3).default('fota-credentials'),
   /** File holding the 256-bit key that encrypts device PSKs at rest (created on first use). */
   FOTA_KEY_FILE: z.string().min(1).default('.local-data/credentials.key'),
+  /** KMS key (id, ARN or alias) for envelope encryption of device PSKs: used instead of the key file when set. */
+  FOTA_KMS_KEY_ID: z.string().min(1).optional(),
   /** Publish device events to this EventBridge bus; without it they stay in process (and FOTA_EVENTS_FILE). */
   FOTA_EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Local runs: append every event to this JSON Lines file. */
@@ -38,6 +40,7 @@ export interface StoreConfig {
     readonly credentials: string;
   };
   readonly keyFile: string;
+  readonly kmsKeyId?: string;
   readonly imageBucket: string;
   /** EventBridge bus for device events; events stay in process when absent. */
   readonly eventBusName?: string;
@@ -73,6 +76,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       credentials: e.FOTA_CREDENTIALS_TABLE,
     },
     keyFile: e.FOTA_KEY_FILE,
+    ...(e.FOTA_KMS_KEY_ID === undefined ? {} : { kmsKeyId: e.FOTA_KMS_KEY_ID }),
     imageBucket: e.FOTA_IMAGE_BUCKET,
     ...(e.FOTA_EVENT_BUS_NAME === undefined ? {} : { eventBusName: e.FOTA_EVENT_BUS_NAME }),
     ...(e.FOTA_EVENTS_FILE === undefined ? {} : { eventsFile: e.FOTA_EVENTS_FILE }),
@@ -93,6 +97,7 @@ export function storeConfigEnvironment(config: StoreConfig): Record<string, stri
     FOTA_TELEMETRY_TABLE: config.tables.telemetry,
     FOTA_CREDENTIALS_TABLE: config.tables.credentials,
     FOTA_KEY_FILE: config.keyFile,
+    ...(config.kmsKeyId === undefined ? {} : { FOTA_KMS_KEY_ID: config.kmsKeyId }),
     FOTA_IMAGE_BUCKET: config.imageBucket,
     ...(config.eventBusName === undefined ? {} : { FOTA_EVENT_BUS_NAME: config.eventBusName }),
     ...(config.eventsFile === undefined ? {} : { FOTA_EVENTS_FILE: config.eventsFile }),

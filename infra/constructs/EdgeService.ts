@@ -108,8 +108,9 @@ export class EdgeService extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: 'FOTA CoAP edge task: device registry and jobs read/write, image metadata and objects read',
     });
-    props.storage.grantReadWriteData(this.taskRole, 'devices', 'jobs');
-    props.storage.grantReadData(this.taskRole, 'images');
+    props.storage.grantReadWriteData(this.taskRole, 'devices', 'jobs', 'requests', 'telemetry');
+    props.storage.grantReadData(this.taskRole, 'images', 'credentials');
+    props.storage.credentialKey.grantDecrypt(this.taskRole);
     this.taskRole.addManagedPolicy(props.storage.imageReadPolicy);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
@@ -134,6 +135,10 @@ export class EdgeService extends Construct {
         FOTA_JOBS_TABLE: props.storage.jobs.tableName,
         FOTA_CAMPAIGNS_TABLE: props.storage.campaigns.tableName,
         FOTA_IMAGES_TABLE: props.storage.images.tableName,
+        FOTA_REQUESTS_TABLE: props.storage.requests.tableName,
+        FOTA_TELEMETRY_TABLE: props.storage.telemetry.tableName,
+        FOTA_CREDENTIALS_TABLE: props.storage.credentials.tableName,
+        FOTA_KMS_KEY_ID: props.storage.credentialKey.keyArn,
         FOTA_IMAGE_BUCKET: props.storage.imageBucket.bucketName,
       },
       portMappings: [

@@ -1,15 +1,16 @@
 import { RemovalPolicy, Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CAMPAIGNS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
+import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
 /** Object key prefix of firmware images in the image bucket (store/ImageRegistry.ts writes `images/<id>.bin`). */
 export const IMAGE_KEY_PREFIX = 'images/';
 
 /** The tables, by the name the stores use for them. */
-export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images';
+export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images' | 'requests' | 'telemetry' | 'credentials';
 
 // The data-plane subsets of what Table.grantReadData/grantReadWriteData allow, without the stream
 // actions: no table has a stream.
@@ -32,6 +33,14 @@ export class FotaStorage extends Construct {
   readonly jobs: dynamodb.Table;
   readonly campaigns: dynamodb.Table;
   readonly images: dynamodb.Table;
+  /** Device Management requests held until the owning edge task sends them. */
+  readonly requests: dynamodb.Table;
+  /** Notifications and Send values of devices. */
+  readonly telemetry: dynamodb.Table;
+  /** DTLS-PSK identities with their keys encrypted at rest. */
+  readonly credentials: dynamodb.Table;
+  /** Master key of the envelope encryption of device PSKs (the edge decrypts, the API encrypts). */
+  readonly credentialKey: kms.Key;
   readonly imageBucket: s3.Bucket;
   /** Server access logs of the image bucket: who fetched which firmware, for audits. */
   readonly accessLogBucket: s3.Bucket;
@@ -40,6 +49,8 @@ export class FotaStorage extends Construct {
    * beside the bucket, so the one prefix wildcard of the system is declared and reviewed here.
    */
   readonly imageReadPolicy: iam.ManagedPolicy;
+  /** Read, write and delete of firmware image objects (`images/*`): for the API (presigned uploads, delete). */
+  readonly imageManagePolicy: iam.ManagedPolicy;
 
   private readonly schemas: ReadonlyMap<FotaTableName, { readonly table: dynamodb.Table; readonly schema: TableSchema }>;
 
@@ -51,7 +62,18 @@ export class FotaStorage extends Construct {
     this.jobs = this.table('Jobs', JOBS_TABLE, removalPolicy, retain);
     this.campaigns = this.table('Campaigns', CAMPAIGNS_TABLE, removalPolicy, retain);
     this.images = this.table('Images', IMAGES_TABLE, removalPolicy, retain);
+    this.requests = this.table('Requests', REQUESTS_TABLE, removalPolicy, retain);
+    this.telemetry = this.table('Telemetry', TELEMETRY_TABLE, removalPolicy, retain);
+    this.credentials = this.table('Credentials', CREDENTIALS_TABLE, removalPolicy, retain);
+    this.credentialKey = new kms.Key(this, 'CredentialKey', {
+      description: 'Envelope encryption of LwM2M device pre-shared keys',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
     this.schemas = new Map([
+      ['requests', { table: this.requests, schema: REQUESTS_TABLE }],
+      ['telemetry', { table: this.telemetry, schema: TELEMETRY_TABLE }],
+      ['credentials', { table: this.credentials, schema: CREDENTIALS_TABLE }],
       ['devices', { table: this.devices, schema: DEVICES_TABLE }],
       ['jobs', { table: this.jobs, schema: JOBS_TABLE }],
       ['campaigns', { table: this.campaigns, schema: CAMPAIGNS_TABLE }],
@@ -83,6 +105,15 @@ export class FotaStorage extends Construct {
     this.imageReadPolicy = new iam.ManagedPolicy(this, 'ImageReadPolicy', {
       description: 'Read firmware image objects (images/*) of the FOTA image bucket',
       statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] })],
+    });
+    this.imageManagePolicy = new iam.ManagedPolicy(this, 'ImageManagePolicy', {
+      description: 'Read, write and delete firmware image objects (images/*) of the FOTA image bucket',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+          resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)],
+        }),
+      ],
     });
   }
 

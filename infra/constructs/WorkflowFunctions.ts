@@ -12,7 +12,8 @@ import type { FotaStorage } from './FotaStorage.ts';
 /** Environment variable naming the handler a function runs: the local runner maps tasks by it. */
 export const HANDLER_ENV = 'FOTA_HANDLER';
 /** Environment variable naming the event bus the workflow publishes campaign and job events to. */
-export const EVENT_BUS_ENV = 'FOTA_EVENT_BUS';
+/** The variable store/config.ts reads the bus name from. */
+export const EVENT_BUS_ENV = 'FOTA_EVENT_BUS_NAME';
 
 export interface WorkflowFunctionsProps {
   readonly storage: FotaStorage;

@@ -6,6 +6,7 @@ import type { FotaStorage } from '../constructs/FotaStorage.ts';
 import { CampaignEvents } from '../constructs/CampaignEvents.ts';
 import { CampaignWorkflow } from '../constructs/CampaignWorkflow.ts';
 import { WorkflowFunctions } from '../constructs/WorkflowFunctions.ts';
+import { FotaApi } from '../constructs/FotaApi.ts';
 
 export interface OrchestrationStackProps extends StackProps {
   readonly storage: FotaStorage;
@@ -18,6 +19,7 @@ export class OrchestrationStack extends Stack {
   readonly events: CampaignEvents;
   readonly workflow: CampaignWorkflow;
   readonly functions: WorkflowFunctions;
+  readonly api: FotaApi;
 
   constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
@@ -27,5 +29,6 @@ export class OrchestrationStack extends Stack {
     const stateMachineName = `${this.stackName}-Campaign`;
     this.functions = new WorkflowFunctions(this, 'WorkflowFunctions', { storage: props.storage, eventBus: this.events.bus as events.IEventBus, stateMachineName, ...logRetention });
     this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', { handlers: this.functions.handlers, stateMachineName, ...logRetention });
+    this.api = new FotaApi(this, 'Api', { storage: props.storage, stateMachine: this.workflow.stateMachine, eventBus: this.events.bus as events.IEventBus, ...logRetention });
   }
 }

@@ -20,7 +20,7 @@ function logicalId(construct: IConstruct): string {
 /** Names a table resource of a statement `Devices`, `Jobs/index/byOwner`...; imports carry the producer's logical id. */
 function tableResourceName(resource: string, stacks: FotaStacks): string {
   const { storage } = stacks.storage;
-  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images };
+  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials };
   const table = Object.entries(tables).find(([, t]) => resource.includes(logicalId(t)))?.[0] ?? resource;
   return table + (/\/index\/.+$/.exec(resource)?.[0] ?? '');
 }
@@ -158,9 +158,9 @@ describe('the dev stage (default context)', () => {
       });
     });
 
-    it('bills all four tables on demand, with point-in-time recovery and deletion protection, retained on delete', () => {
+    it('bills all seven tables on demand, with point-in-time recovery and deletion protection, retained on delete', () => {
       const tables = storage.findResources('AWS::DynamoDB::Table');
-      expect(Object.keys(tables)).toHaveLength(4);
+      expect(Object.keys(tables)).toHaveLength(7);
       for (const table of Object.values(tables)) {
         expect(table['Properties']).toMatchObject({
           BillingMode: 'PAY_PER_REQUEST',
@@ -174,11 +174,14 @@ describe('the dev stage (default context)', () => {
   });
 
   describe('least privilege', () => {
-    it('lets the edge task role use the devices and jobs tables, read the images table, and nothing else in DynamoDB', () => {
+    it('lets the edge task role use the devices, jobs, requests and telemetry tables, read images and credentials, and nothing else in DynamoDB', () => {
       const statements = statementsOfRole(edge, logicalId(stacks.edge.edge.taskRole));
-      expect(dynamoDbResources(statements, stacks)).toEqual(['Devices', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken'].sort());
-      const imagesStatement = statements.find((s) => s.resources.every((r) => tableResourceName(r, stacks) === 'Images'));
-      expect(imagesStatement?.actions.some((a) => /Put|Update|Delete|Write/.test(a))).toBe(false);
+      expect(dynamoDbResources(statements, stacks)).toEqual(
+        ['Credentials', 'Devices', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken', 'Requests', 'Requests/index/byEndpoint', 'Requests/index/byOwner', 'Telemetry'].sort(),
+      );
+      const readOnly = statements.filter((s) => s.resources.some((r) => ['Images', 'Credentials'].includes(tableResourceName(r, stacks))));
+      expect(readOnly.length).toBeGreaterThan(0);
+      for (const statement of readOnly) expect(statement.actions.some((a) => /Put|Update|Delete|Write/.test(a))).toBe(false);
     });
 
     it('lets the edge read firmware objects under images/ only, through the storage stack policy', () => {
@@ -213,7 +216,19 @@ describe('the dev stage (default context)', () => {
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['events:PutEvents'], resources: [`<${logicalId(stacks.orchestration.events.bus)}.Arn>`] });
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [expect.stringMatching(/^<WorkflowFunctions\w+Logs\w+\.Arn>$/)] });
       }
-      orchestration.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+      // Only the API role carries a managed policy: the storage stack's images/* read-write policy.
+      const withManaged = Object.keys(orchestration.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }));
+      expect(withManaged).toEqual([logicalId(stacks.orchestration.api.role)]);
+    });
+
+    it('serves the REST API through an HTTP API with IAM authorization on every route, access-logged', () => {
+      orchestration.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+      orchestration.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
+      orchestration.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
+      orchestration.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
+      const statements = statementsOfRole(orchestration, logicalId(stacks.orchestration.api.role));
+      expect(statements).toContainEqual({ effect: 'Allow', actions: ['states:StartExecution'], resources: [`<${logicalId(stacks.orchestration.workflow.stateMachine)}>`] });
+      expect(statements.find((s) => s.actions.includes('kms:GenerateDataKey'))?.actions).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
     });
 
     it('lets the state machine invoke the five workflow functions and no other', () => {
@@ -231,7 +246,7 @@ describe('the dev stage (default context)', () => {
     it('archives every event of the campaign bus and tells the functions its name', () => {
       orchestration.resourceCountIs('AWS::Events::EventBus', 1);
       orchestration.hasResourceProperties('AWS::Events::Archive', { SourceArn: { 'Fn::GetAtt': [logicalId(stacks.orchestration.events.bus), 'Arn'] }, RetentionDays: 90 });
-      orchestration.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FOTA_EVENT_BUS: { Ref: logicalId(stacks.orchestration.events.bus) } }) } });
+      orchestration.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FOTA_EVENT_BUS_NAME: { Ref: logicalId(stacks.orchestration.events.bus) } }) } });
     });
 
     it('alarms on an unhealthy edge, an aborted campaign, Lambda errors and failed executions', () => {

@@ -1,0 +1,90 @@
+/**
+ * The REST API: an HTTP API with IAM (SigV4) authorization in front of one Lambda function that
+ * runs the same router as the local stack (functions/api/handler.ts). Access logs go to
+ * CloudWatch; the function may start campaign executions, presign image uploads and downloads
+ * under images/, and seal device keys with the credential key.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import type { FotaStorage } from './FotaStorage.ts';
+import { EVENT_BUS_ENV } from './WorkflowFunctions.ts';
+
+export interface FotaApiProps {
+  readonly storage: FotaStorage;
+  readonly stateMachine: sfn.IStateMachine;
+  readonly eventBus?: events.IEventBus;
+  /** @default 3 months */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class FotaApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly handler: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: FotaApiProps) {
+    super(scope, id);
+    const { storage } = props;
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention });
+    this.role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'FOTA REST API' });
+    logGroup.grantWrite(this.role);
+    this.handler = new nodejs.NodejsFunction(this, 'Handler', {
+      entry: fileURLToPath(new URL('../../functions/api/handler.ts', import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 1024,
+      // Device operations wait up to 25 s for the device before answering 202.
+      timeout: Duration.seconds(29),
+      role: this.role,
+      logGroup,
+      environment: {
+        FOTA_DEVICES_TABLE: storage.devices.tableName,
+        FOTA_JOBS_TABLE: storage.jobs.tableName,
+        FOTA_CAMPAIGNS_TABLE: storage.campaigns.tableName,
+        FOTA_IMAGES_TABLE: storage.images.tableName,
+        FOTA_REQUESTS_TABLE: storage.requests.tableName,
+        FOTA_TELEMETRY_TABLE: storage.telemetry.tableName,
+        FOTA_CREDENTIALS_TABLE: storage.credentials.tableName,
+        FOTA_KMS_KEY_ID: storage.credentialKey.keyArn,
+        FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
+        FOTA_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        ...(props.eventBus === undefined ? {} : { [EVENT_BUS_ENV]: props.eventBus.eventBusName }),
+      },
+      bundling: { minify: true, sourceMap: true, target: 'node20' },
+    });
+    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'campaigns', 'images', 'requests', 'credentials');
+    storage.grantReadData(this.role, 'telemetry');
+    // Exactly the two calls of envelope encryption, not the GenerateDataKey*/ReEncrypt* of grantEncryptDecrypt.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.credentialKey.keyArn] }));
+    this.role.addManagedPolicy(storage.imageManagePolicy);
+    props.stateMachine.grantStartExecution(this.role);
+    props.eventBus?.grantPutEventsTo(this.role);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention });
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'LwM2M FOTA REST API (IAM authorization)',
+      defaultIntegration: new HttpLambdaIntegration('Router', this.handler),
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      createDefaultStage: false,
+    });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+      throttle: { rateLimit: 100, burstLimit: 200 },
+    });
+  }
+}
