@@ -4,6 +4,10 @@ import { ConfigurationError } from '../store/config.ts';
 
 const EdgeConfigSchema = z.object({
   FOTA_EDGE_PORT: z.coerce.number().int().min(0).max(65535).default(5683),
+  /** CoAPS (DTLS 1.2 PSK) port; "off" runs no DTLS listener. */
+  FOTA_EDGE_SECURE_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(5684),
+  /** Serve NoSec CoAP on FOTA_EDGE_PORT too. Off unless explicitly enabled in AWS (infra sets it). */
+  FOTA_EDGE_ALLOW_NOSEC: z.enum(['true', 'false']).default('true'),
   FOTA_EDGE_BIND_ADDRESS: z.string().default('0.0.0.0'),
   FOTA_EDGE_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Host[:port] devices use in Package URIs: the NLB's DNS name in AWS. */
@@ -19,6 +23,8 @@ const EdgeConfigSchema = z.object({
 
 export interface EdgeConfig {
   readonly port: number;
+  readonly securePort?: number;
+  readonly allowNoSec: boolean;
   readonly bindAddress: string;
   readonly healthPort: number;
   readonly publicHost?: string;
@@ -37,6 +43,8 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
   const e = parsed.data;
   return {
     port: e.FOTA_EDGE_PORT,
+    ...(e.FOTA_EDGE_SECURE_PORT === 'off' ? {} : { securePort: e.FOTA_EDGE_SECURE_PORT }),
+    allowNoSec: e.FOTA_EDGE_ALLOW_NOSEC === 'true',
     bindAddress: e.FOTA_EDGE_BIND_ADDRESS,
     healthPort: e.FOTA_EDGE_HEALTH_PORT,
     ...(e.FOTA_EDGE_PUBLIC_HOST === undefined ? {} : { publicHost: e.FOTA_EDGE_PUBLIC_HOST }),

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     stores,
     taskId: config.taskId,
     port: config.port,
+    ...(config.securePort === undefined ? {} : { securePort: config.securePort }),
+    allowNoSec: config.allowNoSec,
     bindAddress: config.bindAddress,
     ...(config.publicHost === undefined ? {} : { publicHost: config.publicHost }),
     jobPollIntervalMs: config.jobPollIntervalMs,

@@ -126,6 +126,9 @@ export class EdgeService extends Construct {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'coap-edge/Dockerfile', platform: Platform.LINUX_ARM64 }),
       environment: {
         FOTA_EDGE_PORT: String(EdgePort.Coap),
+        FOTA_EDGE_SECURE_PORT: String(EdgePort.Coaps),
+        // NoSec is off in AWS unless the stage enables it (context allowNoSec).
+        FOTA_EDGE_ALLOW_NOSEC: String(props.allowNoSec === true),
         FOTA_EDGE_BIND_ADDRESS: '0.0.0.0',
         FOTA_EDGE_HEALTH_PORT: String(EdgePort.Health),
         FOTA_EDGE_PUBLIC_HOST: this.publicHost,
