@@ -30,6 +30,8 @@ export interface EdgeOptions {
   readonly port: number;
   /** UDP port of CoAPS (DTLS 1.2 PSK); no DTLS listener when absent. */
   readonly securePort?: number;
+  /** Host:port devices use in CoAPS Package URIs; defaults to the bound secure address. */
+  readonly publicSecureHost?: string;
   /** Serve NoSec CoAP on `port` as well. @default true */
   readonly allowNoSec?: boolean;
   readonly bindAddress?: string;
@@ -145,6 +147,7 @@ export class Edge {
       devices: this.devices,
       taskId: this.options.taskId,
       packageUriBase: `coap://${host}`,
+      ...(this.secureBoundPeer === undefined ? {} : { securePackageUriBase: `coaps://${this.options.publicSecureHost ?? `${this.secureBoundPeer.address}:${this.secureBoundPeer.port}`}` }),
       pollIntervalMs: this.options.jobPollIntervalMs ?? 2_000,
       logger: this.options.logger,
       ...(this.options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: this.options.queueModeAwakeMs }),

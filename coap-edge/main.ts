@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     allowNoSec: config.allowNoSec,
     bindAddress: config.bindAddress,
     ...(config.publicHost === undefined ? {} : { publicHost: config.publicHost }),
+    // The same host for CoAPS URIs (default port 5684 implied) unless the host names a port.
+    ...(config.publicHost === undefined || config.publicHost.includes(':') ? {} : { publicSecureHost: config.publicHost }),
     jobPollIntervalMs: config.jobPollIntervalMs,
     httpPackageUrlExpirySeconds: config.httpPackageUrlExpirySeconds,
     ...(objectRegistry === undefined ? {} : { objectRegistry }),

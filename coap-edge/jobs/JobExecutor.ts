@@ -33,6 +33,8 @@ export interface JobExecutorOptions {
   readonly taskId: string;
   /** Base of Package URIs as devices must see it, e.g. coap://fota.example.com:5683 */
   readonly packageUriBase: string;
+  /** Base of CoAPS Package URIs (coaps://host:5684), for devices registered over DTLS. */
+  readonly securePackageUriBase?: string;
   readonly pollIntervalMs: number;
   /** How long a download or an install may go without news before the device is read again. */
   readonly stateCheckIntervalMs?: number;
@@ -91,6 +93,7 @@ export class JobExecutor {
     this.delivery = new PackageDelivery({
       devices: options.devices,
       packageUriBase: options.packageUriBase,
+      ...(options.securePackageUriBase === undefined ? {} : { securePackageUriBase: options.securePackageUriBase }),
       logger: options.logger,
       ...(options.images === undefined ? {} : { images: options.images }),
       ...(options.pusher === undefined ? {} : { pusher: options.pusher }),

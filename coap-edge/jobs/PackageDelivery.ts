@@ -26,6 +26,8 @@ export interface PackageDeliveryOptions {
   readonly devices: DeviceClient;
   /** Base of CoAP Package URIs as devices must see it, e.g. coap://fota.example.com:5683 */
   readonly packageUriBase: string;
+  /** Base of CoAPS Package URIs, e.g. coaps://fota.example.com:5684; absent when DTLS is off. */
+  readonly securePackageUriBase?: string;
   /** The image cache: checked before a CoAP pull or a push, so a broken image fails the job at once. */
   readonly images?: Pick<ImageCache, 'get'>;
   readonly pusher?: PackagePusher;
@@ -49,8 +51,9 @@ export class PackageDelivery {
   async choices(device: DeviceTarget): Promise<{ snapshot: FirmwareObjectSnapshot; choices: DeliveryChoice[] }> {
     const snapshot = await readFirmwareObject(this.options.devices, device);
     const httpScheme = this.options.httpPackages?.scheme;
-    // CoAPS needs a device registered over DTLS; the edge has no DTLS listener yet, so never coaps://.
-    const ranked = rankDeliveries(snapshot, { ...(httpScheme === undefined ? {} : { httpScheme }), secureSession: false });
+    // CoAPS only for a device that registered over DTLS: it reaches the secure endpoint it trusts.
+    const secureSession = this.options.securePackageUriBase !== undefined && (device as { pskIdentity?: string }).pskIdentity !== undefined;
+    const ranked = rankDeliveries(snapshot, { ...(httpScheme === undefined ? {} : { httpScheme }), secureSession });
     return { snapshot, choices: ranked.filter((choice) => choice.kind !== 'push' || this.options.pusher !== undefined) };
   }
 
@@ -82,7 +85,8 @@ export class PackageDelivery {
         void pusher.push(pushKey(job), device, job.imageId).then(onPushEnded, (error: unknown) => onPushEnded({ kind: 'error', error }));
         return { kind: 'started', choice };
       }
-      const uri = choice.kind === 'coap-pull' ? `${this.options.packageUriBase}/fw/${job.downloadToken}` : await this.options.httpPackages?.presign(job.imageId);
+      const base = choice.kind === 'coap-pull' && choice.scheme === 'coaps' ? this.options.securePackageUriBase : this.options.packageUriBase;
+      const uri = choice.kind === 'coap-pull' ? `${base ?? this.options.packageUriBase}/fw/${job.downloadToken}` : await this.options.httpPackages?.presign(job.imageId);
       if (uri === undefined) return { kind: 'imageUnavailable' };
       const outcome = await this.options.devices.writeText(device, '/5/0/1', uri);
       if (outcome.kind === 'done') return { kind: 'started', choice };
