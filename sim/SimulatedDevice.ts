@@ -12,6 +12,7 @@ import { FirmwareDeliveryMethod, FirmwareUpdateResult, FirmwareUpdateState } fro
 import { encodeContent, decodeContent } from '../core/codecs/index.ts';
 import type { LwM2mEntry, ResourceValue } from '../core/codecs/model.ts';
 import { szxForSize } from '../core/lwm2m/blockwise.ts';
+import { acceptOf, contentFormatOf, rawOption, uintOption } from './coapMessages.ts';
 import { parseFirmwarePackage } from './firmwarePackage.ts';
 import { BLOCK1_SET_ASIDE, BlockwisePull, PackageReceiver, interceptBlock1, pullHttp } from './firmwareTransfer.ts';
 import { SimulatedObjects } from './SimulatedObjects.ts';
@@ -206,7 +207,7 @@ export class SimulatedDevice {
         pathname: request.pathname,
         ...(request.query === undefined ? {} : { query: request.query }),
       });
-      if (request.contentFormat !== undefined) req.setOption('Content-Format', numberOption(request.contentFormat));
+      if (request.contentFormat !== undefined) req.setOption('Content-Format', uintOption(request.contentFormat));
       if (request.block2 !== undefined) req.setOption('Block2', request.block2);
       req.on('response', resolve);
       req.on('error', reject);
@@ -266,7 +267,7 @@ export class SimulatedDevice {
     const accept = acceptOf(req);
     if (accept === ContentFormat.LINK_FORMAT) {
       res.code = '2.05';
-      res.setOption('Content-Format', numberOption(ContentFormat.LINK_FORMAT));
+      res.setOption('Content-Format', uintOption(ContentFormat.LINK_FORMAT));
       res.end(this.discover(path));
       return;
     }
@@ -288,7 +289,7 @@ export class SimulatedDevice {
       return;
     }
     res.code = '2.05';
-    res.setOption('Content-Format', numberOption(format));
+    res.setOption('Content-Format', uintOption(format));
     if (req.headers['Observe'] === 0 && (path.toString() === '/5/0/3' || path.toString() === '/5/0/5')) {
       res.write(payload);
       const notify = (): void => {
@@ -313,7 +314,7 @@ export class SimulatedDevice {
       return;
     }
     if (WRITABLE.has(path.toString())) {
-      const decoded = decodeContent(numericContentFormat(req) ?? ContentFormat.TEXT, req.payload, path);
+      const decoded = decodeContent(contentFormatOf(req) ?? ContentFormat.TEXT, req.payload, path);
       const value = decoded.success ? decoded.data[0]?.value : undefined;
       if (value === undefined) {
         res.code = '4.00';
@@ -335,7 +336,7 @@ export class SimulatedDevice {
       res.end();
       return;
     }
-    const format = numericContentFormat(req) ?? ContentFormat.TEXT;
+    const format = contentFormatOf(req) ?? ContentFormat.TEXT;
     const decoded = decodeContent(format, req.payload, path);
     const uri = decoded.success ? decoded.data[0]?.value : undefined;
     if (typeof uri !== 'string' || (uri !== '' && this.options.deliveryMethod === FirmwareDeliveryMethod.Push)) {
@@ -535,7 +536,7 @@ export class SimulatedDevice {
     const verdict = receiver.accept(block1, req.payload);
     if (verdict.kind === 'rejected') {
       res.code = verdict.code;
-      if (verdict.size1 !== undefined) res.setOption('Size1', numberOption(verdict.size1));
+      if (verdict.size1 !== undefined) res.setOption('Size1', uintOption(verdict.size1));
       res.end();
       if (wasReceiving) this.setState(FirmwareUpdateState.Idle, FirmwareUpdateResult.ConnectionLost);
       return;
@@ -582,40 +583,3 @@ const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15', '
 
 const PROTOCOL_BY_SCHEME: Readonly<Record<string, number>> = { 'coap:': 0, 'coaps:': 1, 'http:': 2, 'https:': 3 };
 
-function numberOption(value: number): Buffer {
-  return value === 0 ? Buffer.alloc(0) : value < 256 ? Buffer.from([value]) : Buffer.from([value >> 8, value & 0xff]);
-}
-
-function rawOption(req: coap.IncomingMessage, name: string): Buffer | undefined {
-  const packet = (req as unknown as { _packet?: { options?: { name: string; value: unknown }[] } })._packet;
-  const option = packet?.options?.find((o) => o.name === name);
-  return Buffer.isBuffer(option?.value) ? option.value : undefined;
-}
-
-function acceptOf(req: coap.IncomingMessage): number | undefined {
-  return toNumber(req.headers['Accept'] ?? rawOption(req, 'Accept'));
-}
-
-function numericContentFormat(req: coap.IncomingMessage): number | undefined {
-  return toNumber(req.headers['Content-Format'] ?? rawOption(req, 'Content-Format'));
-}
-
-function toNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (Buffer.isBuffer(value)) return value.reduce((n, b) => n * 256 + b, 0);
-  if (typeof value === 'string') {
-    const known: Record<string, number> = {
-      'text/plain': 0,
-      'application/link-format': 40,
-      'application/octet-stream': 42,
-      'application/cbor': 60,
-      'application/senml+json': 110,
-      'application/senml+cbor': 112,
-      'application/vnd.oma.lwm2m+tlv': 11542,
-      'application/vnd.oma.lwm2m+json': 11543,
-      'application/vnd.oma.lwm2m+cbor': 11544,
-    };
-    return known[value.split(';')[0] ?? ''];
-  }
-  return undefined;
-}

@@ -20,7 +20,8 @@ const MEDIA_TYPES: Readonly<Record<string, number>> = {
   'application/vnd.oma.lwm2m+cbor': 11544,
 };
 
-function rawOption(req: coap.IncomingMessage, name: string): Buffer | undefined {
+/** An option's raw bytes as received (before node-coap converts it). */
+export function rawOption(req: coap.IncomingMessage, name: string): Buffer | undefined {
   const packet = (req as unknown as { _packet?: { options?: { name: string; value: unknown }[] } })._packet;
   const option = packet?.options?.find((o) => o.name === name);
   return Buffer.isBuffer(option?.value) ? option.value : undefined;
