@@ -22,7 +22,7 @@ export interface StageConfig {
   readonly logRetention: logs.RetentionDays;
   /** `retainData`: keep tables and buckets on stack deletion. @default true (and required for prod) */
   readonly retainData: boolean;
-  /** `allowNoSec`: open NoSec CoAP on UDP 5683 besides CoAPS on 5684. @default true */
+  /** `allowNoSec`: open NoSec CoAP on UDP 5683 besides CoAPS on 5684. @default false: NoSec only when enabled */
   readonly allowNoSec: boolean;
 }
 
@@ -60,7 +60,7 @@ export function parseStageConfig(context: StageContext): StageConfig {
     edgeDesiredCount,
     logRetention: logRetentionDays as logs.RetentionDays,
     retainData,
-    allowNoSec: optionalBoolean(context, 'allowNoSec') ?? true,
+    allowNoSec: optionalBoolean(context, 'allowNoSec') ?? false,
   };
 }
 

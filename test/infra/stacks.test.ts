@@ -41,7 +41,8 @@ describe('the dev stage (default context)', () => {
   let observability: Template;
 
   beforeAll(() => {
-    stacks = buildFotaApp({ context: SKIP_BUNDLING });
+    // NoSec is off unless enabled: this stage enables it, so both device ports are asserted.
+    stacks = buildFotaApp({ context: { ...SKIP_BUNDLING, allowNoSec: 'true' } });
     storage = Template.fromStack(stacks.storage);
     orchestration = Template.fromStack(stacks.orchestration);
     edge = Template.fromStack(stacks.edge);

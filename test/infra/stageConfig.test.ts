@@ -4,7 +4,7 @@ import { parseStageConfig, StageConfigurationError } from '../../infra/stageConf
 
 describe('per-stage configuration from CDK context', () => {
   it('defaults to dev with two edge tasks, 90-day logs, retained data and NoSec allowed', () => {
-    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: true });
+    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: false });
   });
 
   it('keeps prod logs for a year by default', () => {
