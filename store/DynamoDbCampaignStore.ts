@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, Campaign, CampaignStatus } from '../core/campaign/Campaign.ts';
-import { isConditionalCheckFailure } from './DynamoDbRegistrationStore.ts';
+import { whenConditionHolds } from './conditionalWrite.ts';
 
 export interface CampaignStore {
   create(campaign: Campaign): Promise<void>;
@@ -47,22 +47,16 @@ export class DynamoDbCampaignStore implements CampaignStore {
   async setStatus(campaignId: string, from: readonly CampaignStatus[], to: CampaignStatus, changes: Partial<Campaign>): Promise<boolean> {
     const { names, values, sets } = setClause({ ...changes, status: to });
     from.forEach((status, i) => (values[`:from${i}`] = status));
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { campaignId },
-          UpdateExpression: `SET ${sets}`,
-          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-          ExpressionAttributeNames: { ...names, '#status': 'status' },
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { campaignId },
+        UpdateExpression: `SET ${sets}`,
+        ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+        ExpressionAttributeNames: { ...names, '#status': 'status' },
+        ExpressionAttributeValues: values,
+      }),
+    ));
   }
 
   act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean> {
@@ -96,8 +90,8 @@ export async function appendAudit(
   allowedFrom.forEach((status, i) => (values[`:from${i}`] = status));
   values[':entry'] = [entry];
   values[':empty'] = [];
-  try {
-    await dynamo.send(
+  return whenConditionHolds(
+    dynamo.send(
       new UpdateCommand({
         TableName: tableName,
         Key: { campaignId },
@@ -106,12 +100,8 @@ export async function appendAudit(
         ExpressionAttributeNames: { ...names, '#status': 'status', '#audit': 'audit' },
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 function setClause(changes: Record<string, unknown>): { names: Record<string, string>; values: Record<string, unknown>; sets: string } {

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeviceRequestStatus, type DeviceRequest, type DeviceRequestResult } from '../core/devices/DeviceRequest.ts';
 import { REQUESTS_BY_ENDPOINT_INDEX, REQUESTS_BY_OWNER_INDEX } from './schema.ts';
-import { isConditionalCheckFailure } from './DynamoDbRegistrationStore.ts';
+import { whenConditionHolds } from './conditionalWrite.ts';
 
 /** Device Management requests held until the owning edge task can send them. */
 export interface DeviceRequestStore {
@@ -56,22 +56,16 @@ export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
   }
 
   private async conditionalUpdate(requestId: string, expression: string, values: Record<string, unknown>, names: Record<string, string> = {}): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { requestId },
-          UpdateExpression: expression,
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status', ...names },
-          ExpressionAttributeValues: { ...values, ':pending': DeviceRequestStatus.Pending },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { requestId },
+        UpdateExpression: expression,
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status', ...names },
+        ExpressionAttributeValues: { ...values, ':pending': DeviceRequestStatus.Pending },
+      }),
+    ));
   }
 
   private async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<DeviceRequest[]> {

@@ -6,7 +6,7 @@ import { fail, ok, type Result } from '../core/result.ts';
 import type { IllegalTransitionError } from '../core/jobs/errors.ts';
 import { JOBS_BY_ENDPOINT_INDEX, JOBS_BY_OWNER_INDEX, JOBS_BY_TOKEN_INDEX } from './schema.ts';
 import { StaleItemError } from './errors.ts';
-import { isConditionalCheckFailure } from './DynamoDbRegistrationStore.ts';
+import { isConditionalCheckFailure, whenConditionHolds } from './conditionalWrite.ts';
 
 export type TransitionError = IllegalTransitionError | StaleItemError;
 
@@ -108,22 +108,16 @@ export class DynamoDbJobStore implements JobStore {
       values[`:a${i}`] = value;
       return `#a${i} = :a${i}`;
     });
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { campaignId: job.campaignId, jobKey: job.jobKey },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { campaignId: job.campaignId, jobKey: job.jobKey },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    ));
   }
 
   listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]> {

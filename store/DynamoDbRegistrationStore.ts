@@ -1,12 +1,11 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
+import { whenConditionHolds } from './conditionalWrite.ts';
 
 /** The device registry: one item per endpoint, the latest registration wins. */
 export interface RegistrationStore {
   put(registration: DeviceRegistration): Promise<void>;
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
-  /** Records traffic from the device: owner task, address and last-seen time. */
-  touch(endpoint: string, seen: { ownerTask: string; address: string; port: number; at: number }): Promise<void>;
   update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean>;
   /** Removes the registration only if it is still the one named (a newer one is kept). */
   remove(endpoint: string, registrationId: string): Promise<boolean>;
@@ -28,22 +27,6 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
     return result.Item as DeviceRegistration | undefined;
   }
 
-  async touch(endpoint: string, seen: { ownerTask: string; address: string; port: number; at: number }): Promise<void> {
-    await this.dynamo
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { endpoint },
-          UpdateExpression: 'SET ownerTask = :owner, address = :address, port = :port, lastSeen = :at',
-          ConditionExpression: 'attribute_exists(endpoint)',
-          ExpressionAttributeValues: { ':owner': seen.ownerTask, ':address': seen.address, ':port': seen.port, ':at': seen.at },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionalCheckFailure(error)) throw error;
-      });
-  }
-
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {
     const entries = Object.entries(changes).filter(([key, value]) => value !== undefined && key !== 'endpoint');
     if (entries.length === 0) return true;
@@ -54,39 +37,27 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
       values[`:v${i}`] = value;
       return `#a${i} = :v${i}`;
     });
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { endpoint },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#rid = :rid',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(this.dynamo.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { endpoint },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#rid = :rid',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    ));
   }
 
   async remove(endpoint: string, registrationId: string): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { endpoint },
-          ConditionExpression: 'registrationId = :rid',
-          ExpressionAttributeValues: { ':rid': registrationId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(this.dynamo.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { endpoint },
+        ConditionExpression: 'registrationId = :rid',
+        ExpressionAttributeValues: { ':rid': registrationId },
+      }),
+    ));
   }
 
   async list(): Promise<DeviceRegistration[]> {
@@ -99,8 +70,4 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
     } while (startKey !== undefined);
     return items;
   }
-}
-
-export function isConditionalCheckFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -20,7 +20,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ImageStatus, type FirmwareImage, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
 import { ImageIntegrityError, ImageUploadStateError, NotFoundError } from './errors.ts';
-import { isConditionalCheckFailure } from './DynamoDbRegistrationStore.ts';
+import { isConditionalCheckFailure } from './conditionalWrite.ts';
 
 export interface NewImage {
   readonly version: string;

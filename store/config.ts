@@ -82,24 +82,3 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     ...(e.FOTA_EVENTS_FILE === undefined ? {} : { eventsFile: e.FOTA_EVENTS_FILE }),
   };
 }
-
-/** The environment variables that make `loadStoreConfig` return `config`: used by local and infra. */
-export function storeConfigEnvironment(config: StoreConfig): Record<string, string> {
-  return {
-    FOTA_REGION: config.region,
-    ...(config.dynamoDbEndpoint === undefined ? {} : { FOTA_DYNAMODB_ENDPOINT: config.dynamoDbEndpoint }),
-    ...(config.s3Endpoint === undefined ? {} : { FOTA_S3_ENDPOINT: config.s3Endpoint }),
-    FOTA_DEVICES_TABLE: config.tables.devices,
-    FOTA_JOBS_TABLE: config.tables.jobs,
-    FOTA_CAMPAIGNS_TABLE: config.tables.campaigns,
-    FOTA_IMAGES_TABLE: config.tables.images,
-    FOTA_REQUESTS_TABLE: config.tables.requests,
-    FOTA_TELEMETRY_TABLE: config.tables.telemetry,
-    FOTA_CREDENTIALS_TABLE: config.tables.credentials,
-    FOTA_KEY_FILE: config.keyFile,
-    ...(config.kmsKeyId === undefined ? {} : { FOTA_KMS_KEY_ID: config.kmsKeyId }),
-    FOTA_IMAGE_BUCKET: config.imageBucket,
-    ...(config.eventBusName === undefined ? {} : { FOTA_EVENT_BUS_NAME: config.eventBusName }),
-    ...(config.eventsFile === undefined ? {} : { FOTA_EVENTS_FILE: config.eventsFile }),
-  };
-}

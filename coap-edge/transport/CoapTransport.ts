@@ -369,7 +369,9 @@ export class CoapTransport {
       this.exchanges.delete(exchangeKey);
       return;
     }
-    if (this.exchanges.size < MAX_DEDUPLICATION_ENTRIES) {
+    // A GET is safe to answer again (RFC 7252 §4.5): its reply, usually a ~1 KB firmware block,
+    // is not kept; only replies of non-idempotent requests (Register, Update, Send) are.
+    if (method !== 'GET' && this.exchanges.size < MAX_DEDUPLICATION_ENTRIES) {
       this.exchanges.set(exchangeKey, { at: Date.now(), reply });
     } else {
       this.exchanges.delete(exchangeKey);

@@ -50,15 +50,3 @@ export function isPhaseComplete(phase: CampaignPhase, tally: CohortTally): boole
       : tally.finished;
   return settled >= tally.total;
 }
-
-/**
- * Failed devices as a share of the whole cohort, in percent. Measured against the cohort, not
- * against devices finished so far, so one early failure in a large cohort does not read as 100%.
- */
-export function failurePercent(tally: CohortTally): number {
-  return tally.total === 0 ? 0 : (tally.failed * 100) / tally.total;
-}
-
-export function shouldAbort(tally: CohortTally, abortFailurePercent: number): boolean {
-  return tally.failed > 0 && failurePercent(tally) > abortFailurePercent;
-}

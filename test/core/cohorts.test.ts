@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidCohortPlanError, planCohorts } from '../../core/campaign/cohorts.ts';
-import { failurePercent, isPhaseComplete, shouldAbort, tallyJobs } from '../../core/campaign/progress.ts';
+import { isPhaseComplete, tallyJobs } from '../../core/campaign/progress.ts';
+import { abortReason } from '../../core/campaign/rollout.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 
 const endpoints = (n: number) => Array.from({ length: n }, (_, i) => `dev-${i}`);
@@ -53,9 +54,8 @@ describe('cohort progress', () => {
 
   it('aborts only when the failed share of the cohort exceeds the threshold', () => {
     const tally = tallyJobs(jobs);
-    expect(failurePercent(tally)).toBe(25);
-    expect(shouldAbort(tally, 24)).toBe(true);
-    expect(shouldAbort(tally, 25)).toBe(false);
-    expect(shouldAbort(tallyJobs([{ status: JobStatus.Succeeded }]), 0)).toBe(false);
+    expect(abortReason(tally, { failurePercent: 24 })).toBe('failures 25.0% > 24%');
+    expect(abortReason(tally, { failurePercent: 25 })).toBeUndefined();
+    expect(abortReason(tallyJobs([{ status: JobStatus.Succeeded }]), { failurePercent: 0 })).toBeUndefined();
   });
 });
