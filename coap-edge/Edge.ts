@@ -17,7 +17,7 @@ import { DeviceInfoReader } from './devices/DeviceInfoReader.ts';
 import { DownlinkExecutor } from './devices/DownlinkExecutor.ts';
 import { SendService } from './reporting/SendService.ts';
 import { TelemetryRecorder } from './reporting/TelemetryRecorder.ts';
-import { isRegistrationAlive } from '../core/devices/DeviceRegistration.ts';
+import { hasFreshDeviceInfo, isRegistrationAlive, type DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import { TelemetrySource } from '../core/devices/Telemetry.ts';
 import { defaultObjectRegistry, type ObjectRegistry } from '../core/lwm2m/objectRegistry.ts';
 import type { Logger } from './logger.ts';
@@ -245,9 +245,23 @@ export class Edge {
     }
   }
 
+  /**
+   * A device heard from a new address (rebooted, NAT rebinding, or its NLB flow moved here from
+   * another task) no longer answers at the old one: requests still waiting there give up now.
+   */
+  private abandonOldAddress(current: DeviceRegistration, previous: DeviceRegistration | undefined): void {
+    if (previous === undefined || (previous.address === current.address && previous.port === current.port)) return;
+    const old = { address: previous.address, port: previous.port };
+    const given = this.transport.abandonPeer(old, `${current.endpoint} moved to ${current.address}:${current.port}`) + (this.secureTransport?.abandonPeer(old, `${current.endpoint} moved`) ?? 0);
+    if (given > 0) this.options.logger.debug('gave up requests to an old device address', { endpoint: current.endpoint, requests: given });
+  }
+
   private async onRegistrationEvent(event: RegistrationEvent): Promise<void> {
     try {
-      if (event.kind === 'registered') await this.deviceInfo.refresh(event.registration);
+      if (event.kind !== 'deregistered') this.abandonOldAddress(event.registration, event.previous);
+      // After a Register; after an Update too when that read was lost (the device's NLB flow
+      // moved to this task before the previous owner's read reached it).
+      if (event.kind === 'registered' || (event.kind === 'updated' && !hasFreshDeviceInfo(event.registration))) await this.deviceInfo.refresh(event.registration);
       if (event.kind !== 'deregistered') await this.downlink?.onDeviceAwake(event.registration, event.kind === 'registered');
       await this.executor?.onRegistration(event);
     } catch (error) {

@@ -1,7 +1,12 @@
-// The REST API as the dashboard uses it: same origin by default, or the base URL given as
-// ?api=... (a deployed stack behind a proxy that signs requests).
+// The REST API as the dashboard uses it: GETs only. Same origin for the local stack (or the base
+// URL given as ?api=...), or a deployed stack's API, each request signed with SigV4 (session.js).
 
-const base = (new URLSearchParams(location.search).get('api') ?? '').replace(/\/+$/, '');
+let client = { base: '', sign: undefined };
+
+/** Where requests go and how they are signed; called once at start-up (app.js). */
+export function configureApi({ apiBase, sign }) {
+  client = { base: apiBase, sign };
+}
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -12,11 +17,13 @@ export class ApiError extends Error {
 }
 
 export async function getJson(path, query = {}) {
-  const url = new URL(`${base}${path}`, location.href);
+  const url = new URL(`${client.base}${path}`, location.href);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const request = client.sign === undefined ? { url: url.href, headers: {} } : await client.sign(url);
+  const response = await fetch(request.url, { headers: { accept: 'application/json', ...request.headers } });
   const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw new ApiError(response.status, body?.error?.message ?? `HTTP ${response.status}`);
+  // API Gateway's own refusals (403 of IAM authorization) say `message`, the API says `error.message`.
+  if (!response.ok) throw new ApiError(response.status, body?.error?.message ?? body?.message ?? `HTTP ${response.status}`);
   return body;
 }
 

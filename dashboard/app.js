@@ -1,8 +1,10 @@
 // The campaign dashboard: the campaigns list, and the selected campaign's live progress, polled
-// from the REST API every second (GET /campaigns, /campaigns/{id}, /campaigns/{id}/jobs).
-import { getJson, listAll } from './api.js';
+// from the REST API every second (GET /campaigns, /campaigns/{id}, /campaigns/{id}/jobs). A
+// deployed dashboard signs in first (session.js).
+import { configureApi, getJson, listAll } from './api.js';
 import { renderLegend, renderStateChart } from './chart.js';
 import { countByCategory, replayCounts } from './states.js';
+import { loadConfig, startSession } from './session.js';
 import { renderCampaignList, renderCohorts, renderDeviceTable, renderFailures, renderHeader, renderSummary } from './views.js';
 
 const POLL_MS = 1000;
@@ -13,6 +15,7 @@ const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'CANCELLED']);
 const $ = (id) => document.getElementById(id);
 const nodes = {
   connection: $('connection'),
+  signOut: $('sign-out'),
   list: $('campaign-list'),
   detail: $('campaign'),
   empty: $('empty'),
@@ -135,4 +138,23 @@ nodes.devices.body.addEventListener('keydown', (event) => {
 });
 window.addEventListener('hashchange', () => void poll());
 
-void poll();
+async function start() {
+  let session;
+  try {
+    session = await startSession(await loadConfig());
+  } catch (error) {
+    setConnection(false, error.message);
+    return;
+  }
+  configureApi(session);
+  if (session.signOut !== undefined) {
+    nodes.signOut.hidden = false;
+    nodes.signOut.addEventListener('click', (event) => {
+      event.preventDefault();
+      session.signOut();
+    });
+  }
+  void poll();
+}
+
+void start();

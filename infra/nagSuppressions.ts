@@ -6,7 +6,7 @@
  * CloudFormation reference, so it is computed here from the construct, never copied from a
  * report. Findings that could be fixed were fixed instead (see test/infra/nag.test.ts).
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { IMAGE_KEY_PREFIX } from './constructs/FotaStorage.ts';
 import type { FotaStacks } from './FotaApp.ts';
@@ -26,6 +26,14 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
   const { imageBucket, imageReadPolicy } = storage.storage;
   const { stateMachine } = orchestration.workflow;
   const service = edge.edge;
+  const { dashboard } = orchestration;
+  // The actions CDK's BucketDeployment grants its function on the asset bucket and the destination.
+  const deploymentActions = ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'];
+  const assetObjects = `arn:<AWS::Partition>:s3:::cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-<AWS::AccountId>-<AWS::Region>/*`;
+  const deploymentFunction = Stack.of(dashboard).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+  if (deploymentFunction === undefined) throw new Error('the BucketDeployment function of the dashboard was not found');
+  const { preflightRoute } = orchestration.api;
+  if (preflightRoute === undefined) throw new Error('the API has no CORS preflight route');
   return [
     {
       scope: imageReadPolicy,
@@ -73,6 +81,69 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
       reason:
         'Campaign executions run for days with a Wait/Evaluate loop per cohort; ALL-level logging would record every polling transition. ' +
         'ERROR-level logs plus X-Ray tracing and the execution history cover diagnosis; the definition is shared with the local runner.',
+    },
+    {
+      scope: dashboard.readerRole,
+      id: iam5(dashboard.readerRole, orchestration.api.api.arnForExecuteApi('GET', '/*', '*')),
+      reason:
+        'The dashboard role exists to read the API: execute-api:Invoke on GET of every route of this one HTTP API, any stage. Route paths carry campaign ids, ' +
+        'device endpoints and cursors known only at run time; no other method (POST, PUT, DELETE) and no other API can be invoked.',
+    },
+    ...deploymentActions.map((action) => ({
+      scope: dashboard.deploymentRole,
+      id: `AwsSolutions-IAM5[Action::${action}]`,
+      reason:
+        "Granted by CDK's BucketDeployment (Bucket.grantRead/grantReadWrite) to the function that runs `aws s3 sync --delete` of the dashboard files at deploy time: " +
+        'only on the CDK bootstrap asset bucket and on the dashboard bucket, which holds nothing but those files.',
+    })),
+    {
+      scope: dashboard.deploymentRole,
+      id: `AwsSolutions-IAM5[Resource::${assetObjects}]`,
+      reason:
+        "Granted by CDK's BucketDeployment: the deploy-time copy reads the dashboard's asset zips from the CDK bootstrap asset bucket, whose object keys " +
+        'are content hashes computed at synth time; read-only, and the bucket holds only deployment assets.',
+    },
+    {
+      scope: dashboard.deploymentRole,
+      id: iam5(dashboard.deploymentRole, dashboard.bucket.arnForObjects('*')),
+      reason:
+        "Granted by CDK's BucketDeployment: syncing the dashboard files writes and prunes objects under dashboard/ of the dashboard bucket, a bucket that " +
+        'holds only these reproducible files (built from the repository on every deploy).',
+    },
+    {
+      scope: deploymentFunction,
+      id: 'AwsSolutions-L1',
+      reason:
+        "The BucketDeployment function's runtime (Python with the AWS CLI layer) is chosen by aws-cdk-lib and cannot be set; it runs only during a deploy " +
+        'to copy static files, and moves to newer runtimes with aws-cdk-lib upgrades.',
+    },
+    {
+      scope: preflightRoute,
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The OPTIONS /{proxy+} route is unauthenticated by necessity: browsers send CORS preflights without credentials (Fetch standard), and AWS documents ' +
+        'this route for HTTP APIs whose $default route has an authorizer. It returns no data; every other request stays IAM-authorized.',
+    },
+    {
+      scope: dashboard.distribution,
+      id: 'AwsSolutions-CFR1',
+      reason:
+        'Release managers sign in from wherever they work; no fixed country list exists. The distribution serves only static HTML, CSS and JavaScript; ' +
+        'data is reachable only through the API with a Cognito sign-in (TOTP MFA required) and SigV4.',
+    },
+    {
+      scope: dashboard.distribution,
+      id: 'AwsSolutions-CFR2',
+      reason:
+        'The distribution serves a few static files to a handful of release managers and takes no input; a WAF web ACL would cost more than the dashboard. ' +
+        'CloudFront has AWS Shield Standard, and the API behind the sign-in is throttled per stage.',
+    },
+    {
+      scope: dashboard.distribution,
+      id: 'AwsSolutions-CFR4',
+      reason:
+        'The dashboard uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum viewer protocol; a TLS 1.2 minimum needs a custom ' +
+        'domain with an ACM certificate in us-east-1, which the stack does not configure. HTTPS is enforced (redirect) with HSTS.',
     },
     {
       scope: service.taskDefinition.obtainExecutionRole(),

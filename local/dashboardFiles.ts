@@ -1,6 +1,8 @@
 /**
  * The dashboard's static files (dashboard/: plain HTML, CSS and ES modules, no build step), served
- * by the local API server at `/` and `/dashboard/*`. The page calls the API on its own origin.
+ * by the local API server at `/` and `/dashboard/*`, plus its `config.json`, which tells the page
+ * to call the API on its own origin without signing in (a deployed stack writes its own: see
+ * infra/constructs/DashboardHosting.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
@@ -17,12 +19,21 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
 };
 
-/** Everything the page loads comes from this origin; no inline script, no third party. */
+/**
+ * Everything the page loads comes from this origin; no inline script, no third party. The deployed
+ * dashboard sends the same policy with the API and Cognito added to `connect-src`.
+ */
+export const DASHBOARD_CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
 const HEADERS = {
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy': DASHBOARD_CONTENT_SECURITY_POLICY,
 };
+
+/** The page's configuration in the local stack: no sign-in, the API on the same origin. */
+export const LOCAL_DASHBOARD_CONFIG = { auth: 'none' } as const;
+const CONFIG_PATH = '/dashboard/config.json';
 
 export interface StaticResponse {
   readonly status: number;
@@ -41,6 +52,7 @@ export async function readDashboardFile(method: string, pathname: string): Promi
   if (method !== 'GET' && method !== 'HEAD') {
     return { status: 405, headers: json, body: JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed on ${pathname}` } }) };
   }
+  if (pathname === CONFIG_PATH) return { status: 200, headers: { ...json, ...HEADERS }, body: JSON.stringify(LOCAL_DASHBOARD_CONFIG) };
   const notFound: StaticResponse = { status: 404, headers: json, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no dashboard file ${pathname}` } }) };
   const file = dashboardFile(pathname);
   const contentType = file === undefined ? undefined : CONTENT_TYPES[extname(file)];

@@ -25,7 +25,7 @@ export class DeviceInfoReader {
         const entry = outcome.entries.find((e) => e.path.objectId === 3 && e.path.resourceId === resource && e.path.resourceInstanceId === undefined);
         return typeof entry?.value === 'string' ? entry.value : undefined;
       };
-      const changes: Partial<DeviceRegistration> = {};
+      const changes: Partial<DeviceRegistration> = { deviceInfoReadAt: Date.now() };
       const manufacturer = value(0);
       const model = value(1);
       const firmwareVersion = value(3);

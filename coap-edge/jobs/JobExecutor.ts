@@ -7,7 +7,7 @@
  * store, so two tasks, a restart or a duplicate notification can never move a job twice.
  */
 import { NO_DELIVERY_REASON } from '../../core/firmware/deliverySelection.ts';
-import { downloadVerdict, installVerdict, type FirmwareObjectSnapshot, type FirmwareVerdict } from '../../core/firmware/firmwareProgress.ts';
+import { downloadVerdict, executeWasLost, installVerdict, type FirmwareObjectSnapshot, type FirmwareVerdict } from '../../core/firmware/firmwareProgress.ts';
 import { FirmwareUpdateResult, updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
@@ -55,6 +55,8 @@ export interface JobExecutorOptions {
   readonly deferRetryMs?: number;
   /** Deferrals accepted before the job fails with UPDATE_DEFERRED. @default 5 */
   readonly maxDeferrals?: number;
+  /** Execute Updates sent again to a device still Downloaded with no result after the first. @default 3 */
+  readonly maxExecuteResends?: number;
   /** Hears every job this executor moved to a terminal status (the block server revokes its token). */
   readonly onJobEnded?: (job: FirmwareJob) => void;
 }
@@ -309,10 +311,12 @@ export class JobExecutor {
       this.options.logger.info('no answer to Execute Update; waiting for re-registration', { endpoint: job.endpoint });
       return;
     }
-    // A device that fails or defers the update says so in /5/0/5 without rebooting.
+    // A device that fails or defers the update says so in /5/0/5 without rebooting. Not awaited:
+    // most devices reboot at once and never answer, and the step must not hold a slot of the
+    // executor's concurrency for a whole CoAP exchange lifetime meanwhile.
     const entry: ActiveJob = { job: updating, lastCheck: this.now(), accepting: true, recheck: false };
     this.active.set(keyOf(updating), entry);
-    await this.observe(entry, device, '/5/0/5', (value) => value !== FirmwareUpdateResult.Initial, () => this.checkInstall(entry.job));
+    void this.observe(entry, device, '/5/0/5', (value) => value !== FirmwareUpdateResult.Initial, () => this.checkInstall(entry.job));
   }
 
   /** Fallback for lost notifications: read object 5 of a download in progress. */
@@ -365,6 +369,27 @@ export class JobExecutor {
         return;
       default:
         entry.lastCheck = this.now();
+        if (executeWasLost(snapshot)) await this.resendExecute(job, device);
+    }
+  }
+
+  /**
+   * A device still Downloaded with no Update Result a state check after Execute Update never got
+   * it (every retransmission lost): Execute /5/0/2 updates from Updating, so it resets Update
+   * Result to 0 and leaves state 2 the moment it arrives. Sent again, a bounded number of times;
+   * a device that got it is Updating or rebooting, never asked twice.
+   */
+  private async resendExecute(job: FirmwareJob, device: DeviceRegistration): Promise<void> {
+    const resends = job.executeResends ?? 0;
+    const lastSent = job.executeResentAt ?? job.updatedAt;
+    if (resends >= (this.options.maxExecuteResends ?? 3) || this.now() - lastSent < (this.options.stateCheckIntervalMs ?? 15_000)) return;
+    if (!(await this.options.jobs.annotate(job, { executeResends: resends + 1, executeResentAt: this.now() }))) return;
+    this.options.logger.info('device still Downloaded after Execute Update: sending it again', { endpoint: job.endpoint, resends: resends + 1 });
+    try {
+      const outcome = await this.options.devices.execute(device, '/5/0/2');
+      if (outcome.kind === 'refused') await this.fail(job, 'UPDATE_REFUSED', undefined, outcome.code);
+    } catch (error) {
+      if (!(error instanceof DeviceTimeoutError)) throw error;
     }
   }
 
@@ -384,6 +409,8 @@ export class JobExecutor {
           if (!ran) entry.recheck = true;
         });
       });
+      // The job moved on (or was forgotten) while the observation was being set up.
+      if (this.active.get(keyOf(entry.job)) !== entry) entry.observation.cancel();
     } catch (error) {
       this.options.logger.debug(`observe ${path} failed; relying on reads`, { endpoint: device.endpoint, error });
     }

@@ -14,7 +14,7 @@ import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTr
 
 export type RegistrationEvent =
   | { readonly kind: 'registered'; readonly registration: DeviceRegistration; readonly previous?: DeviceRegistration }
-  | { readonly kind: 'updated'; readonly registration: DeviceRegistration }
+  | { readonly kind: 'updated'; readonly registration: DeviceRegistration; readonly previous: DeviceRegistration }
   | { readonly kind: 'deregistered'; readonly endpoint: string };
 
 export interface RegistrationServiceOptions {
@@ -128,7 +128,7 @@ export class RegistrationService {
     const applied = await this.options.store.update(current.endpoint, registrationId, changes);
     if (!applied) return { code: '4.04' };
     this.remember(current.endpoint, request.peer);
-    this.emitLater({ kind: 'updated', registration: { ...current, ...changes } as DeviceRegistration });
+    this.emitLater({ kind: 'updated', registration: { ...current, ...changes } as DeviceRegistration, previous: current });
     return { code: '2.04' };
   }
 

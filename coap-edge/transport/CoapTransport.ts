@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { generate, parse, type ParsedPacket, type Packet } from 'coap-packet';
 import coap from 'coap';
 import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
-import { DeviceRequestError, DeviceTimeoutError, TransportError, toTransportError } from './errors.ts';
+import { DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
 
 export interface Peer {
@@ -142,6 +142,8 @@ export class CoapTransport {
   /** (peer, message id) -> the response sent, or 'pending' while the handler runs. */
   private readonly exchanges = new Map<string, { at: number; reply: Buffer | 'pending' }>();
   private readonly inFlightByPeer = new Map<string, number>();
+  /** Outstanding outbound exchanges by peer: each entry gives up its exchange with the error. */
+  private readonly outstanding = new Map<string, Set<(error: Error) => void>>();
   private handler: InboundHandler = () => Promise.resolve({ code: '4.04' });
   /** Token (hex) of each established observation -> what ends it when the device sends an error. */
   private readonly observationEnds = new Map<string, (code: string) => void>();
@@ -191,6 +193,7 @@ export class CoapTransport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        untrack();
         action();
       };
       const outgoing = agent.request({
@@ -204,12 +207,12 @@ export class CoapTransport {
       });
       const timer = setTimeout(() => {
         settle(() => reject(new DeviceTimeoutError(`${what}: no response within ${this.timeoutFor(request)} ms`)));
-        try {
-          agent.abort(outgoing);
-        } catch (error) {
-          this.options.onError?.(toTransportError(error, what), 'abort');
-        }
+        this.abortQuietly(agent, outgoing, what);
       }, this.timeoutFor(request));
+      const untrack = this.track(peer, (error) => settle(() => {
+        reject(error);
+        this.abortQuietly(agent, outgoing, what);
+      }));
       if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', encodeUint(request.contentFormat));
       if (request.accept !== undefined) outgoing.setOption('Accept', encodeUint(request.accept));
       for (const [number, value] of request.options ?? []) outgoing.setOption(String(number), value);
@@ -240,17 +243,23 @@ export class CoapTransport {
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
+        untrack();
         reject(new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));
-        try {
-          agent.abort(outgoing);
-        } catch (error) {
-          this.options.onError?.(toTransportError(error, what), 'abort');
-        }
+        this.abortQuietly(agent, outgoing, what);
       }, timeoutMs);
+      const untrack = this.track(peer, (error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        untrack();
+        reject(error);
+        this.abortQuietly(agent, outgoing, what);
+      });
       outgoing.on('response', (stream: coap.IncomingMessage & EventEmitter & { close?: (eagerDeregister?: boolean) => void }) => {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
+        untrack();
         const first = toDeviceResponse(stream);
         if (!first.code.startsWith('2.')) {
           reject(new DeviceRequestError(first.code, `${what}: device answered ${first.code}`));
@@ -285,10 +294,50 @@ export class CoapTransport {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
+        untrack();
         reject(toTransportError(error, what));
       });
       outgoing.end(fetch === undefined ? undefined : Buffer.from(fetch.payload));
     });
+  }
+
+  /**
+   * Gives up every exchange outstanding with a peer that is known to have left that address
+   * (it registered again from another one): they fail at once with PeerMovedError instead of
+   * retransmitting for the rest of the exchange lifetime. Returns how many were given up.
+   */
+  abandonPeer(peer: Peer, reason: string): number {
+    const key = `${peer.address}:${peer.port}`;
+    const giveUps = this.outstanding.get(key);
+    if (giveUps === undefined) return 0;
+    this.outstanding.delete(key);
+    for (const giveUp of giveUps) giveUp(new PeerMovedError(`${key}: ${reason}`));
+    return giveUps.size;
+  }
+
+  /** Records an outstanding exchange with a peer; the returned function forgets it. */
+  private track(peer: Peer, giveUp: (error: Error) => void): () => void {
+    const key = `${peer.address}:${peer.port}`;
+    let giveUps = this.outstanding.get(key);
+    if (giveUps === undefined) {
+      giveUps = new Set();
+      this.outstanding.set(key, giveUps);
+    }
+    giveUps.add(giveUp);
+    return () => {
+      const current = this.outstanding.get(key);
+      if (current === undefined) return;
+      current.delete(giveUp);
+      if (current.size === 0) this.outstanding.delete(key);
+    };
+  }
+
+  private abortQuietly(agent: coap.Agent, outgoing: coap.OutgoingMessage, what: string): void {
+    try {
+      agent.abort(outgoing);
+    } catch (error) {
+      this.options.onError?.(toTransportError(error, what), 'abort');
+    }
   }
 
   private timeoutFor(request: DeviceRequest): number {

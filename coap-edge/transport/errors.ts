@@ -6,6 +6,18 @@ export class DeviceTimeoutError extends Error {
   }
 }
 
+/**
+ * The device registered again from another address (a reboot, a NAT rebinding, an NLB flow
+ * moved to another task): nothing sent to the old address will be answered, so waiting for the
+ * rest of the exchange lifetime is pointless. A timeout in every other respect.
+ */
+export class PeerMovedError extends DeviceTimeoutError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PeerMovedError';
+  }
+}
+
 /** The device answered with an error code (4.xx, 5.xx) or with a Reset. */
 export class DeviceRequestError extends Error {
   readonly code: string;

@@ -24,10 +24,17 @@ export interface DeviceRegistration {
   readonly firmwareVersion?: string;
   /** IANA time zone (/3/0/15) or UTC offset (/3/0/14), for windows in device local time. */
   readonly timeZone?: string;
+  /** When /3/0 was last read (epoch ms); older than `registeredAt` means the read after the last Register was lost. */
+  readonly deviceInfoReadAt?: number;
   /** Set when the device registered over DTLS: the PSK identity of its session (never the key). */
   readonly pskIdentity?: string;
   /** Operator-assigned groups, for targeting. */
   readonly groups?: readonly string[];
+}
+
+/** Whether the device facts were read since the device last registered (a lost read is retried on the next Update). */
+export function hasFreshDeviceInfo(registration: Pick<DeviceRegistration, 'deviceInfoReadAt' | 'registeredAt'>): boolean {
+  return registration.deviceInfoReadAt !== undefined && registration.deviceInfoReadAt >= registration.registeredAt;
 }
 
 /** A registration is alive until its lifetime passes without an Update (LwM2M 1.1 §6.2.1). */

@@ -104,6 +104,14 @@ export function installVerdict(snapshot: Pick<FirmwareObjectSnapshot, 'state' | 
   return IN_PROGRESS;
 }
 
+/**
+ * After Execute Update: the device is still Downloaded and its Update Result still Initial, so
+ * the Execute never reached it (once received, the state leaves Downloaded or a result is set).
+ */
+export function executeWasLost(snapshot: Pick<FirmwareObjectSnapshot, 'state' | 'updateResult'>): boolean {
+  return snapshot.state === FirmwareUpdateState.Downloaded && (snapshot.updateResult === undefined || snapshot.updateResult === FirmwareUpdateResult.Initial);
+}
+
 function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'bigint') return Number(value);

@@ -31,6 +31,10 @@ export interface FirmwareJob {
   readonly maxDeferPeriodSeconds?: number;
   /** How many times the device deferred the update (Update Result 11). */
   readonly deferrals?: number;
+  /** Execute Update sent again because the device still sat in Downloaded (the first one never arrived). */
+  readonly executeResends?: number;
+  /** When Execute Update was last sent again (epoch ms). */
+  readonly executeResentAt?: number;
   /** The device's Last State Change Time (/5/0/12), epoch ms, where it has the resource. */
   readonly lastStateChangeTime?: number;
   readonly createdAt: number;

@@ -30,6 +30,9 @@ class StepFunctionsStarter implements ExecutionStarter {
 }
 
 export async function handler(event: HttpApiEvent): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
+  // Only the unauthenticated OPTIONS /{proxy+} route (CORS, infra/constructs/FotaApi.ts) sends
+  // OPTIONS here, should API Gateway ever forward a preflight: an empty answer, no store touched.
+  if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204, headers: {}, body: '' };
   const body = event.body === undefined ? undefined : event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const response = await routeApiRequest(
     { stores: handlerStores(), starter: new StepFunctionsStarter(process.env['FOTA_STATE_MACHINE_ARN'] ?? '') },

@@ -2,7 +2,8 @@
  * The REST API: an HTTP API with IAM (SigV4) authorization in front of one Lambda function that
  * runs the same router as the local stack (functions/api/handler.ts). Access logs go to
  * CloudWatch; the function may start campaign executions, presign image uploads and downloads
- * under images/, and seal device keys with the credential key.
+ * under images/, and seal device keys with the credential key. With `corsAllowOrigins` (the
+ * dashboard's CloudFront origin), browsers on those origins may send signed GETs.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -25,12 +26,22 @@ export interface FotaApiProps {
   readonly eventBus?: events.IEventBus;
   /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Browser origins that may call the API (CORS), for GET only, such as the dashboard's
+   * `https://<distribution>.cloudfront.net`. @default none: no CORS, no unauthenticated route
+   */
+  readonly corsAllowOrigins?: readonly string[];
 }
+
+/** The request headers of a SigV4-signed browser request, which the CORS preflight must allow. */
+export const SIGV4_REQUEST_HEADERS = ['authorization', 'content-type', 'x-amz-content-sha256', 'x-amz-date', 'x-amz-security-token'] as const;
 
 export class FotaApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly handler: nodejs.NodejsFunction;
   readonly role: iam.Role;
+  /** The unauthenticated `OPTIONS /{proxy+}` route, present when CORS is on. */
+  readonly preflightRoute: apigw.HttpRoute | undefined;
 
   constructor(scope: Construct, id: string, props: FotaApiProps) {
     super(scope, id);
@@ -73,12 +84,33 @@ export class FotaApi extends Construct {
     props.eventBus?.grantPutEventsTo(this.role);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention });
+    const router = new HttpLambdaIntegration('Router', this.handler);
+    const cors = props.corsAllowOrigins !== undefined && props.corsAllowOrigins.length > 0;
     this.api = new apigw.HttpApi(this, 'HttpApi', {
       description: 'LwM2M FOTA REST API (IAM authorization)',
-      defaultIntegration: new HttpLambdaIntegration('Router', this.handler),
+      defaultIntegration: router,
       defaultAuthorizer: new HttpIamAuthorizer(),
       createDefaultStage: false,
+      ...(cors
+        ? {
+            corsPreflight: {
+              allowOrigins: [...(props.corsAllowOrigins ?? [])],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.OPTIONS],
+              allowHeaders: [...SIGV4_REQUEST_HEADERS],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
+    if (cors) {
+      // A browser sends the preflight without credentials, and the IAM-authorized $default route
+      // catches OPTIONS too: AWS docs ("Configuring CORS for an HTTP API") prescribe an
+      // unauthorized OPTIONS /{proxy+} route, which outranks $default. API Gateway answers the
+      // preflight from the CORS configuration; nothing but OPTIONS is routed here.
+      this.preflightRoute = this.api.addRoutes({ path: '/{proxy+}', methods: [apigw.HttpMethod.OPTIONS], integration: router, authorizer: new apigw.HttpNoneAuthorizer() })[0];
+    } else {
+      this.preflightRoute = undefined;
+    }
     new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',

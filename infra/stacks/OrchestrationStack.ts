@@ -1,4 +1,5 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -7,6 +8,7 @@ import { CampaignEvents } from '../constructs/CampaignEvents.ts';
 import { CampaignWorkflow } from '../constructs/CampaignWorkflow.ts';
 import { WorkflowFunctions } from '../constructs/WorkflowFunctions.ts';
 import { FotaApi } from '../constructs/FotaApi.ts';
+import { DashboardHosting } from '../constructs/DashboardHosting.ts';
 
 export interface OrchestrationStackProps extends StackProps {
   readonly storage: FotaStorage;
@@ -14,12 +16,17 @@ export interface OrchestrationStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** The campaign workflow, the Lambda functions behind its tasks, and the bus they publish to. */
+/**
+ * The campaign workflow, the Lambda functions behind its tasks, the bus they publish to, the REST
+ * API, and the release-manager dashboard that reads it (here, beside the API, so the API's CORS
+ * rule can name the dashboard's origin without a cross-stack reference cycle).
+ */
 export class OrchestrationStack extends Stack {
   readonly events: CampaignEvents;
   readonly workflow: CampaignWorkflow;
   readonly functions: WorkflowFunctions;
   readonly api: FotaApi;
+  readonly dashboard: DashboardHosting;
 
   constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
@@ -29,6 +36,18 @@ export class OrchestrationStack extends Stack {
     const stateMachineName = `${this.stackName}-Campaign`;
     this.functions = new WorkflowFunctions(this, 'WorkflowFunctions', { storage: props.storage, eventBus: this.events.bus as events.IEventBus, stateMachineName, ...logRetention });
     this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', { handlers: this.functions.handlers, stateMachineName, ...logRetention });
-    this.api = new FotaApi(this, 'Api', { storage: props.storage, stateMachine: this.workflow.stateMachine, eventBus: this.events.bus as events.IEventBus, ...logRetention });
+    this.dashboard = new DashboardHosting(this, 'Dashboard', logRetention);
+    this.api = new FotaApi(this, 'Api', {
+      storage: props.storage,
+      stateMachine: this.workflow.stateMachine,
+      eventBus: this.events.bus as events.IEventBus,
+      corsAllowOrigins: [this.dashboard.url],
+      ...logRetention,
+    });
+    // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
+    this.dashboard.connectApi(this.api.api as apigw.IHttpApi);
+    new CfnOutput(this, 'ApiUrl', { description: 'The REST API (fota --api <url>)', value: this.api.api.apiEndpoint });
+    new CfnOutput(this, 'DashboardUrl', { description: 'The release-manager dashboard', value: `${this.dashboard.url}/` });
+    new CfnOutput(this, 'UserPoolId', { description: 'Release managers: aws cognito-idp admin-create-user --user-pool-id <this>', value: this.dashboard.userPool.userPoolId });
   }
 }

@@ -193,10 +193,15 @@ describe('the dev stage (default context)', () => {
       expect(statementsOf(policy?.['Properties']['PolicyDocument'])).toEqual([{ effect: 'Allow', actions: ['s3:GetObject'], resources: [`<${logicalId(imageBucket)}.Arn>/images/*`] }]);
     });
 
-    it('never grants a DynamoDB or S3 action on a wildcard resource, in any stack', () => {
+    it('never grants a DynamoDB or S3 action on a wildcard resource, in any stack, but to the deploy-time copy of the dashboard files', () => {
+      // CDK's BucketDeployment grants its function object wildcards on the bootstrap asset bucket
+      // and on the dashboard bucket (acknowledged in infra/nagSuppressions.ts); asserted below.
+      const deploymentRole = { Ref: logicalId(stacks.orchestration.dashboard.deploymentRole) };
+      const isDeploymentPolicy = (policy: { Properties: Record<string, unknown> }): boolean => JSON.stringify(policy.Properties['Roles']) === JSON.stringify([deploymentRole]);
       for (const template of [storage, orchestration, edge, observability]) {
         for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
           for (const policy of Object.values(template.findResources(type))) {
+            if (isDeploymentPolicy(policy as { Properties: Record<string, unknown> })) continue;
             for (const statement of statementsOf(policy['Properties']['PolicyDocument'])) {
               if (!statement.actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('s3:'))) continue;
               for (const resource of statement.resources) {
@@ -224,8 +229,12 @@ describe('the dev stage (default context)', () => {
 
     it('serves the REST API through an HTTP API with IAM authorization on every route, access-logged', () => {
       orchestration.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-      orchestration.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
-      orchestration.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'AWS_IAM' });
+      // Every request is IAM-authorized but the browsers' CORS preflight, which carries no credentials.
+      const routes = Object.values(orchestration.findResources('AWS::ApiGatewayV2::Route')).map((route) => [route['Properties']['RouteKey'], route['Properties']['AuthorizationType']]);
+      expect(routes.sort()).toEqual([
+        ['$default', 'AWS_IAM'],
+        ['OPTIONS /{proxy+}', 'NONE'],
+      ]);
       orchestration.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
       const statements = statementsOfRole(orchestration, logicalId(stacks.orchestration.api.role));
       expect(statements).toContainEqual({ effect: 'Allow', actions: ['states:StartExecution'], resources: [`<${logicalId(stacks.orchestration.workflow.stateMachine)}>`] });
@@ -247,7 +256,10 @@ describe('the dev stage (default context)', () => {
     it('archives every event of the campaign bus and tells the functions its name', () => {
       orchestration.resourceCountIs('AWS::Events::EventBus', 1);
       orchestration.hasResourceProperties('AWS::Events::Archive', { SourceArn: { 'Fn::GetAtt': [logicalId(stacks.orchestration.events.bus), 'Arn'] }, RetentionDays: 90 });
-      orchestration.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FOTA_EVENT_BUS_NAME: { Ref: logicalId(stacks.orchestration.events.bus) } }) } });
+      const functions = orchestration.findResources('AWS::Lambda::Function');
+      for (const fn of [...stacks.orchestration.functions.functions, stacks.orchestration.api.handler]) {
+        expect(functions[logicalId(fn)]?.['Properties']['Environment']['Variables']['FOTA_EVENT_BUS_NAME'], fn.node.id).toEqual({ Ref: logicalId(stacks.orchestration.events.bus) });
+      }
     });
 
     it('alarms on an unhealthy edge, an aborted campaign, Lambda errors and failed executions', () => {
