@@ -5,13 +5,8 @@
  */
 import { DtlsClient } from '../coap-edge/dtls/DtlsClient.ts';
 import { DtlsSocket } from '../coap-edge/dtls/DtlsSocket.ts';
+import type { Figure } from './figures.ts';
 
-interface Figure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly description: string;
-}
 
 const DURATION_MS = 5_000;
 const PARALLEL_HANDSHAKES = 4;

@@ -17,13 +17,8 @@ import { SimulatedDevice } from '../sim/SimulatedDevice.ts';
 import { jobKeyFor, type FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../core/jobs/jobStateMachine.ts';
 import { decodeBlockOption, encodeBlockOption } from '../core/lwm2m/blockwise.ts';
+import type { Figure } from './figures.ts';
 
-interface Figure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly description: string;
-}
 
 const DURATION_MS = 5_000;
 const FETCHERS = Number(process.env['FOTA_BENCH_FETCHERS'] ?? 32);

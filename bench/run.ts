@@ -10,15 +10,11 @@ import { LocalStack } from '../local/LocalStack.ts';
 import { runDemoCampaign } from '../local/demo.ts';
 import { formatTable } from '../cli/terminal.ts';
 import { dtlsBenchmark } from './dtls.ts';
+import { firmwareBenchmark } from './firmware.ts';
+import type { Figure } from './figures.ts';
 
-interface Figure {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly description: string;
-}
-
-type Benchmark = () => Promise<Figure[]>;
+import { loadTestBenchmark } from './loadTest.ts';
+import type { Benchmark } from './figures.ts';
 
 /** The demo campaign at 200 simulated devices: end-to-end devices updated per second. */
 const campaignThroughput: Benchmark = async () => {
@@ -41,7 +37,9 @@ const campaignThroughput: Benchmark = async () => {
 
 const BENCHMARKS: readonly [string, Benchmark][] = [
   ['campaign throughput', campaignThroughput],
+  ['firmware delivery', firmwareBenchmark],
   ['DTLS 1.2 PSK (CCM_8)', dtlsBenchmark],
+  ['load test: 10,000 devices', loadTestBenchmark],
 ];
 
 async function main(): Promise<void> {

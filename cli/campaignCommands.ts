@@ -145,6 +145,7 @@ export function describeCampaign(view: CampaignView): string {
     ]),
     ...(Object.keys(view.progress.failureReasons).length === 0 ? [] : [formatTable([['failure reason', 'devices'], ...Object.entries(view.progress.failureReasons)])]),
     ...(view.abortReason === undefined ? [] : [`aborted: ${view.abortReason}`]),
+    ...(view.failureCause === undefined ? [] : [`failed: ${view.failureCause}`]),
     ...((view.audit ?? []).length === 0 ? [] : [formatTable([['when', 'who', 'action', 'was'], ...(view.audit ?? []).map((a) => [iso(a.at), a.actor, a.action, a.previous ?? ''])], [1, 2, 3])]),
   ].join('\n\n');
 }

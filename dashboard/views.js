@@ -56,8 +56,9 @@ export function renderHeader(nodes, view) {
   const cohort = view.cohortCount === undefined ? 'planning' : `cohort ${Math.min((view.currentCohort ?? 0) + 1, view.cohortCount)} of ${view.cohortCount}`;
   const parts = [`version ${view.targetVersion}`, `image ${view.imageId}`, cohort, view.phase && `phase ${view.phase}`, view.startedAt && `started ${dateTime(view.startedAt)}`, view.finishedAt && `finished ${dateTime(view.finishedAt)}`];
   nodes.meta.textContent = parts.filter(Boolean).join(' · ');
-  nodes.abort.textContent = view.abortReason ? `Aborted: ${view.abortReason}` : '';
-  nodes.abort.hidden = !view.abortReason;
+  const problem = view.abortReason ? `Aborted: ${view.abortReason}` : view.failureCause ? `Failed: ${view.failureCause}` : '';
+  nodes.abort.textContent = problem;
+  nodes.abort.hidden = problem === '';
 }
 
 export function renderSummary(container, progress) {

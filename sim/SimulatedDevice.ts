@@ -79,6 +79,10 @@ export class SimulatedDevice {
   requestsWhileAsleep = 0;
   /** Execute Update commands that started an update: a device must never be told twice. */
   updatesExecuted = 0;
+  /** Execute /5/0/2 requests received (CoAP retransmissions excluded): more than one means told to install twice. */
+  updateExecutesReceived = 0;
+  /** When each Execute /5/0/2 arrived and what object 5 was then, for the reports of tests that fail. */
+  readonly executeLog: { at: number; state: number; result: number; messageId: number | undefined }[] = [];
   /** What object 5 went through: Package URIs written, blocks pushed, updates deferred, cancels, a resumed pull. */
   readonly firmwareLog = { packageUris: [] as string[], pushedBlocks: 0, deferredUpdates: 0, cancels: 0, resumedFromBlock: undefined as number | undefined };
   private packageReceiver: PackageReceiver | undefined;
@@ -152,6 +156,9 @@ export class SimulatedDevice {
     const socket = this.socket;
     this.socket = undefined;
     this.server?.close();
+    // Stops the retransmissions of requests still outstanding, which would send on a closed socket.
+    this.agent?.close();
+    this.agent = undefined;
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
@@ -367,6 +374,8 @@ export class SimulatedDevice {
       res.end();
       return;
     }
+    this.updateExecutesReceived++;
+    this.executeLog.push({ at: Date.now(), state: this.state, result: this.result, messageId: (res as unknown as { _packet?: { messageId?: number } })._packet?.messageId });
     if (this.state !== FirmwareUpdateState.Downloaded) {
       res.code = '4.05';
       res.end();

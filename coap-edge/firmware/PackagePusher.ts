@@ -11,7 +11,7 @@
  */
 import type { DeviceClient, DeviceTarget } from '../devices/DeviceClient.ts';
 import type { Block1Outcome } from '../transport/block1Transfer.ts';
-import { Semaphore } from '../jobs/Semaphore.ts';
+import { Semaphore } from '../../core/concurrency.ts';
 import type { ImageCache } from './ImageCache.ts';
 
 export type PushOutcome = Block1Outcome | { readonly kind: 'imageUnavailable' } | { readonly kind: 'alreadyPushing' };

@@ -24,7 +24,7 @@ import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import type { Logger } from '../logger.ts';
 import { PackageDelivery, type HttpPackageSource, type PushEnd } from './PackageDelivery.ts';
 import { cancelOnDevice, readFirmwareObject, type DeviceCancel } from './deviceFirmware.ts';
-import { Semaphore } from './Semaphore.ts';
+import { Semaphore } from '../../core/concurrency.ts';
 
 export interface JobExecutorOptions {
   readonly jobs: JobStore;

@@ -125,6 +125,8 @@ export interface Campaign extends CampaignDefinition {
   readonly finishedAt?: number;
   readonly summary?: CampaignSummary;
   readonly abortReason?: string;
+  /** Why the workflow failed (the Step Functions error and cause of the task that failed). */
+  readonly failureCause?: string;
   readonly audit?: readonly AuditEntry[];
 }
 

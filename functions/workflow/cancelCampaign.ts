@@ -5,6 +5,7 @@
  * interrupted: its job runs to its verdict. Settled when no job is left in flight.
  */
 import { CampaignStatus } from '../../core/campaign/Campaign.ts';
+import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
@@ -24,7 +25,7 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
     await campaigns.setStatus(campaignId, [CampaignStatus.Created, CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.WaitingApproval], CampaignStatus.Cancelling, {});
   }
   let inFlight = 0;
-  for (const job of await jobs.listCampaign(campaignId)) {
+  await mapWithLimit(await jobs.listCampaign(campaignId), PARALLEL_WRITES, async (job) => {
     if (job.status === JobStatus.Pending || job.status === JobStatus.Ready) {
       await jobs.transition(job, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED' }, now);
     } else if (job.status === JobStatus.Downloading || job.status === JobStatus.Downloaded) {
@@ -41,6 +42,6 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
       if (job.deadline !== undefined && job.deadline < now) await jobs.transition(job, { kind: 'failed', reason: 'INSTALL_TIMEOUT' }, now);
       else inFlight++;
     }
-  }
+  });
   return { settled: inFlight === 0, inFlight };
 }

@@ -13,6 +13,7 @@ import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { Stores } from '../../store/Stores.ts';
+import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 
 export interface PhaseTick {
   readonly complete: boolean;
@@ -24,10 +25,29 @@ export interface PhaseTick {
   readonly tally: CohortTally;
 }
 
+/**
+ * How long one tick may spend releasing devices. The task Lambda times out after 60 s; what is not
+ * released within the budget is released by the next tick (the phase reports a change, so the
+ * next poll comes soon).
+ */
+export const RELEASE_BUDGET_MS = 35_000;
+/** Pending jobs looked at per round of releases (the allowance may be spent before the end). */
+const RELEASE_ROUND = 256;
+
 const DOWNLOAD_STATES: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading]);
 const INSTALL_STATES: ReadonlySet<string> = new Set([JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying]);
 
-export async function tickCohortPhase(stores: Stores, campaign: Campaign, cohort: number, phase: CampaignPhase, startedAt: number, now: number, pollSeconds: number): Promise<PhaseTick> {
+export async function tickCohortPhase(
+  stores: Stores,
+  campaign: Campaign,
+  cohort: number,
+  phase: CampaignPhase,
+  startedAt: number,
+  now: number,
+  pollSeconds: number,
+  releaseBudgetMs = RELEASE_BUDGET_MS,
+): Promise<PhaseTick> {
+  const budgetEnds = Date.now() + releaseBudgetMs;
   const jobs = await stores.jobs.listCohort(campaign.campaignId, cohort);
   if (campaign.control === 'CANCEL') return { complete: false, abort: false, cancel: true, paused: false, changed: false, tally: tallyJobs(jobs) };
   const paused = campaign.control === 'PAUSE';
@@ -39,8 +59,7 @@ export async function tickCohortPhase(stores: Stores, campaign: Campaign, cohort
     if (!devices.has(endpoint)) devices.set(endpoint, await stores.registrations.get(endpoint));
     return devices.get(endpoint);
   };
-  const current: FirmwareJob[] = [];
-  for (const job of jobs) {
+  const current = await mapWithLimit(jobs, PARALLEL_WRITES, async (job) => {
     let latest = job;
     const inPhase = phase === 'download' ? DOWNLOAD_STATES.has(job.status) : INSTALL_STATES.has(job.status) || DOWNLOAD_STATES.has(job.status);
     if (inPhase && job.deadline !== undefined && job.deadline < now) {
@@ -67,11 +86,11 @@ export async function tickCohortPhase(stores: Stores, campaign: Campaign, cohort
         }
       }
     }
-    current.push(latest);
-  }
+    return latest;
+  });
 
   if (!paused) {
-    changed = (await release(stores, campaign, phase, current, startedAt, now, deviceOf)) || changed;
+    changed = (await release(stores, campaign, phase, current, startedAt, now, deviceOf, budgetEnds)) || changed;
   }
   const tally = tallyJobs(current);
   const aborted = abortReason(tally, abortCriteriaOf(campaign));
@@ -90,7 +109,10 @@ export function nextPoll(campaign: Campaign, current: number, changed: boolean):
   return nextPollSeconds(current, changed, campaign.pollSeconds, campaign.maxPollSeconds ?? Math.max(campaign.pollSeconds, 300));
 }
 
-/** Releases devices: PENDING -> READY (download) at the rollout rate; DOWNLOADED -> install requested. */
+/**
+ * Releases devices: PENDING -> READY (download) at the rollout rate, in the cohort's order, and
+ * DOWNLOADED -> install requested; writes in parallel, until the time budget is spent.
+ */
 async function release(
   stores: Stores,
   campaign: Campaign,
@@ -99,34 +121,45 @@ async function release(
   startedAt: number,
   now: number,
   deviceOf: (endpoint: string) => Promise<DeviceRegistration | undefined>,
+  budgetEnds: number,
 ): Promise<boolean> {
   let changed = false;
   const released = jobs.filter((job) => job.status !== JobStatus.Pending).length;
   let allowance = releaseAllowance(campaign.rate, now - startedAt) - released;
-  for (const [index, job] of jobs.entries()) {
-    if (job.status === JobStatus.Pending && allowance > 0) {
+  const pending = [...jobs.entries()].filter(([, job]) => job.status === JobStatus.Pending);
+  for (let from = 0; from < pending.length && allowance > 0 && Date.now() < budgetEnds; ) {
+    // Outside its download window a device is passed over without using the allowance.
+    const round = pending.slice(from, from + Math.min(allowance, RELEASE_ROUND));
+    from += round.length;
+    const outcomes = await mapWithLimit(round, PARALLEL_WRITES, async ([index, job]) => {
       const device = await deviceOf(job.endpoint);
-      if (!isWithinWindow(campaign.downloadWindow, now, device?.timeZone)) continue;
+      if (!isWithinWindow(campaign.downloadWindow, now, device?.timeZone)) return false;
       const jitterMs = Math.floor(Math.random() * (campaign.rate?.jitterSeconds ?? 0) * 1000);
       const result = await stores.jobs.transition(job, { kind: 'scheduled', deadline: now + jitterMs + campaign.downloadTimeoutSeconds * 1000 }, now, {
         ...(device === undefined ? {} : { ownerTask: device.ownerTask }),
         ...(jitterMs > 0 ? { notBefore: now + jitterMs } : {}),
       });
-      if (result.success) {
-        jobs[index] = result.data;
-        allowance--;
-        changed = true;
-      }
-    } else if (phase === 'install' && job.status === JobStatus.Downloaded && job.installRequested !== true) {
-      const device = await deviceOf(job.endpoint);
-      if (!isWithinWindow(campaign.installWindow, now, device?.timeZone)) continue;
-      const deadline = now + campaign.installTimeoutSeconds * 1000;
-      if (await stores.jobs.annotate(job, { installRequested: true, deadline })) {
-        jobs[index] = { ...job, installRequested: true, deadline };
-        changed = true;
-      }
-    }
+      if (result.success) jobs[index] = result.data;
+      return result.success;
+    });
+    const scheduled = outcomes.filter(Boolean).length;
+    allowance -= scheduled;
+    changed ||= scheduled > 0;
   }
+  // Out of time with devices still to release: the next poll must come soon.
+  if (Date.now() >= budgetEnds && allowance > 0 && pending.some(([index]) => jobs[index]?.status === JobStatus.Pending)) changed = true;
+  if (phase !== 'install') return changed;
+  const toInstall = [...jobs.entries()].filter(([, job]) => job.status === JobStatus.Downloaded && job.installRequested !== true);
+  await mapWithLimit(toInstall, PARALLEL_WRITES, async ([index, job]) => {
+    if (Date.now() >= budgetEnds) return;
+    const device = await deviceOf(job.endpoint);
+    if (!isWithinWindow(campaign.installWindow, now, device?.timeZone)) return;
+    const deadline = now + campaign.installTimeoutSeconds * 1000;
+    if (await stores.jobs.annotate(job, { installRequested: true, deadline })) {
+      jobs[index] = { ...job, installRequested: true, deadline };
+      changed = true;
+    }
+  });
   return changed;
 }
 

@@ -4,6 +4,7 @@
  */
 import { CampaignStatus, type CampaignSummary } from '../../core/campaign/Campaign.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
+import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { handlerStores } from '../shared/context.ts';
 import { FinalizeInput, parseInput } from './inputs.ts';
@@ -11,22 +12,33 @@ import { FinalizeInput, parseInput } from './inputs.ts';
 /** Jobs not yet updating are cancelled; a device that is updating is never interrupted. */
 const CANCELLABLE: ReadonlySet<string> = new Set([JobStatus.Pending, JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
 
+/** The `{ Error, Cause }` a Catch puts in `$.error`, as one line for the operator (bounded). */
+export function describeWorkflowError(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'a workflow task failed';
+  const { Error: name, Cause: cause } = error as { Error?: unknown; Cause?: unknown };
+  let detail = typeof cause === 'string' ? cause : '';
+  try {
+    // A Lambda error's Cause is itself JSON: { errorType, errorMessage, trace }.
+    const parsed = JSON.parse(detail) as { errorType?: unknown; errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') detail = `${typeof parsed.errorType === 'string' ? `${parsed.errorType}: ` : ''}${parsed.errorMessage}`;
+  } catch {
+    // Not JSON: keep it as it is.
+  }
+  return `${typeof name === 'string' ? name : 'Error'}${detail === '' ? '' : `: ${detail}`}`.slice(0, 1000);
+}
+
 const FINAL_STATUS = { completed: CampaignStatus.Succeeded, aborted: CampaignStatus.Aborted, failed: CampaignStatus.Failed, cancelled: CampaignStatus.Cancelled } as const;
 
 export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
-  const { campaignId, outcome } = parseInput(FinalizeInput, event);
+  const { campaignId, outcome, error } = parseInput(FinalizeInput, event);
   const { campaigns, jobs } = handlerStores();
   const now = Date.now();
   const all = await jobs.listCampaign(campaignId);
-  const final = [];
-  for (const job of all) {
-    if (CANCELLABLE.has(job.status)) {
-      const result = await jobs.transition(job, { kind: 'cancelled', reason: `CAMPAIGN_${outcome.toUpperCase()}` }, now);
-      final.push(result.success ? result.data : job);
-    } else {
-      final.push(job);
-    }
-  }
+  const final = await mapWithLimit(all, PARALLEL_WRITES, async (job) => {
+    if (!CANCELLABLE.has(job.status)) return job;
+    const result = await jobs.transition(job, { kind: 'cancelled', reason: `CAMPAIGN_${outcome.toUpperCase()}` }, now);
+    return result.success ? result.data : job;
+  });
   const tally = tallyJobs(final);
   const summary: CampaignSummary = {
     devices: tally.total,
@@ -41,7 +53,7 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
     campaignId,
     [CampaignStatus.Created, CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.WaitingApproval, CampaignStatus.Cancelling],
     status,
-    { summary, finishedAt: now },
+    { summary, finishedAt: now, ...(outcome === 'failed' ? { failureCause: describeWorkflowError(error) } : {}) },
   );
   return { ...summary, status };
 }

@@ -1,0 +1,60 @@
+/**
+ * The simulated fleet of the load test, in its own process so that the stack's memory figures are
+ * the stack's alone (bench/loadTest.ts forks it). Messages from the parent: `{ kind: 'stop' }`.
+ * Messages to it: `progress`, `started` (with the devices that could not register) and, on stop,
+ * `stopped` with how many updates each device executed and how many Execute requests it received.
+ */
+import '../local/quietNode20.ts';
+import { Fleet } from '../sim/Fleet.ts';
+
+export type FleetMessage =
+  | { readonly kind: 'progress'; readonly registered: number; readonly failed: number }
+  | { readonly kind: 'started'; readonly registered: number; readonly failed: readonly string[]; readonly seconds: number }
+  | { readonly kind: 'stopped'; readonly updatesExecuted: readonly number[]; readonly executesReceived: readonly number[]; readonly peakRssMb: number };
+
+const [size, serverPort, burst, model] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? 'LOAD-1'];
+const send = (message: FleetMessage): void => void process.send?.(message);
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(size) || !Number.isInteger(serverPort) || !Number.isInteger(burst)) throw new Error('usage: loadFleet <devices> <edge port> <burst> [model]');
+  const fleet = new Fleet({ size, serverPort, endpointPrefix: 'load', batchSize: size, deviceOptions: () => ({ model, firmwareVersion: '1.0.0', blockSize: 1024, lifetimeSeconds: 3600 }) });
+  const started = Date.now();
+  const failed: string[] = [];
+  let registered = 0;
+  const progress = setInterval(() => send({ kind: 'progress', registered, failed: failed.length }), 500);
+  // A burst: `burst` Registers on the wire at once, the next one as soon as any answers.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(burst, size) }, async () => {
+      for (let i = next++; i < size; i = next++) {
+        const device = fleet.devices[i];
+        if (device === undefined) break;
+        try {
+          await device.start();
+          registered++;
+        } catch {
+          failed.push(device.endpoint);
+        }
+      }
+    }),
+  );
+  clearInterval(progress);
+  send({ kind: 'started', registered, failed, seconds: (Date.now() - started) / 1000 });
+  process.on('message', (message: { kind?: string }) => {
+    if (message.kind !== 'stop') return;
+    void fleet.stop().then(() => {
+      send({
+        kind: 'stopped',
+        updatesExecuted: fleet.devices.map((d) => d.updatesExecuted),
+        executesReceived: fleet.devices.map((d) => d.updateExecutesReceived),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      });
+      process.disconnect();
+    });
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

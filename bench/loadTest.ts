@@ -1,0 +1,131 @@
+/**
+ * The load test (`npm run bench -- --only load`): 10,000 simulated devices (FOTA_LOAD_DEVICES)
+ * register with the local edge in a burst, then take a campaign (1% then 100%) through the
+ * synthesized workflow. Counts what was lost: devices the registry never recorded, and jobs that
+ * did not end in a terminal state (or were never created). The fleet runs in its own process
+ * (bench/loadFleet.ts), so the peak memory printed is the stack's: edge, workflow runner, dynalite
+ * and s3rver together.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LocalStack } from '../local/LocalStack.ts';
+import { launchCampaign } from '../functions/api/launchCampaign.ts';
+import { isTerminal, JobStatus } from '../core/jobs/jobStateMachine.ts';
+import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
+import { createProgressBar } from '../cli/terminal.ts';
+import type { FleetMessage } from './loadFleet.ts';
+import type { Figure } from './figures.ts';
+
+const MODEL = 'LOAD-1';
+
+export async function loadTestBenchmark(): Promise<Figure[]> {
+  const devices = Number(process.env['FOTA_LOAD_DEVICES'] ?? 10_000);
+  const burst = Number(process.env['FOTA_LOAD_BURST'] ?? 1000);
+  const stack = await LocalStack.start({ logLevel: 'silent', jobPollIntervalMs: 500, waitOverrideMs: 1000 });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  let child: ChildProcess | undefined;
+  try {
+    child = fork(fileURLToPath(new URL('./loadFleet.ts', import.meta.url)), [String(devices), String(stack.edge.address.port), String(burst), MODEL], { execArgv: ['--import', 'tsx'] });
+    const fleet = child;
+    const messages = (kind: FleetMessage['kind']) =>
+      new Promise<FleetMessage>((resolve, reject) => {
+        const onMessage = (message: FleetMessage) => {
+          if (message.kind !== kind) return;
+          fleet.off('message', onMessage);
+          resolve(message);
+        };
+        fleet.on('message', onMessage);
+        fleet.once('exit', (code) => reject(new Error(`the fleet process exited (${String(code)}) before '${kind}'`)));
+      });
+
+    // 1. The burst of registrations.
+    const registering = createProgressBar('registering', devices);
+    fleet.on('message', (message: FleetMessage) => message.kind === 'progress' && registering.update(message.registered + message.failed));
+    const started = await messages('started');
+    registering.update(devices);
+    registering.stop();
+    if (started.kind !== 'started') throw new Error('unexpected message');
+    // Every device that got its 2.01 must be in the registry, with the facts read from /3/0.
+    const recorded = await waitForCount(() => stack.stores.registrations.list().then((all) => all.filter((d) => d.model === MODEL).length), started.registered, 120_000);
+    const lostRegistrations = devices - recorded;
+    process.stdout.write(`registered ${recorded} of ${devices} devices in ${started.seconds.toFixed(1)} s (${started.failed.length} gave up, ${burst} at once)\n`);
+
+    // 2. A campaign to all of them.
+    const image = await stack.stores.images.store({ version: '1.1.0', models: [MODEL] }, buildFirmwarePackage('1.1.0', 4096));
+    const campaignStarted = Date.now();
+    const campaign = await launchCampaign(stack.stores, stack.stepFunctions, {
+      name: `load test, ${devices} devices`,
+      imageId: image.imageId,
+      target: { model: MODEL },
+      cohortPercentages: [1, 100],
+      pollSeconds: 2,
+      downloadTimeoutSeconds: 900,
+      installTimeoutSeconds: 900,
+      abortFailurePercent: 20,
+    });
+    const execution = stack.stepFunctions.executions.get(campaign.executionId);
+    if (execution === undefined) throw new Error('the workflow execution did not start');
+    const updating = createProgressBar('updating', recorded);
+    let finished = false;
+    const watching = (async () => {
+      while (!finished) {
+        const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+        updating.update(jobs.filter((job) => isTerminal(job.status)).length);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    })();
+    await execution.done;
+    finished = true;
+    await watching;
+    updating.stop();
+    const campaignSeconds = (Date.now() - campaignStarted) / 1000;
+    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
+    const terminal = jobs.filter((job) => isTerminal(job.status));
+    const succeeded = jobs.filter((job) => job.status === JobStatus.Succeeded).length;
+    const lostJobs = recorded - terminal.length;
+
+    // 3. What the devices saw.
+    fleet.send({ kind: 'stop' });
+    const stopped = await messages('stopped');
+    if (stopped.kind !== 'stopped') throw new Error('unexpected message');
+    const toldTwice = stopped.executesReceived.filter((count) => count > 1).length + stopped.updatesExecuted.filter((count) => count > 1).length;
+    const outcomes = new Map<string, number>();
+    for (const job of jobs) outcomes.set(`${job.status}${job.reason === undefined ? '' : ` ${job.reason}`}`, (outcomes.get(`${job.status}${job.reason === undefined ? '' : ` ${job.reason}`}`) ?? 0) + 1);
+    const final = await stack.stores.campaigns.get(campaign.campaignId);
+    if (final?.status === "FAILED") process.stdout.write(`${JSON.stringify({ ...final, audit: undefined }).slice(0, 1500)}\n${execution.taskLog.slice(-12).join(" > ")}\n`);
+    process.stdout.write(`campaign ${final?.status ?? "?"}, execution ${execution.status}${execution.error === undefined ? "" : ` (${execution.error})`}; jobs: ${[...outcomes].map(([outcome, count]) => `${outcome} ${count}`).join(', ')}\n`);
+    process.stdout.write(`campaign ${campaign.campaignId}: ${succeeded} of ${recorded} succeeded in ${campaignSeconds.toFixed(1)} s; ${lostJobs} jobs not in a terminal state; ${toldTwice} devices told to install twice\n`);
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    return [
+      { name: 'loadTestDevices', value: devices, unit: 'devices', description: `simulated devices, ${burst} Registers on the wire at once` },
+      { name: 'loadTestRegistrationSeconds', value: round(started.seconds), unit: 's', description: 'wall time of the registration burst' },
+      { name: 'loadTestLostRegistrations', value: lostRegistrations, unit: 'devices', description: 'devices missing from the registry afterwards' },
+      { name: 'loadTestCampaignSeconds', value: round(campaignSeconds), unit: 's', description: 'campaign launch to its last job terminal (cohorts 1%, 100%; 4 KiB image)' },
+      { name: 'loadTestSucceeded', value: succeeded, unit: 'devices', description: 'jobs that ended SUCCEEDED' },
+      { name: 'loadTestLostJobs', value: lostJobs, unit: 'jobs', description: 'registered devices whose job is missing or not terminal' },
+      { name: 'loadTestToldTwice', value: toldTwice, unit: 'devices', description: 'devices that received Execute Update more than once' },
+      { name: 'loadTestPeakRssMb', value: Math.round(peakRss / 1e6), unit: 'MB', description: 'peak RSS of the stack process (edge, workflow, dynalite, s3rver)' },
+      { name: 'loadTestFleetPeakRssMb', value: stopped.peakRssMb, unit: 'MB', description: 'peak RSS of the simulated fleet process' },
+    ];
+  } finally {
+    clearInterval(sampler);
+    if (child !== undefined && child.exitCode === null) child.kill();
+    await stack.stop();
+  }
+}
+
+async function waitForCount(count: () => Promise<number>, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await count();
+  while (last < expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    last = await count();
+  }
+  return last;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalStack } from '../../local/LocalStack.ts';
+import { launchCampaign } from '../../functions/api/launchCampaign.ts';
+import { handler as planCampaign } from '../../functions/workflow/planCampaign.ts';
+import { describeWorkflowError, handler as finalizeCampaign } from '../../functions/workflow/finalizeCampaign.ts';
+import { tickCohortPhase } from '../../functions/workflow/cohortPhase.ts';
+import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+
+/**
+ * The monitor tick of a large cohort against dynalite: releases in parallel within a time budget,
+ * in the cohort's order, without spending the rate allowance on devices outside their window.
+ */
+describe('cohort phase tick at scale', () => {
+  let stack: LocalStack;
+  let models = 0;
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({ logLevel: 'silent', jobPollIntervalMs: 60_000 });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** `size` registrations of a model of their own (written to the registry, no UDP needed) and a planned campaign. */
+  async function plannedCampaign(size: number, campaign: Record<string, unknown> = {}) {
+    const model = `TICK-${++models}`;
+    const now = Date.now();
+    for (let i = 0; i < size; i++) {
+      const registration: DeviceRegistration = {
+        endpoint: `${model.toLowerCase()}-${String(i).padStart(4, '0')}`,
+        registrationId: `r${models}x${i}`,
+        address: '127.0.0.1',
+        port: 40_000 + i,
+        lifetimeSeconds: 3600,
+        lwm2mVersion: '1.1',
+        binding: 'U',
+        queueMode: false,
+        objectLinks: ['/3/0', '/5/0'],
+        supportedFormats: [],
+        ownerTask: 'local-edge-1',
+        registeredAt: now,
+        lastSeen: now,
+        model,
+        firmwareVersion: '1.0.0',
+        timeZone: i % 2 === 0 ? 'Europe/Paris' : 'America/New_York',
+      };
+      await stack.stores.registrations.put(registration);
+    }
+    const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 512));
+    const launched = await launchCampaign(stack.stores, { startExecution: () => ({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
+    await planCampaign({ campaignId: launched.campaignId });
+    const stored = await stack.stores.campaigns.get(launched.campaignId);
+    if (stored === undefined) throw new Error('campaign not stored');
+    return stored;
+  }
+
+  it('releases a 600-device cohort in one tick, each job scheduled once, and nothing when its budget is spent', async () => {
+    const campaign = await plannedCampaign(600);
+    const started = Date.now();
+    const spent = await tickCohortPhase(stack.stores, campaign, 0, 'download', started, Date.now(), 1, 0);
+    expect(spent.tally.byStatus[JobStatus.Pending]).toBe(600);
+    expect(spent.changed).toBe(true);
+
+    const tick = await tickCohortPhase(stack.stores, campaign, 0, 'download', started, Date.now(), 1);
+    expect(tick.changed).toBe(true);
+    expect(tick.tally.byStatus[JobStatus.Ready]).toBe(600);
+    const jobs = await stack.stores.jobs.listCohort(campaign.campaignId, 0);
+    expect(jobs.filter((job) => job.status === JobStatus.Ready)).toHaveLength(600);
+    for (const job of jobs) expect(job.history.filter((h) => h.event === 'scheduled'), job.endpoint).toHaveLength(1);
+  }, 60_000);
+
+  it('releases at the rollout rate, in the cohort order, passing over devices outside their download window', async () => {
+    // Open for Paris devices only: a window of the current hour in Paris, closed in New York then.
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+    const pad = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
+    const campaign = await plannedCampaign(40, { rate: { devicesPerMinute: 600 }, downloadWindow: { start: pad(hour), end: pad(hour + 1) } });
+    const started = Date.now();
+    // 600 a minute, 1 s in: an allowance of 11.
+    const tick = await tickCohortPhase(stack.stores, campaign, 0, 'download', started - 1000, Date.now(), 1);
+    const jobs = await stack.stores.jobs.listCohort(campaign.campaignId, 0);
+    const ready = jobs.filter((job) => job.status === JobStatus.Ready).map((job) => job.endpoint);
+    expect(tick.tally.byStatus[JobStatus.Ready]).toBe(ready.length);
+    expect(ready.length).toBe(11);
+    const paris = jobs.map((job) => job.endpoint).filter((endpoint) => Number(endpoint.slice(-4)) % 2 === 0);
+    expect(ready).toEqual(paris.slice(0, 11));
+  }, 60_000);
+
+  it('cancels every job that has not started when a campaign fails, and records why', async () => {
+    const campaign = await plannedCampaign(120);
+    const error = { Error: 'States.Timeout', Cause: '' };
+    const summary = await finalizeCampaign({ campaignId: campaign.campaignId, outcome: 'failed', error });
+    expect(summary).toMatchObject({ status: 'FAILED', devices: 120, cancelled: 120 });
+    const stored = await stack.stores.campaigns.get(campaign.campaignId);
+    expect(stored?.failureCause).toBe('States.Timeout');
+    const lambdaError = { Error: 'Error', Cause: JSON.stringify({ errorType: 'CampaignNotFoundError', errorMessage: 'campaign x does not exist', trace: [] }) };
+    expect(describeWorkflowError(lambdaError)).toBe('Error: CampaignNotFoundError: campaign x does not exist');
+    expect(describeWorkflowError(undefined)).toBe('a workflow task failed');
+  }, 60_000);
+});
