@@ -107,7 +107,11 @@ export class Edge {
     this.images = new ImageCache(stores.images, options.imageCacheBytes ?? 256 * 1024 * 1024, (imageId, error) =>
       logger.warn('firmware image not served: it cannot be loaded or fails its SHA-256 check', { imageId, error }),
     );
-    this.firmware = new FirmwareBlockServer(stores.jobs, this.images);
+    // A device pulling blocks through this task is reachable from here (its NLB flow is here): its
+    // job and registration move to this task, e.g. after its previous task was replaced.
+    this.firmware = new FirmwareBlockServer(stores.jobs, this.images, Date.now, (job, peer) => {
+      if (job.ownerTask !== options.taskId) void this.executor?.takeOver(job, peer);
+    });
     this.pusher = new PackagePusher(this.devices, this.images, { concurrency: options.pushConcurrency ?? 32 });
     this.deviceInfo = new DeviceInfoReader(this.devices, stores.registrations, logger);
     this.registration = new RegistrationService({
@@ -208,6 +212,19 @@ export class Edge {
     };
   }
 
+  /**
+   * Graceful shutdown (SIGTERM in a Fargate task being replaced): job steps in flight finish their
+   * writes within `graceMs` while the transport keeps answering (blocks for downloads under way,
+   * registrations), no new step starts; then the edge stops. Devices come back through another
+   * task, which takes their jobs over.
+   */
+  async drain(graceMs: number): Promise<{ unfinishedSteps: number }> {
+    this.downlink?.stop();
+    const unfinishedSteps = (await this.executor?.drain(graceMs)) ?? 0;
+    await this.stop();
+    return { unfinishedSteps };
+  }
+
   async stop(): Promise<void> {
     this.executor?.stop();
     this.downlink?.stop();
@@ -226,6 +243,11 @@ export class Edge {
       default:
         return Promise.resolve({ code: '4.04' });
     }
+  }
+
+  /** Jobs this task took over from another task because their devices download through it. */
+  get takenOverJobs(): number {
+    return this.executor?.stats.takenOver ?? 0;
   }
 
   /** Observations this task holds for a device (paths per observation). */

@@ -19,6 +19,8 @@ const EdgeConfigSchema = z.object({
   FOTA_OBJECT_MODELS_DIR: z.string().min(1).optional(),
   /** Validity of presigned S3 URLs for HTTP(S)-pull devices; 0 turns HTTP pull off. */
   FOTA_EDGE_HTTP_URL_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(900),
+  /** On SIGTERM, how long job steps in flight may take to finish (below the ECS stop timeout of 30 s). */
+  FOTA_EDGE_DRAIN_SECONDS: z.coerce.number().min(0).max(120).default(20),
 });
 
 export interface EdgeConfig {
@@ -33,6 +35,7 @@ export interface EdgeConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly objectModelsDirectory?: string;
   readonly httpPackageUrlExpirySeconds: number;
+  readonly drainSeconds: number;
 }
 
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
@@ -54,5 +57,6 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     logLevel: e.FOTA_LOG_LEVEL,
     ...(e.FOTA_OBJECT_MODELS_DIR === undefined ? {} : { objectModelsDirectory: e.FOTA_OBJECT_MODELS_DIR }),
     httpPackageUrlExpirySeconds: e.FOTA_EDGE_HTTP_URL_EXPIRY_SECONDS,
+    drainSeconds: e.FOTA_EDGE_DRAIN_SECONDS,
   };
 }

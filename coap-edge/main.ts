@@ -45,8 +45,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     if (draining) return;
     draining = true;
-    logger.info('draining', { signal });
-    void edge.stop().then(() => health.close(() => process.exit(0)));
+    logger.info('draining', { signal, graceSeconds: config.drainSeconds });
+    void edge.drain(config.drainSeconds * 1000).then(({ unfinishedSteps }) => {
+      logger.info('drained', { unfinishedSteps });
+      health.close(() => process.exit(0));
+    });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

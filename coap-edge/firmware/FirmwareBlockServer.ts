@@ -15,7 +15,8 @@ import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
 import { CoapOption, encodeUint } from '../transport/coapOptions.ts';
-import type { InboundRequest, OutboundResponse } from '../transport/CoapTransport.ts';
+import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
+import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { ImageCache } from './ImageCache.ts';
 
 const DOWNLOADABLE: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
@@ -37,6 +38,8 @@ export class FirmwareBlockServer {
     private readonly jobs: Pick<JobStore, 'findByToken'>,
     private readonly images: Pick<ImageCache, 'get'>,
     private readonly now: () => number = Date.now,
+    /** Hears the job behind a token each time it is looked up (every few seconds of a download), with the device's address. */
+    private readonly onDownloadContact?: (job: FirmwareJob, peer: Peer) => void,
   ) {}
 
   /** Forgets a token at once (its job ended on this task), so the next request gets 4.04. */
@@ -51,7 +54,7 @@ export class FirmwareBlockServer {
       this.stats.rejectedTokens++;
       return NOT_FOUND;
     }
-    const imageId = await this.imageFor(token);
+    const imageId = await this.imageFor(token, request.peer);
     if (imageId === null) {
       this.stats.rejectedTokens++;
       return NOT_FOUND;
@@ -77,12 +80,13 @@ export class FirmwareBlockServer {
     };
   }
 
-  private async imageFor(token: string): Promise<string | null> {
+  private async imageFor(token: string, peer: Peer): Promise<string | null> {
     const now = this.now();
     const known = this.tokens.get(token);
     if (known !== undefined && known.until > now) return known.imageId;
     const job = await this.jobs.findByToken(token);
     const imageId = job !== undefined && DOWNLOADABLE.has(job.status) ? job.imageId : null;
+    if (job !== undefined && imageId !== null) this.onDownloadContact?.(job, peer);
     if (this.tokens.size > 100_000) this.tokens.clear();
     this.tokens.set(token, { imageId, until: now + TOKEN_CACHE_MS });
     return imageId;

@@ -18,7 +18,7 @@ import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts
 import type { DeviceClient } from '../devices/DeviceClient.ts';
 import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher } from '../firmware/PackagePusher.ts';
-import type { Observation } from '../transport/CoapTransport.ts';
+import type { Observation, Peer } from '../transport/CoapTransport.ts';
 import { DeviceTimeoutError } from '../transport/errors.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import type { Logger } from '../logger.ts';
@@ -88,6 +88,10 @@ export class JobExecutor {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private stopped = false;
+  /** Jobs this task took over from another because their device downloads through it. */
+  readonly stats = { takenOver: 0 };
+  /** Steps running now (what a drain waits for). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: JobExecutorOptions) {
     this.semaphore = new Semaphore(options.concurrency ?? 64);
@@ -106,6 +110,22 @@ export class JobExecutor {
   start(): void {
     this.stopped = false;
     this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
+  }
+
+  /**
+   * Graceful shutdown, first half: takes no new step, and waits up to `graceMs` for the steps in
+   * flight to finish (their table writes land; nothing is left half done). Returns how many were
+   * still running when the grace ran out. The jobs stay owned by this task until their devices
+   * speak to another one, which claims them (onRegistration, reachableDevice).
+   */
+  async drain(graceMs: number): Promise<number> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), graceOver]);
+    clearTimeout(timer);
+    return this.inFlight.size;
   }
 
   stop(): void {
@@ -144,6 +164,26 @@ export class JobExecutor {
       this.options.logger.error('job poll failed', { error });
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /**
+   * A device reached this task without registering or updating (it pulls blocks here): its NLB
+   * flow is here now, so this task owns its registration and its job, and polls the job.
+   */
+  async takeOver(job: FirmwareJob, peer: Peer): Promise<void> {
+    const { taskId } = this.options;
+    if (job.ownerTask === taskId || isTerminal(job.status) || this.stopped) return;
+    try {
+      const device = await this.options.registrations.get(job.endpoint);
+      if (device === undefined) return;
+      if (device.ownerTask !== taskId) await this.options.registrations.update(device.endpoint, device.registrationId, { ownerTask: taskId, address: peer.address, port: peer.port });
+      if (await this.options.jobs.annotate(job, { ownerTask: taskId })) {
+        this.stats.takenOver++;
+        this.options.logger.info('took over a job from its download requests', { endpoint: job.endpoint, from: job.ownerTask });
+      }
+    } catch (error) {
+      this.options.logger.warn('could not take over a job', { endpoint: job.endpoint, error });
     }
   }
 
@@ -219,14 +259,17 @@ export class JobExecutor {
     // Per attempt: a step stuck on an unreachable device (up to the request timeout) must not
     // hold back the retry the campaign scheduled; the stale step's writes fail on the version.
     const key = `${keyOf(job)}#${job.attempt}`;
-    if (this.busy.has(key)) return false;
+    if (this.busy.has(key) || this.stopped) return false;
     this.busy.add(key);
+    const running = this.semaphore.use(step);
+    this.inFlight.add(running);
     try {
-      await this.semaphore.use(step);
+      await running;
     } catch (error) {
       this.options.logger.warn('job step failed', { campaignId: job.campaignId, endpoint: job.endpoint, status: job.status, error });
     } finally {
       this.busy.delete(key);
+      this.inFlight.delete(running);
     }
     return true;
   }

@@ -3,10 +3,9 @@ import { LocalStack } from '../../local/LocalStack.ts';
 import { UdpBalancer } from '../../local/UdpBalancer.ts';
 import { Edge } from '../../coap-edge/Edge.ts';
 import { createLogger } from '../../coap-edge/logger.ts';
-import { Fleet } from '../../sim/Fleet.ts';
-import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
-import { launchCampaign } from '../../functions/api/launchCampaign.ts';
-import { isTerminal, JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import type { Fleet } from '../../sim/Fleet.ts';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { describeUnsucceeded, expectNothingLost, startScenario } from './scenarioHelpers.ts';
 
 /**
  * Two edge processes behind the local model of the NLB: flows idle for 400 ms are forgotten and
@@ -16,7 +15,7 @@ describe('two edge processes behind the flow-hashing balancer', () => {
   let stack: LocalStack;
   let second: Edge;
   let balancer: UdpBalancer;
-  let fleet: Fleet;
+  let fleet: Fleet | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
@@ -36,29 +35,25 @@ describe('two edge processes behind the flow-hashing balancer', () => {
 
   it('hands devices over between the tasks when idle flows are re-routed, nothing lost', async () => {
     const balancerPort = await balancer.start();
-    fleet = new Fleet({ size: 20, serverPort: balancerPort, endpointPrefix: 'nlb', batchSize: 10, deviceOptions: () => ({ model: 'NLB-1', firmwareVersion: '1.0.0', blockSize: 512, lifetimeSeconds: 2 }) });
-    await fleet.start();
-    // Devices whose flows expired come back through either task; a regular Update keeps them reachable.
-    keepAlive = setInterval(() => void Promise.all(fleet.devices.map((d) => d.update().catch(() => undefined))), 700);
-    await expect.poll(async () => (await stack.stores.registrations.list()).filter((d) => d.model === 'NLB-1').length, { timeout: 30_000, interval: 250 }).toBe(20);
-    const image = await stack.stores.images.store({ version: '1.1.0', models: ['NLB-1'] }, buildFirmwarePackage('1.1.0', 1500));
-    const campaign = await launchCampaign(stack.stores, stack.stepFunctions, {
-      name: 'behind the balancer', imageId: image.imageId, target: { model: 'NLB-1' }, pollSeconds: 1, abortFailurePercent: 100,
-      downloadTimeoutSeconds: 60, installTimeoutSeconds: 60,
-      retry: { DEVICE_TIMEOUT: { maxAttempts: 3, backoffSeconds: 0 }, CONNECTION_LOST: { maxAttempts: 3, backoffSeconds: 0 }, DOWNLOAD_TIMEOUT: { maxAttempts: 2, backoffSeconds: 0 } },
+    const scenario = await startScenario(stack, {
+      size: 20,
+      model: 'NLB-1',
+      serverPort: balancerPort,
+      batchSize: 10,
+      deviceOptions: () => ({ lifetimeSeconds: 2 }),
+      // Devices whose flows expired come back through either task; a regular Update keeps them reachable.
+      beforeLaunch: (devices) => {
+        keepAlive = setInterval(() => void Promise.all(devices.devices.map((d) => d.update().catch(() => undefined))), 700);
+      },
     });
-    await stack.stepFunctions.executions.get(campaign.executionId)?.done;
+    fleet = scenario.fleet;
+    await scenario.done;
     clearInterval(keepAlive);
 
-    const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
-    const described = JSON.stringify(jobs.filter((j) => j.status !== JobStatus.Succeeded).map((j) => [j.endpoint, j.history.map((h) => `${h.event}>${h.to}${h.detail === undefined ? "" : `:${h.detail}`}`)]));
-    expect(jobs.filter((job) => !isTerminal(job.status)), described).toEqual([]);
-    expect(jobs.filter((job) => job.status === JobStatus.Succeeded), described).toHaveLength(20);
-    for (const job of jobs) expect(job.history.filter((h) => h.to === JobStatus.Updating).length, job.endpoint).toBeLessThanOrEqual(1);
-    for (const device of fleet.devices) {
-      expect(device.updatesExecuted, device.endpoint).toBe(1);
-      expect(device.updateExecutesReceived, device.endpoint).toBe(1);
-    }
+    const jobs = await stack.stores.jobs.listCampaign(scenario.campaign.campaignId);
+    expectNothingLost(jobs, scenario.fleet.devices);
+    expect(jobs.filter((job) => job.status === JobStatus.Succeeded), describeUnsucceeded(jobs)).toHaveLength(20);
+    for (const device of scenario.fleet.devices) expect(device.updatesExecuted, device.endpoint).toBe(1);
     expect(balancer.stats.reroutes).toBeGreaterThan(0);
     const owners = new Set((await stack.stores.registrations.list()).filter((d) => d.model === 'NLB-1').map((d) => d.ownerTask));
     expect(owners.size).toBe(2);

@@ -3,22 +3,14 @@ import coap from 'coap';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Edge } from '../../coap-edge/Edge.ts';
 import { createLogger } from '../../coap-edge/logger.ts';
-import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import type { SimulatedDeviceOptions } from '../../sim/SimulatedDevice.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
-import { isTerminal, JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { handler as evaluatePhase } from '../../functions/workflow/evaluatePhase.ts';
 import { handler as planCampaign } from '../../functions/workflow/planCampaign.ts';
 import { handler as startPhase } from '../../functions/workflow/startPhase.ts';
-import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-
-/** Every job in a recorded terminal state, and no device told to install twice. */
-function expectNothingLost(jobs: readonly FirmwareJob[], fleet: Fleet): void {
-  expect(jobs.filter((job) => !isTerminal(job.status)).map((job) => `${job.endpoint}:${job.status}`)).toEqual([]);
-  for (const job of jobs) expect(job.history.filter((h) => h.to === 'UPDATING').length, job.endpoint).toBeLessThanOrEqual(1);
-  for (const device of fleet.devices) expect(device.updatesExecuted, device.endpoint).toBeLessThanOrEqual(1);
-}
+import { startScenario, expectNothingLost } from './scenarioHelpers.ts';
 
 describe('reliability scenarios', () => {
   let stack: LocalStack;
@@ -27,7 +19,7 @@ describe('reliability scenarios', () => {
 
   beforeAll(async () => {
     // Loopback round trips take microseconds: a 0.5 s ACK timeout (RFC 7252 allows any value
-    // above the RTT) keeps the lossy scenario to about a minute instead of several.
+    // above the RTT) shortens the waits on devices that are gone (rebooted, edge restarted).
     coap.updateTiming({ ackTimeout: 0.5, ackRandomFactor: 1.5, maxRetransmit: 4 });
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 200, jobPollIntervalMs: 200 });
   });
@@ -38,32 +30,10 @@ describe('reliability scenarios', () => {
     await stack?.stop();
   });
 
-  async function campaignFor(
-    size: number,
-    serverPort: number,
-    deviceOptions: (i: number) => Partial<SimulatedDeviceOptions> = () => ({}),
-    campaign: Record<string, unknown> = {},
-    beforeLaunch: (fleet: Fleet) => Promise<void> = async () => undefined,
-  ) {
-    const model = `REL-${++modelCount}`;
-    const fleet = new Fleet({ size, serverPort, endpointPrefix: model.toLowerCase(), batchSize: 25, deviceOptions: (i) => ({ model, firmwareVersion: '1.0.0', blockSize: 512, ...deviceOptions(i) }) });
-    cleanups.push(() => fleet.stop());
-    await fleet.start();
-    await expect.poll(async () => (await stack.stores.registrations.list()).filter((d) => d.model === model).length, { timeout: 60_000, interval: 250 }).toBe(size);
-    await beforeLaunch(fleet);
-    const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 1500));
-    const launched = await launchCampaign(stack.stores, stack.stepFunctions, {
-      name: model,
-      imageId: image.imageId,
-      target: { model },
-      pollSeconds: 1,
-      abortFailurePercent: 100,
-      downloadTimeoutSeconds: 60,
-      installTimeoutSeconds: 60,
-      retry: { DEVICE_TIMEOUT: { maxAttempts: 3, backoffSeconds: 0 }, CONNECTION_LOST: { maxAttempts: 3, backoffSeconds: 0 }, DOWNLOAD_TIMEOUT: { maxAttempts: 2, backoffSeconds: 0 } },
-      ...campaign,
-    });
-    return { fleet, campaign: launched, done: stack.stepFunctions.executions.get(launched.executionId)?.done };
+  function campaignFor(size: number, serverPort: number, deviceOptions: (i: number) => Partial<SimulatedDeviceOptions> = () => ({})) {
+    const scenario = startScenario(stack, { size, model: `REL-${++modelCount}`, serverPort, deviceOptions });
+    void scenario.then(({ fleet }) => cleanups.push(() => fleet.stop()));
+    return scenario;
   }
 
   it('recovers devices that reboot and register again in the middle of a download', async () => {
@@ -74,7 +44,7 @@ describe('reliability scenarios', () => {
     await done;
 
     const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
-    expectNothingLost(jobs, fleet);
+    expectNothingLost(jobs, fleet.devices);
     expect(jobs.filter((job) => job.status === JobStatus.Succeeded), JSON.stringify(jobs.map((j) => [j.status, j.reason, j.history.map((h) => h.to).join('>')]))).toHaveLength(4);
   }, 120_000);
 
@@ -90,7 +60,7 @@ describe('reliability scenarios', () => {
     await done;
 
     const jobs = await stack.stores.jobs.listCampaign(campaign.campaignId);
-    expectNothingLost(jobs, fleet);
+    expectNothingLost(jobs, fleet.devices);
     expect(jobs.filter((job) => job.status === JobStatus.Succeeded)).toHaveLength(20);
   }, 180_000);
 
