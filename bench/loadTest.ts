@@ -22,7 +22,8 @@ export async function loadTestBenchmark(): Promise<Figure[]> {
   const devices = Number(process.env['FOTA_LOAD_DEVICES'] ?? 10_000);
   const burst = Number(process.env['FOTA_LOAD_BURST'] ?? 1000);
   const stack = await LocalStack.start({ logLevel: 'silent', jobPollIntervalMs: 500, waitOverrideMs: 1000 });
-  let peakRss = process.memoryUsage().rss;
+  const baselineRss = process.memoryUsage().rss;
+  let peakRss = baselineRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   let child: ChildProcess | undefined;
   try {
@@ -107,6 +108,7 @@ export async function loadTestBenchmark(): Promise<Figure[]> {
       { name: 'loadTestLostJobs', value: lostJobs, unit: 'jobs', description: 'registered devices whose job is missing or not terminal' },
       { name: 'loadTestToldTwice', value: toldTwice, unit: 'devices', description: 'devices that received Execute Update more than once' },
       { name: 'loadTestPeakRssMb', value: Math.round(peakRss / 1e6), unit: 'MB', description: 'peak RSS of the stack process (edge, workflow, dynalite, s3rver)' },
+      { name: 'loadTestBaselineRssMb', value: Math.round(baselineRss / 1e6), unit: 'MB', description: 'RSS of the stack process before the first device (CDK synth of the workflow, SDKs, emulators)' },
       { name: 'loadTestFleetPeakRssMb', value: stopped.peakRssMb, unit: 'MB', description: 'peak RSS of the simulated fleet process' },
     ];
   } finally {

@@ -20,7 +20,11 @@ export interface JobStore {
   listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]>;
   listCampaign(campaignId: string): Promise<FirmwareJob[]>;
   listForEndpoint(endpoint: string): Promise<FirmwareJob[]>;
-  listForOwner(ownerTask: string, status: JobStatus): Promise<FirmwareJob[]>;
+  /**
+   * The jobs a task owns in a status. `limit`: at most that many (a page of the owner's backlog);
+   * `dueBy`: only jobs with no `notBefore` or one at or before that time (epoch ms).
+   */
+  listForOwner(ownerTask: string, status: JobStatus, options?: { readonly limit?: number; readonly dueBy?: number }): Promise<FirmwareJob[]>;
   findByToken(token: string): Promise<FirmwareJob | undefined>;
 }
 
@@ -136,13 +140,23 @@ export class DynamoDbJobStore implements JobStore {
     return this.queryAll({ IndexName: JOBS_BY_ENDPOINT_INDEX, KeyConditionExpression: 'endpoint = :e', ExpressionAttributeValues: { ':e': endpoint } });
   }
 
-  listForOwner(ownerTask: string, status: JobStatus): Promise<FirmwareJob[]> {
-    return this.queryAll({
-      IndexName: JOBS_BY_OWNER_INDEX,
-      KeyConditionExpression: 'ownerTask = :o AND #status = :s',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':o': ownerTask, ':s': status },
-    });
+  listForOwner(ownerTask: string, status: JobStatus, options: { readonly limit?: number; readonly dueBy?: number } = {}): Promise<FirmwareJob[]> {
+    const { limit, dueBy } = options;
+    return this.queryAll(
+      {
+        IndexName: JOBS_BY_OWNER_INDEX,
+        KeyConditionExpression: 'ownerTask = :o AND #status = :s',
+        ...(dueBy === undefined
+          ? { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':o': ownerTask, ':s': status } }
+          : {
+              FilterExpression: 'attribute_not_exists(#nb) OR #nb <= :due',
+              ExpressionAttributeNames: { '#status': 'status', '#nb': 'notBefore' },
+              ExpressionAttributeValues: { ':o': ownerTask, ':s': status, ':due': dueBy },
+            }),
+        ...(limit === undefined ? {} : { Limit: limit }),
+      },
+      limit,
+    );
   }
 
   async findByToken(token: string): Promise<FirmwareJob | undefined> {
@@ -150,15 +164,15 @@ export class DynamoDbJobStore implements JobStore {
     return items[0];
   }
 
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<FirmwareJob[]> {
+  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, limit = Number.POSITIVE_INFINITY): Promise<FirmwareJob[]> {
     const items: FirmwareJob[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.dynamo.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
       items.push(...((page.Items ?? []) as FirmwareJob[]));
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+    } while (startKey !== undefined && items.length < limit);
+    return items.length > limit ? items.slice(0, limit) : items;
   }
 }
 

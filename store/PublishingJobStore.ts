@@ -14,7 +14,7 @@ export function publishingJobStore(inner: JobStore, events: EventPublisher, onEr
     listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
     listCampaign: (campaignId) => inner.listCampaign(campaignId),
     listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
-    listForOwner: (ownerTask, status) => inner.listForOwner(ownerTask, status),
+    listForOwner: (ownerTask, status, options) => inner.listForOwner(ownerTask, status, options),
     findByToken: (token) => inner.findByToken(token),
     async transition(job, event, now, extra) {
       const result = await inner.transition(job, event, now, extra);

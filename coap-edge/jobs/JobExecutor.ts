@@ -55,6 +55,8 @@ export interface JobExecutorOptions {
   readonly deferRetryMs?: number;
   /** Deferrals accepted before the job fails with UPDATE_DEFERRED. @default 5 */
   readonly maxDeferrals?: number;
+  /** How often jobs under way (downloading, downloaded, updating, verifying) are read. @default 4 poll intervals */
+  readonly underWayScanMs?: number;
   /** Execute Updates sent again to a device still Downloaded with no result after the first. @default 3 */
   readonly maxExecuteResends?: number;
   /** Hears every job this executor moved to a terminal status (the block server revokes its token). */
@@ -79,6 +81,9 @@ interface ActiveJob {
   recheck: boolean;
 }
 
+/** READY jobs read per tick: several times what the executor starts at once. */
+const READY_PAGE = 1000;
+
 export class JobExecutor {
   private readonly active = new Map<string, ActiveJob>();
   private readonly busy = new Set<string>();
@@ -88,6 +93,7 @@ export class JobExecutor {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private stopped = false;
+  private lastUnderWayScan = 0;
   /** Jobs this task took over from another because their device downloads through it. */
   readonly stats = { takenOver: 0 };
   /** Steps running now (what a drain waits for). */
@@ -142,11 +148,19 @@ export class JobExecutor {
     this.ticking = true;
     try {
       const { jobs, taskId } = this.options;
-      const [ready, downloading, downloaded, updating, verifying] = await Promise.all(
-        [JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying].map((status) =>
-          jobs.listForOwner(taskId, status),
-        ),
-      );
+      // Jobs to start are read every tick, a page of them (more than the executor can start at
+      // once); jobs under way, mostly moved by notifications and registrations, every few ticks:
+      // a task with 10,000 jobs does not read them all twice a second.
+      const scanUnderWay = this.now() - this.lastUnderWayScan >= (this.options.underWayScanMs ?? this.options.pollIntervalMs * 4);
+      if (scanUnderWay) this.lastUnderWayScan = this.now();
+      const underWay = (status: JobStatus) => (scanUnderWay ? jobs.listForOwner(taskId, status) : Promise.resolve([]));
+      const [ready, downloading, downloaded, updating, verifying] = await Promise.all([
+        jobs.listForOwner(taskId, JobStatus.Ready, { limit: READY_PAGE, dueBy: this.now() }),
+        underWay(JobStatus.Downloading),
+        underWay(JobStatus.Downloaded),
+        underWay(JobStatus.Updating),
+        underWay(JobStatus.Verifying),
+      ]);
       const now = this.now();
       const work: Promise<unknown>[] = [];
       for (const job of ready ?? []) if (isDue(job, now)) work.push(this.run(job, () => this.startDownload(job)));

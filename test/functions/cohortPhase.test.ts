@@ -88,6 +88,21 @@ describe('cohort phase tick at scale', () => {
     expect(ready).toEqual(paris.slice(0, 11));
   }, 60_000);
 
+  it('lists an edge task a page of its due READY jobs, not those waiting for their time', async () => {
+    const campaign = await plannedCampaign(30);
+    const started = Date.now();
+    await tickCohortPhase(stack.stores, campaign, 0, 'download', started, Date.now(), 1);
+    const ready = await stack.stores.jobs.listCohort(campaign.campaignId, 0);
+    // Ten of them back off for a minute (as a retry would), the others are due now.
+    for (const job of ready.slice(0, 10)) expect(await stack.stores.jobs.annotate(job, { ownerTask: 'paging-task', notBefore: started + 60_000 })).toBe(true);
+    for (const job of ready.slice(10)) expect(await stack.stores.jobs.annotate(job, { ownerTask: 'paging-task' })).toBe(true);
+    const due = await stack.stores.jobs.listForOwner('paging-task', JobStatus.Ready, { dueBy: started + 1000 });
+    expect(due.map((job) => job.endpoint).sort()).toEqual(ready.slice(10).map((job) => job.endpoint).sort());
+    expect(await stack.stores.jobs.listForOwner('paging-task', JobStatus.Ready, { limit: 7, dueBy: started + 1000 })).toHaveLength(7);
+    expect(await stack.stores.jobs.listForOwner('paging-task', JobStatus.Ready)).toHaveLength(30);
+    expect(await stack.stores.jobs.listForOwner('paging-task', JobStatus.Ready, { dueBy: started + 120_000 })).toHaveLength(30);
+  }, 60_000);
+
   it('cancels every job that has not started when a campaign fails, and records why', async () => {
     const campaign = await plannedCampaign(120);
     const error = { Error: 'States.Timeout', Cause: '' };
