@@ -109,9 +109,15 @@ export class Edge {
     );
     // A device pulling blocks through this task is reachable from here (its NLB flow is here): its
     // job and registration move to this task, e.g. after its previous task was replaced.
-    this.firmware = new FirmwareBlockServer(stores.jobs, this.images, Date.now, (job, peer) => {
-      if (job.ownerTask !== options.taskId) void this.executor?.takeOver(job, peer);
-    });
+    this.firmware = new FirmwareBlockServer(
+      stores.jobs,
+      this.images,
+      Date.now,
+      (job, peer) => {
+        if (job.ownerTask !== options.taskId) void this.executor?.takeOver(job, peer);
+      },
+      (job) => this.executor?.onLastBlockServed(job),
+    );
     this.pusher = new PackagePusher(this.devices, this.images, { concurrency: options.pushConcurrency ?? 32 });
     this.deviceInfo = new DeviceInfoReader(this.devices, stores.registrations, logger);
     this.registration = new RegistrationService({

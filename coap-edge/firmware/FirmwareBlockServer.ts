@@ -32,7 +32,7 @@ export interface FirmwareBlockStats {
 export class FirmwareBlockServer {
   readonly stats: FirmwareBlockStats = { blocksServed: 0, bytesServed: 0, rejectedTokens: 0 };
   /** token -> image id, or null for a token known to be invalid; checked again after a few seconds. */
-  private readonly tokens = new Map<string, { imageId: string | null; until: number }>();
+  private readonly tokens = new Map<string, { imageId: string | null; until: number; job?: Pick<FirmwareJob, 'campaignId' | 'endpoint'> }>();
 
   constructor(
     private readonly jobs: Pick<JobStore, 'findByToken'>,
@@ -40,6 +40,8 @@ export class FirmwareBlockServer {
     private readonly now: () => number = Date.now,
     /** Hears the job behind a token each time it is looked up (every few seconds of a download), with the device's address. */
     private readonly onDownloadContact?: (job: FirmwareJob, peer: Peer) => void,
+    /** Hears that the last block of a job's image went out: the device should report Downloaded now. */
+    private readonly onLastBlock?: (job: Pick<FirmwareJob, 'campaignId' | 'endpoint'>) => void,
   ) {}
 
   /** Forgets a token at once (its job ended on this task), so the next request gets 4.04. */
@@ -68,6 +70,8 @@ export class FirmwareBlockServer {
     if (slice.kind === 'outOfRange') return { code: '4.02', payload: Buffer.from('block beyond the end of the image') };
     this.stats.blocksServed++;
     this.stats.bytesServed += slice.end - slice.start;
+    const job = this.tokens.get(token)?.job;
+    if (!slice.option.more && job !== undefined) this.onLastBlock?.(job);
     return {
       code: '2.05',
       contentFormat: ContentFormat.OPAQUE,
@@ -88,7 +92,7 @@ export class FirmwareBlockServer {
     const imageId = job !== undefined && DOWNLOADABLE.has(job.status) ? job.imageId : null;
     if (job !== undefined && imageId !== null) this.onDownloadContact?.(job, peer);
     if (this.tokens.size > 100_000) this.tokens.clear();
-    this.tokens.set(token, { imageId, until: now + TOKEN_CACHE_MS });
+    this.tokens.set(token, { imageId, until: now + TOKEN_CACHE_MS, ...(job === undefined ? {} : { job: { campaignId: job.campaignId, endpoint: job.endpoint } }) });
     return imageId;
   }
 }

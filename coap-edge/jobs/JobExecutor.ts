@@ -81,6 +81,9 @@ interface ActiveJob {
   recheck: boolean;
 }
 
+/** After the last block of an image went out, how long to wait for the device's Downloaded before reading it. */
+const LAST_BLOCK_CHECK_MS = 1000;
+
 /** READY jobs read per tick: several times what the executor starts at once. */
 const READY_PAGE = 1000;
 
@@ -179,6 +182,22 @@ export class JobExecutor {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * The last block of a job's image went out from this task. The device says Downloaded in a
+   * notification, which may be lost (a non-confirmable one, a full socket buffer): if the job is
+   * still downloading a moment later, its state is read then rather than at the next periodic check.
+   */
+  onLastBlockServed(job: Pick<FirmwareJob, 'campaignId' | 'endpoint'>): void {
+    const entry = this.active.get(keyOf(job));
+    if (entry === undefined || this.stopped) return;
+    setTimeout(() => {
+      if (this.stopped || this.active.get(keyOf(job)) !== entry || entry.job.status !== JobStatus.Downloading) return;
+      void this.run(entry.job, () => this.checkState(entry.job)).then((ran) => {
+        if (!ran) entry.recheck = true;
+      });
+    }, LAST_BLOCK_CHECK_MS).unref();
   }
 
   /**
@@ -312,6 +331,8 @@ export class JobExecutor {
           if (outcome.choice.kind !== first.kind && (await this.options.jobs.annotate(started, { delivery: outcome.choice.kind }))) {
             entry.job = { ...entry.job, delivery: outcome.choice.kind };
           }
+          // A fast download may have ended while the Package URI write was being answered.
+          if (entry.recheck) await this.checkState(entry.job);
           return;
         case 'refused':
           await this.fail(entry.job, 'PACKAGE_URI_REJECTED', undefined, outcome.code);
@@ -461,7 +482,12 @@ export class JobExecutor {
   private async observe(entry: ActiveJob, device: DeviceRegistration, path: string, matters: (value: unknown) => boolean, onChange: () => Promise<void>): Promise<void> {
     try {
       entry.observation = await this.options.devices.observe(device, path, (value) => {
-        if (!entry.accepting || !matters(value) || this.active.get(keyOf(entry.job)) !== entry) return;
+        if (!matters(value) || this.active.get(keyOf(entry.job)) !== entry) return;
+        if (!entry.accepting) {
+          // News before the step that set the observation up is done: read the state after it.
+          entry.recheck = true;
+          return;
+        }
         void this.run(entry.job, onChange).then((ran) => {
           if (!ran) entry.recheck = true;
         });

@@ -113,6 +113,8 @@ export interface DatagramSocket {
   address(): { address: string; family: string; port: number };
   send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): unknown;
   close(callback?: () => void): unknown;
+  /** Kernel receive buffer (SO_RCVBUF); a plain UDP socket has it, a DTLS layer need not. */
+  setRecvBufferSize?(size: number): void;
 }
 
 export interface CoapTransportOptions {
@@ -124,6 +126,12 @@ export interface CoapTransportOptions {
   readonly address?: string;
   readonly requestTimeoutMs?: number;
   readonly onError?: (error: Error, context: string) => void;
+  /**
+   * SO_RCVBUF of the socket: room for a burst of datagrams while the event loop is busy (a
+   * registration storm, hundreds of devices pulling blocks). The kernel caps it at
+   * net.core.rmem_max. @default 4 MiB
+   */
+  readonly receiveBufferBytes?: number;
 }
 
 /** RFC 7252 EXCHANGE_LIFETIME is 247 s; duplicates come within seconds, so a shorter window bounds memory. */
@@ -167,6 +175,11 @@ export class CoapTransport {
         resolve();
       });
     });
+    try {
+      socket.setRecvBufferSize?.(this.options.receiveBufferBytes ?? 4 * 1024 * 1024);
+    } catch (error) {
+      this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 'receive buffer');
+    }
     this.agentSocket.attach(socket);
     this.agent = new coap.Agent({ socket: this.agentSocket as unknown as Socket });
     this.sweepTimer = setInterval(() => this.sweepExchanges(), 10_000).unref();
