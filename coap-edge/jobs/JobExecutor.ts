@@ -84,6 +84,9 @@ interface ActiveJob {
 /** After the last block of an image went out, how long to wait for the device's Downloaded before reading it. */
 const LAST_BLOCK_CHECK_MS = 1000;
 
+/** Below this many jobs under way, they are read every tick. */
+const FEW_UNDER_WAY = 500;
+
 /** READY jobs read per tick: several times what the executor starts at once. */
 const READY_PAGE = 1000;
 
@@ -97,6 +100,8 @@ export class JobExecutor {
   private ticking = false;
   private stopped = false;
   private lastUnderWayScan = 0;
+  /** Jobs under way at the last scan of them. */
+  private underWayCount = 0;
   /** Jobs this task took over from another because their device downloads through it. */
   readonly stats = { takenOver: 0 };
   /** Steps running now (what a drain waits for). */
@@ -152,9 +157,10 @@ export class JobExecutor {
     try {
       const { jobs, taskId } = this.options;
       // Jobs to start are read every tick, a page of them (more than the executor can start at
-      // once); jobs under way, mostly moved by notifications and registrations, every few ticks:
-      // a task with 10,000 jobs does not read them all twice a second.
-      const scanUnderWay = this.now() - this.lastUnderWayScan >= (this.options.underWayScanMs ?? this.options.pollIntervalMs * 4);
+      // once); jobs under way, mostly moved by notifications and registrations, every tick while
+      // there are few, else every few ticks: a task with 10,000 jobs does not read them all twice
+      // a second.
+      const scanUnderWay = this.underWayCount < FEW_UNDER_WAY || this.now() - this.lastUnderWayScan >= (this.options.underWayScanMs ?? this.options.pollIntervalMs * 4);
       if (scanUnderWay) this.lastUnderWayScan = this.now();
       const underWay = (status: JobStatus) => (scanUnderWay ? jobs.listForOwner(taskId, status) : Promise.resolve([]));
       const [ready, downloading, downloaded, updating, verifying] = await Promise.all([
@@ -164,6 +170,7 @@ export class JobExecutor {
         underWay(JobStatus.Updating),
         underWay(JobStatus.Verifying),
       ]);
+      if (scanUnderWay) this.underWayCount = downloading.length + downloaded.length + updating.length + verifying.length;
       const now = this.now();
       const work: Promise<unknown>[] = [];
       for (const job of ready ?? []) if (isDue(job, now)) work.push(this.run(job, () => this.startDownload(job)));
