@@ -35,6 +35,7 @@ describe('an edge task replaced mid-campaign', () => {
       model: 'ROLL-1',
       serverPort: stack.edge.address.port,
       deviceOptions: () => ({ blockSize: 16, lifetimeSeconds: 4 }),
+      imageBytes: 6000,
       beforeLaunch: (devices) => {
         keepAlive = setInterval(() => void Promise.all(devices.devices.map((d) => d.update().catch(() => undefined))), 1500);
       },

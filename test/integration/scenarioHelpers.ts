@@ -19,6 +19,8 @@ export interface ScenarioOptions {
   readonly deviceOptions?: (i: number) => Partial<SimulatedDeviceOptions>;
   readonly campaign?: Record<string, unknown>;
   readonly batchSize?: number;
+  /** Size of the campaign's image. @default 1500 */
+  readonly imageBytes?: number;
   /** Runs between registration and launch (e.g. turning a proxy's faults on). */
   readonly beforeLaunch?: (fleet: Fleet) => Promise<void> | void;
 }
@@ -30,7 +32,7 @@ export async function startScenario(stack: LocalStack, options: ScenarioOptions)
   await fleet.start();
   await expect.poll(async () => (await stack.stores.registrations.list()).filter((d) => d.model === model).length, { timeout: 60_000, interval: 250 }).toBe(size);
   await options.beforeLaunch?.(fleet);
-  const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 1500));
+  const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', options.imageBytes ?? 1500));
   const campaign = await launchCampaign(stack.stores, stack.stepFunctions, {
     name: model,
     imageId: image.imageId,
