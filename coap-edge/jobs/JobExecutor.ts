@@ -18,7 +18,8 @@ import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts
 import type { DeviceClient } from '../devices/DeviceClient.ts';
 import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher } from '../firmware/PackagePusher.ts';
-import type { Observation, Peer } from '../transport/CoapTransport.ts';
+import type { Peer } from '../transport/CoapTransport.ts';
+import { ActiveJobs, keyOf, type ActiveJob } from './ActiveJobs.ts';
 import { DeviceTimeoutError } from '../transport/errors.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import type { Logger } from '../logger.ts';
@@ -71,15 +72,6 @@ export type CancelOutcome =
   | { readonly kind: 'notCancellable'; readonly status: JobStatus }
   | { readonly kind: 'notFound' };
 
-interface ActiveJob {
-  job: FirmwareJob;
-  observation?: Observation;
-  lastCheck: number;
-  /** State reports count only once the delivery started: before that, /5/0 shows the last attempt. */
-  accepting: boolean;
-  /** A notification arrived while a step of the job ran: read the device on the next tick. */
-  recheck: boolean;
-}
 
 /** After the last block of an image went out, how long to wait for the device's Downloaded before reading it. */
 const LAST_BLOCK_CHECK_MS = 1000;
@@ -91,7 +83,7 @@ const FEW_UNDER_WAY = 500;
 const READY_PAGE = 1000;
 
 export class JobExecutor {
-  private readonly active = new Map<string, ActiveJob>();
+  private readonly active: ActiveJobs;
   private readonly busy = new Set<string>();
   private readonly semaphore: Semaphore;
   private readonly delivery: PackageDelivery;
@@ -110,6 +102,7 @@ export class JobExecutor {
   constructor(private readonly options: JobExecutorOptions) {
     this.semaphore = new Semaphore(options.concurrency ?? 64);
     this.now = options.clock ?? Date.now;
+    this.active = new ActiveJobs(this.now);
     this.delivery = new PackageDelivery({
       devices: options.devices,
       packageUriBase: options.packageUriBase,
@@ -145,7 +138,6 @@ export class JobExecutor {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
-    for (const entry of this.active.values()) entry.observation?.cancel();
     this.active.clear();
     this.options.pusher?.stop();
   }
@@ -177,7 +169,7 @@ export class JobExecutor {
       // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
       const cancelling = [...(downloading ?? []), ...(downloaded ?? [])].filter((job) => job.cancelRequested === true);
       for (const job of cancelling) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
-      for (const job of downloading ?? []) if (job.cancelRequested !== true && this.needsStateCheck(job, now)) work.push(this.run(job, () => this.checkState(job)));
+      for (const job of downloading ?? []) if (job.cancelRequested !== true && this.active.needsCheck(job, now, this.stateCheckIntervalMs())) work.push(this.run(job, () => this.checkState(job)));
       for (const job of downloaded ?? []) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.run(job, () => this.startInstall(job)));
       for (const job of updating ?? []) work.push(this.run(job, () => this.checkUpdating(job)));
       for (const job of verifying ?? []) work.push(this.run(job, () => this.verify(job)));
@@ -197,10 +189,10 @@ export class JobExecutor {
    * still downloading a moment later, its state is read then rather than at the next periodic check.
    */
   onLastBlockServed(job: Pick<FirmwareJob, 'campaignId' | 'endpoint'>): void {
-    const entry = this.active.get(keyOf(job));
+    const entry = this.active.get(job);
     if (entry === undefined || this.stopped) return;
     setTimeout(() => {
-      if (this.stopped || this.active.get(keyOf(job)) !== entry || entry.job.status !== JobStatus.Downloading) return;
+      if (this.stopped || !this.active.isCurrent(entry) || entry.job.status !== JobStatus.Downloading) return;
       void this.run(entry.job, () => this.checkState(entry.job)).then((ran) => {
         if (!ran) entry.recheck = true;
       });
@@ -247,7 +239,7 @@ export class JobExecutor {
         else if (current.status === JobStatus.Downloaded && current.installRequested === true && isDue(current, now)) await this.run(current, () => this.startInstall(current));
         if (event.kind !== 'registered') return;
         // A new registration means a new session: observations from the old one are gone.
-        this.forget(current);
+        this.active.forget(current);
         if (current.status === JobStatus.Updating) await this.run(current, () => this.verify(current));
         else if (current.status === JobStatus.Downloading) await this.run(current, () => this.checkState(current));
       }),
@@ -263,7 +255,7 @@ export class JobExecutor {
   async cancelDownload(job: FirmwareJob, reason = 'CANCELLED'): Promise<CancelOutcome> {
     const key = `${keyOf(job)}#${job.attempt}`;
     this.delivery.abortPush(job);
-    this.forget(job);
+    this.active.forget(job);
     for (let attempt = 0; attempt < 3; attempt++) {
       const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
       if (latest === undefined) return { kind: 'notFound' };
@@ -292,6 +284,10 @@ export class JobExecutor {
       this.options.logger.warn('cancel did not reach the device', { endpoint: job.endpoint, error });
       return 'notContacted';
     }
+  }
+
+  private stateCheckIntervalMs(): number {
+    return this.options.stateCheckIntervalMs ?? 15_000;
   }
 
   /** Runs one step of a job unless another step of it is running; false when it did not run. */
@@ -326,8 +322,7 @@ export class JobExecutor {
     await this.delivery.writePreferences(device, job);
     const started = await this.transition(job, { kind: 'downloadStarted', delivery: first.kind, deadline: job.deadline ?? this.now() + 3_600_000 });
     if (started === undefined) return;
-    const entry: ActiveJob = { job: started, lastCheck: this.now(), accepting: false, recheck: false };
-    this.active.set(keyOf(started), entry);
+    const entry = this.active.begin(started, false);
     await this.observeState(entry, device);
     try {
       const outcome = await this.delivery.start(started, device, choices, (end) => void this.onPushEnded(started, end));
@@ -360,7 +355,7 @@ export class JobExecutor {
     if (latest === undefined || latest.status !== JobStatus.Downloading) return;
     switch (end.kind) {
       case 'done':
-        if (!(await this.run(latest, () => this.checkState(latest)))) this.markRecheck(latest);
+        if (!(await this.run(latest, () => this.checkState(latest)))) this.active.markRecheck(latest);
         return;
       case 'imageUnavailable':
         await this.fail(latest, 'IMAGE_UNAVAILABLE', undefined, `image ${latest.imageId} is missing or does not match its SHA-256`);
@@ -383,7 +378,7 @@ export class JobExecutor {
     if (device === undefined) return;
     const updating = await this.transition(job, { kind: 'updateStarted', deadline: job.deadline ?? this.now() + 3_600_000 });
     if (updating === undefined) return;
-    this.forget(updating);
+    this.active.forget(updating);
     try {
       const outcome = await this.options.devices.execute(device, '/5/0/2');
       if (outcome.kind === 'refused') {
@@ -399,8 +394,7 @@ export class JobExecutor {
     // A device that fails or defers the update says so in /5/0/5 without rebooting. Not awaited:
     // most devices reboot at once and never answer, and the step must not hold a slot of the
     // executor's concurrency for a whole CoAP exchange lifetime meanwhile.
-    const entry: ActiveJob = { job: updating, lastCheck: this.now(), accepting: true, recheck: false };
-    this.active.set(keyOf(updating), entry);
+    const entry = this.active.begin(updating, true);
     void this.observe(entry, device, '/5/0/5', (value) => value !== FirmwareUpdateResult.Initial, () => this.checkInstall(entry.job));
   }
 
@@ -408,7 +402,7 @@ export class JobExecutor {
   private async checkState(job: FirmwareJob): Promise<void> {
     const device = await this.reachableDevice(job);
     if (device === undefined) return;
-    const entry = this.entryFor(job);
+    const entry = this.active.checked(job);
     if (entry.observation === undefined) await this.observeState(entry, device);
     const snapshot = await this.readFirmware(device);
     await this.applyDownloadVerdict(entry, downloadVerdict(snapshot), snapshot);
@@ -422,8 +416,7 @@ export class JobExecutor {
       await this.verify(job);
       return;
     }
-    const entry = this.active.get(keyOf(job));
-    if (entry !== undefined && !entry.recheck && this.now() - entry.lastCheck < (this.options.stateCheckIntervalMs ?? 15_000)) return;
+    if (!this.active.needsCheck(job, this.now(), this.stateCheckIntervalMs())) return;
     await this.checkInstall(job);
   }
 
@@ -431,7 +424,7 @@ export class JobExecutor {
     if (job.status !== JobStatus.Updating) return;
     const device = await this.reachableDevice(job);
     if (device === undefined) return;
-    const entry = this.entryFor(job);
+    const entry = this.active.checked(job);
     const snapshot = await this.readFirmware(device);
     const verdict = installVerdict(snapshot);
     switch (verdict.kind) {
@@ -441,7 +434,7 @@ export class JobExecutor {
           await this.fail(job, 'UPDATE_DEFERRED', FirmwareUpdateResult.Deferred, `deferred ${deferrals - 1} times`);
           return;
         }
-        this.forget(job);
+        this.active.forget(job);
         await this.transition(job, { kind: 'deferred', notBefore: this.now() + (this.options.deferRetryMs ?? 60_000), deferrals }, changeTime(snapshot));
         return;
       }
@@ -449,7 +442,7 @@ export class JobExecutor {
         await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTime(snapshot));
         return;
       case 'updated':
-        this.forget(job);
+        this.active.forget(job);
         await this.verify(job);
         return;
       default:
@@ -467,7 +460,7 @@ export class JobExecutor {
   private async resendExecute(job: FirmwareJob, device: DeviceRegistration): Promise<void> {
     const resends = job.executeResends ?? 0;
     const lastSent = job.executeResentAt ?? job.updatedAt;
-    if (resends >= (this.options.maxExecuteResends ?? 3) || this.now() - lastSent < (this.options.stateCheckIntervalMs ?? 15_000)) return;
+    if (resends >= (this.options.maxExecuteResends ?? 3) || this.now() - lastSent < this.stateCheckIntervalMs()) return;
     if (!(await this.options.jobs.annotate(job, { executeResends: resends + 1, executeResentAt: this.now() }))) return;
     this.options.logger.info('device still Downloaded after Execute Update: sending it again', { endpoint: job.endpoint, resends: resends + 1 });
     try {
@@ -489,7 +482,7 @@ export class JobExecutor {
   private async observe(entry: ActiveJob, device: DeviceRegistration, path: string, matters: (value: unknown) => boolean, onChange: () => Promise<void>): Promise<void> {
     try {
       entry.observation = await this.options.devices.observe(device, path, (value) => {
-        if (!matters(value) || this.active.get(keyOf(entry.job)) !== entry) return;
+        if (!matters(value) || !this.active.isCurrent(entry)) return;
         if (!entry.accepting) {
           // News before the step that set the observation up is done: read the state after it.
           entry.recheck = true;
@@ -500,7 +493,7 @@ export class JobExecutor {
         });
       });
       // The job moved on (or was forgotten) while the observation was being set up.
-      if (this.active.get(keyOf(entry.job)) !== entry) entry.observation.cancel();
+      if (!this.active.isCurrent(entry)) entry.observation.cancel();
     } catch (error) {
       this.options.logger.debug(`observe ${path} failed; relying on reads`, { endpoint: device.endpoint, error });
     }
@@ -521,7 +514,7 @@ export class JobExecutor {
         await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTime(snapshot));
         return;
       case 'cancelled':
-        this.forget(job);
+        this.active.forget(job);
         await this.transition(job, { kind: 'cancelled', reason: updateResultReason(verdict.updateResult) }, { ...changeTime(snapshot), updateResult: verdict.updateResult });
         return;
       default:
@@ -564,7 +557,7 @@ export class JobExecutor {
   }
 
   private async retryOrFail(job: FirmwareJob, reason: string, cause: unknown): Promise<void> {
-    this.forget(job);
+    this.active.forget(job);
     const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
     if (latest === undefined) return;
     if (latest.attempt + 1 < (this.options.maxAttempts ?? 3) && latest.status === JobStatus.Downloading) {
@@ -576,7 +569,7 @@ export class JobExecutor {
   }
 
   private async fail(job: FirmwareJob, reason: string, updateResult?: number, detail?: string, extra: Readonly<Record<string, number>> = {}): Promise<void> {
-    this.forget(job);
+    this.active.forget(job);
     this.delivery.abortPush(job);
     this.options.logger.info('job failed', { campaignId: job.campaignId, endpoint: job.endpoint, reason, updateResult, detail });
     await this.transition(job, { kind: 'failed', reason, ...(updateResult === undefined ? {} : { updateResult }) }, extra);
@@ -591,37 +584,6 @@ export class JobExecutor {
     if (isTerminal(result.data.status)) this.options.onJobEnded?.(result.data);
     return result.data;
   }
-
-  private entryFor(job: FirmwareJob): ActiveJob {
-    const entry = this.active.get(keyOf(job)) ?? { job, lastCheck: 0, accepting: true, recheck: false };
-    entry.job = job;
-    entry.lastCheck = this.now();
-    entry.recheck = false;
-    this.active.set(keyOf(job), entry);
-    return entry;
-  }
-
-  private markRecheck(job: FirmwareJob): void {
-    const entry = this.active.get(keyOf(job));
-    if (entry !== undefined) entry.recheck = true;
-  }
-
-  private needsStateCheck(job: FirmwareJob, now: number): boolean {
-    const entry = this.active.get(keyOf(job));
-    if (entry === undefined) return true;
-    entry.job = job;
-    return entry.recheck || now - entry.lastCheck >= (this.options.stateCheckIntervalMs ?? 15_000);
-  }
-
-  private forget(job: FirmwareJob): void {
-    const key = keyOf(job);
-    this.active.get(key)?.observation?.cancel();
-    this.active.delete(key);
-  }
-}
-
-function keyOf(job: Pick<FirmwareJob, 'campaignId' | 'endpoint'>): string {
-  return `${job.campaignId}/${job.endpoint}`;
 }
 
 /** A READY job after its retry backoff, or a DOWNLOADED one after its deferral wait. */
