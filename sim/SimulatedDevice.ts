@@ -190,7 +190,10 @@ export class SimulatedDevice {
   async update(): Promise<string> {
     if (this.location === undefined) throw new Error('not registered');
     this.stayAwake();
-    return (await this.send({ method: 'POST', pathname: this.location })).code;
+    const code = (await this.send({ method: 'POST', pathname: this.location })).code;
+    // 4.04: the server no longer knows the registration (it expired): a client registers again.
+    if (code === '4.04' && !this.stopped) await this.register();
+    return code;
   }
 
   /** Send (LwM2M 1.1 §6.4.7): POSTs the values under `paths` to /dp; returns the server's code. */

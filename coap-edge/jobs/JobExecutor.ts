@@ -7,8 +7,8 @@
  * store, so two tasks, a restart or a duplicate notification can never move a job twice.
  */
 import { NO_DELIVERY_REASON } from '../../core/firmware/deliverySelection.ts';
-import { downloadVerdict, executeWasLost, installVerdict, type FirmwareObjectSnapshot, type FirmwareVerdict } from '../../core/firmware/firmwareProgress.ts';
-import { FirmwareUpdateResult, updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
+import { changeTimeOf, downloadVerdict, type FirmwareObjectSnapshot, type FirmwareVerdict } from '../../core/firmware/firmwareProgress.ts';
+import { updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
@@ -20,6 +20,7 @@ import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher } from '../firmware/PackagePusher.ts';
 import type { Peer } from '../transport/CoapTransport.ts';
 import { ActiveJobs, keyOf, type ActiveJob } from './ActiveJobs.ts';
+import { InstallSteps } from './InstallSteps.ts';
 import { DeviceTimeoutError } from '../transport/errors.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import type { Logger } from '../logger.ts';
@@ -84,6 +85,7 @@ const READY_PAGE = 1000;
 
 export class JobExecutor {
   private readonly active: ActiveJobs;
+  private readonly install: InstallSteps;
   private readonly busy = new Set<string>();
   private readonly semaphore: Semaphore;
   private readonly delivery: PackageDelivery;
@@ -103,6 +105,16 @@ export class JobExecutor {
     this.semaphore = new Semaphore(options.concurrency ?? 64);
     this.now = options.clock ?? Date.now;
     this.active = new ActiveJobs(this.now);
+    this.install = new InstallSteps(options, {
+      active: this.active,
+      now: () => this.now(),
+      stateCheckIntervalMs: () => this.stateCheckIntervalMs(),
+      reachableDevice: (job) => this.reachableDevice(job),
+      transition: (job, event, extra) => this.transition(job, event, extra),
+      fail: (job, reason, updateResult, detail, extra) => this.fail(job, reason, updateResult, detail, extra),
+      readFirmware: (device) => this.readFirmware(device),
+      observe: (entry, device, path, matters, onChange) => this.observe(entry, device, path, matters, onChange),
+    });
     this.delivery = new PackageDelivery({
       devices: options.devices,
       packageUriBase: options.packageUriBase,
@@ -170,9 +182,9 @@ export class JobExecutor {
       const cancelling = [...(downloading ?? []), ...(downloaded ?? [])].filter((job) => job.cancelRequested === true);
       for (const job of cancelling) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
       for (const job of downloading ?? []) if (job.cancelRequested !== true && this.active.needsCheck(job, now, this.stateCheckIntervalMs())) work.push(this.run(job, () => this.checkState(job)));
-      for (const job of downloaded ?? []) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.run(job, () => this.startInstall(job)));
-      for (const job of updating ?? []) work.push(this.run(job, () => this.checkUpdating(job)));
-      for (const job of verifying ?? []) work.push(this.run(job, () => this.verify(job)));
+      for (const job of downloaded ?? []) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.run(job, () => this.install.start(job)));
+      for (const job of updating ?? []) work.push(this.run(job, () => this.install.checkUpdating(job)));
+      for (const job of verifying ?? []) work.push(this.run(job, () => this.install.verify(job)));
       // Not awaited: a step waiting on an unreachable device (up to the request timeout) must not
       // hold up the next poll for every other device. Steps guard themselves (busy, semaphore).
       void Promise.allSettled(work);
@@ -236,11 +248,11 @@ export class JobExecutor {
         const now = this.now();
         // The device is awake now (what a queue-mode device waits for): start what is due.
         if (current.status === JobStatus.Ready && isDue(current, now)) await this.run(current, () => this.startDownload(current));
-        else if (current.status === JobStatus.Downloaded && current.installRequested === true && isDue(current, now)) await this.run(current, () => this.startInstall(current));
+        else if (current.status === JobStatus.Downloaded && current.installRequested === true && isDue(current, now)) await this.run(current, () => this.install.start(current));
         if (event.kind !== 'registered') return;
         // A new registration means a new session: observations from the old one are gone.
         this.active.forget(current);
-        if (current.status === JobStatus.Updating) await this.run(current, () => this.verify(current));
+        if (current.status === JobStatus.Updating) await this.run(current, () => this.install.verify(current));
         else if (current.status === JobStatus.Downloading) await this.run(current, () => this.checkState(current));
       }),
     );
@@ -373,31 +385,6 @@ export class JobExecutor {
     }
   }
 
-  private async startInstall(job: FirmwareJob): Promise<void> {
-    const device = await this.reachableDevice(job);
-    if (device === undefined) return;
-    const updating = await this.transition(job, { kind: 'updateStarted', deadline: job.deadline ?? this.now() + 3_600_000 });
-    if (updating === undefined) return;
-    this.active.forget(updating);
-    try {
-      const outcome = await this.options.devices.execute(device, '/5/0/2');
-      if (outcome.kind === 'refused') {
-        await this.fail(updating, 'UPDATE_REFUSED', undefined, outcome.code);
-        return;
-      }
-    } catch (error) {
-      // A device that reboots at once may never answer the Execute: its re-registration decides.
-      if (!(error instanceof DeviceTimeoutError)) throw error;
-      this.options.logger.info('no answer to Execute Update; waiting for re-registration', { endpoint: job.endpoint });
-      return;
-    }
-    // A device that fails or defers the update says so in /5/0/5 without rebooting. Not awaited:
-    // most devices reboot at once and never answer, and the step must not hold a slot of the
-    // executor's concurrency for a whole CoAP exchange lifetime meanwhile.
-    const entry = this.active.begin(updating, true);
-    void this.observe(entry, device, '/5/0/5', (value) => value !== FirmwareUpdateResult.Initial, () => this.checkInstall(entry.job));
-  }
-
   /** Fallback for lost notifications: read object 5 of a download in progress. */
   private async checkState(job: FirmwareJob): Promise<void> {
     const device = await this.reachableDevice(job);
@@ -406,69 +393,6 @@ export class JobExecutor {
     if (entry.observation === undefined) await this.observeState(entry, device);
     const snapshot = await this.readFirmware(device);
     await this.applyDownloadVerdict(entry, downloadVerdict(snapshot), snapshot);
-  }
-
-  /** An UPDATING job: verify once the device registered again; otherwise read /5/0 now and then. */
-  private async checkUpdating(job: FirmwareJob): Promise<void> {
-    const device = await this.options.registrations.get(job.endpoint);
-    if (device === undefined) return;
-    if (device.registeredAt > job.updatedAt) {
-      await this.verify(job);
-      return;
-    }
-    if (!this.active.needsCheck(job, this.now(), this.stateCheckIntervalMs())) return;
-    await this.checkInstall(job);
-  }
-
-  private async checkInstall(job: FirmwareJob): Promise<void> {
-    if (job.status !== JobStatus.Updating) return;
-    const device = await this.reachableDevice(job);
-    if (device === undefined) return;
-    const entry = this.active.checked(job);
-    const snapshot = await this.readFirmware(device);
-    const verdict = installVerdict(snapshot);
-    switch (verdict.kind) {
-      case 'deferred': {
-        const deferrals = (job.deferrals ?? 0) + 1;
-        if (deferrals > (this.options.maxDeferrals ?? 5)) {
-          await this.fail(job, 'UPDATE_DEFERRED', FirmwareUpdateResult.Deferred, `deferred ${deferrals - 1} times`);
-          return;
-        }
-        this.active.forget(job);
-        await this.transition(job, { kind: 'deferred', notBefore: this.now() + (this.options.deferRetryMs ?? 60_000), deferrals }, changeTime(snapshot));
-        return;
-      }
-      case 'failed':
-        await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTime(snapshot));
-        return;
-      case 'updated':
-        this.active.forget(job);
-        await this.verify(job);
-        return;
-      default:
-        entry.lastCheck = this.now();
-        if (executeWasLost(snapshot)) await this.resendExecute(job, device);
-    }
-  }
-
-  /**
-   * A device still Downloaded with no Update Result a state check after Execute Update never got
-   * it (every retransmission lost): Execute /5/0/2 updates from Updating, so it resets Update
-   * Result to 0 and leaves state 2 the moment it arrives. Sent again, a bounded number of times;
-   * a device that got it is Updating or rebooting, never asked twice.
-   */
-  private async resendExecute(job: FirmwareJob, device: DeviceRegistration): Promise<void> {
-    const resends = job.executeResends ?? 0;
-    const lastSent = job.executeResentAt ?? job.updatedAt;
-    if (resends >= (this.options.maxExecuteResends ?? 3) || this.now() - lastSent < this.stateCheckIntervalMs()) return;
-    if (!(await this.options.jobs.annotate(job, { executeResends: resends + 1, executeResentAt: this.now() }))) return;
-    this.options.logger.info('device still Downloaded after Execute Update: sending it again', { endpoint: job.endpoint, resends: resends + 1 });
-    try {
-      const outcome = await this.options.devices.execute(device, '/5/0/2');
-      if (outcome.kind === 'refused') await this.fail(job, 'UPDATE_REFUSED', undefined, outcome.code);
-    } catch (error) {
-      if (!(error instanceof DeviceTimeoutError)) throw error;
-    }
   }
 
   private async observeState(entry: ActiveJob, device: DeviceRegistration): Promise<void> {
@@ -506,38 +430,20 @@ export class JobExecutor {
     if (job.status !== JobStatus.Downloading || !entry.accepting) return;
     switch (verdict.kind) {
       case 'downloaded': {
-        const next = await this.transition(job, { kind: 'downloaded' }, changeTime(snapshot));
+        const next = await this.transition(job, { kind: 'downloaded' }, changeTimeOf(snapshot));
         if (next !== undefined) entry.job = next;
         return;
       }
       case 'failed':
-        await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTime(snapshot));
+        await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTimeOf(snapshot));
         return;
       case 'cancelled':
         this.active.forget(job);
-        await this.transition(job, { kind: 'cancelled', reason: updateResultReason(verdict.updateResult) }, { ...changeTime(snapshot), updateResult: verdict.updateResult });
+        await this.transition(job, { kind: 'cancelled', reason: updateResultReason(verdict.updateResult) }, { ...changeTimeOf(snapshot), updateResult: verdict.updateResult });
         return;
       default:
         return;
     }
-  }
-
-  private async verify(job: FirmwareJob): Promise<void> {
-    let current: FirmwareJob | undefined = job;
-    if (job.status === JobStatus.Updating) current = await this.transition(job, { kind: 'reregistered' });
-    if (current === undefined || current.status !== JobStatus.Verifying) return;
-    const device = await this.reachableDevice(current);
-    if (device === undefined) return;
-    const version = await this.options.devices.readValue(device, '/3/0/3');
-    const snapshot = await this.readFirmware(device);
-    const resultCode = snapshot.updateResult;
-    if (version === current.targetVersion && (resultCode === undefined || resultCode <= FirmwareUpdateResult.Success)) {
-      await this.transition(current, { kind: 'verified', firmwareVersion: version }, changeTime(snapshot));
-      await this.options.registrations.update(device.endpoint, device.registrationId, { firmwareVersion: version });
-      return;
-    }
-    const reason = resultCode !== undefined && resultCode > FirmwareUpdateResult.Success ? updateResultReason(resultCode) : 'VERSION_MISMATCH';
-    await this.fail(current, reason, resultCode, `device reports version ${String(version)}`, changeTime(snapshot));
   }
 
   private readFirmware(device: DeviceRegistration): Promise<FirmwareObjectSnapshot> {
@@ -589,8 +495,4 @@ export class JobExecutor {
 /** A READY job after its retry backoff, or a DOWNLOADED one after its deferral wait. */
 function isDue(job: FirmwareJob, now: number): boolean {
   return job.notBefore === undefined || job.notBefore <= now;
-}
-
-function changeTime(snapshot: FirmwareObjectSnapshot): Readonly<Record<string, number>> {
-  return snapshot.lastStateChangeTime === undefined ? {} : { lastStateChangeTime: snapshot.lastStateChangeTime };
 }

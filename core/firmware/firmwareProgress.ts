@@ -104,6 +104,11 @@ export function installVerdict(snapshot: Pick<FirmwareObjectSnapshot, 'state' | 
   return IN_PROGRESS;
 }
 
+/** The device's Last State Change Time (/5/0/12) as a job attribute, when it has the resource. */
+export function changeTimeOf(snapshot: Pick<FirmwareObjectSnapshot, 'lastStateChangeTime'>): Readonly<Record<string, number>> {
+  return snapshot.lastStateChangeTime === undefined ? {} : { lastStateChangeTime: snapshot.lastStateChangeTime };
+}
+
 /**
  * After Execute Update: the device is still Downloaded and its Update Result still Initial, so
  * the Execute never reached it (once received, the state leaves Downloaded or a result is set).

@@ -40,7 +40,7 @@ describe('two edge processes behind the flow-hashing balancer', () => {
       model: 'NLB-1',
       serverPort: balancerPort,
       batchSize: 10,
-      deviceOptions: () => ({ lifetimeSeconds: 2 }),
+      deviceOptions: () => ({ lifetimeSeconds: 4 }),
       // Devices whose flows expired come back through either task; a regular Update keeps them reachable.
       beforeLaunch: (devices) => {
         keepAlive = setInterval(() => void Promise.all(devices.devices.map((d) => d.update().catch(() => undefined))), 700);
