@@ -6,6 +6,7 @@
  */
 import '../local/quietNode20.ts';
 import { Fleet } from '../sim/Fleet.ts';
+import { mapWithLimit } from '../core/concurrency.ts';
 
 export type FleetMessage =
   | { readonly kind: 'progress'; readonly registered: number; readonly failed: number }
@@ -17,27 +18,20 @@ const send = (message: FleetMessage): void => void process.send?.(message);
 
 async function main(): Promise<void> {
   if (!Number.isInteger(size) || !Number.isInteger(serverPort) || !Number.isInteger(burst)) throw new Error('usage: loadFleet <devices> <edge port> <burst> [model]');
-  const fleet = new Fleet({ size, serverPort, endpointPrefix: 'load', batchSize: size, deviceOptions: () => ({ model, firmwareVersion: '1.0.0', blockSize: 1024, lifetimeSeconds: 3600 }) });
+  const fleet = new Fleet({ size, serverPort, endpointPrefix: 'load', deviceOptions: () => ({ model, firmwareVersion: '1.0.0', blockSize: 1024, lifetimeSeconds: 3600 }) });
   const started = Date.now();
   const failed: string[] = [];
   let registered = 0;
   const progress = setInterval(() => send({ kind: 'progress', registered, failed: failed.length }), 500);
   // A burst: `burst` Registers on the wire at once, the next one as soon as any answers.
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(burst, size) }, async () => {
-      for (let i = next++; i < size; i = next++) {
-        const device = fleet.devices[i];
-        if (device === undefined) break;
-        try {
-          await device.start();
-          registered++;
-        } catch {
-          failed.push(device.endpoint);
-        }
-      }
-    }),
-  );
+  await mapWithLimit(fleet.devices, burst, async (device) => {
+    try {
+      await device.start();
+      registered++;
+    } catch {
+      failed.push(device.endpoint);
+    }
+  });
   clearInterval(progress);
   send({ kind: 'started', registered, failed, seconds: (Date.now() - started) / 1000 });
   process.on('message', (message: { kind?: string }) => {

@@ -92,7 +92,10 @@ export async function loadTestBenchmark(): Promise<Figure[]> {
     if (stopped.kind !== 'stopped') throw new Error('unexpected message');
     const toldTwice = stopped.executesReceived.filter((count) => count > 1).length + stopped.updatesExecuted.filter((count) => count > 1).length;
     const outcomes = new Map<string, number>();
-    for (const job of jobs) outcomes.set(`${job.status}${job.reason === undefined ? '' : ` ${job.reason}`}`, (outcomes.get(`${job.status}${job.reason === undefined ? '' : ` ${job.reason}`}`) ?? 0) + 1);
+    for (const job of jobs) {
+      const outcome = job.reason === undefined ? job.status : `${job.status} ${job.reason}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
     const final = await stack.stores.campaigns.get(campaign.campaignId);
     if (final?.status === "FAILED") process.stdout.write(`${JSON.stringify({ ...final, audit: undefined }).slice(0, 1500)}\n${execution.taskLog.slice(-12).join(" > ")}\n`);
     process.stdout.write(`campaign ${final?.status ?? "?"}, execution ${execution.status}${execution.error === undefined ? "" : ` (${execution.error})`}; jobs: ${[...outcomes].map(([outcome, count]) => `${outcome} ${count}`).join(', ')}\n`);

@@ -79,10 +79,13 @@ export class SimulatedDevice {
   requestsWhileAsleep = 0;
   /** Execute Update commands that started an update: a device must never be told twice. */
   updatesExecuted = 0;
-  /** Execute /5/0/2 requests received (CoAP retransmissions excluded): more than one means told to install twice. */
-  updateExecutesReceived = 0;
-  /** When each Execute /5/0/2 arrived and what object 5 was then, for the reports of tests that fail. */
+  /** Each Execute /5/0/2 received (CoAP retransmissions excluded), when, and what object 5 was then. */
   readonly executeLog: { at: number; state: number; result: number; messageId: number | undefined }[] = [];
+
+  /** Execute Update requests received: more than one means the device was told to install twice. */
+  get updateExecutesReceived(): number {
+    return this.executeLog.length;
+  }
   /** What object 5 went through: Package URIs written, blocks pushed, updates deferred, cancels, a resumed pull. */
   readonly firmwareLog = { packageUris: [] as string[], pushedBlocks: 0, deferredUpdates: 0, cancels: 0, resumedFromBlock: undefined as number | undefined };
   private packageReceiver: PackageReceiver | undefined;
@@ -377,7 +380,6 @@ export class SimulatedDevice {
       res.end();
       return;
     }
-    this.updateExecutesReceived++;
     this.executeLog.push({ at: Date.now(), state: this.state, result: this.result, messageId: (res as unknown as { _packet?: { messageId?: number } })._packet?.messageId });
     if (this.state !== FirmwareUpdateState.Downloaded) {
       res.code = '4.05';

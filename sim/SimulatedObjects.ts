@@ -249,18 +249,7 @@ export class SimulatedObjects {
 
   /** Write on an instance of objects 1, 3 or 5: partial update of their writable resources. */
   private writeBaseInstance(req: coap.IncomingMessage, res: coap.OutgoingMessage, path: LwM2mPath): void {
-    const decoded = decodeContent(contentFormatOf(req) ?? ContentFormat.TLV, req.payload, path);
-    if (!decoded.success) {
-      reply(res, '4.00', decoded.error.message);
-      return;
-    }
-    if (!decoded.data.every((entry) => this.isWritable(entry.path))) {
-      reply(res, '4.05');
-      return;
-    }
-    for (const entry of decoded.data) this.apply(entry);
-    reply(res, '2.04');
-    this.notify();
+    this.write(req, res, path, ContentFormat.TLV);
   }
 
   /** Write on a Temperature instance (partial update or replace) or one of its resources. */
@@ -270,7 +259,14 @@ export class SimulatedObjects {
       reply(res, '4.04');
       return;
     }
-    const decoded = decodeContent(contentFormatOf(req) ?? ContentFormat.TEXT, req.payload, path);
+    this.write(req, res, path, ContentFormat.TEXT, () => {
+      if (replace) for (const id of TEMPERATURE_WRITABLE) instance.delete(id);
+    });
+  }
+
+  /** Decodes a Write, refuses it whole (4.00, 4.05) or applies every entry (2.04) and notifies observers. */
+  private write(req: coap.IncomingMessage, res: coap.OutgoingMessage, path: LwM2mPath, defaultFormat: number, beforeApply?: () => void): void {
+    const decoded = decodeContent(contentFormatOf(req) ?? defaultFormat, req.payload, path);
     if (!decoded.success) {
       reply(res, '4.00', decoded.error.message);
       return;
@@ -279,7 +275,7 @@ export class SimulatedObjects {
       reply(res, '4.05');
       return;
     }
-    if (replace) for (const id of TEMPERATURE_WRITABLE) instance.delete(id);
+    beforeApply?.();
     for (const entry of decoded.data) this.apply(entry);
     reply(res, '2.04');
     this.notify();

@@ -29,10 +29,16 @@ export interface FirmwareBlockStats {
   rejectedTokens: number;
 }
 
+interface TokenGrant {
+  readonly imageId: string | null;
+  readonly until: number;
+  readonly job?: Pick<FirmwareJob, 'campaignId' | 'endpoint'>;
+}
+
 export class FirmwareBlockServer {
   readonly stats: FirmwareBlockStats = { blocksServed: 0, bytesServed: 0, rejectedTokens: 0 };
   /** token -> image id, or null for a token known to be invalid; checked again after a few seconds. */
-  private readonly tokens = new Map<string, { imageId: string | null; until: number; job?: Pick<FirmwareJob, 'campaignId' | 'endpoint'> }>();
+  private readonly tokens = new Map<string, TokenGrant>();
 
   constructor(
     private readonly jobs: Pick<JobStore, 'findByToken'>,
@@ -56,7 +62,8 @@ export class FirmwareBlockServer {
       this.stats.rejectedTokens++;
       return NOT_FOUND;
     }
-    const imageId = await this.imageFor(token, request.peer);
+    const grant = await this.grantFor(token, request.peer);
+    const imageId = grant.imageId;
     if (imageId === null) {
       this.stats.rejectedTokens++;
       return NOT_FOUND;
@@ -70,8 +77,7 @@ export class FirmwareBlockServer {
     if (slice.kind === 'outOfRange') return { code: '4.02', payload: Buffer.from('block beyond the end of the image') };
     this.stats.blocksServed++;
     this.stats.bytesServed += slice.end - slice.start;
-    const job = this.tokens.get(token)?.job;
-    if (!slice.option.more && job !== undefined) this.onLastBlock?.(job);
+    if (!slice.option.more && grant.job !== undefined) this.onLastBlock?.(grant.job);
     return {
       code: '2.05',
       contentFormat: ContentFormat.OPAQUE,
@@ -84,15 +90,18 @@ export class FirmwareBlockServer {
     };
   }
 
-  private async imageFor(token: string, peer: Peer): Promise<string | null> {
+  /** What a token grants (its image, or null), from the cache while it is fresh, else from the job table. */
+  private async grantFor(token: string, peer: Peer): Promise<TokenGrant> {
     const now = this.now();
     const known = this.tokens.get(token);
-    if (known !== undefined && known.until > now) return known.imageId;
+    if (known !== undefined && known.until > now) return known;
     const job = await this.jobs.findByToken(token);
     const imageId = job !== undefined && DOWNLOADABLE.has(job.status) ? job.imageId : null;
     if (job !== undefined && imageId !== null) this.onDownloadContact?.(job, peer);
     if (this.tokens.size > 100_000) this.tokens.clear();
-    this.tokens.set(token, { imageId, until: now + TOKEN_CACHE_MS, ...(job === undefined ? {} : { job: { campaignId: job.campaignId, endpoint: job.endpoint } }) });
-    return imageId;
+    const grant: TokenGrant = { imageId, until: now + TOKEN_CACHE_MS, ...(job === undefined ? {} : { job: { campaignId: job.campaignId, endpoint: job.endpoint } }) };
+    this.tokens.set(token, grant);
+    return grant;
   }
+
 }

@@ -40,15 +40,10 @@ export class InstallSteps {
     const updating = await this.context.transition(job, { kind: 'updateStarted', deadline: job.deadline ?? this.context.now() + 3_600_000 });
     if (updating === undefined) return;
     this.context.active.forget(updating);
-    try {
-      const outcome = await this.options.devices.execute(device, '/5/0/2');
-      if (outcome.kind === 'refused') {
-        await this.context.fail(updating, 'UPDATE_REFUSED', undefined, outcome.code);
-        return;
-      }
-    } catch (error) {
+    const sent = await this.executeUpdate(updating, device);
+    if (sent === 'refused') return;
+    if (sent === 'noAnswer') {
       // A device that reboots at once may never answer the Execute: its re-registration decides.
-      if (!(error instanceof DeviceTimeoutError)) throw error;
       this.options.logger.info('no answer to Execute Update; waiting for re-registration', { endpoint: job.endpoint });
       return;
     }
@@ -114,11 +109,19 @@ export class InstallSteps {
     if (resends >= (this.options.maxExecuteResends ?? 3) || this.context.now() - lastSent < this.context.stateCheckIntervalMs()) return;
     if (!(await this.options.jobs.annotate(job, { executeResends: resends + 1, executeResentAt: this.context.now() }))) return;
     this.options.logger.info('device still Downloaded after Execute Update: sending it again', { endpoint: job.endpoint, resends: resends + 1 });
+    await this.executeUpdate(job, device);
+  }
+
+  /** Execute /5/0/2; a device that refuses it fails the job with UPDATE_REFUSED. */
+  private async executeUpdate(job: FirmwareJob, device: DeviceRegistration): Promise<'accepted' | 'refused' | 'noAnswer'> {
     try {
       const outcome = await this.options.devices.execute(device, '/5/0/2');
-      if (outcome.kind === 'refused') await this.context.fail(job, 'UPDATE_REFUSED', undefined, outcome.code);
+      if (outcome.kind !== 'refused') return 'accepted';
+      await this.context.fail(job, 'UPDATE_REFUSED', undefined, outcome.code);
+      return 'refused';
     } catch (error) {
       if (!(error instanceof DeviceTimeoutError)) throw error;
+      return 'noAnswer';
     }
   }
 
