@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   send({ kind: 'started', registered, failed, seconds: (Date.now() - started) / 1000 });
   process.on('message', (message: { kind?: string }) => {
     if (message.kind !== 'stop') return;
-    void fleet.stop().then(() => {
+    fleet.stop().then(() => {
       send({
         kind: 'stopped',
         updatesExecuted: fleet.devices.map((d) => d.updatesExecuted),
@@ -44,6 +44,9 @@ async function main(): Promise<void> {
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       });
       process.disconnect();
+    }, (error: unknown) => {
+      process.stderr.write(`fleet stop failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
     });
   });
 }

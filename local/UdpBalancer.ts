@@ -31,6 +31,8 @@ export interface BalancerStats {
 export class UdpBalancer {
   readonly stats: BalancerStats = { flowsCreated: 0, flowsExpired: 0, reroutes: 0, toTargets: 0, toClients: 0 };
   private readonly front = createSocket('udp4');
+  /** Datagrams that could not be forwarded (a flow's socket failed to bind): kept for the test to assert on. */
+  readonly forwardingErrors: unknown[] = [];
   private readonly flows = new Map<string, Flow>();
   /** Target index each client was last routed to, to count re-routes. */
   private readonly lastTarget = new Map<string, string>();
@@ -46,7 +48,9 @@ export class UdpBalancer {
   }
 
   async start(port = 0): Promise<number> {
-    this.front.on('message', (message, client) => void this.fromClient(message, client));
+    this.front.on('message', (message, client) => {
+      this.fromClient(message, client).catch((error: unknown) => this.forwardingErrors.push(error));
+    });
     await new Promise<void>((resolve) => this.front.bind(port, '127.0.0.1', resolve));
     this.sweeper = setInterval(() => this.expireIdleFlows(), Math.max(50, Math.min(1000, this.idleTimeoutMs / 4))).unref();
     return this.front.address().port;

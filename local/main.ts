@@ -57,7 +57,13 @@ async function main(): Promise<void> {
   });
   const stopOnSignal = (): void => {
     process.stdout.write('\nstopping...\n');
-    void stack.stop().then(() => process.exit(0));
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);

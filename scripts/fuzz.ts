@@ -50,7 +50,10 @@ function mutate(seed: Buffer): Buffer {
   const bytes = Buffer.from(seed);
   switch (int(5)) {
     case 0:
-      for (let i = int(8) + 1; i > 0 && bytes.length > 0; i--) bytes[int(bytes.length)] ^= 1 << int(8);
+      for (let i = int(8) + 1; i > 0 && bytes.length > 0; i--) {
+        const at = int(bytes.length);
+        bytes[at] = (bytes[at] ?? 0) ^ (1 << int(8));
+      }
       return bytes;
     case 1:
       return bytes.subarray(0, int(bytes.length + 1));

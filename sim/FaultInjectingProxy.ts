@@ -34,6 +34,8 @@ interface Mapping {
 export class FaultInjectingProxy {
   readonly stats: ProxyStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0, rebinds: 0 };
   private readonly front = createSocket('udp4');
+  /** Datagrams that could not be forwarded (a flow's socket failed to bind): kept for the test to assert on. */
+  readonly forwardingErrors: unknown[] = [];
   private readonly mappings = new Map<string, Mapping>();
   private closed = false;
 
@@ -44,7 +46,9 @@ export class FaultInjectingProxy {
   ) {}
 
   async start(): Promise<number> {
-    this.front.on('message', (message, client) => void this.fromClient(message, client));
+    this.front.on('message', (message, client) => {
+      this.fromClient(message, client).catch((error: unknown) => this.forwardingErrors.push(error));
+    });
     await new Promise<void>((resolve) => this.front.bind(0, '127.0.0.1', resolve));
     return this.front.address().port;
   }

@@ -80,6 +80,8 @@ export class SimulatedDevice {
   /** Execute Update commands that started an update: a device must never be told twice. */
   updatesExecuted = 0;
   /** Each Execute /5/0/2 received (CoAP retransmissions excluded), when, and what object 5 was then. */
+  /** Errors of the device's own background work (a download, an update), for tests to assert on. */
+  readonly faults: { readonly during: 'download' | 'update'; readonly error: unknown }[] = [];
   readonly executeLog: { at: number; state: number; result: number; messageId: number | undefined }[] = [];
 
   /** Execute Update requests received: more than one means the device was told to install twice. */
@@ -367,7 +369,7 @@ export class SimulatedDevice {
       return;
     }
     this.firmwareLog.packageUris.push(uri);
-    void this.download(uri);
+    this.download(uri).catch((error: unknown) => this.recordFault('download', error));
   }
 
   private execute(res: coap.OutgoingMessage, path: LwM2mPath): void {
@@ -397,7 +399,13 @@ export class SimulatedDevice {
     }
     this.updatesExecuted++;
     this.setState(FirmwareUpdateState.Updating, FirmwareUpdateResult.Initial);
-    setTimeout(() => void this.applyUpdate(), this.options.rebootDelayMs ?? 50);
+    setTimeout(() => {
+      this.applyUpdate().catch((error: unknown) => this.recordFault('update', error));
+    }, this.options.rebootDelayMs ?? 50);
+  }
+
+  private recordFault(during: 'download' | 'update', error: unknown): void {
+    this.faults.push({ during, error });
   }
 
   private async download(uri: string): Promise<void> {

@@ -198,7 +198,10 @@ export class ServerHandshake {
       // RFC 7627 §3: session_hash covers the messages up to and including ClientKeyExchange.
       const sessionHash = this.options.negotiated.extendedMasterSecret ? this.transcript.digest() : undefined;
       this.state = 'lookingUp';
-      void this.lookUp(this.identity, sessionHash);
+      // The records buffered during the lookup are processed after it: a failure there ends this handshake.
+      this.lookUp(this.identity, sessionHash).catch((error: unknown) => {
+        this.fail(error instanceof DtlsError ? error : new DtlsAlertError(AlertDescription.InternalError, false, 'handshake failed', { cause: error }));
+      });
       return;
     }
     if ((this.state === 'awaitFinished' || this.state === 'awaitResumedFinished') && epoch === 1 && message.msgType === HandshakeType.Finished) {

@@ -32,7 +32,8 @@ describe('reliability scenarios', () => {
 
   function campaignFor(size: number, serverPort: number, deviceOptions: (i: number) => Partial<SimulatedDeviceOptions> = () => ({})) {
     const scenario = startScenario(stack, { size, model: `REL-${++modelCount}`, serverPort, deviceOptions });
-    void scenario.then(({ fleet }) => cleanups.push(() => fleet.stop()));
+    // A scenario that fails to start is reported by the test awaiting it; only started fleets need stopping.
+    scenario.then(({ fleet }) => cleanups.push(() => fleet.stop()), () => undefined);
     return scenario;
   }
 
