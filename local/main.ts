@@ -7,7 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalStack } from './LocalStack.ts';
 import { runDemoCampaign } from './demo.ts';
-import { formatTable } from '../cli/terminal.ts';
+import { attachServeFleet, type AttachedFleet } from './serveFleet.ts';
+import { createProgressBar, formatTable } from '../cli/terminal.ts';
 import type { LogLevel } from '../coap-edge/logger.ts';
 
 interface StartOptions {
@@ -33,7 +34,7 @@ const positiveInt = (value: string): number => {
 const program = new Command()
   .name('npm start --')
   .description('Run the FOTA stack locally (dynalite, s3rver, the synthesized workflow, the CoAP edge) and a demo campaign.')
-  .option('--devices <n>', 'simulated devices in the demo fleet', positiveInt, 20)
+  .option('--devices <n>', 'simulated devices in the demo fleet; with --serve, devices to attach (none unless given)', positiveInt, 20)
   .option('--report <file>', 'write the campaign figures as JSON to this file')
   .option('--serve', 'keep the stack running for real clients instead of running the demo')
   .option('--coap-port <port>', 'UDP port of the CoAP edge (default 5683 with --serve, any free port for the demo)', positiveInt)
@@ -55,9 +56,10 @@ async function main(): Promise<void> {
     logLevel: options.logLevel,
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
   });
+  let attached: AttachedFleet | undefined;
   const stopOnSignal = (): void => {
     process.stdout.write('\nstopping...\n');
-    stack.stop().then(
+    (attached?.stop() ?? Promise.resolve()).then(() => stack.stop()).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -80,6 +82,16 @@ async function main(): Promise<void> {
         ['S3 (s3rver)', stack.config.s3Endpoint ?? ''],
       ])}\n\nRegister a client, e.g.: coap-client-openssl -m post -t 40 -e '</1/0>,</3/0>,</5/0>' 'coap://${edge.address}:${edge.port}/rd?ep=my-device&lt=300'\nTalk to it: npx fota --api ${stack.apiUrl} devices list\nCtrl-C stops the stack.\n`,
     );
+    if (program.getOptionValueSource('devices') === 'cli' && options.devices > 0) {
+      const bar = createProgressBar('attaching simulated devices', options.devices);
+      attached = await attachServeFleet(stack, { devices: options.devices, imageBytes: options.imageBytes, blockSize: options.blockSize }, (n) => bar.update(n));
+      bar.stop();
+      process.stdout.write(
+        `\n${formatTable([['simulated device', 'model', 'firmware'], ...attached.inventory.map((d) => [d.endpoint, d.model, d.firmwareVersion])])}\n` +
+          `\ndemo image ${attached.image.imageId}: version ${attached.image.version} for ${attached.image.models.join(', ')}, ${attached.image.sizeBytes} bytes (npx fota images list)\n` +
+          `launch a campaign: npx fota campaigns create --name first --image ${attached.image.imageId} --cohorts 50,100 --watch\n`,
+      );
+    }
     return;
   }
 
