@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
+import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
@@ -22,11 +22,14 @@ export interface CampaignCommandContext {
 export type CampaignView = Campaign & { progress: CohortTally; cohortProgress: (CohortTally & { cohort: number })[] };
 
 const ACTIONS = {
-  pause: 'stop releasing devices (devices already updating carry on)',
-  resume: 'resume a paused campaign',
-  cancel: 'cancel: devices not yet updating are reset, updating devices finish',
-  approve: 'approve the next cohort of a campaign waiting for approval',
+  pause: 'PAUSED at once: stop releasing devices (devices already updating carry on)',
+  resume: 'RUNNING at once: resume a paused campaign',
+  cancel: 'CANCELLING at once, CANCELLED when settled: devices not yet updating are reset, updating devices finish; final',
+  approve: 'RUNNING at once: approve the next cohort of a campaign waiting for approval',
 } as const;
+
+/** `watch` exit codes by how the campaign ended: 0 succeeded, 5 cancelled by an operator, 1 otherwise (4: still going at --timeout). */
+const WATCH_EXIT_CANCELLED = 5;
 
 /** Cohort index of devices skipped at planning (planCampaign.ts SKIPPED_COHORT). */
 const SKIPPED_COHORT = 9999;
@@ -73,7 +76,7 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
 
   campaigns
     .command('watch <campaignId>')
-    .description('live progress bars per cohort until the campaign ends (exit 1 unless it succeeded)')
+    .description('live progress bars per cohort until the campaign ends (exit 0 succeeded, 5 cancelled, 1 failed or aborted)')
     .option('--interval <ms>', 'refresh interval', Number, 1000)
     .option('--timeout <seconds>', 'give up after this long (exit 4)', Number)
     .action(async (id: string, opts: { interval: number; timeout?: number }) => watch(cli, id, opts.interval, opts.timeout));
@@ -84,7 +87,9 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
       .description(description)
       .action(async (id: string) => {
         const campaign = await cli.api().post<Campaign>(path(id, `/${action}`), {});
-        cli.print(campaign, () => `${action}: campaign ${campaign.campaignId} (was ${campaign.status})`);
+        // The answer is the campaign after the action; its last audit entry is this action.
+        const previous = campaign.audit?.at(-1)?.previous;
+        cli.print(campaign, () => `${action}: campaign ${campaign.campaignId} is now ${campaign.status}${previous === undefined ? '' : ` (was ${previous})`}`);
       });
   }
 
@@ -118,7 +123,9 @@ async function watch(cli: CampaignCommandContext, id: string, intervalMs: number
   if (!FINISHED_CAMPAIGN_STATUSES.has(view.status)) {
     process.stderr.write(`fota: campaign ${id} still ${view.status} after ${timeoutSeconds ?? 0} s\n`);
     process.exitCode = 4;
-  } else if (view.status !== 'SUCCEEDED') {
+  } else if (view.status === CampaignStatus.Cancelled) {
+    process.exitCode = WATCH_EXIT_CANCELLED;
+  } else if (view.status !== CampaignStatus.Succeeded) {
     process.exitCode = 1;
   }
 }
@@ -146,7 +153,7 @@ export function describeCampaign(view: CampaignView): string {
     ...(Object.keys(view.progress.failureReasons).length === 0 ? [] : [formatTable([['failure reason', 'devices'], ...Object.entries(view.progress.failureReasons)])]),
     ...(view.abortReason === undefined ? [] : [`aborted: ${view.abortReason}`]),
     ...(view.failureCause === undefined ? [] : [`failed: ${view.failureCause}`]),
-    ...((view.audit ?? []).length === 0 ? [] : [formatTable([['when', 'who', 'action', 'was'], ...(view.audit ?? []).map((a) => [iso(a.at), a.actor, a.action, a.previous ?? ''])], [1, 2, 3])]),
+    ...((view.audit ?? []).length === 0 ? [] : [formatTable([['when', 'who', 'action', 'was', 'now'], ...(view.audit ?? []).map((a) => [iso(a.at), a.actor, a.action, a.previous ?? '', a.status ?? ''])], [1, 2, 3, 4])]),
   ].join('\n\n');
 }
 

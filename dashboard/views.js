@@ -54,7 +54,11 @@ export function renderHeader(nodes, view) {
   nodes.name.textContent = view.name;
   nodes.status.replaceChildren(statusBadge(view.status));
   const cohort = view.cohortCount === undefined ? 'planning' : `cohort ${Math.min((view.currentCohort ?? 0) + 1, view.cohortCount)} of ${view.cohortCount}`;
-  const parts = [`version ${view.targetVersion}`, `image ${view.imageId}`, cohort, view.phase && `phase ${view.phase}`, view.startedAt && `started ${dateTime(view.startedAt)}`, view.finishedAt && `finished ${dateTime(view.finishedAt)}`];
+  // The operator's last word, as applied (the status changes when an action is accepted).
+  const last = view.audit?.at(-1);
+  const lastAction = last && `${last.action} by ${last.actor} ${ago(last.at)}`;
+  const winding = view.status === 'CANCELLING' && 'devices already updating finish, then CANCELLED';
+  const parts = [`version ${view.targetVersion}`, `image ${view.imageId}`, cohort, view.phase && `phase ${view.phase}`, view.startedAt && `started ${dateTime(view.startedAt)}`, view.finishedAt && `finished ${dateTime(view.finishedAt)}`, lastAction, winding];
   nodes.meta.textContent = parts.filter(Boolean).join(' · ');
   const problem = view.abortReason ? `Aborted: ${view.abortReason}` : view.failureCause ? `Failed: ${view.failureCause}` : '';
   nodes.abort.textContent = problem;

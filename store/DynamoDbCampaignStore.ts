@@ -1,19 +1,22 @@
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, Campaign, CampaignStatus } from '../core/campaign/Campaign.ts';
+import type { Campaign } from '../core/campaign/Campaign.ts';
+import type { CampaignChange } from '../core/campaign/lifecycle.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
+
+/** Campaign attributes written outside the lifecycle: never the status, its version or the audit trail. */
+export type CampaignProgressFacts = Partial<Pick<Campaign, 'currentCohort' | 'phase' | 'abortReason' | 'releaseBucket'>>;
 
 export interface CampaignStore {
   create(campaign: Campaign): Promise<void>;
   get(campaignId: string): Promise<Campaign | undefined>;
   list(): Promise<Campaign[]>;
-  /** Moves the campaign's status only from one of `from`; returns false if it was elsewhere. */
-  setStatus(campaignId: string, from: readonly CampaignStatus[], to: CampaignStatus, changes: Partial<Campaign>): Promise<boolean>;
-  update(campaignId: string, changes: Partial<Campaign>): Promise<void>;
   /**
-   * An operator's action: applies `changes` and appends `entry` to the audit trail in one
-   * conditional write, only while the campaign is in one of `allowedFrom`. False otherwise.
+   * Writes a lifecycle change (core/campaign/lifecycle.ts): the new status and version, its facts
+   * and its audit entry, in one UpdateItem conditioned on the (status, version) the change was
+   * computed from. False when another writer got there first: re-read and decide again.
    */
-  act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean>;
+  transition(campaignId: string, change: CampaignChange): Promise<boolean>;
+  update(campaignId: string, changes: CampaignProgressFacts): Promise<void>;
 }
 
 export class DynamoDbCampaignStore implements CampaignStore {
@@ -44,26 +47,39 @@ export class DynamoDbCampaignStore implements CampaignStore {
     return items.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async setStatus(campaignId: string, from: readonly CampaignStatus[], to: CampaignStatus, changes: Partial<Campaign>): Promise<boolean> {
-    const { names, values, sets } = setClause({ ...changes, status: to });
-    from.forEach((status, i) => (values[`:from${i}`] = status));
-    return whenConditionHolds(this.dynamo.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { campaignId },
-        UpdateExpression: `SET ${sets}`,
-        ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-        ExpressionAttributeNames: { ...names, '#status': 'status' },
-        ExpressionAttributeValues: values,
-      }),
-    ));
+  transition(campaignId: string, change: CampaignChange): Promise<boolean> {
+    const { names, values, sets } = setClause({ ...change.set, status: change.status, version: change.version });
+    const removes = change.remove.map((key, i) => {
+      names[`#r${i}`] = key;
+      return `#r${i}`;
+    });
+    values[':expectedStatus'] = change.expected.status;
+    values[':expectedVersion'] = change.expected.version;
+    let update = `SET ${sets}`;
+    if (change.audit !== undefined) {
+      names['#audit'] = 'audit';
+      values[':entry'] = [change.audit];
+      values[':empty'] = [];
+      update += ', #audit = list_append(if_not_exists(#audit, :empty), :entry)';
+    }
+    if (removes.length > 0) update += ` REMOVE ${removes.join(', ')}`;
+    // Campaigns written before the version counter have none: version 0.
+    const versionHolds = change.expected.version === 0 ? '(attribute_not_exists(#version) OR #version = :expectedVersion)' : '#version = :expectedVersion';
+    return whenConditionHolds(
+      this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { campaignId },
+          UpdateExpression: update,
+          ConditionExpression: `#status = :expectedStatus AND ${versionHolds}`,
+          ExpressionAttributeNames: { ...names, '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
-  act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean> {
-    return appendAudit(this.dynamo, this.tableName, campaignId, allowedFrom, changes, entry);
-  }
-
-  async update(campaignId: string, changes: Partial<Campaign>): Promise<void> {
+  async update(campaignId: string, changes: CampaignProgressFacts): Promise<void> {
     const { names, values, sets } = setClause(changes);
     await this.dynamo.send(
       new UpdateCommand({
@@ -76,32 +92,6 @@ export class DynamoDbCampaignStore implements CampaignStore {
       }),
     );
   }
-}
-
-export async function appendAudit(
-  dynamo: DynamoDBDocumentClient,
-  tableName: string,
-  campaignId: string,
-  allowedFrom: readonly CampaignStatus[],
-  changes: Partial<Campaign>,
-  entry: AuditEntry,
-): Promise<boolean> {
-  const { names, values, sets } = setClause(changes);
-  allowedFrom.forEach((status, i) => (values[`:from${i}`] = status));
-  values[':entry'] = [entry];
-  values[':empty'] = [];
-  return whenConditionHolds(
-    dynamo.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { campaignId },
-        UpdateExpression: `SET ${sets}, #audit = list_append(if_not_exists(#audit, :empty), :entry)`,
-        ConditionExpression: `#status IN (${allowedFrom.map((_, i) => `:from${i}`).join(', ')})`,
-        ExpressionAttributeNames: { ...names, '#status': 'status', '#audit': 'audit' },
-        ExpressionAttributeValues: values,
-      }),
-    ),
-  );
 }
 
 function setClause(changes: Record<string, unknown>): { names: Record<string, string>; values: Record<string, unknown>; sets: string } {

@@ -19,9 +19,6 @@ export const FINISHED_CAMPAIGN_STATUSES: ReadonlySet<CampaignStatus> = new Set([
   CampaignStatus.Cancelled,
 ]);
 
-/** What the operator asked for; the workflow reads it at every poll. */
-export type CampaignControl = 'RUN' | 'PAUSE' | 'CANCEL';
-
 export interface VersionRange {
   /** Inclusive lower bound, dotted numeric (e.g. "2.0.0"). */
   readonly min?: string;
@@ -101,18 +98,40 @@ export interface CampaignDefinition {
   readonly retry?: Readonly<Record<string, RetryRule>>;
 }
 
+/** An operator's action as applied: the status it found and the status it left. */
 export interface AuditEntry {
   readonly at: number;
   readonly actor: string;
   readonly action: string;
   readonly previous?: string;
+  /** The status the action left (absent in entries written before the lifecycle table). */
+  readonly status?: string;
   readonly detail?: string;
+}
+
+/**
+ * The rollout rate's token bucket for the current phase (core/campaign/rollout.ts): tokens are
+ * earned on the campaign's active clock (wall time minus paused time) and spent on releases.
+ */
+export interface ReleaseBucket {
+  /** The phase this bucket belongs to (the workflow's phase start): a new phase starts a new bucket. */
+  readonly phaseStartedAt: number;
+  /** Active time at the phase start and at the last refill (ms, see `activeTime`). */
+  readonly startActiveMs: number;
+  readonly activeMs: number;
+  readonly tokens: number;
 }
 
 export interface Campaign extends CampaignDefinition {
   readonly campaignId: string;
   readonly status: CampaignStatus;
-  readonly control?: CampaignControl;
+  /** Bumped by every status transition; each transition is conditional on (status, version). Absent means 0. */
+  readonly version?: number;
+  /** When the current pause began (set while PAUSED). */
+  readonly pausedAt?: number;
+  /** Paused time of pauses that have ended (ms): paused time earns no release allowance. */
+  readonly pausedMs?: number;
+  readonly releaseBucket?: ReleaseBucket;
   /** Highest cohort index the operator approved to start. */
   readonly approvedCohort?: number;
   readonly targetVersion: string;

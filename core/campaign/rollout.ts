@@ -2,29 +2,66 @@
  * Rollout policy: how many devices may be released now (rate with exponential ramp), which
  * failures are retried and when, and whether a cohort passes, waits, or aborts the campaign.
  */
-import { DEFAULT_RETRY_POLICY, type AbortCriteria, type CampaignDefinition, type RetryRule, type RolloutRate } from './Campaign.ts';
+import { DEFAULT_RETRY_POLICY, type AbortCriteria, type CampaignDefinition, type ReleaseBucket, type RetryRule, type RolloutRate } from './Campaign.ts';
 import type { CohortTally } from './progress.ts';
 
 /**
- * Devices that may have been released `elapsedMs` after the phase started: the integral of a
- * rate that starts at `devicesPerMinute` and grows by `rampFactor` per minute up to the maximum.
+ * Devices that may have been released `elapsedMs` after the phase started, at the steady rate
+ * (the first device at once): used to estimate a plan's duration.
  */
 export function releaseAllowance(rate: RolloutRate | undefined, elapsedMs: number): number {
   if (rate === undefined) return Number.POSITIVE_INFINITY;
-  const minutes = Math.max(0, elapsedMs) / 60_000;
+  return Math.floor(1 + rateIntegral(rate, elapsedMs));
+}
+
+/** Devices per minute `activeMs` into a phase: `devicesPerMinute`, times `rampFactor` per whole minute, up to the maximum. */
+export function ratePerMinute(rate: RolloutRate, activeMs: number): number {
   const factor = rate.rampFactor ?? 1;
+  if (factor <= 1) return rate.devicesPerMinute;
   const max = rate.maxDevicesPerMinute ?? rate.devicesPerMinute;
-  if (factor <= 1) return Math.floor(1 + rate.devicesPerMinute * minutes);
+  return Math.min(max, rate.devicesPerMinute * factor ** Math.floor(Math.max(0, activeMs) / 60_000));
+}
+
+/** Devices earned in the first `activeMs` of a phase: the integral of `ratePerMinute`. */
+export function rateIntegral(rate: RolloutRate, activeMs: number): number {
+  const minutes = Math.max(0, activeMs) / 60_000;
+  if ((rate.rampFactor ?? 1) <= 1) return rate.devicesPerMinute * minutes;
   let total = 0;
-  let perMinute = rate.devicesPerMinute;
-  let remaining = minutes;
-  while (remaining > 0 && total < 1e12) {
-    const slice = Math.min(1, remaining);
-    total += Math.min(perMinute, max) * slice;
-    perMinute *= factor;
-    remaining -= slice;
-  }
-  return Math.floor(1 + total);
+  for (let minute = 0; minute < minutes && total < 1e12; minute++) total += ratePerMinute(rate, minute * 60_000) * Math.min(1, minutes - minute);
+  return total;
+}
+
+/**
+ * The most tokens the release bucket holds: two polls' worth at the current rate, at least one
+ * device. Ticks come about one poll apart (the poll stays at its base while devices wait for the
+ * rate), so this never throttles below the rate, and it bounds any burst: after a pause, a closed
+ * download window or a late tick, at most this many devices are released at once.
+ */
+export function releaseCapacity(rate: RolloutRate, activeMs: number, pollSeconds: number): number {
+  return Math.max(1, (ratePerMinute(rate, activeMs) * 2 * pollSeconds) / 60);
+}
+
+/**
+ * The release bucket refilled up to `activeNow` (the campaign's active clock, which stands still
+ * while it is paused, so paused time earns nothing). A new phase starts a bucket holding one
+ * token: the first device goes at once. Releases over any span of active time `w` are then at most
+ * `releaseCapacity + rateIntegral over w`, whatever pauses, windows or late ticks came before.
+ */
+export function refillReleaseBucket(
+  rate: RolloutRate,
+  bucket: ReleaseBucket | undefined,
+  phase: { readonly startedAt: number; readonly startActiveMs: number },
+  activeNow: number,
+  pollSeconds: number,
+): ReleaseBucket {
+  const current = bucket !== undefined && bucket.phaseStartedAt === phase.startedAt
+    ? bucket
+    : { phaseStartedAt: phase.startedAt, startActiveMs: phase.startActiveMs, activeMs: phase.startActiveMs, tokens: 1 };
+  // A clock that steps back earns nothing, and takes nothing back.
+  const activeMs = Math.max(activeNow, current.activeMs);
+  const earned = rateIntegral(rate, activeMs - current.startActiveMs) - rateIntegral(rate, current.activeMs - current.startActiveMs);
+  const capacity = releaseCapacity(rate, activeMs - current.startActiveMs, pollSeconds);
+  return { ...current, activeMs, tokens: Math.min(Math.max(capacity, current.tokens), current.tokens + earned) };
 }
 
 /** The retry rule for a failure reason: the campaign's own, else the default policy. */

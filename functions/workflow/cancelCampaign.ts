@@ -4,11 +4,11 @@
  * device (/5/0/10 Cancel, or an empty Package URI). A device that is updating is never
  * interrupted: its job runs to its verdict. Settled when no job is left in flight.
  */
-import { CampaignStatus } from '../../core/campaign/Campaign.ts';
+import { isCancelled } from '../../core/campaign/lifecycle.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { handlerStores } from '../shared/context.ts';
-import { CampaignNotFoundError } from '../shared/errors.ts';
+import { CampaignNotCancellingError, CampaignNotFoundError } from '../shared/errors.ts';
 import { CancelInput, parseInput } from './inputs.ts';
 
 /** How long the edge gets to reset a downloading device before the job is cancelled in the store alone. */
@@ -21,8 +21,9 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
   const campaign = await campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const now = Date.now();
-  if (step === 'request') {
-    await campaigns.setStatus(campaignId, [CampaignStatus.Created, CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.WaitingApproval], CampaignStatus.Cancelling, {});
+  // The status is CANCELLING already: the operator's cancel set it when it was accepted.
+  if (step === 'request' && !isCancelled(campaign.status)) {
+    throw new CampaignNotCancellingError(`campaign ${campaignId} is ${campaign.status}, not CANCELLING: nothing asked for a cancellation`);
   }
   let inFlight = 0;
   await mapWithLimit(await jobs.listCampaign(campaignId), PARALLEL_WRITES, async (job) => {

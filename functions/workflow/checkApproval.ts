@@ -1,5 +1,11 @@
-/** Workflow task CheckApproval: has an operator approved the next cohort, or cancelled? */
+/**
+ * Workflow task CheckApproval: has an operator approved the next cohort, or cancelled? Approval
+ * holds even if the campaign was paused since (the next phase then waits, paused); a campaign
+ * paused at the gate and resumed waits for approval again.
+ */
 import { CampaignStatus } from '../../core/campaign/Campaign.ts';
+import { isCancelled } from '../../core/campaign/lifecycle.ts';
+import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { CohortInput, parseInput } from './inputs.ts';
@@ -9,8 +15,12 @@ export async function handler(event: unknown): Promise<{ approved: boolean; canc
   const { campaigns } = handlerStores();
   const campaign = await campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
-  if (campaign.control === 'CANCEL') return { approved: false, cancel: true };
-  const approved = (campaign.approvedCohort ?? 0) >= cohort;
-  if (approved) await campaigns.setStatus(campaignId, [CampaignStatus.WaitingApproval], CampaignStatus.Running, {});
-  return { approved, cancel: false };
+  if (isCancelled(campaign.status)) return { approved: false, cancel: true };
+  if ((campaign.approvedCohort ?? 0) >= cohort) return { approved: true, cancel: false };
+  if (campaign.status === CampaignStatus.Running) {
+    const outcome = await triggerCampaign(campaigns, campaignId, { kind: 'awaitingApproval' }, Date.now);
+    // Cancelled meanwhile: wind down now rather than at the next check.
+    if (outcome.kind === 'refused' && isCancelled(outcome.campaign.status)) return { approved: false, cancel: true };
+  }
+  return { approved: false, cancel: false };
 }

@@ -1,19 +1,22 @@
 /**
- * One monitor tick of a cohort's phase: applies the operator's control (pause, cancel), retries
+ * One monitor tick of a cohort's phase: acts on the campaign's status (paused, cancelling), retries
  * what the retry policy allows, fails jobs past their deadline, releases devices at the rollout
- * rate and inside their time windows, and decides whether the phase is complete or the campaign
- * must abort. Called by the workflow's Start and Evaluate tasks.
+ * rate (a token bucket on the campaign's active clock: paused time earns nothing) and inside
+ * their time windows, and decides whether the phase is complete or the campaign must abort.
+ * Called by the workflow's Start and Evaluate tasks.
  */
 import { randomBytes } from 'node:crypto';
 import { CampaignStatus, type Campaign } from '../../core/campaign/Campaign.ts';
 import { isPhaseComplete, tallyJobs, type CampaignPhase, type CohortTally } from '../../core/campaign/progress.ts';
-import { abortCriteriaOf, abortReason, nextPollSeconds, releaseAllowance, retryAt, retryRuleFor } from '../../core/campaign/rollout.ts';
+import { isCancelled } from '../../core/campaign/lifecycle.ts';
+import { abortCriteriaOf, abortReason, nextPollSeconds, retryAt, retryRuleFor } from '../../core/campaign/rollout.ts';
 import { isWithinWindow } from '../../core/campaign/windows.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
+import { reserveReleases, type ReleaseReservation } from './releaseRate.ts';
 
 export interface PhaseTick {
   readonly complete: boolean;
@@ -49,9 +52,9 @@ export async function tickCohortPhase(
 ): Promise<PhaseTick> {
   const budgetEnds = Date.now() + releaseBudgetMs;
   const jobs = await stores.jobs.listCohort(campaign.campaignId, cohort);
-  if (campaign.control === 'CANCEL') return { complete: false, abort: false, cancel: true, paused: false, changed: false, tally: tallyJobs(jobs) };
-  const paused = campaign.control === 'PAUSE';
-  await reflectPause(stores, campaign, paused);
+  // The workflow acts on the status the operator's action set (core/campaign/lifecycle.ts).
+  if (isCancelled(campaign.status)) return { complete: false, abort: false, cancel: true, paused: false, changed: false, tally: tallyJobs(jobs) };
+  const paused = campaign.status === CampaignStatus.Paused;
 
   let changed = jobs.some((job) => job.updatedAt > now - pollSeconds * 1000);
   const devices = new Map<string, DeviceRegistration | undefined>();
@@ -89,8 +92,11 @@ export async function tickCohortPhase(
     return latest;
   });
 
+  // Reserved even while paused (nothing then): the phase's first tick starts its rate bucket.
+  const pendingCount = current.filter((job) => job.status === JobStatus.Pending).length;
+  const reservation = await reserveReleases(stores, campaign, startedAt, now, paused ? 0 : pendingCount);
   if (!paused) {
-    changed = (await release(stores, campaign, phase, current, startedAt, now, deviceOf, budgetEnds)) || changed;
+    changed = (await release(stores, campaign, phase, current, reservation, now, deviceOf, budgetEnds)) || changed;
   }
   const tally = tallyJobs(current);
   const aborted = abortReason(tally, abortCriteriaOf(campaign));
@@ -118,14 +124,13 @@ async function release(
   campaign: Campaign,
   phase: CampaignPhase,
   jobs: FirmwareJob[],
-  startedAt: number,
+  reservation: ReleaseReservation,
   now: number,
   deviceOf: (endpoint: string) => Promise<DeviceRegistration | undefined>,
   budgetEnds: number,
 ): Promise<boolean> {
   let changed = false;
-  const released = jobs.filter((job) => job.status !== JobStatus.Pending).length;
-  let allowance = releaseAllowance(campaign.rate, now - startedAt) - released;
+  let allowance = reservation.allowance;
   const pending = [...jobs.entries()].filter(([, job]) => job.status === JobStatus.Pending);
   for (let from = 0; from < pending.length && allowance > 0 && Date.now() < budgetEnds; ) {
     // Outside its download window a device is passed over without using the allowance.
@@ -146,8 +151,11 @@ async function release(
     allowance -= scheduled;
     changed ||= scheduled > 0;
   }
-  // Out of time with devices still to release: the next poll must come soon.
-  if (Date.now() >= budgetEnds && allowance > 0 && pending.some(([index]) => jobs[index]?.status === JobStatus.Pending)) changed = true;
+  await reservation.settle(reservation.allowance - allowance);
+  // Out of time, or held back by the rate, with devices still to release: the next poll must come
+  // at the base interval (a backed-off poll would let tokens overflow the bucket: a slower rate).
+  const stillPending = pending.some(([index]) => jobs[index]?.status === JobStatus.Pending);
+  if (stillPending && ((Date.now() >= budgetEnds && allowance > 0) || allowance <= 0)) changed = true;
   if (phase !== 'install') return changed;
   const toInstall = [...jobs.entries()].filter(([, job]) => job.status === JobStatus.Downloaded && job.installRequested !== true);
   await mapWithLimit(toInstall, PARALLEL_WRITES, async ([index, job]) => {
@@ -166,11 +174,6 @@ async function release(
 /** A failed job that the retry policy will bring back keeps its phase open. */
 function awaitsRetry(campaign: Campaign, now: number): (job: FirmwareJob) => boolean {
   return (job) => job.status === JobStatus.Failed && retryAt(retryRuleFor(campaign, job.reason ?? ''), job.attempt, now) !== undefined;
-}
-
-async function reflectPause(stores: Stores, campaign: Campaign, paused: boolean): Promise<void> {
-  if (paused && campaign.status === CampaignStatus.Running) await stores.campaigns.setStatus(campaign.campaignId, [CampaignStatus.Running], CampaignStatus.Paused, {});
-  if (!paused && campaign.status === CampaignStatus.Paused) await stores.campaigns.setStatus(campaign.campaignId, [CampaignStatus.Paused], CampaignStatus.Running, {});
 }
 
 async function transitioned(stores: Stores, job: FirmwareJob, write: () => ReturnType<Stores['jobs']['transition']>): Promise<FirmwareJob | undefined> {

@@ -2,11 +2,14 @@
  * Workflow task FinalizeCampaign / AbortCampaign / MarkCampaignFailed: cancels jobs that never
  * started, writes the summary and the campaign's final status.
  */
-import { CampaignStatus, type CampaignSummary } from '../../core/campaign/Campaign.ts';
+import type { CampaignSummary } from '../../core/campaign/Campaign.ts';
+import type { CampaignTrigger } from '../../core/campaign/lifecycle.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { handlerStores } from '../shared/context.ts';
+import { CampaignNotFoundError } from '../shared/errors.ts';
 import { FinalizeInput, parseInput } from './inputs.ts';
 
 /** Jobs not yet updating are cancelled; a device that is updating is never interrupted. */
@@ -27,7 +30,7 @@ export function describeWorkflowError(error: unknown): string {
   return `${typeof name === 'string' ? name : 'Error'}${detail === '' ? '' : `: ${detail}`}`.slice(0, 1000);
 }
 
-const FINAL_STATUS = { completed: CampaignStatus.Succeeded, aborted: CampaignStatus.Aborted, failed: CampaignStatus.Failed, cancelled: CampaignStatus.Cancelled } as const;
+const OUTCOME_EVENT = { completed: 'completed', aborted: 'aborted', cancelled: 'cancelSettled' } as const;
 
 export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
   const { campaignId, outcome, error } = parseInput(FinalizeInput, event);
@@ -48,12 +51,13 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
     cancelled: tally.byStatus[JobStatus.Cancelled] ?? 0,
     failureReasons: tally.failureReasons,
   };
-  const status = FINAL_STATUS[outcome];
-  await campaigns.setStatus(
-    campaignId,
-    [CampaignStatus.Created, CampaignStatus.Running, CampaignStatus.Paused, CampaignStatus.WaitingApproval, CampaignStatus.Cancelling],
-    status,
-    { summary, finishedAt: now, ...(outcome === 'failed' ? { failureCause: describeWorkflowError(error) } : {}) },
-  );
+  const trigger: CampaignTrigger = outcome === 'failed'
+    ? { kind: 'failed', summary, failureCause: describeWorkflowError(error) }
+    : { kind: OUTCOME_EVENT[outcome], summary };
+  // Completed or aborted while CANCELLING ends CANCELLED: cancel is final. A retried task finds the
+  // campaign finished and answers the status it has.
+  const result = await triggerCampaign(campaigns, campaignId, trigger, () => now);
+  if (result.kind === 'notFound') throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
+  const status = result.campaign.status;
   return { ...summary, status };
 }

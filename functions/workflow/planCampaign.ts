@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
-import { CampaignStatus } from '../../core/campaign/Campaign.ts';
 import { jobKeyFor, type FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { selectTargets } from '../../core/campaign/targets.ts';
+import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError, ImageNotUsableError } from '../shared/errors.ts';
 import { parseInput, PlanInput, type PhaseState } from './inputs.ts';
@@ -76,10 +76,7 @@ export async function handler(event: unknown): Promise<PlannedCampaign> {
     ...selection.alreadyCurrent.map((device) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, 'ALREADY_ON_TARGET_VERSION')),
     ...selection.incompatible.map((device) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, 'INCOMPATIBLE_VERSION')),
   ]);
-  await stores.campaigns.setStatus(campaignId, [CampaignStatus.Created, CampaignStatus.Running], CampaignStatus.Running, {
-    cohortCount: plan.cohortSizes.length,
-    targetVersion: image.version,
-    startedAt: now,
-  });
+  // CREATED -> RUNNING; a campaign paused or cancelled before planning keeps that status.
+  await triggerCampaign(stores.campaigns, campaignId, { kind: 'planned', cohortCount: plan.cohortSizes.length, targetVersion: image.version }, () => now);
   return { campaignId, cursor: { cohort: 0, cohortCount: plan.cohortSizes.length, pollSeconds: campaign.pollSeconds }, resumePhase: 'none' };
 }

@@ -2,9 +2,9 @@
  * Workflow task VerifyCohort: the gate after a cohort. Abort criteria and the success threshold
  * decide pass or abort; with approval required, the next cohort waits for an operator.
  */
-import { CampaignStatus } from '../../core/campaign/Campaign.ts';
 import { tallyJobs, type CohortTally } from '../../core/campaign/progress.ts';
 import { cohortVerdict } from '../../core/campaign/rollout.ts';
+import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { CohortInput, parseInput } from './inputs.ts';
@@ -30,6 +30,8 @@ export async function handler(event: unknown): Promise<CohortGate> {
     return { abort: true, reason: verdict.reason, awaitApproval: false, nextCohort, tally };
   }
   const awaitApproval = campaign.approvalRequired === true && nextCohort < (campaign.cohortCount ?? 0) && (campaign.approvedCohort ?? 0) < nextCohort;
-  if (awaitApproval) await campaigns.setStatus(campaignId, [CampaignStatus.Running, CampaignStatus.Paused], CampaignStatus.WaitingApproval, {});
+  // RUNNING -> WAITING_APPROVAL; a paused campaign stays PAUSED, a cancelled one is refused: either
+  // way CheckApproval acts on the status it then finds.
+  if (awaitApproval) await triggerCampaign(campaigns, campaignId, { kind: 'awaitingApproval' }, Date.now);
   return { abort: false, awaitApproval, nextCohort, tally };
 }

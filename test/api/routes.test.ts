@@ -265,10 +265,10 @@ describe('REST API routes', () => {
       const created = await call('POST', '/campaigns', { name: 'to cancel', imageId: image.imageId, target: { endpoints: ['api-meter-00002', 'api-meter-00003'] }, rate: { devicesPerMinute: 1 }, pollSeconds: 1 });
       expect(created.status).toBe(201);
       const id = String(created.body['campaignId']);
-      expect(await call('POST', `/campaigns/${id}/pause`)).toMatchObject({ status: 200, body: { campaignId: id, control: 'PAUSE' } });
-      await until(async () => (await statusOf(id)) === 'PAUSED', 10_000);
+      expect(await call('POST', `/campaigns/${id}/pause`)).toMatchObject({ status: 200, body: { campaignId: id, status: 'PAUSED' } });
+      expect(await statusOf(id)).toBe('PAUSED');
       expect(await call('POST', `/campaigns/${id}/approve`)).toMatchObject(conflict);
-      expect(await call('POST', `/campaigns/${id}/cancel`)).toMatchObject({ status: 200, body: { control: 'CANCEL' } });
+      expect(await call('POST', `/campaigns/${id}/cancel`)).toMatchObject({ status: 200, body: { status: 'CANCELLING' } });
       await stack.stepFunctions.executions.get(String(created.body['executionId']))?.done;
       expect(await statusOf(id)).toBe('CANCELLED');
       for (const action of ['pause', 'resume', 'cancel', 'approve']) expect(await call('POST', `/campaigns/${id}/${action}`), action).toMatchObject(conflict);

@@ -117,15 +117,14 @@ describe('fota CLI campaign commands', () => {
       await fota('--json', 'campaigns', 'create', '--name', 'from flags', '--image', nextImageId, '--endpoints', 'cli-meter-00000,cli-meter-00001', '--download-window', `${hour(2)}-${hour(3)}`, '--poll-seconds', '1'),
     );
     const id = created.campaignId;
-    expect((await fota('campaigns', 'pause', id)).stdout).toMatch(new RegExp(`^pause: campaign ${id}`));
-    for (let i = 0; i < 100 && (await stack.stores.campaigns.get(id))?.status !== 'PAUSED'; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await fota('campaigns', 'pause', id)).stdout).toMatch(new RegExp(`^pause: campaign ${id} is now PAUSED \\(was (CREATED|RUNNING)\\)`));
     const approve = await fota('campaigns', 'approve', id);
     expect(approve.code).toBe(2);
     expect(approve.stderr).toContain('ILLEGAL_ACTION');
     expect((await fota('campaigns', 'cancel', id)).code).toBe(0);
 
     const watched = await fota('campaigns', 'watch', id, '--interval', '200', '--timeout', '30');
-    expect(watched.code, watched.stdout + watched.stderr).toBe(1);
+    expect(watched.code, watched.stdout + watched.stderr).toBe(5);
     expect(watched.stdout).toContain('CANCELLED');
     expect((await fota('campaigns', 'resume', id)).code).toBe(2);
   });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { LocalStack } from '../../local/LocalStack.ts';
+import { triggerCampaign } from '../../functions/shared/campaignLifecycle.ts';
 import { S3FirmwareImageRegistry } from '../../store/ImageRegistry.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { CampaignStatus, type Campaign } from '../../core/campaign/Campaign.ts';
@@ -107,8 +108,9 @@ describe('the image registry: presigned uploads to S3, server-side hash, delete'
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'IMAGE_IN_USE' } } });
     expect(String((refused.body['error'] as { message: string }).message)).toContain(running);
 
-    await stack.stores.campaigns.setStatus(running, [CampaignStatus.Running], CampaignStatus.Succeeded, {});
-    await stack.stores.campaigns.setStatus(created, [CampaignStatus.Created], CampaignStatus.Aborted, {});
+    const summary = { devices: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, failureReasons: {} };
+    expect(await triggerCampaign(stack.stores.campaigns, running, { kind: 'completed', summary }, Date.now)).toMatchObject({ kind: 'applied', campaign: { status: 'SUCCEEDED' } });
+    expect(await triggerCampaign(stack.stores.campaigns, created, { kind: 'failed', summary, failureCause: 'test' }, Date.now)).toMatchObject({ kind: 'applied', campaign: { status: 'FAILED' } });
     expect(await call('DELETE', `/images/${image.imageId}`)).toMatchObject({ status: 200, body: { imageId: image.imageId, deleted: true } });
     expect((await call('GET', `/images/${image.imageId}`)).status).toBe(404);
     await expect(stack.stores.clients.s3.send(new HeadObjectCommand({ Bucket: stack.config.imageBucket, Key: image.objectKey }))).rejects.toMatchObject({ name: 'NotFound' });

@@ -6,6 +6,14 @@ import { mustFind } from './lookup.ts';
 import { actOnCampaign, CAMPAIGN_ACTIONS } from '../campaignActions.ts';
 import { ok, type Route } from './types.ts';
 
+/** What each action does to the status (core/campaign/lifecycle.ts), for the OpenAPI document. */
+const ACTION_SUMMARIES: Readonly<Record<(typeof CAMPAIGN_ACTIONS)[number], string>> = {
+  pause: 'Pause a CREATED or RUNNING campaign: PAUSED at once, no device is released until resumed (409 otherwise)',
+  resume: 'Resume a PAUSED campaign: RUNNING at once (409 otherwise)',
+  cancel: 'Cancel a campaign that has not ended: CANCELLING at once, CANCELLED when settled; final (409 once cancelling or ended)',
+  approve: 'Approve the next cohort of a WAITING_APPROVAL campaign: RUNNING at once (409 otherwise)',
+};
+
 export const campaignRoutes: readonly Route[] = [
   { method: 'GET', path: '/campaigns', summary: 'List campaigns', handle: async ({ stores }) => ok({ items: await stores.campaigns.list() }) },
   {
@@ -37,8 +45,8 @@ export const campaignRoutes: readonly Route[] = [
     (action): Route => ({
       method: 'POST',
       path: `/campaigns/{campaignId}/${action}`,
-      summary: `${action[0]?.toUpperCase()}${action.slice(1)} a campaign (recorded in its audit trail; 409 when not allowed in its state)`,
-      handle: async ({ stores, clock }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', (clock ?? Date.now)())),
+      summary: ACTION_SUMMARIES[action],
+      handle: async ({ stores, clock }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', clock ?? Date.now)),
     }),
   ),
   {
