@@ -6,6 +6,7 @@
 import { buildFotaApp } from '../infra/FotaApp.ts';
 import { HANDLER_ENV } from '../infra/constructs/WorkflowFunctions.ts';
 import { WorkflowHandler } from '../core/campaign/workflowStates.ts';
+import { rememberOrchestrationTemplate, rememberedOrchestrationTemplate, type CfnTemplate } from './orchestrationTemplate.ts';
 
 export interface SynthesizedWorkflow {
   /** The ASL definition, as a parsed object. */
@@ -27,10 +28,6 @@ export interface AslState {
 }
 
 type CfnValue = string | { 'Fn::Join': [string, CfnValue[]] } | { 'Fn::GetAtt': [string, string] } | { Ref: string };
-
-interface CfnTemplate {
-  readonly Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-}
 
 /** Synthesizes the CDK app in-process (Lambda bundling skipped: only the definition is needed). */
 export function synthesizeOrchestrationTemplate(): CfnTemplate {
@@ -68,6 +65,12 @@ function resolveCfn(value: CfnValue): string {
   throw new Error(`unsupported CloudFormation intrinsic in the definition: ${JSON.stringify(value)}`);
 }
 
+/** The workflow of this code: synthesized at the first call, remembered for the process after. */
 export function loadSynthesizedWorkflow(): SynthesizedWorkflow {
-  return workflowFromTemplate(synthesizeOrchestrationTemplate());
+  let template = rememberedOrchestrationTemplate();
+  if (template === undefined) {
+    template = synthesizeOrchestrationTemplate();
+    rememberOrchestrationTemplate(template);
+  }
+  return workflowFromTemplate(template);
 }

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
+import { eventually } from './eventually.ts';
+
+const execFileAsync = promisify(execFile);
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface JobRow {
+  readonly endpoint: string;
+  readonly status: string;
+  readonly reason?: string;
+}
+
+/**
+ * The release manager's own commands against `npm start -- --serve --devices 6` (issue 13, "Done
+ * when"): the stack runs as its own process, exactly as the README starts it, and every step goes
+ * through the real `fota` binary.
+ */
+describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
+  let serve: ChildProcess;
+  let output = '';
+  let api = '';
+  let demoImageId = '';
+  let folder: string;
+
+  const fota = async (...args: string[]): Promise<Run> => {
+    try {
+      const { stdout, stderr } = await execFileAsync('node', ['cli/fota.js', '--api', api, ...args], { timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    }
+  };
+  const json = <T>(run: Run): T => {
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as T;
+  };
+  const jobsOf = async (campaignId: string): Promise<JobRow[]> => json<JobRow[]>(await fota('--json', 'campaigns', 'report', campaignId, '--format', 'json'));
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'fota-walkthrough-'));
+    serve = spawn('node_modules/.bin/tsx', ['local/main.ts', '--serve', '--devices', '6', '--api-port', '0', '--coap-port', '0', '--coaps-port', '0', '--image-bytes', '2048', '--log-level', 'silent'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    serve.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    serve.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<never>((_, reject) => serve.once('exit', (code) => reject(new Error(`npm start exited with ${String(code)}:\n${output}`))));
+    const ready = eventually(() => {
+      const image = /demo image ([0-9a-f-]{36})/.exec(output);
+      const apiUrl = /REST API \(fota CLI: --api\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (image?.[1] === undefined || apiUrl?.[1] === undefined) throw new Error(`not up yet:\n${output}`);
+      return { imageId: image[1], apiUrl: apiUrl[1] };
+    }, { timeoutMs: 110_000, what: 'the serve banner with the demo image' });
+    const up = await Promise.race([ready, exited]);
+    demoImageId = up.imageId;
+    api = up.apiUrl;
+  });
+
+  afterAll(async () => {
+    if (serve !== undefined && serve.exitCode === null) {
+      const stopped = new Promise((resolve) => serve.once('exit', resolve));
+      serve.kill('SIGINT');
+      await stopped;
+    }
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('lists six simulated devices of two models and two firmware versions, and the demo image', async () => {
+    const devices = await eventually(async () => {
+      const list = json<{ endpoint: string; model?: string; firmwareVersion?: string }[]>(await fota('--json', 'devices', 'list'));
+      if (list.filter((d) => d.model !== undefined).length < 6) throw new Error(`devices so far: ${JSON.stringify(list)}`);
+      return list;
+    }, { timeoutMs: 30_000, what: 'six devices with their facts' });
+    expect(new Set(devices.map((d) => d.model)).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(devices.map((d) => d.firmwareVersion)).size).toBeGreaterThanOrEqual(2);
+    const images = json<{ imageId: string; status: string }[]>(await fota('--json', 'images', 'list'));
+    expect(images.find((image) => image.imageId === demoImageId)?.status).toBe('VERIFIED');
+  });
+
+  it('gives each endpoint at most one job that is not skipped across two campaigns created in parallel', async () => {
+    const endpoints = 'sim-meter-00000,sim-meter-00001,sim-meter-00002,sim-meter-00003';
+    const create = (name: string) => fota('--json', 'campaigns', 'create', '--name', name, '--image', demoImageId, '--endpoints', endpoints, '--poll-seconds', '1');
+    const [first, second] = await Promise.all([create('parallel-a'), create('parallel-b')]);
+    const ids = [json<{ campaignId: string }>(first).campaignId, json<{ campaignId: string }>(second).campaignId];
+    const jobs = await eventually(async () => {
+      const all = (await Promise.all(ids.map(jobsOf))).flat();
+      if (all.length < 8) throw new Error(`jobs planned so far: ${all.length}`);
+      return all;
+    }, { timeoutMs: 60_000, what: 'both campaigns planned' });
+    for (const endpoint of endpoints.split(',')) {
+      const mine = jobs.filter((job) => job.endpoint === endpoint);
+      expect(mine.filter((job) => job.status !== 'SKIPPED'), `${endpoint}: ${JSON.stringify(mine)}`).toHaveLength(1);
+      expect(mine.filter((job) => job.status === 'SKIPPED').map((job) => job.reason)).toEqual(['DEVICE_BUSY']);
+    }
+    for (const id of ids) await fota('campaigns', 'watch', id, '--timeout', '120');
+  });
+
+  it('skips every device with INCOMPATIBLE_MODEL for an image made for another model', async () => {
+    const file = join(folder, 'other-model.bin');
+    await writeFile(file, buildFirmwarePackage('9.0.0', 512));
+    const image = json<{ imageId: string }>(await fota('--json', 'images', 'upload', file, '--version', '9.0.0', '--models', 'SM-900'));
+    const created = json<{ campaignId: string }>(await fota('--json', 'campaigns', 'create', '--name', 'other model', '--image', image.imageId, '--endpoints', 'sim-meter-00004,sim-meter-00005', '--poll-seconds', '1'));
+    const jobs = await eventually(async () => {
+      const list = await jobsOf(created.campaignId);
+      if (list.length < 2) throw new Error(`jobs so far: ${JSON.stringify(list)}`);
+      return list;
+    }, { timeoutMs: 60_000, what: 'the campaign planned' });
+    expect(jobs.map((job) => [job.status, job.reason])).toEqual([
+      ['SKIPPED', 'INCOMPATIBLE_MODEL'],
+      ['SKIPPED', 'INCOMPATIBLE_MODEL'],
+    ]);
+  });
+
+  it('leaves a campaign cancelling or cancelled after cancel, then pause, then resume', async () => {
+    const created = json<{ campaignId: string }>(await fota('--json', 'campaigns', 'create', '--name', 'to cancel', '--image', demoImageId, '--endpoints', 'sim-meter-00004,sim-meter-00005', '--poll-seconds', '1', '--rate', '1'));
+    const cancel = await fota('campaigns', 'cancel', created.campaignId);
+    const pause = await fota('campaigns', 'pause', created.campaignId);
+    const resume = await fota('campaigns', 'resume', created.campaignId);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect([pause.code, resume.code]).toEqual([2, 2]);
+    expect(pause.stderr).toContain('ILLEGAL_ACTION');
+    const shown = json<{ status: string }>(await fota('--json', 'campaigns', 'show', created.campaignId));
+    expect(['CANCELLING', 'CANCELLED']).toContain(shown.status);
+  });
+});
