@@ -15,6 +15,7 @@ import coap from 'coap';
 import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
 import { DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
+import { Block1Receiver, type Block1ReceiverOptions } from './Block1Receiver.ts';
 
 export interface Peer {
   readonly address: string;
@@ -132,6 +133,8 @@ export interface CoapTransportOptions {
    * net.core.rmem_max. @default 4 MiB
    */
   readonly receiveBufferBytes?: number;
+  /** Limits of block-wise request bodies (RFC 7959 §2.5): sizes, transfers held, their timeout. */
+  readonly block1?: Block1ReceiverOptions;
 }
 
 /** RFC 7252 EXCHANGE_LIFETIME is 247 s; duplicates come within seconds, so a shorter window bounds memory. */
@@ -156,8 +159,12 @@ export class CoapTransport {
   /** Token (hex) of each established observation -> what ends it when the device sends an error. */
   private readonly observationEnds = new Map<string, (code: string) => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Reassembles Block1 request bodies; a request reaches the handler only whole. */
+  readonly block1: Block1Receiver;
 
-  constructor(private readonly options: CoapTransportOptions) {}
+  constructor(private readonly options: CoapTransportOptions) {
+    this.block1 = new Block1Receiver(options.block1);
+  }
 
   onRequest(handler: InboundHandler): void {
     this.handler = handler;
@@ -415,7 +422,13 @@ export class CoapTransport {
     try {
       const inbound = toInboundRequest(packet, method, remote);
       const security = this.options.securityFor?.(inbound.peer);
-      response = await this.handler(security === undefined ? inbound : { ...inbound, security });
+      const received = this.block1.receive(security === undefined ? inbound : { ...inbound, security });
+      if (received.kind === 'reply') response = received.response;
+      else {
+        response = await this.handler(received.request);
+        // The final response to a block-wise body carries Block1 of the last block (RFC 7959 §2.3).
+        if (response !== undefined && received.ack !== undefined) response = { ...response, options: [...(response.options ?? []), [CoapOption.Block1, received.ack]] };
+      }
     } catch (error) {
       this.stats.handlerErrors++;
       this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 'handler');
@@ -448,6 +461,7 @@ export class CoapTransport {
   }
 
   private sweepExchanges(): void {
+    this.block1.expire();
     const cutoff = Date.now() - DEDUPLICATION_WINDOW_MS;
     for (const [key, entry] of this.exchanges) {
       if (entry.at < cutoff) this.exchanges.delete(key);
