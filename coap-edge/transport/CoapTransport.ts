@@ -16,6 +16,7 @@ import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
 import { DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
 import { Block1Receiver, type Block1ReceiverOptions } from './Block1Receiver.ts';
+import { PeerIndex, forgetCachedReplies } from './peerAddresses.ts';
 
 export interface Peer {
   readonly address: string;
@@ -143,6 +144,9 @@ const MAX_DEDUPLICATION_ENTRIES = 50_000;
 /** Requests of one peer being handled at once; LwM2M clients have one or two outstanding (NSTART = 1). */
 const MAX_IN_FLIGHT_PER_PEER = 8;
 
+/** The end an observation gets when its peer's address was taken by another endpoint (not a CoAP code). */
+export const ADDRESS_TAKEN = 'address taken';
+
 const CODE_BY_METHOD: Readonly<Record<string, CoapMethod>> = { '0.01': 'GET', '0.02': 'POST', '0.03': 'PUT', '0.04': 'DELETE', '0.05': 'FETCH', '0.07': 'iPATCH' };
 
 export class CoapTransport {
@@ -158,6 +162,8 @@ export class CoapTransport {
   private handler: InboundHandler = () => Promise.resolve({ code: '4.04' });
   /** Token (hex) of each established observation -> what ends it when the device sends an error. */
   private readonly observationEnds = new Map<string, (code: string) => void>();
+  /** The observations made to each peer, ended by `forgetPeer`. */
+  private readonly observationsByPeer = new PeerIndex<() => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Reassembles Block1 request bodies; a request reaches the handler only whole. */
   readonly block1: Block1Receiver;
@@ -295,15 +301,18 @@ export class CoapTransport {
         stream.on('error', (error: unknown) => this.options.onError?.(toTransportError(error, what), 'observe'));
         const token = tokenOf(outgoing);
         // node-coap drops error notifications (no Observe option); receive() spots them by token.
-        if (token !== undefined) {
-          this.observationEnds.set(token, (code) => {
-            this.observationEnds.delete(token);
-            stream.close?.();
-            observeOptions.onEnd?.(code);
-          });
-        }
+        const end = (code: string): void => {
+          if (token !== undefined) this.observationEnds.delete(token);
+          this.observationsByPeer.remove(peer, endHere);
+          stream.close?.();
+          observeOptions.onEnd?.(code);
+        };
+        const endHere = (): void => end(ADDRESS_TAKEN);
+        if (token !== undefined) this.observationEnds.set(token, end);
+        this.observationsByPeer.add(peer, endHere);
         resolve({
           cancel: (active) => {
+            this.observationsByPeer.remove(peer, endHere);
             if (token !== undefined) this.observationEnds.delete(token);
             // node-coap's active cancel repeats the request without its payload: GET only.
             stream.close?.(active === true && fetch === undefined);
@@ -333,6 +342,18 @@ export class CoapTransport {
     this.outstanding.delete(key);
     for (const giveUp of giveUps) giveUp(new PeerMovedError(`${key}: ${reason}`));
     return giveUps.size;
+  }
+
+  /**
+   * Forgets everything this transport knows about an address that now belongs to another
+   * endpoint (it registered from there): exchanges still outstanding fail with PeerMovedError,
+   * observations end (their notifications get RST), cached replies and Block1 transfers go.
+   */
+  forgetPeer(peer: Peer, reason: string): void {
+    this.abandonPeer(peer, reason);
+    for (const end of this.observationsByPeer.take(peer)) end();
+    forgetCachedReplies(this.exchanges, peer);
+    this.block1.forgetPeer(peer);
   }
 
   /** Records an outstanding exchange with a peer; the returned function forgets it. */
