@@ -23,6 +23,7 @@ import { defaultObjectRegistry, type ObjectRegistry } from '../core/lwm2m/object
 import type { Logger } from './logger.ts';
 import { DtlsSocket } from './dtls/DtlsSocket.ts';
 import { TransportRouter } from './transport/TransportRouter.ts';
+import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 
 export interface EdgeOptions {
   readonly stores: Stores;
@@ -53,6 +54,8 @@ export interface EdgeOptions {
   readonly stateCheckIntervalMs?: number;
   /** Wait before Execute Update again after the device deferred (Update Result 11). @default 60 s */
   readonly deferRetryMs?: number;
+  /** Limits of block-wise request bodies (Register, Update, Send in Block1), on both transports. */
+  readonly block1?: Block1ReceiverOptions;
   /** Block1 pushes in flight at once. @default 32 */
   readonly pushConcurrency?: number;
   readonly logger: Logger;
@@ -82,6 +85,7 @@ export class Edge {
       port: options.port,
       ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
       requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+      ...(options.block1 === undefined ? {} : { block1: options.block1 }),
       onError: (error, context) => logger.warn('transport error', { context, error }),
     });
     this.secureTransport =
@@ -91,6 +95,7 @@ export class Edge {
             port: options.securePort,
             ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
             requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+            ...(options.block1 === undefined ? {} : { block1: options.block1 }),
             onError: (error, context) => logger.warn('secure transport error', { context, error }),
             socketFactory: () => {
               // PSKs come decrypted from the credential store for the handshake only; never logged.

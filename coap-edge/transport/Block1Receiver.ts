@@ -64,6 +64,8 @@ export class Block1Receiver {
 
   /** Takes one inbound request: a block of a transfer, or a request that carries no Block1. */
   receive(request: InboundRequest): Block1Reception {
+    // Hot path (every firmware block passes here): a GET without a body has no body to assemble.
+    if (request.method === 'GET' && request.payload.length === 0) return { kind: 'whole', request };
     const raw = request.option(CoapOption.Block1);
     const size1Raw = request.option(CoapOption.Size1);
     const size1 = size1Raw === undefined ? undefined : decodeUint(size1Raw);
