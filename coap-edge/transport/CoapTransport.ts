@@ -5,9 +5,9 @@
  * here, statelessly where possible: a firmware block is sliced from a cached image by block number,
  * because devices change tokens between blocks. Duplicate CONs are answered from a short-lived
  * response cache (RFC 7252 §4.5). A request body sent in Block1 pieces is reassembled first
- * (Block1Receiver, RFC 7959 §2.5): handlers see whole requests only. Outbound requests to devices go through a node-coap Agent on
- * the same socket, so a device behind NAT sees one server address; its string errors and
- * RetrySendError become typed errors here. Whatever a device sends, this file never throws.
+ * (Block1Receiver, RFC 7959 §2.5): handlers see whole requests only. Outbound requests to
+ * devices go through a node-coap Agent on the same socket, so a device behind NAT sees one server
+ * address; its string errors and RetrySendError become typed errors here. Whatever a device sends, this file never throws.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
