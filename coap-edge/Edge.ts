@@ -5,7 +5,7 @@
  */
 import type { Stores } from '../store/Stores.ts';
 import { CoapTransport, type InboundRequest, type OutboundResponse, type Peer } from './transport/CoapTransport.ts';
-import { RegistrationService, type RegistrationEvent } from './registration/RegistrationService.ts';
+import { RegistrationService, type AddressTaken, type RegistrationEvent } from './registration/RegistrationService.ts';
 import { FirmwareBlockServer } from './firmware/FirmwareBlockServer.ts';
 import { ImageCache } from './firmware/ImageCache.ts';
 import { PackagePusher } from './firmware/PackagePusher.ts';
@@ -23,6 +23,7 @@ import { defaultObjectRegistry, type ObjectRegistry } from '../core/lwm2m/object
 import type { Logger } from './logger.ts';
 import { DtlsSocket } from './dtls/DtlsSocket.ts';
 import { TransportRouter } from './transport/TransportRouter.ts';
+import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 
 export interface EdgeOptions {
   readonly stores: Stores;
@@ -53,6 +54,8 @@ export interface EdgeOptions {
   readonly stateCheckIntervalMs?: number;
   /** Wait before Execute Update again after the device deferred (Update Result 11). @default 60 s */
   readonly deferRetryMs?: number;
+  /** Limits of block-wise request bodies (Register, Update, Send in Block1), on both transports. */
+  readonly block1?: Block1ReceiverOptions;
   /** Block1 pushes in flight at once. @default 32 */
   readonly pushConcurrency?: number;
   readonly logger: Logger;
@@ -82,6 +85,7 @@ export class Edge {
       port: options.port,
       ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
       requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+      ...(options.block1 === undefined ? {} : { block1: options.block1 }),
       onError: (error, context) => logger.warn('transport error', { context, error }),
     });
     this.secureTransport =
@@ -91,6 +95,7 @@ export class Edge {
             port: options.securePort,
             ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
             requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
+            ...(options.block1 === undefined ? {} : { block1: options.block1 }),
             onError: (error, context) => logger.warn('secure transport error', { context, error }),
             socketFactory: () => {
               // PSKs come decrypted from the credential store for the handshake only; never logged.
@@ -125,6 +130,7 @@ export class Edge {
       taskId: options.taskId,
       onEvent: (event) => void this.onRegistrationEvent(event),
       credentialOwner: async (identity) => (await stores.credentials.get(identity))?.endpoint,
+      onAddressTaken: (taken) => void this.onAddressTaken(taken),
     });
     this.telemetry = new TelemetryRecorder({ telemetry: stores.telemetry, events: stores.events, logger });
     this.send = new SendService({
@@ -282,6 +288,25 @@ export class Edge {
     const old = { address: previous.address, port: previous.port };
     const given = this.transport.abandonPeer(old, `${current.endpoint} moved to ${current.address}:${current.port}`) + (this.secureTransport?.abandonPeer(old, `${current.endpoint} moved`) ?? 0);
     if (given > 0) this.options.logger.debug('gave up requests to an old device address', { endpoint: current.endpoint, requests: given });
+  }
+
+  /**
+   * NoSec: another endpoint registered from the address a device was known at (the device slept
+   * and a new process got its port). What the transports kept for the address goes at once; the
+   * device's registration is marked so no task sends to that address for it until it speaks again.
+   */
+  private async onAddressTaken(taken: AddressTaken): Promise<void> {
+    const reason = `${taken.by} registered from ${taken.peer.address}:${taken.peer.port}`;
+    this.transport.forgetPeer(taken.peer, reason);
+    this.secureTransport?.forgetPeer(taken.peer, reason);
+    try {
+      const registration = await this.options.stores.registrations.get(taken.endpoint);
+      if (registration === undefined || registration.address !== taken.peer.address || registration.port !== taken.peer.port) return;
+      await this.options.stores.registrations.update(taken.endpoint, registration.registrationId, { addressTakenAt: Date.now() });
+      this.options.logger.info('device address taken by another endpoint: nothing is sent there for it until it speaks again', { endpoint: taken.endpoint, by: taken.by });
+    } catch (error) {
+      this.options.logger.warn('could not mark a device address as taken', { endpoint: taken.endpoint, error });
+    }
   }
 
   private async onRegistrationEvent(event: RegistrationEvent): Promise<void> {

@@ -24,6 +24,20 @@ export interface RegistrationServiceOptions {
   readonly onEvent: (event: RegistrationEvent) => void;
   /** Which device a PSK identity belongs to: a secure Register must name that device. */
   readonly credentialOwner?: (pskIdentity: string) => Promise<string | undefined>;
+  /**
+   * Another endpoint registered or updated from the address and port `endpoint` was known at
+   * (NoSec: a new process on a port a sleeping device let go). Called before the reply is sent, so
+   * what the edge kept for that address is gone before anything is sent to the new endpoint.
+   */
+  readonly onAddressTaken?: (taken: AddressTaken) => void;
+}
+
+export interface AddressTaken {
+  /** The endpoint that was known at the address. */
+  readonly endpoint: string;
+  readonly peer: Peer;
+  /** The endpoint that registered or updated from it. */
+  readonly by: string;
 }
 
 const BAD_REQUEST = (message: string): OutboundResponse => ({ code: '4.00', payload: Buffer.from(message) });
@@ -45,6 +59,11 @@ export class RegistrationService {
 
   private remember(endpoint: string, peer: Peer): void {
     this.forget(endpoint);
+    const displaced = this.endpointsByPeer.get(peerKey(peer));
+    if (displaced !== undefined && displaced !== endpoint) {
+      this.peersByEndpoint.delete(displaced);
+      this.options.onAddressTaken?.({ endpoint: displaced, peer: { address: peer.address, port: peer.port }, by: endpoint });
+    }
     this.endpointsByPeer.set(peerKey(peer), endpoint);
     this.peersByEndpoint.set(endpoint, peerKey(peer));
   }

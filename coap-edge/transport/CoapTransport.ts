@@ -4,9 +4,10 @@
  * Inbound requests (Register, Update, De-register, Send, firmware blocks) are parsed and answered
  * here, statelessly where possible: a firmware block is sliced from a cached image by block number,
  * because devices change tokens between blocks. Duplicate CONs are answered from a short-lived
- * response cache (RFC 7252 §4.5). Outbound requests to devices go through a node-coap Agent on
- * the same socket, so a device behind NAT sees one server address; its string errors and
- * RetrySendError become typed errors here. Whatever a device sends, this file never throws.
+ * response cache (RFC 7252 §4.5). A request body sent in Block1 pieces is reassembled first
+ * (Block1Receiver, RFC 7959 §2.5): handlers see whole requests only. Outbound requests to
+ * devices go through a node-coap Agent on the same socket, so a device behind NAT sees one server
+ * address; its string errors and RetrySendError become typed errors here. Whatever a device sends, this file never throws.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -15,6 +16,8 @@ import coap from 'coap';
 import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
 import { DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
+import { Block1Receiver, type Block1ReceiverOptions } from './Block1Receiver.ts';
+import { PeerIndex, forgetCachedReplies } from './peerAddresses.ts';
 
 export interface Peer {
   readonly address: string;
@@ -132,6 +135,8 @@ export interface CoapTransportOptions {
    * net.core.rmem_max. @default 4 MiB
    */
   readonly receiveBufferBytes?: number;
+  /** Limits of block-wise request bodies (RFC 7959 §2.5): sizes, transfers held, their timeout. */
+  readonly block1?: Block1ReceiverOptions;
 }
 
 /** RFC 7252 EXCHANGE_LIFETIME is 247 s; duplicates come within seconds, so a shorter window bounds memory. */
@@ -139,6 +144,9 @@ const DEDUPLICATION_WINDOW_MS = 60_000;
 const MAX_DEDUPLICATION_ENTRIES = 50_000;
 /** Requests of one peer being handled at once; LwM2M clients have one or two outstanding (NSTART = 1). */
 const MAX_IN_FLIGHT_PER_PEER = 8;
+
+/** The end an observation gets when its peer's address was taken by another endpoint (not a CoAP code). */
+export const ADDRESS_TAKEN = 'address taken';
 
 const CODE_BY_METHOD: Readonly<Record<string, CoapMethod>> = { '0.01': 'GET', '0.02': 'POST', '0.03': 'PUT', '0.04': 'DELETE', '0.05': 'FETCH', '0.07': 'iPATCH' };
 
@@ -155,9 +163,15 @@ export class CoapTransport {
   private handler: InboundHandler = () => Promise.resolve({ code: '4.04' });
   /** Token (hex) of each established observation -> what ends it when the device sends an error. */
   private readonly observationEnds = new Map<string, (code: string) => void>();
+  /** The observations made to each peer, ended by `forgetPeer`. */
+  private readonly observationsByPeer = new PeerIndex<() => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Reassembles Block1 request bodies; a request reaches the handler only whole. */
+  readonly block1: Block1Receiver;
 
-  constructor(private readonly options: CoapTransportOptions) {}
+  constructor(private readonly options: CoapTransportOptions) {
+    this.block1 = new Block1Receiver(options.block1);
+  }
 
   onRequest(handler: InboundHandler): void {
     this.handler = handler;
@@ -288,15 +302,18 @@ export class CoapTransport {
         stream.on('error', (error: unknown) => this.options.onError?.(toTransportError(error, what), 'observe'));
         const token = tokenOf(outgoing);
         // node-coap drops error notifications (no Observe option); receive() spots them by token.
-        if (token !== undefined) {
-          this.observationEnds.set(token, (code) => {
-            this.observationEnds.delete(token);
-            stream.close?.();
-            observeOptions.onEnd?.(code);
-          });
-        }
+        const end = (code: string): void => {
+          if (token !== undefined) this.observationEnds.delete(token);
+          this.observationsByPeer.remove(peer, endHere);
+          stream.close?.();
+          observeOptions.onEnd?.(code);
+        };
+        const endHere = (): void => end(ADDRESS_TAKEN);
+        if (token !== undefined) this.observationEnds.set(token, end);
+        this.observationsByPeer.add(peer, endHere);
         resolve({
           cancel: (active) => {
+            this.observationsByPeer.remove(peer, endHere);
             if (token !== undefined) this.observationEnds.delete(token);
             // node-coap's active cancel repeats the request without its payload: GET only.
             stream.close?.(active === true && fetch === undefined);
@@ -326,6 +343,18 @@ export class CoapTransport {
     this.outstanding.delete(key);
     for (const giveUp of giveUps) giveUp(new PeerMovedError(`${key}: ${reason}`));
     return giveUps.size;
+  }
+
+  /**
+   * Forgets everything this transport knows about an address that now belongs to another
+   * endpoint (it registered from there): exchanges still outstanding fail with PeerMovedError,
+   * observations end (their notifications get RST), cached replies and Block1 transfers go.
+   */
+  forgetPeer(peer: Peer, reason: string): void {
+    this.abandonPeer(peer, reason);
+    for (const end of this.observationsByPeer.take(peer)) end();
+    forgetCachedReplies(this.exchanges, peer);
+    this.block1.forgetPeer(peer);
   }
 
   /** Records an outstanding exchange with a peer; the returned function forgets it. */
@@ -415,7 +444,13 @@ export class CoapTransport {
     try {
       const inbound = toInboundRequest(packet, method, remote);
       const security = this.options.securityFor?.(inbound.peer);
-      response = await this.handler(security === undefined ? inbound : { ...inbound, security });
+      const received = this.block1.receive(security === undefined ? inbound : { ...inbound, security });
+      if (received.kind === 'reply') response = received.response;
+      else {
+        response = await this.handler(received.request);
+        // The final response to a block-wise body carries Block1 of the last block (RFC 7959 §2.3).
+        if (response !== undefined && received.ack !== undefined) response = { ...response, options: [...(response.options ?? []), [CoapOption.Block1, received.ack]] };
+      }
     } catch (error) {
       this.stats.handlerErrors++;
       this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 'handler');
@@ -448,6 +483,7 @@ export class CoapTransport {
   }
 
   private sweepExchanges(): void {
+    this.block1.expire();
     const cutoff = Date.now() - DEDUPLICATION_WINDOW_MS;
     for (const [key, entry] of this.exchanges) {
       if (entry.at < cutoff) this.exchanges.delete(key);

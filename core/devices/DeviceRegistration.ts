@@ -28,6 +28,12 @@ export interface DeviceRegistration {
   readonly deviceInfoReadAt?: number;
   /** Set when the device registered over DTLS: the PSK identity of its session (never the key). */
   readonly pskIdentity?: string;
+  /**
+   * When another endpoint registered from this registration's address and port (NoSec: an address
+   * is all that names a device). Until the device speaks again (a later `lastSeen`), nothing is
+   * sent to that address on its behalf.
+   */
+  readonly addressTakenAt?: number;
   /** Operator-assigned groups, for targeting. */
   readonly groups?: readonly string[];
 }

@@ -69,6 +69,12 @@ export interface DeviceRequest {
 /** How long a queue-mode device stays reachable after it spoke (LwM2M 1.1 §6.5: MAX_TRANSMIT_WAIT, 93 s). */
 export const QUEUE_MODE_AWAKE_MS = 93_000;
 
-export function isAwake(device: { readonly queueMode: boolean; readonly lastSeen: number }, now: number, awakeMs = QUEUE_MODE_AWAKE_MS): boolean {
+/**
+ * Whether the edge may send to the device now: its registered address is still its own (no other
+ * endpoint registered from it since the device last spoke, see `addressTakenAt`) and, in queue
+ * mode, it spoke within the awake window (LwM2M 1.1 §6.5).
+ */
+export function isAwake(device: { readonly queueMode: boolean; readonly lastSeen: number; readonly addressTakenAt?: number }, now: number, awakeMs = QUEUE_MODE_AWAKE_MS): boolean {
+  if (device.addressTakenAt !== undefined && device.addressTakenAt >= device.lastSeen) return false;
   return !device.queueMode || now - device.lastSeen < awakeMs;
 }

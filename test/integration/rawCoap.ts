@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { generate, parse, type NamedOption, type Packet, type ParsedPacket } from 'coap-packet';
 
 export class RawCoapClient {
+  /** Every request the edge sent to this client (each answered 4.04). */
+  readonly requestsReceived: ParsedPacket[] = [];
+
   private constructor(
     private readonly socket: Socket,
     private readonly serverPort: number,
@@ -20,14 +23,16 @@ export class RawCoapClient {
         return;
       }
       if (packet.confirmable && packet.code.startsWith('0.') && packet.code !== '0.00') {
+        this.requestsReceived.push(packet);
         this.socket.send(generate({ code: '4.04', ack: true, messageId: packet.messageId, token: packet.token }), this.serverPort, '127.0.0.1');
       }
     });
   }
 
-  static async open(serverPort: number): Promise<RawCoapClient> {
+  /** `localPort`: the source port to use (a port another client just let go); any free one by default. */
+  static async open(serverPort: number, localPort = 0): Promise<RawCoapClient> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => socket.bind(localPort, '127.0.0.1', resolve));
     return new RawCoapClient(socket, serverPort);
   }
 
@@ -96,8 +101,8 @@ export class RawCoapClient {
     return this.exchange({ code: 'DELETE', options: location.map((value) => ({ name: 'Uri-Path' as const, value })) });
   }
 
-  close(): void {
-    this.socket.close();
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }
 
