@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { LocalStack } from './LocalStack.ts';
 import { runDemoCampaign } from './demo.ts';
 import { formatTable } from '../cli/terminal.ts';
+import { loadImageSigningPolicy } from '../store/config.ts';
 import type { LogLevel } from '../coap-edge/logger.ts';
 
 interface StartOptions {
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     coapsPort: options.coapsPort ?? (options.serve === true ? 5684 : 0),
     logLevel: options.logLevel,
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
+    // FOTA_IMAGE_SIGNERS(_FILE) and FOTA_REQUIRE_SIGNED_IMAGES, as in AWS.
+    imageSigning: loadImageSigningPolicy(),
   });
   const stopOnSignal = (): void => {
     process.stdout.write('\nstopping...\n');
