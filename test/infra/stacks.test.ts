@@ -185,12 +185,12 @@ describe('the dev stage (default context)', () => {
       for (const statement of readOnly) expect(statement.actions.some((a) => /Put|Update|Delete|Write/.test(a))).toBe(false);
     });
 
-    it('lets the edge read firmware objects under images/ only, through the storage stack policy', () => {
+    it('lets the edge read firmware objects (at a version) under images/ only, through the storage stack policy', () => {
       const { imageReadPolicy, imageBucket } = stacks.storage.storage;
       const [role] = Object.values(edge.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' }, Condition: Match.anyValue() })] }) } }));
       expect((role?.['Properties']['ManagedPolicyArns'] as unknown[]).map(flatten)).toEqual([expect.stringContaining(logicalId(imageReadPolicy))]);
       const policy = storage.findResources('AWS::IAM::ManagedPolicy')[logicalId(imageReadPolicy)];
-      expect(statementsOf(policy?.['Properties']['PolicyDocument'])).toEqual([{ effect: 'Allow', actions: ['s3:GetObject'], resources: [`<${logicalId(imageBucket)}.Arn>/images/*`] }]);
+      expect(statementsOf(policy?.['Properties']['PolicyDocument'])).toEqual([{ effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`<${logicalId(imageBucket)}.Arn>/images/*`] }]);
     });
 
     it('never grants a DynamoDB or S3 action on a wildcard resource, in any stack, but to the deploy-time copy of the dashboard files', () => {
