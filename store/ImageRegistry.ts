@@ -22,10 +22,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ImageStatus, modelScopeProblem, type DetachedSignature, type FirmwareImage, type ImageSigner, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
+import { ImageStatus, type DetachedSignature, type FirmwareImage, type ImageSigner, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
 import { ImageIntegrityError, ImageSignatureError, ImageTamperedError, ImageUploadStateError, NotFoundError } from './errors.ts';
 import { isConditionalCheckFailure } from './conditionalWrite.ts';
 import { ImageObjects, isMissingObject, type StoredObject } from './imageObjects.ts';
+import { checkModelScope, markTampered, metadataOf, objectKeyFor, pinOf, pinnableVersion, uploadKeyFor } from './imageRecords.ts';
 import { ImageSignatureVerifier, type ImageSigningPolicy } from './imageSigning.ts';
 
 export interface NewImage {
@@ -295,23 +296,9 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     if (!image.verified) throw new ImageUploadStateError(`image ${image.imageId} is ${image.status}, not verified`);
   }
 
-  /** Marks a VERIFIED image TAMPERED (a conditional write: only from VERIFIED) and returns the error to throw. */
+  /** Marks a VERIFIED image TAMPERED and returns the error to throw. */
   private async tampered(image: FirmwareImage, reason: string): Promise<ImageTamperedError> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId: image.imageId },
-          UpdateExpression: 'SET #status = :tampered, verified = :false, tamperedAt = :now, tamperReason = :reason',
-          ConditionExpression: '#status = :verified',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':tampered': ImageStatus.Tampered, ':verified': ImageStatus.Verified, ':false': false, ':now': Date.now(), ':reason': reason },
-        }),
-      );
-    } catch (error) {
-      // Already marked by another reader, or deleted: either way it is not served.
-      if (!isConditionalCheckFailure(error)) throw error;
-    }
+    await markTampered(this.dynamo, this.tableName, image.imageId, reason);
     return new ImageTamperedError(`image ${image.imageId}: ${reason}`);
   }
 
@@ -366,46 +353,6 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       return current;
     }
   }
-}
-
-/** The key devices are served from: no upload URL is ever issued for it. */
-function objectKeyFor(imageId: string): string {
-  return `images/${imageId}.bin`;
-}
-
-/** The key presigned upload URLs write to; only `completeUpload` reads it, once. */
-function uploadKeyFor(imageId: string): string {
-  return `uploads/${imageId}.bin`;
-}
-
-/** The record's pin of the verified object: size, hash, S3 version (when the bucket has versions) and ETag. */
-function pinOf(stored: StoredObject): Pick<FirmwareImage, 'sizeBytes' | 'sha256' | 'objectVersionId' | 'objectETag'> {
-  return {
-    sizeBytes: stored.sizeBytes,
-    sha256: stored.sha256,
-    ...(stored.versionId === undefined ? {} : { objectVersionId: stored.versionId }),
-    ...(stored.etag === undefined ? {} : { objectETag: stored.etag }),
-  };
-}
-
-function pinnableVersion(versionId: string | undefined): string | undefined {
-  return versionId === undefined || versionId === 'null' ? undefined : versionId;
-}
-
-function checkModelScope(image: NewImage): void {
-  const problem = modelScopeProblem(image.models, image.anyModel);
-  if (problem !== undefined) throw new RangeError(problem);
-}
-
-function metadataOf(imageId: string, image: NewImage): Pick<FirmwareImage, 'imageId' | 'version' | 'models' | 'anyModel' | 'compatibleFrom' | 'notes'> {
-  return {
-    imageId,
-    version: image.version,
-    models: [...image.models],
-    ...(image.anyModel === true ? { anyModel: true } : {}),
-    ...(image.compatibleFrom === undefined || image.compatibleFrom.length === 0 ? {} : { compatibleFrom: [...image.compatibleFrom] }),
-    ...(image.notes === undefined ? {} : { notes: image.notes }),
-  };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { ImageSignatureVerifier, keyIdOf, signImageHash } from '../../store/imageSigning.ts';
 import { ImageSignatureError, ImageSignatureRequiredError } from '../../store/errors.ts';
-import { ConfigurationError } from '../../store/config.ts';
+import { ConfigurationError, loadImageSigningPolicy, loadStoreConfig } from '../../store/config.ts';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { signedMessageOf } from '../../core/images/FirmwareImage.ts';
 
 const pem = (kind: 'ed25519' | 'p256' | 'rsa') => {
@@ -57,5 +60,25 @@ describe('image signatures: detached, over the SHA-256, checked against the stac
   it('signs the 32 bytes of the hash, not its hex text', () => {
     expect(Buffer.from(signedMessageOf(HASH)).toString('hex')).toBe(HASH);
     expect(() => signedMessageOf('AB'.repeat(32))).toThrow(RangeError);
+  });
+});
+
+describe('signer keys from the environment (store/config.ts)', () => {
+  it('reads FOTA_IMAGE_SIGNERS as JSON and FOTA_REQUIRE_SIGNED_IMAGES as true/false', () => {
+    const signers = [{ name: 'release', publicKeyPem: release.publicKeyPem }];
+    expect(loadImageSigningPolicy({ FOTA_IMAGE_SIGNERS: JSON.stringify(signers), FOTA_REQUIRE_SIGNED_IMAGES: 'true' })).toEqual({ signers, requireSignedImages: true });
+    expect(loadStoreConfig({ FOTA_IMAGE_SIGNERS: JSON.stringify(signers) }).imageSigning).toEqual({ signers, requireSignedImages: false });
+  });
+
+  it('reads the same list from FOTA_IMAGE_SIGNERS_FILE', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'fota-signers-')), 'signers.json');
+    await writeFile(file, JSON.stringify([{ name: 'factory', publicKeyPem: factory.publicKeyPem }]));
+    expect(loadImageSigningPolicy({ FOTA_IMAGE_SIGNERS_FILE: file }).signers).toEqual([{ name: 'factory', publicKeyPem: factory.publicKeyPem }]);
+  });
+
+  it('names the variable when the list is not JSON or misses a field', () => {
+    expect(() => loadImageSigningPolicy({ FOTA_IMAGE_SIGNERS: '[{' })).toThrow(/FOTA_IMAGE_SIGNERS: not JSON/);
+    expect(() => loadImageSigningPolicy({ FOTA_IMAGE_SIGNERS: '[{"name":"x"}]' })).toThrow(/FOTA_IMAGE_SIGNERS: 0\.publicKeyPem/);
+    expect(() => loadImageSigningPolicy({ FOTA_REQUIRE_SIGNED_IMAGES: 'yes' })).toThrow(/FOTA_REQUIRE_SIGNED_IMAGES/);
   });
 });
