@@ -126,6 +126,19 @@ describe('immutable images: only the verified bytes reach devices', () => {
     expect(campaign?.abortReason).toMatch(/failures 100\.0% > 50%/);
   });
 
+  it('keeps a TAMPERED image out of service even when the verified bytes are put back: complete answers 409', async () => {
+    const { image, bytes } = await upload('7.7.0', 'IMM-7');
+    await overwriteInS3(image);
+    await expect(stack.stores.images.readBytes(image)).rejects.toThrow(/not the verified ones/);
+    await stack.stores.clients.s3.send(new PutObjectCommand({ Bucket: stack.config.imageBucket, Key: image.objectKey, Body: bytes }));
+
+    const completed = await fetch(`${stack.apiUrl}/images/${image.imageId}/complete`, { method: 'POST' });
+
+    expect(completed.status).toBe(409);
+    expect(await stack.stores.images.get(image.imageId)).toMatchObject({ status: ImageStatus.Tampered, verified: false });
+    expect(await stack.edge.images.get(image.imageId)).toBeUndefined();
+  });
+
   it('refuses a campaign on an image already marked TAMPERED', async () => {
     await fleet({ endpoint: 'imm-late', model: 'IMM-6', protocols: [COAP] });
     const { image } = await upload('7.6.0', 'IMM-6');
