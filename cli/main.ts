@@ -10,7 +10,7 @@ import { apiClientFor, ApiClientError, type ApiClient } from './ApiClient.ts';
 import { addCampaignCommands } from './campaignCommands.ts';
 import { formatTable } from './terminal.ts';
 import { addDeviceManagementCommands } from './deviceCommands.ts';
-import { uploadImageFile } from './uploadImage.ts';
+import { signedByText, uploadImageFile } from './uploadImage.ts';
 
 const program = new Command()
   .name('fota')
@@ -83,17 +83,22 @@ images
   .command('upload <file>')
   .description('upload an image straight to S3 (presigned URLs); the server hashes what S3 stored and verifies it against the local SHA-256')
   .requiredOption('--version <version>', 'firmware version the image installs')
-  .requiredOption('--models <list>', 'comma-separated device models', (v: string) => v.split(',').filter(Boolean))
+  .option('--models <list>', 'comma-separated device models (/3/0/1) the image is for', (v: string) => v.split(',').filter(Boolean))
+  .option('--any-model', 'the image is for every device model (instead of --models)')
   .option('--compatible-from <list>', 'comma-separated versions the image installs over (default: any)', (v: string) => v.split(',').filter(Boolean))
   .option('--notes <text>', 'release notes')
-  .action(async (file: string, opts: { version: string; models: string[]; compatibleFrom?: string[]; notes?: string }) => {
+  .option('--sign-key <pem>', 'sign the image SHA-256 with this Ed25519 or ECDSA P-256 private key (PEM file)')
+  .option('--signer <name>', 'the configured signer name the key belongs to (the server refuses another)')
+  .action(async (file: string, opts: { version: string; models?: string[]; anyModel?: boolean; compatibleFrom?: string[]; notes?: string; signKey?: string; signer?: string }) => {
     const image = await uploadImageFile(api(), file, {
       version: opts.version,
-      models: opts.models,
+      models: opts.models ?? [],
+      ...(opts.anyModel === true ? { anyModel: true } : {}),
       ...(opts.compatibleFrom === undefined ? {} : { compatibleFrom: opts.compatibleFrom }),
       ...(opts.notes === undefined ? {} : { notes: opts.notes }),
+      ...(opts.signKey === undefined ? {} : { sign: { keyFile: opts.signKey, ...(opts.signer === undefined ? {} : { signer: opts.signer }) } }),
     });
-    print(image, () => `image ${image.imageId} v${image.version}, ${image.sizeBytes} bytes, sha256 ${image.sha256}, ${image.status.toLowerCase()}`);
+    print(image, () => `image ${image.imageId} v${image.version}, ${image.sizeBytes} bytes, sha256 ${image.sha256}, ${image.status.toLowerCase()}${signedByText(image)}`);
   });
 images
   .command('delete <imageId>')
@@ -107,14 +112,19 @@ images
   .description('list images')
   .action(async () => {
     const { items } = await api().get<{ items: FirmwareImage[] }>('/images');
-    print(items, () => formatTable([['image', 'version', 'models', 'bytes', 'status', 'sha256'], ...items.map((i) => [i.imageId, i.version, i.models.join(','), i.sizeBytes, i.status ?? (i.verified ? 'VERIFIED' : ''), i.sha256 === '' ? '' : `${i.sha256.slice(0, 16)}...`])]));
+    print(items, () =>
+      formatTable([
+        ['image', 'version', 'models', 'bytes', 'status', 'sha256', 'signed by'],
+        ...items.map((i) => [i.imageId, i.version, i.anyModel === true ? '(any)' : i.models.join(','), i.sizeBytes, i.status ?? (i.verified ? 'VERIFIED' : ''), i.sha256 === '' ? '' : `${i.sha256.slice(0, 16)}...`, i.signedBy === undefined ? '' : `${i.signedBy.signer} (${i.signedBy.keyId})`]),
+      ]),
+    );
   });
 images
   .command('show <imageId>')
   .description('show one image')
   .action(async (id: string) => {
     const image = await api().get<FirmwareImage>(`/images/${encodeURIComponent(id)}`);
-    print(image, () => formatTable([['field', 'value'], ...Object.entries(image).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)])]));
+    print(image, () => formatTable([['field', 'value'], ...Object.entries(image).map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)])]) + signedByText(image));
   });
 
 addCampaignCommands(program, { api, print, asJson });

@@ -6,16 +6,31 @@
  * bodies up to 10 MB; firmware images can be larger).
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import type { FirmwareImage } from '../core/images/FirmwareImage.ts';
+import { open, readFile } from 'node:fs/promises';
+import type { DetachedSignature, FirmwareImage } from '../core/images/FirmwareImage.ts';
 import type { PresignedUpload, UploadedPart } from '../store/ImageRegistry.ts';
+import { signImageHash } from '../store/imageSigning.ts';
 import { type ApiClient, ApiClientError } from './ApiClient.ts';
 
 export interface ImageFileMetadata {
   readonly version: string;
   readonly models: readonly string[];
+  /** The image is for every model (required when `models` is empty). */
+  readonly anyModel?: boolean;
   readonly compatibleFrom?: readonly string[];
   readonly notes?: string;
+  /** Sign the file's SHA-256 with this PEM private key; `signer` names the configured signer it belongs to. */
+  readonly sign?: { readonly keyFile: string; readonly signer?: string };
+}
+
+/** ", signed by NAME (key id, algorithm)" for an image that carries a checked signature. */
+export function signedByText(image: FirmwareImage): string {
+  return image.signedBy === undefined ? '' : `, signed by ${image.signedBy.signer} (${image.signedBy.keyId}, ${image.signedBy.algorithm})`;
+}
+
+async function signatureFor(sha256: string, sign: NonNullable<ImageFileMetadata['sign']>): Promise<DetachedSignature> {
+  const signature = signImageHash(sha256, await readFile(sign.keyFile, 'utf8'));
+  return sign.signer === undefined ? signature : { ...signature, signer: sign.signer };
 }
 
 /** Parts uploaded at once in a multipart upload. */
@@ -26,7 +41,9 @@ export async function uploadImageFile(api: ApiClient, file: string, metadata: Im
   try {
     const { size } = await handle.stat();
     const sha256 = await hashFile(handle, size);
-    const created = await api.post<{ image: FirmwareImage; upload: PresignedUpload }>('/images', { ...metadata, sizeBytes: size, sha256 });
+    const { sign, ...fields } = metadata;
+    const signature = sign === undefined ? undefined : await signatureFor(sha256, sign);
+    const created = await api.post<{ image: FirmwareImage; upload: PresignedUpload }>('/images', { ...fields, sizeBytes: size, sha256, ...(signature === undefined ? {} : { signature }) });
     const { image, upload } = created;
     let sent = 0;
     const report = (bytes: number): void => {

@@ -4,6 +4,7 @@
  * job changes state: JobExecutor; where an image byte leaves: FirmwareBlockServer.
  */
 import type { Stores } from '../store/Stores.ts';
+import { ImageTamperedError } from '../store/errors.ts';
 import { CoapTransport, type InboundRequest, type OutboundResponse, type Peer } from './transport/CoapTransport.ts';
 import { RegistrationService, type AddressTaken, type RegistrationEvent } from './registration/RegistrationService.ts';
 import { FirmwareBlockServer } from './firmware/FirmwareBlockServer.ts';
@@ -219,7 +220,12 @@ export class Edge {
       scheme: registry.downloadScheme,
       presign: async (imageId) => {
         const image = await registry.get(imageId);
-        return image?.verified === true ? registry.presignDownload(image, expiresIn) : undefined;
+        if (image?.verified !== true) return undefined;
+        // A URL only for the verified version, while it still is the verified object (else the image is now TAMPERED).
+        return registry.presignDownload(image, expiresIn).catch((error: unknown) => {
+          if (error instanceof ImageTamperedError) return undefined;
+          throw error;
+        });
       },
     };
   }

@@ -50,6 +50,7 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
     description: `LwM2M FOTA ${stage}: campaign workflow, its Lambda tasks and event bus`,
     storage: storage.storage,
     logRetention,
+    imageSigning: { signers: config.imageSigners, requireSignedImages: config.requireSignedImages },
   });
   const edge = new EdgeStack(app, `Fota-${stage}-Edge`, {
     description: `LwM2M FOTA ${stage}: CoAP edge on Fargate behind a UDP Network Load Balancer`,

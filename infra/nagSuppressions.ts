@@ -8,7 +8,7 @@
  */
 import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { IMAGE_KEY_PREFIX } from './constructs/FotaStorage.ts';
+import { IMAGE_KEY_PREFIX, UPLOAD_KEY_PREFIX } from './constructs/FotaStorage.ts';
 import type { FotaStacks } from './FotaApp.ts';
 
 interface Acknowledgement {
@@ -58,8 +58,15 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
       scope: storage.storage.imageManagePolicy,
       id: iam5(storage.storage.imageManagePolicy, imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)),
       reason:
-        'The API presigns uploads and downloads of firmware images and deletes unused ones, keyed images/<imageId>.bin: image ids are data. ' +
-        'The wildcard is limited to the images/ prefix and to Get/Put/Delete/AbortMultipartUpload.',
+        'The API copies verified uploads to images/<imageId>.bin, reads them at their version and deletes unused ones: image ids are data. ' +
+        'The wildcard is limited to the images/ prefix and to Get/GetVersion/Put/Delete/AbortMultipartUpload.',
+    },
+    {
+      scope: storage.storage.imageManagePolicy,
+      id: iam5(storage.storage.imageManagePolicy, imageBucket.arnForObjects(`${UPLOAD_KEY_PREFIX}*`)),
+      reason:
+        'The API presigns uploads of firmware images to uploads/<imageId>.bin (image ids are data), copies them to images/ at complete and deletes them. ' +
+        'The wildcard is limited to the uploads/ prefix, which devices are never served from.',
     },
     ...Object.values(orchestration.functions.handlers).map((fn) => ({
       scope: stateMachine.role,

@@ -3,10 +3,11 @@
  * `cdk synth -c stage=prod -c edgeDesiredCount=4`). Only infra/FotaApp.ts reads context; it hands
  * the raw values here and passes the typed result to stacks as props (STYLE.md §3).
  */
+import { createPublicKey } from 'node:crypto';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /** The context keys the app reads, each documented on `StageConfig`. */
-export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec'] as const;
+export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'requireSignedImages', 'imageSigners'] as const;
 export type StageContextKey = (typeof STAGE_CONTEXT_KEYS)[number];
 /** Raw context values by key, as `node.tryGetContext` returns them. */
 export type StageContext = Readonly<Partial<Record<StageContextKey, unknown>>>;
@@ -24,6 +25,19 @@ export interface StageConfig {
   readonly retainData: boolean;
   /** `allowNoSec`: open NoSec CoAP on UDP 5683 besides CoAPS on 5684. @default false: NoSec only when enabled */
   readonly allowNoSec: boolean;
+  /** `requireSignedImages`: refuse firmware images without a signature by one of `imageSigners`. @default false */
+  readonly requireSignedImages: boolean;
+  /**
+   * `imageSigners`: who may sign firmware images, `[{ "name": ..., "publicKeyPem": ... }]` (Ed25519
+   * or ECDSA P-256 SPKI PEM), as JSON in cdk.json or a JSON string with `-c`. @default none
+   */
+  readonly imageSigners: readonly ImageSignerKey[];
+}
+
+/** A signer public key of firmware images, as the API function receives it (FOTA_IMAGE_SIGNERS). */
+export interface ImageSignerKey {
+  readonly name: string;
+  readonly publicKeyPem: string;
 }
 
 export class StageConfigurationError extends Error {
@@ -61,7 +75,40 @@ export function parseStageConfig(context: StageContext): StageConfig {
     logRetention: logRetentionDays as logs.RetentionDays,
     retainData,
     allowNoSec: optionalBoolean(context, 'allowNoSec') ?? false,
+    ...imageSigning(context),
   };
+}
+
+function imageSigning(context: StageContext): Pick<StageConfig, 'requireSignedImages' | 'imageSigners'> {
+  const requireSignedImages = optionalBoolean(context, 'requireSignedImages') ?? false;
+  let raw = context.imageSigners;
+  if (typeof raw === 'string' && raw !== '') {
+    try {
+      raw = JSON.parse(raw) as unknown;
+    } catch (error) {
+      throw new StageConfigurationError('context imageSigners must be JSON: [{ "name": ..., "publicKeyPem": ... }]', { cause: error });
+    }
+  }
+  const list: unknown[] = raw === undefined || raw === null || raw === '' ? [] : Array.isArray(raw) ? raw : [raw];
+  const imageSigners = list.map((entry, i): ImageSignerKey => {
+    const { name, publicKeyPem } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '' || typeof publicKeyPem !== 'string') {
+      throw new StageConfigurationError(`context imageSigners[${i}] must be { "name": string, "publicKeyPem": string }`);
+    }
+    let key;
+    try {
+      key = createPublicKey(publicKeyPem);
+    } catch (error) {
+      throw new StageConfigurationError(`context imageSigners[${i}] (${name}): publicKeyPem is not a PEM public key`, { cause: error });
+    }
+    const supported = key.asymmetricKeyType === 'ed25519' || (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+    if (!supported) throw new StageConfigurationError(`context imageSigners[${i}] (${name}): only Ed25519 and ECDSA P-256 keys sign images`);
+    return { name, publicKeyPem };
+  });
+  if (requireSignedImages && imageSigners.length === 0) {
+    throw new StageConfigurationError('context requireSignedImages=true needs at least one key in imageSigners: otherwise no image could ever be uploaded');
+  }
+  return { requireSignedImages, imageSigners };
 }
 
 function optionalString(context: StageContext, key: StageContextKey): string | undefined {

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { StoreConfig } from '../store/config.ts';
+import type { ImageSigningPolicy } from '../store/imageSigning.ts';
 import { createStores, type Stores } from '../store/Stores.ts';
 import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
 import { useHandlerStores } from '../functions/shared/context.ts';
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
   readonly apiPort?: number;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
   readonly dataDirectory?: string;
+  /** Signer keys of firmware images and whether unsigned ones are refused. @default none, unsigned accepted */
+  readonly imageSigning?: ImageSigningPolicy;
 }
 
 export class LocalStack {
@@ -78,6 +81,7 @@ export class LocalStack {
         s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
         tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials' },
         imageBucket: 'fota-images',
+        ...(options.imageSigning === undefined ? {} : { imageSigning: options.imageSigning }),
         // The key that encrypts device PSKs at rest: beside the data, or in the stack's temp folder.
         keyFile: join(options.dataDirectory ?? (await mkdtemp(join(tmpdir(), 'fota-keys-'))), 'credentials.key'),
         // Device events (telemetry) kept beside the data, one JSON object per line.

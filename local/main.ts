@@ -9,6 +9,7 @@ import { LocalStack } from './LocalStack.ts';
 import { runDemoCampaign } from './demo.ts';
 import { attachServeFleet, type AttachedFleet } from './serveFleet.ts';
 import { createProgressBar, formatTable } from '../cli/terminal.ts';
+import { loadImageSigningPolicy } from '../store/config.ts';
 import type { LogLevel } from '../coap-edge/logger.ts';
 
 interface StartOptions {
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     coapsPort: options.coapsPort ?? (options.serve === true ? 5684 : 0),
     logLevel: options.logLevel,
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
+    // FOTA_IMAGE_SIGNERS(_FILE) and FOTA_REQUIRE_SIGNED_IMAGES, as in AWS.
+    imageSigning: loadImageSigningPolicy(),
   });
   let attached: AttachedFleet | undefined;
   const stopOnSignal = (): void => {

@@ -1,9 +1,13 @@
 /**
  * The firmware image registry: bytes in S3, metadata in DynamoDB. Uploads go straight to S3
- * through presigned URLs (one PUT, or presigned UploadPart URLs for large images), then
- * `completeUpload` hashes what S3 stored and marks the image VERIFIED only when size and SHA-256
- * match what the uploader declared. The hash always comes from the stored object, never from the
- * client: the record vouches for what devices will receive.
+ * through presigned URLs (one PUT, or presigned UploadPart URLs for large images) to an upload
+ * key (`uploads/<id>.bin`); `completeUpload` copies them to the key devices are served from
+ * (`images/<id>.bin`, for which no upload URL is ever issued), hashes that copy, checks its
+ * signature, and marks the image VERIFIED only when size and SHA-256 match what the uploader
+ * declared. The record pins the S3 version and ETag of the verified object: every read asks for
+ * that version and checks the SHA-256 (or, for a presigned GET, the ETag), and an object found
+ * changed marks the image TAMPERED, never served again. The hash always comes from the stored
+ * object, never from the client: the record vouches for what devices will receive.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -18,13 +22,20 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ImageStatus, type FirmwareImage, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
-import { ImageIntegrityError, ImageUploadStateError, NotFoundError } from './errors.ts';
+import { ImageStatus, type DetachedSignature, type FirmwareImage, type ImageSigner, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
+import { ImageIntegrityError, ImageSignatureError, ImageTamperedError, ImageUploadStateError, NotFoundError } from './errors.ts';
 import { isConditionalCheckFailure } from './conditionalWrite.ts';
+import { ImageObjects, isMissingObject, type StoredObject } from './imageObjects.ts';
+import { checkModelScope, markTampered, metadataOf, objectKeyFor, pinOf, pinnableVersion, uploadKeyFor } from './imageRecords.ts';
+import { ImageSignatureVerifier, type ImageSigningPolicy } from './imageSigning.ts';
 
 export interface NewImage {
   readonly version: string;
   readonly models: readonly string[];
+  /** The image is for every model; required when `models` is empty. */
+  readonly anyModel?: boolean;
+  /** A detached signature over the image's SHA-256, checked against the stack's signer keys. */
+  readonly signature?: DetachedSignature;
   readonly compatibleFrom?: readonly string[];
   readonly notes?: string;
 }
@@ -57,6 +68,8 @@ export interface ImageRegistryLimits {
   readonly uploadUrlExpirySeconds?: number;
   /** Scheme of presigned download URLs: `http` against a local S3 endpoint. @default 'https' */
   readonly downloadScheme?: 'http' | 'https';
+  /** Signer keys and whether unsigned images are refused. @default no keys, unsigned images accepted */
+  readonly signing?: ImageSigningPolicy;
 }
 
 /** Firmware images: bytes in S3, metadata (with the server-computed SHA-256) in DynamoDB. */
@@ -65,15 +78,21 @@ export interface FirmwareImageRegistry {
   store(image: NewImage, bytes: Uint8Array): Promise<FirmwareImage>;
   /** Records an UPLOADING image and returns where to PUT its bytes. */
   createUpload(request: UploadRequest): Promise<{ image: FirmwareImage; upload: PresignedUpload }>;
-  /** Hashes the stored object and verifies the image; throws ImageIntegrityError (and marks it REJECTED) on a mismatch. */
+  /**
+   * Copies the upload to its served key, hashes it and verifies the image; throws
+   * ImageIntegrityError or ImageSignatureError (and marks it REJECTED) on a mismatch.
+   */
   completeUpload(imageId: string, parts?: readonly UploadedPart[]): Promise<FirmwareImage>;
   get(imageId: string): Promise<FirmwareImage | undefined>;
   list(): Promise<FirmwareImage[]>;
   /** Removes the bytes and the record. Whether a campaign still needs the image is the caller's check. */
   delete(imageId: string): Promise<void>;
-  /** Reads the bytes and checks them against the recorded hash. */
+  /** Reads the verified version and checks it against the recorded hash; throws ImageTamperedError (and marks the image TAMPERED) when it differs. */
   readBytes(image: FirmwareImage): Promise<Buffer>;
-  /** A short-lived presigned GET URL of the image's bytes (HTTP pull: the bytes never touch the edge). */
+  /**
+   * A short-lived presigned GET URL of the verified version (HTTP pull: the bytes never touch the
+   * edge), handed out only while the object still has the verified ETag; throws ImageTamperedError otherwise.
+   */
   presignDownload(image: FirmwareImage, expiresInSeconds: number): Promise<string>;
   /** Scheme of the URLs `presignDownload` returns. */
   readonly downloadScheme: 'http' | 'https';
@@ -83,7 +102,9 @@ const MIB = 1024 * 1024;
 
 export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
   readonly downloadScheme: 'http' | 'https';
-  private readonly limits: Required<Omit<ImageRegistryLimits, 'downloadScheme'>>;
+  private readonly limits: Required<Omit<ImageRegistryLimits, 'downloadScheme' | 'signing'>>;
+  private readonly objects: ImageObjects;
+  private readonly signatures: ImageSignatureVerifier;
 
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
@@ -99,18 +120,31 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       maxImageBytes: limits.maxImageBytes ?? 1024 * MIB,
       uploadUrlExpirySeconds: limits.uploadUrlExpirySeconds ?? 3600,
     };
+    this.objects = new ImageObjects(s3, bucket);
+    this.signatures = new ImageSignatureVerifier(limits.signing ?? { signers: [], requireSignedImages: false });
   }
 
   async store(image: NewImage, bytes: Uint8Array): Promise<FirmwareImage> {
+    checkModelScope(image);
+    const signedBy = this.signatures.check(sha256Hex(bytes), image.signature);
     const imageId = randomUUID();
     const objectKey = objectKeyFor(imageId);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: bytes, ContentType: 'application/octet-stream' }));
-    const stored = await this.hashObject(objectKey);
+    const put = await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: bytes, ContentType: 'application/octet-stream' }));
+    const stored = await this.objects.hash(objectKey, pinnableVersion(put.VersionId));
     if (stored.sizeBytes !== bytes.length || stored.sha256 !== sha256Hex(bytes)) {
       throw new ImageIntegrityError(`stored image ${imageId} differs from the uploaded bytes`);
     }
     const now = Date.now();
-    const record: FirmwareImage = { ...metadataOf(imageId, image), ...stored, objectKey, status: ImageStatus.Verified, verified: true, createdAt: now, verifiedAt: now };
+    const record: FirmwareImage = {
+      ...metadataOf(imageId, image),
+      ...pinOf(stored),
+      objectKey,
+      ...(signedBy === undefined ? {} : { signedBy }),
+      status: ImageStatus.Verified,
+      verified: true,
+      createdAt: now,
+      verifiedAt: now,
+    };
     await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...record }, ConditionExpression: 'attribute_not_exists(imageId)' }));
     return record;
   }
@@ -119,27 +153,31 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     if (!Number.isInteger(request.sizeBytes) || request.sizeBytes < 1 || request.sizeBytes > this.limits.maxImageBytes) {
       throw new RangeError(`sizeBytes must be 1..${this.limits.maxImageBytes}`);
     }
+    checkModelScope(request);
+    // Refused before any byte is sent; the signature itself is checked against the stored bytes at complete.
+    this.signatures.admit(request.signature);
     const imageId = randomUUID();
     const objectKey = objectKeyFor(imageId);
+    const uploadKey = uploadKeyFor(imageId);
     const expiresIn = this.limits.uploadUrlExpirySeconds;
     const expiresAt = Date.now() + expiresIn * 1000;
     let plan: ImageUploadPlan;
     let upload: PresignedUpload;
     if (request.sizeBytes <= this.limits.singlePutMaxBytes) {
       plan = { kind: 'single' };
-      const url = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: objectKey }), { expiresIn });
+      const url = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: uploadKey }), { expiresIn });
       upload = { kind: 'single', method: 'PUT', url, expiresAt };
     } else {
       const partSizeBytes = this.limits.partSizeBytes;
       const partCount = Math.ceil(request.sizeBytes / partSizeBytes);
-      const created = await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, ContentType: 'application/octet-stream' }));
+      const created = await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: uploadKey, ContentType: 'application/octet-stream' }));
       const uploadId = created.UploadId;
-      if (uploadId === undefined) throw new ImageUploadStateError(`S3 returned no upload id for ${objectKey}`);
+      if (uploadId === undefined) throw new ImageUploadStateError(`S3 returned no upload id for ${uploadKey}`);
       plan = { kind: 'multipart', uploadId, partSizeBytes, partCount };
       const parts = await Promise.all(
         Array.from({ length: partCount }, async (_, i) => ({
           partNumber: i + 1,
-          url: await getSignedUrl(this.s3, new UploadPartCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, PartNumber: i + 1 }), { expiresIn }),
+          url: await getSignedUrl(this.s3, new UploadPartCommand({ Bucket: this.bucket, Key: uploadKey, UploadId: uploadId, PartNumber: i + 1 }), { expiresIn }),
         })),
       );
       upload = { kind: 'multipart', method: 'PUT', partSizeBytes, parts, expiresAt };
@@ -149,7 +187,9 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       sizeBytes: request.sizeBytes,
       sha256: '',
       ...(request.sha256 === undefined ? {} : { declaredSha256: request.sha256.toLowerCase() }),
+      ...(request.signature === undefined ? {} : { signature: { ...request.signature } }),
       objectKey,
+      uploadKey,
       status: ImageStatus.Uploading,
       verified: false,
       upload: plan,
@@ -164,12 +204,16 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     if (image === undefined) throw new NotFoundError(`image ${imageId} does not exist`);
     if (image.status === ImageStatus.Verified) return image;
     if (image.status === ImageStatus.Rejected) throw new ImageUploadStateError(`image ${imageId} was rejected (${image.rejectReason ?? 'unknown'}); upload it again as a new image`);
-    if (image.upload?.kind === 'multipart') await this.completeMultipart(image, image.upload, parts ?? []);
-    let stored: { sizeBytes: number; sha256: string };
+    if (image.status === ImageStatus.Tampered) throw new ImageUploadStateError(`image ${imageId} was tampered with after verification (${image.tamperReason ?? 'unknown'}); upload it again as a new image`);
+    const uploadKey = image.uploadKey ?? image.objectKey;
+    if (image.upload?.kind === 'multipart') await this.completeMultipart(image, uploadKey, image.upload, parts ?? []);
+    let stored: StoredObject;
     try {
-      stored = await this.hashObject(image.objectKey);
+      // The copy is what gets hashed and served: a PUT through the upload URL after this line changes neither.
+      const copy = uploadKey === image.objectKey ? {} : await this.objects.copy(uploadKey, image.objectKey);
+      stored = await this.objects.hash(image.objectKey, copy.versionId);
     } catch (error) {
-      if (error instanceof Error && error.name === 'NoSuchKey') throw new ImageUploadStateError(`no bytes were uploaded for image ${imageId} yet`, { cause: error });
+      if (isMissingObject(error)) throw new ImageUploadStateError(`no bytes were uploaded for image ${imageId} yet`, { cause: error });
       throw error;
     }
     const problem =
@@ -182,7 +226,19 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       await this.settle(image, { status: ImageStatus.Rejected, rejectReason: problem, sha256: stored.sha256 });
       throw new ImageIntegrityError(`image ${imageId}: ${problem}`);
     }
-    const verified = await this.settle(image, { status: ImageStatus.Verified, verified: true, sha256: stored.sha256, verifiedAt: Date.now() });
+    let signedBy: ImageSigner | undefined;
+    try {
+      signedBy = this.signatures.check(stored.sha256, image.signature);
+    } catch (error) {
+      if (!(error instanceof ImageSignatureError)) throw error;
+      await this.settle(image, { status: ImageStatus.Rejected, rejectReason: error.message, sha256: stored.sha256 });
+      throw error;
+    }
+    const verified = await this.settle(image, { status: ImageStatus.Verified, verified: true, ...pinOf(stored), ...(signedBy === undefined ? {} : { signedBy }), verifiedAt: Date.now() });
+    if (uploadKey !== image.objectKey) {
+      // The upload's bytes are no longer needed (a bucket lifecycle rule is the backstop).
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: uploadKey })).catch(() => undefined);
+    }
     return verified;
   }
 
@@ -207,27 +263,46 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     if (image === undefined) throw new NotFoundError(`image ${imageId} does not exist`);
     if (image.status === ImageStatus.Uploading && image.upload?.kind === 'multipart') {
       // Parts of an unfinished upload are billed until aborted (a bucket lifecycle rule is the backstop).
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: image.objectKey, UploadId: image.upload.uploadId })).catch(() => undefined);
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: image.uploadKey ?? image.objectKey, UploadId: image.upload.uploadId })).catch(() => undefined);
     }
+    if (image.uploadKey !== undefined) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: image.uploadKey }));
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: image.objectKey }));
     await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { imageId } }));
   }
 
   async readBytes(image: FirmwareImage): Promise<Buffer> {
-    const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: image.objectKey }));
-    if (result.Body === undefined) throw new NotFoundError(`no object at s3://${this.bucket}/${image.objectKey}`);
-    const bytes = Buffer.from(await result.Body.transformToByteArray());
-    if (sha256Hex(bytes) !== image.sha256) {
-      throw new ImageIntegrityError(`image ${image.imageId} in S3 does not match its recorded SHA-256`);
+    this.mustBeServable(image);
+    const bytes = await this.objects.read(image.objectKey, image.objectVersionId);
+    if (bytes.length !== image.sizeBytes || sha256Hex(bytes) !== image.sha256) {
+      throw await this.tampered(image, `the stored bytes (${bytes.length} bytes, SHA-256 ${sha256Hex(bytes)}) are not the verified ones`);
     }
     return bytes;
   }
 
-  presignDownload(image: FirmwareImage, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: image.objectKey }), { expiresIn: expiresInSeconds });
+  async presignDownload(image: FirmwareImage, expiresInSeconds: number): Promise<string> {
+    this.mustBeServable(image);
+    // Where the bucket keeps versions the URL names the verified one, and nothing written later is
+    // reachable through it. Where it does not (s3rver), the object must still be the verified one.
+    const head = await this.objects.head(image.objectKey, image.objectVersionId);
+    if (head.sizeBytes !== image.sizeBytes || (image.objectETag !== undefined && head.etag !== image.objectETag)) {
+      throw await this.tampered(image, `the stored object (${head.sizeBytes} bytes, ETag ${head.etag ?? 'none'}) is not the verified one (ETag ${image.objectETag ?? 'none'})`);
+    }
+    const versionId = image.objectVersionId;
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: image.objectKey, ...(versionId === undefined ? {} : { VersionId: versionId }) }), { expiresIn: expiresInSeconds });
   }
 
-  private async completeMultipart(image: FirmwareImage, plan: Extract<ImageUploadPlan, { kind: 'multipart' }>, parts: readonly UploadedPart[]): Promise<void> {
+  private mustBeServable(image: FirmwareImage): void {
+    if (image.status === ImageStatus.Tampered) throw new ImageTamperedError(`image ${image.imageId} was tampered with: ${image.tamperReason ?? 'unknown'}`);
+    if (!image.verified) throw new ImageUploadStateError(`image ${image.imageId} is ${image.status}, not verified`);
+  }
+
+  /** Marks a VERIFIED image TAMPERED and returns the error to throw. */
+  private async tampered(image: FirmwareImage, reason: string): Promise<ImageTamperedError> {
+    await markTampered(this.dynamo, this.tableName, image.imageId, reason);
+    return new ImageTamperedError(`image ${image.imageId}: ${reason}`);
+  }
+
+  private async completeMultipart(image: FirmwareImage, uploadKey: string, plan: Extract<ImageUploadPlan, { kind: 'multipart' }>, parts: readonly UploadedPart[]): Promise<void> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     if (sorted.length !== plan.partCount || sorted.some((part, i) => part.partNumber !== i + 1)) {
       throw new ImageUploadStateError(`image ${image.imageId} needs the ETags of parts 1..${plan.partCount}`);
@@ -236,7 +311,7 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       await this.s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
-          Key: image.objectKey,
+          Key: uploadKey,
           UploadId: plan.uploadId,
           MultipartUpload: { Parts: sorted.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
         }),
@@ -246,19 +321,6 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       if (error instanceof Error && error.name === 'NoSuchUpload') return;
       throw new ImageUploadStateError(`S3 refused to assemble image ${image.imageId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-  }
-
-  /** Streams the object through SHA-256 without holding it in memory. */
-  private async hashObject(key: string): Promise<{ sizeBytes: number; sha256: string }> {
-    const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    if (result.Body === undefined) throw new NotFoundError(`no object at s3://${this.bucket}/${key}`);
-    const hash = createHash('sha256');
-    let sizeBytes = 0;
-    for await (const chunk of result.Body as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      sizeBytes += chunk.length;
-    }
-    return { sizeBytes, sha256: hash.digest('hex') };
   }
 
   /** Moves an UPLOADING image to its verdict; a concurrent completion that won is returned as is. */
@@ -291,20 +353,6 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       return current;
     }
   }
-}
-
-function objectKeyFor(imageId: string): string {
-  return `images/${imageId}.bin`;
-}
-
-function metadataOf(imageId: string, image: NewImage): Pick<FirmwareImage, 'imageId' | 'version' | 'models' | 'compatibleFrom' | 'notes'> {
-  return {
-    imageId,
-    version: image.version,
-    models: [...image.models],
-    ...(image.compatibleFrom === undefined || image.compatibleFrom.length === 0 ? {} : { compatibleFrom: [...image.compatibleFrom] }),
-    ...(image.notes === undefined ? {} : { notes: image.notes }),
-  };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

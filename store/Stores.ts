@@ -36,6 +36,7 @@ export function createStores(config: StoreConfig): Stores {
     images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket, {
       // Presigned URLs carry the endpoint's scheme: plain http against a local S3 (s3rver).
       downloadScheme: config.s3Endpoint?.startsWith('http:') === true ? 'http' : 'https',
+      ...(config.imageSigning === undefined ? {} : { signing: config.imageSigning }),
     }),
     requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
     telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry),

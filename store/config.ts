@@ -2,7 +2,11 @@
  * The one configuration loader (STYLE.md §3): read from the environment once at start-up, typed,
  * with clear messages for bad values. CDK constructs never read it; they set the variables.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ImageSigningPolicy, SignerKeyConfig } from './imageSigning.ts';
+
+const SignerKeysSchema = z.array(z.object({ name: z.string().min(1).max(100), publicKeyPem: z.string().min(1) }).strict());
 
 const StoreConfigSchema = z.object({
   FOTA_REGION: z.string().min(1).default('us-east-1'),
@@ -24,6 +28,12 @@ const StoreConfigSchema = z.object({
   /** Local runs: append every event to this JSON Lines file. */
   FOTA_EVENTS_FILE: z.string().min(1).optional(),
   FOTA_IMAGE_BUCKET: z.string().min(3).default('fota-images'),
+  /** Signer public keys of firmware images, JSON: [{ "name": ..., "publicKeyPem": ... }]. */
+  FOTA_IMAGE_SIGNERS: z.string().min(1).optional(),
+  /** The same list in a JSON file (local runs); used when FOTA_IMAGE_SIGNERS is not set. */
+  FOTA_IMAGE_SIGNERS_FILE: z.string().min(1).optional(),
+  /** `true`: refuse unsigned images. */
+  FOTA_REQUIRE_SIGNED_IMAGES: z.enum(['true', 'false']).default('false'),
 });
 
 export interface StoreConfig {
@@ -42,6 +52,8 @@ export interface StoreConfig {
   readonly keyFile: string;
   readonly kmsKeyId?: string;
   readonly imageBucket: string;
+  /** Who may sign firmware images, and whether unsigned ones are refused; absent: unsigned images accepted. */
+  readonly imageSigning?: ImageSigningPolicy;
   /** EventBridge bus for device events; events stay in process when absent. */
   readonly eventBusName?: string;
   /** JSON Lines file the in-process event publisher appends to. */
@@ -78,7 +90,44 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     keyFile: e.FOTA_KEY_FILE,
     ...(e.FOTA_KMS_KEY_ID === undefined ? {} : { kmsKeyId: e.FOTA_KMS_KEY_ID }),
     imageBucket: e.FOTA_IMAGE_BUCKET,
+    imageSigning: { signers: signerKeys(e.FOTA_IMAGE_SIGNERS, e.FOTA_IMAGE_SIGNERS_FILE), requireSignedImages: e.FOTA_REQUIRE_SIGNED_IMAGES === 'true' },
     ...(e.FOTA_EVENT_BUS_NAME === undefined ? {} : { eventBusName: e.FOTA_EVENT_BUS_NAME }),
     ...(e.FOTA_EVENTS_FILE === undefined ? {} : { eventsFile: e.FOTA_EVENTS_FILE }),
   };
+}
+
+/**
+ * Image signing settings alone (the local stack builds the rest of its configuration itself):
+ * FOTA_IMAGE_SIGNERS or FOTA_IMAGE_SIGNERS_FILE, and FOTA_REQUIRE_SIGNED_IMAGES.
+ */
+export function loadImageSigningPolicy(env: NodeJS.ProcessEnv = process.env): ImageSigningPolicy {
+  const require = env['FOTA_REQUIRE_SIGNED_IMAGES'] ?? 'false';
+  if (require !== 'true' && require !== 'false') throw new ConfigurationError(`Invalid store configuration: FOTA_REQUIRE_SIGNED_IMAGES: true or false, got ${require}`);
+  return { signers: signerKeys(env['FOTA_IMAGE_SIGNERS'], env['FOTA_IMAGE_SIGNERS_FILE']), requireSignedImages: require === 'true' };
+}
+
+/** Parses the signer keys from FOTA_IMAGE_SIGNERS, else from the file FOTA_IMAGE_SIGNERS_FILE names. */
+function signerKeys(inline: string | undefined, file: string | undefined): SignerKeyConfig[] {
+  let text = inline;
+  let source = 'FOTA_IMAGE_SIGNERS';
+  if (text === undefined && file !== undefined) {
+    source = `FOTA_IMAGE_SIGNERS_FILE (${file})`;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigurationError(`Invalid store configuration: ${source}: cannot read it`, { cause: error });
+    }
+  }
+  if (text === undefined) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`Invalid store configuration: ${source}: not JSON`, { cause: error });
+  }
+  const parsed = SignerKeysSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid store configuration: ${source}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return parsed.data;
 }

@@ -28,3 +28,27 @@ export class ImageUploadStateError extends Error {
     this.name = 'ImageUploadStateError';
   }
 }
+
+/** A VERIFIED image whose stored bytes are no longer the verified ones: marked TAMPERED, never served. */
+export class ImageTamperedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageTamperedError';
+  }
+}
+
+/** An image signature that does not verify, names an unknown key, or uses an algorithm the key is not for. */
+export class ImageSignatureError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageSignatureError';
+  }
+}
+
+/** An unsigned image on a stage that requires signed images (`requireSignedImages`). */
+export class ImageSignatureRequiredError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageSignatureRequiredError';
+  }
+}

@@ -1,11 +1,11 @@
 /**
  * Firmware images held in memory per edge task, read from S3 once (concurrent misses share one
  * read) and evicted least-recently-used when the byte budget is exceeded. Every read is checked
- * against the image's recorded SHA-256 (the registry's readBytes): bytes changed in S3 after the
- * upload are never served. A failed load is remembered for FAILED_LOAD_RETRY_MS, so devices
+ * against the image's recorded SHA-256 at its pinned S3 version (the registry's readBytes): bytes
+ * changed in S3 after verification are never served, and the image is marked TAMPERED. A failed load is remembered for FAILED_LOAD_RETRY_MS, so devices
  * asking for a broken image do not turn each block request into an S3 read.
  */
-import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { FirmwareImageRegistry } from '../../store/ImageRegistry.ts';
 
 export interface CachedImage {
@@ -56,6 +56,12 @@ export class ImageCache {
         .catch(() => undefined);
     }
     return pending.catch(() => undefined);
+  }
+
+  /** Why an image cannot be served, as a job's failure reason: tampered with after verification, or missing/unverified. */
+  async unavailableReason(imageId: string): Promise<'IMAGE_TAMPERED' | 'IMAGE_UNAVAILABLE'> {
+    const image = await this.registry.get(imageId);
+    return image?.status === ImageStatus.Tampered ? 'IMAGE_TAMPERED' : 'IMAGE_UNAVAILABLE';
   }
 
   private async load(imageId: string): Promise<CachedImage> {

@@ -48,7 +48,7 @@ export interface JobExecutorOptions {
   /** How long a queue-mode device listens after it spoke. @default 93 s */
   readonly queueModeAwakeMs?: number;
   /** Image bytes: checked before a CoAP pull, sliced by a push. */
-  readonly images?: Pick<ImageCache, 'get'>;
+  readonly images?: Pick<ImageCache, 'get' | 'unavailableReason'>;
   /** Pushes packages to push-only devices; without it push is not offered. */
   readonly pusher?: PackagePusher;
   /** Presigned S3 URLs; without them HTTP(S) pull is not offered. */
@@ -352,7 +352,7 @@ export class JobExecutor {
           await this.fail(entry.job, 'PACKAGE_URI_REJECTED', undefined, outcome.code);
           return;
         case 'imageUnavailable':
-          await this.fail(entry.job, 'IMAGE_UNAVAILABLE', undefined, `image ${job.imageId} is missing or does not match its SHA-256`);
+          await this.fail(entry.job, outcome.reason, undefined, `image ${job.imageId} is missing or does not match its verified SHA-256`);
           return;
       }
     } catch (error) {
@@ -370,7 +370,7 @@ export class JobExecutor {
         if (!(await this.run(latest, () => this.checkState(latest)))) this.active.markRecheck(latest);
         return;
       case 'imageUnavailable':
-        await this.fail(latest, 'IMAGE_UNAVAILABLE', undefined, `image ${latest.imageId} is missing or does not match its SHA-256`);
+        await this.fail(latest, await this.delivery.unavailableReason(latest.imageId), undefined, `image ${latest.imageId} is missing or does not match its verified SHA-256`);
         return;
       case 'tooLarge':
         await this.fail(latest, 'PACKAGE_TOO_LARGE', undefined, end.maxBytes === undefined ? undefined : `the device takes at most ${end.maxBytes} bytes`);

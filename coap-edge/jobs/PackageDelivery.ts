@@ -29,7 +29,7 @@ export interface PackageDeliveryOptions {
   /** Base of CoAPS Package URIs, e.g. coaps://fota.example.com:5684; absent when DTLS is off. */
   readonly securePackageUriBase?: string;
   /** The image cache: checked before a CoAP pull or a push, so a broken image fails the job at once. */
-  readonly images?: Pick<ImageCache, 'get'>;
+  readonly images?: Pick<ImageCache, 'get' | 'unavailableReason'>;
   readonly pusher?: PackagePusher;
   readonly httpPackages?: HttpPackageSource;
   readonly logger: Logger;
@@ -42,7 +42,7 @@ export type DeliveryStart =
   | { readonly kind: 'started'; readonly choice: DeliveryChoice }
   /** Every delivery on offer was refused; `code` is the last refusal. */
   | { readonly kind: 'refused'; readonly code: string }
-  | { readonly kind: 'imageUnavailable' };
+  | { readonly kind: 'imageUnavailable'; readonly reason: 'IMAGE_TAMPERED' | 'IMAGE_UNAVAILABLE' };
 
 export class PackageDelivery {
   constructor(private readonly options: PackageDeliveryOptions) {}
@@ -77,7 +77,7 @@ export class PackageDelivery {
     let lastCode = 'none';
     for (const choice of choices) {
       if (choice.kind !== 'http-pull' && this.options.images !== undefined && (await this.options.images.get(job.imageId)) === undefined) {
-        return { kind: 'imageUnavailable' };
+        return { kind: 'imageUnavailable', reason: await this.unavailableReason(job.imageId) };
       }
       if (choice.kind === 'push') {
         const pusher = this.options.pusher;
@@ -87,13 +87,18 @@ export class PackageDelivery {
       }
       const base = choice.kind === 'coap-pull' && choice.scheme === 'coaps' ? this.options.securePackageUriBase : this.options.packageUriBase;
       const uri = choice.kind === 'coap-pull' ? `${base ?? this.options.packageUriBase}/fw/${job.downloadToken}` : await this.options.httpPackages?.presign(job.imageId);
-      if (uri === undefined) return { kind: 'imageUnavailable' };
+      if (uri === undefined) return { kind: 'imageUnavailable', reason: await this.unavailableReason(job.imageId) };
       const outcome = await this.options.devices.writeText(device, '/5/0/1', uri);
       if (outcome.kind === 'done') return { kind: 'started', choice };
       lastCode = outcome.code;
       this.options.logger.info('device refused a Package URI; trying the next delivery', { endpoint: device.endpoint, delivery: choice.kind, code: outcome.code });
     }
     return { kind: 'refused', code: lastCode };
+  }
+
+  /** IMAGE_TAMPERED when the image's bytes changed after verification, IMAGE_UNAVAILABLE otherwise. */
+  async unavailableReason(imageId: string): Promise<'IMAGE_TAMPERED' | 'IMAGE_UNAVAILABLE'> {
+    return (await this.options.images?.unavailableReason(imageId)) ?? 'IMAGE_UNAVAILABLE';
   }
 
   isPushing(job: FirmwareJob): boolean {

@@ -5,22 +5,40 @@
  */
 import { z } from 'zod';
 import { FINISHED_CAMPAIGN_STATUSES } from '../../core/campaign/Campaign.ts';
-import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { SIGNATURE_ALGORITHMS, modelScopeProblem, type DetachedSignature, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { PresignedUpload } from '../../store/ImageRegistry.ts';
 import type { Stores } from '../../store/Stores.ts';
 
 const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a hex SHA-256 (64 characters)');
 
+const SignatureSchema = z
+  .object({
+    algorithm: z.enum(SIGNATURE_ALGORITHMS),
+    /** Base64 of the detached signature over the image's SHA-256. */
+    value: z.string().min(1).max(512).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
+    /** Id of the signer key (first 16 hex digits of the SHA-256 of its SPKI DER), when known. */
+    keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 lower-case hex digits').optional(),
+    /** The configured signer name the key belongs to, when the uploader says so. */
+    signer: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
 const ImageMetadataSchema = z.object({
   version: z.string().min(1).max(64),
-  models: z.array(z.string().min(1)).min(1),
+  /** Device models the image is for; may be empty only with `anyModel: true`. */
+  models: z.array(z.string().min(1)).max(100).default([]),
+  /** The image installs on every model: must be said, never inferred from an empty list. */
+  anyModel: z.boolean().optional(),
+  /** Detached signature over the image's SHA-256 (Ed25519 or ECDSA P-256). */
+  signature: SignatureSchema.optional(),
   /** Versions the image installs over; empty or absent: any. */
   compatibleFrom: z.array(z.string().min(1).max(64)).max(100).optional(),
   notes: z.string().max(2000).optional(),
 });
 
 /** POST /images: `contentBase64` for a small image sent inline, or `sizeBytes` for a presigned upload. */
-export const ImageCreateSchema = z.union([
+export const ImageCreateSchema = z
+  .union([
   ImageMetadataSchema.extend({
     /** The image bytes, base64; for images up to a few MiB (API Gateway accepts 10 MB bodies). */
     contentBase64: z.string().min(1).max(8 * 1024 * 1024),
@@ -30,7 +48,11 @@ export const ImageCreateSchema = z.union([
     /** SHA-256 the client computed; the upload is rejected when the stored bytes differ. */
     sha256: sha256.optional(),
   }).strict(),
-]);
+  ])
+  .superRefine((image, context) => {
+    const problem = modelScopeProblem(image.models, image.anyModel);
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: [problem.startsWith('anyModel') ? 'anyModel' : 'models'], message: problem.replace(/^\w+: /, '') });
+  });
 export type ImageCreateRequest = z.infer<typeof ImageCreateSchema>;
 
 export const ImageCompleteSchema = z.object({
@@ -55,6 +77,8 @@ export async function createImage(stores: Stores, request: ImageCreateRequest): 
   const metadata = {
     version: request.version,
     models: request.models,
+    ...(request.anyModel === undefined ? {} : { anyModel: request.anyModel }),
+    ...(request.signature === undefined ? {} : { signature: signatureOf(request.signature) }),
     ...(request.compatibleFrom === undefined ? {} : { compatibleFrom: request.compatibleFrom }),
     ...(request.notes === undefined ? {} : { notes: request.notes }),
   };
@@ -77,4 +101,8 @@ export async function deleteImage(stores: Stores, imageId: string): Promise<void
     throw new ImageInUseError(`image ${imageId} is used by campaign ${users.map((c) => c.campaignId).join(', ')}`, users.map((c) => c.campaignId));
   }
   await stores.images.delete(imageId);
+}
+
+function signatureOf(signature: z.infer<typeof SignatureSchema>): DetachedSignature {
+  return { algorithm: signature.algorithm, value: signature.value, ...(signature.keyId === undefined ? {} : { keyId: signature.keyId }), ...(signature.signer === undefined ? {} : { signer: signature.signer }) };
 }

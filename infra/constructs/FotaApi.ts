@@ -31,6 +31,10 @@ export interface FotaApiProps {
    * `https://<distribution>.cloudfront.net`. @default none: no CORS, no unauthenticated route
    */
   readonly corsAllowOrigins?: readonly string[];
+  /** Signer public keys of firmware images, checked at upload. @default none */
+  readonly imageSigners?: readonly { readonly name: string; readonly publicKeyPem: string }[];
+  /** Refuse unsigned firmware images. @default false */
+  readonly requireSignedImages?: boolean;
 }
 
 /** The request headers of a SigV4-signed browser request, which the CORS preflight must allow. */
@@ -71,6 +75,9 @@ export class FotaApi extends Construct {
         FOTA_KMS_KEY_ID: storage.credentialKey.keyArn,
         FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
         FOTA_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        // Public keys only: nothing secret in the function's environment.
+        FOTA_IMAGE_SIGNERS: JSON.stringify(props.imageSigners ?? []),
+        FOTA_REQUIRE_SIGNED_IMAGES: String(props.requireSignedImages === true),
         ...(props.eventBus === undefined ? {} : { [EVENT_BUS_ENV]: props.eventBus.eventBusName }),
       },
       bundling: { minify: true, sourceMap: true, target: 'node20' },

@@ -6,8 +6,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
-/** Object key prefix of firmware images in the image bucket (store/ImageRegistry.ts writes `images/<id>.bin`). */
+/** Object key prefix of verified firmware images in the image bucket (store/ImageRegistry.ts copies them to `images/<id>.bin`). */
 export const IMAGE_KEY_PREFIX = 'images/';
+/** Object key prefix presigned upload URLs write to (`uploads/<id>.bin`); devices are never served from it. */
+export const UPLOAD_KEY_PREFIX = 'uploads/';
 
 /** The tables, by the name the stores use for them. */
 export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images' | 'requests' | 'telemetry' | 'credentials';
@@ -100,18 +102,25 @@ export class FotaStorage extends Construct {
       // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
       serverAccessLogsBucket: this.accessLogBucket as s3.IBucket,
       serverAccessLogsPrefix: 'image-bucket/',
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Reads are pinned to the verified version; versioning keeps it when images/<id>.bin is
+      // overwritten (nothing here overwrites it: an overwrite is tampering, seen at the next check).
+      lifecycleRules: [
+        { noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Upload bytes are copied at complete; what an old upload URL writes afterwards is never read.
+        { prefix: UPLOAD_KEY_PREFIX, expiration: Duration.days(2) },
+      ],
     });
     this.imageReadPolicy = new iam.ManagedPolicy(this, 'ImageReadPolicy', {
-      description: 'Read firmware image objects (images/*) of the FOTA image bucket',
-      statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] })],
+      description: 'Read firmware image objects (images/*) of the FOTA image bucket, at the verified version',
+      // GetObjectVersion: reads and presigned GETs name the verified S3 version.
+      statements: [new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] })],
     });
     this.imageManagePolicy = new iam.ManagedPolicy(this, 'ImageManagePolicy', {
-      description: 'Read, write and delete firmware image objects (images/*) of the FOTA image bucket',
+      description: 'Upload (uploads/*), copy to images/*, read and delete firmware image objects of the FOTA image bucket',
       statements: [
         new iam.PolicyStatement({
-          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-          resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)],
+          actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+          resources: [this.imageBucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`), this.imageBucket.arnForObjects(`${UPLOAD_KEY_PREFIX}*`)],
         }),
       ],
     });

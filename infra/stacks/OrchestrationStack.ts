@@ -14,6 +14,8 @@ export interface OrchestrationStackProps extends StackProps {
   readonly storage: FotaStorage;
   /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
+  /** Who may sign firmware images, and whether unsigned ones are refused (stage configuration). */
+  readonly imageSigning?: { readonly signers: readonly { readonly name: string; readonly publicKeyPem: string }[]; readonly requireSignedImages: boolean };
 }
 
 /**
@@ -42,6 +44,7 @@ export class OrchestrationStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       eventBus: this.events.bus as events.IEventBus,
       corsAllowOrigins: [this.dashboard.url],
+      ...(props.imageSigning === undefined ? {} : { imageSigners: props.imageSigning.signers, requireSignedImages: props.imageSigning.requireSignedImages }),
       ...logRetention,
     });
     // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.

@@ -185,12 +185,12 @@ describe('the dev stage (default context)', () => {
       for (const statement of readOnly) expect(statement.actions.some((a) => /Put|Update|Delete|Write/.test(a))).toBe(false);
     });
 
-    it('lets the edge read firmware objects under images/ only, through the storage stack policy', () => {
+    it('lets the edge read firmware objects (at a version) under images/ only, through the storage stack policy', () => {
       const { imageReadPolicy, imageBucket } = stacks.storage.storage;
       const [role] = Object.values(edge.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' }, Condition: Match.anyValue() })] }) } }));
       expect((role?.['Properties']['ManagedPolicyArns'] as unknown[]).map(flatten)).toEqual([expect.stringContaining(logicalId(imageReadPolicy))]);
       const policy = storage.findResources('AWS::IAM::ManagedPolicy')[logicalId(imageReadPolicy)];
-      expect(statementsOf(policy?.['Properties']['PolicyDocument'])).toEqual([{ effect: 'Allow', actions: ['s3:GetObject'], resources: [`<${logicalId(imageBucket)}.Arn>/images/*`] }]);
+      expect(statementsOf(policy?.['Properties']['PolicyDocument'])).toEqual([{ effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`<${logicalId(imageBucket)}.Arn>/images/*`] }]);
     });
 
     it('never grants a DynamoDB or S3 action on a wildcard resource, in any stack, but to the deploy-time copy of the dashboard files', () => {
@@ -205,7 +205,8 @@ describe('the dev stage (default context)', () => {
             for (const statement of statementsOf(policy['Properties']['PolicyDocument'])) {
               if (!statement.actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('s3:'))) continue;
               for (const resource of statement.resources) {
-                expect(resource === '*' || (resource.includes('*') && !resource.endsWith('/images/*')), `${statement.actions.join(',')} on ${resource}`).toBe(false);
+                // The two object prefixes of the image bucket, images/ (served) and uploads/ (presigned PUTs), are the only wildcards.
+                expect(resource === '*' || (resource.includes('*') && !resource.endsWith('/images/*') && !resource.endsWith('/uploads/*')), `${statement.actions.join(',')} on ${resource}`).toBe(false);
               }
             }
           }

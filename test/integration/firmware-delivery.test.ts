@@ -136,7 +136,7 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
     expect((await getBlock(stack.edge.address.port, job.downloadToken)).code).toBe('4.04');
   });
 
-  it('refuses to serve an image whose bytes changed in S3 after upload, and fails its job', async () => {
+  it('refuses to serve an image whose bytes changed in S3 after upload, and fails its job as IMAGE_TAMPERED', async () => {
     await fleet({ endpoint: 'victim', model: 'CRP-1' });
     const image = await stack.stores.images.store({ version: '9.0.0', models: ['CRP-1'] }, buildFirmwarePackage('9.0.0', 4_000));
     const tampered = buildFirmwarePackage('9.0.0', 4_000);
@@ -145,7 +145,7 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
 
     const job = await waitForJob(stack, await startJob(stack, 'victim', image));
 
-    expect(job).toMatchObject({ status: JobStatus.Failed, reason: 'IMAGE_UNAVAILABLE' });
+    expect(job).toMatchObject({ status: JobStatus.Failed, reason: 'IMAGE_TAMPERED' });
     expect(stack.edge.images.failedLoads).toBeGreaterThan(failuresBefore);
     const direct = await startJob(stack, 'victim-2', image, { status: JobStatus.Downloading, ownerTask: 'elsewhere' });
     expect((await getBlock(stack.edge.address.port, direct.downloadToken)).code).toBe('5.03');

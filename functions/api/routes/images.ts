@@ -1,4 +1,4 @@
-import { ImageIntegrityError, ImageUploadStateError, NotFoundError } from '../../../store/errors.ts';
+import { ImageIntegrityError, ImageSignatureError, ImageSignatureRequiredError, ImageTamperedError, ImageUploadStateError, NotFoundError } from '../../../store/errors.ts';
 import { ApiError, parseJsonBody } from '../http.ts';
 import { ImageCompleteSchema, ImageCreateSchema, ImageInUseError, completeImage, createImage, deleteImage } from '../manageImages.ts';
 import { validate } from '../schemas.ts';
@@ -64,6 +64,9 @@ async function refusals<T>(action: () => Promise<T>): Promise<T> {
     if (error instanceof ImageInUseError) throw new ApiError(409, 'IMAGE_IN_USE', error.message);
     if (error instanceof ImageUploadStateError) throw new ApiError(409, 'UPLOAD_STATE', error.message);
     if (error instanceof ImageIntegrityError) throw new ApiError(422, 'IMAGE_INTEGRITY', error.message);
+    if (error instanceof ImageSignatureError) throw new ApiError(422, 'IMAGE_SIGNATURE', error.message, 'signature');
+    if (error instanceof ImageSignatureRequiredError) throw new ApiError(400, 'SIGNATURE_REQUIRED', error.message, 'signature');
+    if (error instanceof ImageTamperedError) throw new ApiError(409, 'IMAGE_TAMPERED', error.message);
     if (error instanceof RangeError) throw new ApiError(400, 'INVALID_REQUEST', error.message, error.message.split(' ')[0]?.replace(/:$/, ''));
     throw error;
   }
