@@ -14,7 +14,7 @@ let transport: CoapTransport | undefined;
 const clients: RawCoapClient[] = [];
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
+  await Promise.all(clients.splice(0).map((client) => client.close()));
   await transport?.stop();
   transport = undefined;
 });

@@ -91,7 +91,7 @@ describe('block-wise requests from libcoap coap-client', () => {
       expect([first.code, gap.code]).toEqual(['2.31', '4.08']);
       expect(await stack.stores.registrations.get('bw-gap')).toBeUndefined();
     } finally {
-      client.close();
+      await client.close();
     }
   });
 
@@ -107,7 +107,7 @@ describe('block-wise requests from libcoap coap-client', () => {
       expect(reply.code).toBe('4.13');
       expect(reply.options.find((o) => o.name === 'Size1')?.value).toEqual(encodeUint(65_536));
     } finally {
-      client.close();
+      await client.close();
     }
   });
 });

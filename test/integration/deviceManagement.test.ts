@@ -162,7 +162,7 @@ describe('Device Management and Information Reporting over real UDP', () => {
       const reply = await stranger.exchange({ code: 'POST', options: [uriPath('dp'), { name: 'Content-Format', value: Buffer.from([110]) }], payload: Buffer.from('[{"n":"/3/0/9","v":1}]') });
       expect(reply.code).toBe('4.04');
     } finally {
-      stranger.close();
+      await stranger.close();
     }
   });
 

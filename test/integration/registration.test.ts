@@ -26,7 +26,7 @@ describe('the Registration interface over real UDP', () => {
   });
 
   afterAll(async () => {
-    for (const raw of opened) raw.close();
+    await Promise.all(opened.map((raw) => raw.close()));
     await stack?.stop();
   });
 
