@@ -8,7 +8,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { LocalStack } from './LocalStack.ts';
 import { runDemoCampaign } from './demo.ts';
 import { formatTable } from '../cli/terminal.ts';
-import type { LogLevel } from '../coap-edge/logger.ts';
+import { createLogger, type LogLevel } from '../coap-edge/logger.ts';
+import { installProcessGuards } from '../coap-edge/processGuards.ts';
 
 interface StartOptions {
   devices: number;
@@ -48,6 +49,8 @@ const program = new Command()
 async function main(): Promise<void> {
   program.parse();
   const options = program.opts<StartOptions>();
+  // The stack runs the edge in this process: an unexpected rejection is logged and counted, not fatal.
+  installProcessGuards(createLogger('local', options.logLevel === 'silent' ? 'error' : options.logLevel));
   const stack = await LocalStack.start({
     coapPort: options.coapPort ?? (options.serve === true ? 5683 : 0),
     apiPort: options.apiPort ?? (options.serve === true ? 8765 : 0),
@@ -57,7 +60,10 @@ async function main(): Promise<void> {
   });
   const stopOnSignal = (): void => {
     process.stdout.write('\nstopping...\n');
-    void stack.stop().then(() => process.exit(0));
+    stack
+      .stop()
+      .catch((error: unknown) => process.stderr.write(`stop failed: ${error instanceof Error ? error.message : String(error)}\n`))
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
