@@ -189,7 +189,10 @@ export class JobExecutor {
         const reason = deadlineReason(job, now);
         if (reason === undefined) continue;
         expired.add(keyOf(job));
-        work.push(this.expire(job, reason));
+        const expiring = this.expire(job, reason);
+        // A drain waits for it like for any step: the write lands before the task stops.
+        this.inFlight.add(expiring);
+        work.push(expiring.finally(() => this.inFlight.delete(expiring)));
       }
       const live = (list: FirmwareJob[] | undefined): FirmwareJob[] => (list ?? []).filter((job) => !expired.has(keyOf(job)));
       [ready, downloading, downloaded, updating, verifying] = [live(ready), live(downloading), live(downloaded), live(updating), live(verifying)];
