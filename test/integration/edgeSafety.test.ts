@@ -67,8 +67,8 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
   };
 
   /** A job whose device holds the package (Downloaded), driven there by a real download. */
-  const downloaded = async (endpoint: string): Promise<FirmwareJob> => {
-    const job = await startJob(stack, endpoint, image, { installRequested: false });
+  const downloaded = async (endpoint: string, extra: Partial<FirmwareJob> = {}): Promise<FirmwareJob> => {
+    const job = await startJob(stack, endpoint, image, { installRequested: false, ...extra });
     await step(executor());
     for (;;) {
       const current = await waitForJob(stack, job, (j) => j.status !== JobStatus.Ready);
@@ -121,6 +121,17 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
 
     expect(sim.updateExecutesReceived).toBe(0);
     expect(await stack.stores.jobs.get(job.campaignId, job.jobKey)).toMatchObject({ status: JobStatus.Failed, reason: 'PACKAGE_LOST' });
+  });
+
+  it('records the version a device reports after an update that did not reach the target on its failed job', async () => {
+    await device('mismatch');
+    const job = await downloaded('mismatch', { targetVersion: '9.9.9' });
+    await stack.stores.jobs.annotate(job, { installRequested: true });
+
+    await step(executor());
+    const failed = await waitForJob(stack, job);
+
+    expect(failed).toMatchObject({ status: JobStatus.Failed, reason: 'VERSION_MISMATCH', reportedVersion: '2.0.0' });
   });
 
   it('fails a READY job of an unreachable device with DOWNLOAD_TIMEOUT at the first tick past its deadline, with no workflow running', async () => {
