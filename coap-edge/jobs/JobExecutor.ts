@@ -12,6 +12,7 @@ import { updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
@@ -544,27 +545,6 @@ export class JobExecutor {
     }
     if (isTerminal(result.data.status)) this.options.onJobEnded?.(result.data);
     return result.data;
-  }
-}
-
-/**
- * Why a job the edge drives is past its deadline, if it is: the download deadline for a job not
- * downloaded yet, the install deadline once the install was requested. A DOWNLOADED job whose
- * install was not requested waits for the install phase, not on its old download deadline.
- */
-export function deadlineReason(job: FirmwareJob, now: number): 'DOWNLOAD_TIMEOUT' | 'INSTALL_TIMEOUT' | undefined {
-  if (job.deadline === undefined || job.deadline >= now) return undefined;
-  switch (job.status) {
-    case JobStatus.Ready:
-    case JobStatus.Downloading:
-      return 'DOWNLOAD_TIMEOUT';
-    case JobStatus.Downloaded:
-      return job.installRequested === true ? 'INSTALL_TIMEOUT' : undefined;
-    case JobStatus.Updating:
-    case JobStatus.Verifying:
-      return 'INSTALL_TIMEOUT';
-    default:
-      return undefined;
   }
 }
 

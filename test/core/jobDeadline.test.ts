@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineReason } from '../../coap-edge/jobs/JobExecutor.ts';
+import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 
