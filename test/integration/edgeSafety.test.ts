@@ -15,6 +15,7 @@ import { FirmwareUpdateState } from '../../core/lwm2m/firmwareUpdate.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
+import type { DeviceClient, DeviceTarget } from '../../coap-edge/devices/DeviceClient.ts';
 import { startDevices, startJob, waitForJob } from './firmwareHelpers.ts';
 
 /** Never ticks by itself: the tests step the executors. */
@@ -90,8 +91,22 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     const sim = await device('resend-race');
     const job = await executeLost(await downloaded('resend-race'));
 
-    // Both list the job as theirs (the former owner's listing is stale after a re-route) and read the device Downloaded.
-    await step(executor(), executor());
+    // Both list the job as theirs (the former owner's listing is stale after a re-route), and both
+    // read the device Downloaded before either acts: the real client, with its reads of /5/0 held
+    // at a gate until both executors made one (the interleaving that sent two Executes).
+    let atGate = 0;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const gated: DeviceClient = Object.create(stack.edge.devices, {
+      read: {
+        value: async (target: DeviceTarget, path: string) => {
+          if (path === '/5/0' && ++atGate === 2) openGate();
+          if (path === '/5/0') await gate;
+          return stack.edge.devices.read(target, path);
+        },
+      },
+    }) as DeviceClient;
+    await step(executor({ devices: gated }), executor({ devices: gated }));
     const done = await waitForJob(stack, job);
 
     expect(sim.updateExecutesReceived, JSON.stringify(sim.executeLog)).toBe(1);
