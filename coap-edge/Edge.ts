@@ -120,7 +120,8 @@ export class Edge {
       this.images,
       Date.now,
       (job, peer) => {
-        if (job.ownerTask !== options.taskId) void this.executor?.takeOver(job, peer);
+        // takeOver catches and logs what it expects; nothing it does may end the process.
+        if (job.ownerTask !== options.taskId) this.executor?.takeOver(job, peer).catch((error: unknown) => logger.error('take-over failed unexpectedly', { endpoint: job.endpoint, error }));
       },
       (job) => this.executor?.onLastBlockServed(job),
     );
@@ -261,6 +262,11 @@ export class Edge {
       default:
         return Promise.resolve({ code: '4.04' });
     }
+  }
+
+  /** The job executor's counters: take-overs, deadlines enforced, background rejections logged. */
+  get jobStats(): { readonly takenOver: number; readonly unexpectedRejections: number; readonly deadlinesEnforced: number } {
+    return this.executor?.stats ?? { takenOver: 0, unexpectedRejections: 0, deadlinesEnforced: 0 };
   }
 
   /** Jobs this task took over from another task because their devices download through it. */

@@ -10,10 +10,12 @@ import { Edge } from './Edge.ts';
 import { loadEdgeConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { loadObjectRegistry } from './objects/objectModelFiles.ts';
+import { installProcessGuards } from './processGuards.ts';
 
 async function main(): Promise<void> {
   const config = loadEdgeConfig();
   const logger = createLogger('edge', config.logLevel);
+  const faults = installProcessGuards(logger);
   const stores = createStores(loadStoreConfig());
   const objectRegistry = config.objectModelsDirectory === undefined ? undefined : await loadObjectRegistry(config.objectModelsDirectory);
   const edge = new Edge({
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
       return;
     }
     response.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats, pushes: edge.pusher.stats }));
+    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats, pushes: edge.pusher.stats, faults: { ...faults, backgroundRejections: edge.jobStats.unexpectedRejections }, jobs: edge.jobStats }));
   });
   await edge.start();
   health.listen(config.healthPort, config.bindAddress);
@@ -46,10 +48,11 @@ async function main(): Promise<void> {
     if (draining) return;
     draining = true;
     logger.info('draining', { signal, graceSeconds: config.drainSeconds });
-    void edge.drain(config.drainSeconds * 1000).then(({ unfinishedSteps }) => {
-      logger.info('drained', { unfinishedSteps });
-      health.close(() => process.exit(0));
-    });
+    edge
+      .drain(config.drainSeconds * 1000)
+      .then(({ unfinishedSteps }) => logger.info('drained', { unfinishedSteps }))
+      .catch((error: unknown) => logger.error('drain failed; stopping anyway', { error }))
+      .finally(() => health.close(() => process.exit(0)));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

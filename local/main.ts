@@ -10,7 +10,8 @@ import { runDemoCampaign } from './demo.ts';
 import { attachServeFleet, type AttachedFleet } from './serveFleet.ts';
 import { createProgressBar, formatTable } from '../cli/terminal.ts';
 import { loadImageSigningPolicy } from '../store/config.ts';
-import type { LogLevel } from '../coap-edge/logger.ts';
+import { createLogger, type LogLevel } from '../coap-edge/logger.ts';
+import { installProcessGuards } from '../coap-edge/processGuards.ts';
 
 interface StartOptions {
   devices: number;
@@ -50,6 +51,8 @@ const program = new Command()
 async function main(): Promise<void> {
   program.parse();
   const options = program.opts<StartOptions>();
+  // The stack runs the edge in this process: an unexpected rejection is logged and counted, not fatal.
+  installProcessGuards(createLogger('local', options.logLevel === 'silent' ? 'error' : options.logLevel));
   const stack = await LocalStack.start({
     coapPort: options.coapPort ?? (options.serve === true ? 5683 : 0),
     apiPort: options.apiPort ?? (options.serve === true ? 8765 : 0),
@@ -62,13 +65,11 @@ async function main(): Promise<void> {
   let attached: AttachedFleet | undefined;
   const stopOnSignal = (): void => {
     process.stdout.write('\nstopping...\n');
-    (attached?.stop() ?? Promise.resolve()).then(() => stack.stop()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    (attached?.stop() ?? Promise.resolve())
+      .then(() => stack.stop())
+      .catch((error: unknown) => process.stderr.write(`stop failed: ${error instanceof Error ? error.message : String(error)}
+`))
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);

@@ -12,6 +12,7 @@ import { updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
@@ -20,7 +21,7 @@ import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher } from '../firmware/PackagePusher.ts';
 import type { Peer } from '../transport/CoapTransport.ts';
 import { ActiveJobs, keyOf, type ActiveJob } from './ActiveJobs.ts';
-import { InstallSteps } from './InstallSteps.ts';
+import { InstallSteps, type JobFailure } from './InstallSteps.ts';
 import { DeviceTimeoutError } from '../transport/errors.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import type { Logger } from '../logger.ts';
@@ -96,8 +97,12 @@ export class JobExecutor {
   private lastUnderWayScan = 0;
   /** Jobs under way at the last scan of them. */
   private underWayCount = 0;
-  /** Jobs this task took over from another because their device downloads through it. */
-  readonly stats = { takenOver: 0 };
+  /**
+   * Jobs this task took over from another because their device downloads through it; promises
+   * nobody awaited that rejected (a bug or a store outage: logged and counted, never unhandled);
+   * jobs this task failed at their deadline.
+   */
+  readonly stats = { takenOver: 0, unexpectedRejections: 0, deadlinesEnforced: 0 };
   /** Steps running now (what a drain waits for). */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -111,7 +116,8 @@ export class JobExecutor {
       stateCheckIntervalMs: () => this.stateCheckIntervalMs(),
       reachableDevice: (job) => this.reachableDevice(job),
       transition: (job, event, extra) => this.transition(job, event, extra),
-      fail: (job, reason, updateResult, detail, extra) => this.fail(job, reason, updateResult, detail, extra),
+      fail: (job, failure, extra) => this.fail(job, failure, extra),
+      settle: (promise, what) => this.settle(promise, what),
       readFirmware: (device) => this.readFirmware(device),
       observe: (entry, device, path, matters, onChange) => this.observe(entry, device, path, matters, onChange),
     });
@@ -128,7 +134,7 @@ export class JobExecutor {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.settle(this.tick(), 'job poll'), this.options.pollIntervalMs);
   }
 
   /**
@@ -167,7 +173,7 @@ export class JobExecutor {
       const scanUnderWay = this.underWayCount < FEW_UNDER_WAY || this.now() - this.lastUnderWayScan >= (this.options.underWayScanMs ?? this.options.pollIntervalMs * 4);
       if (scanUnderWay) this.lastUnderWayScan = this.now();
       const underWay = (status: JobStatus) => (scanUnderWay ? jobs.listForOwner(taskId, status) : Promise.resolve([]));
-      const [ready, downloading, downloaded, updating, verifying] = await Promise.all([
+      let [ready, downloading, downloaded, updating, verifying] = await Promise.all([
         jobs.listForOwner(taskId, JobStatus.Ready, { limit: READY_PAGE, dueBy: this.now() }),
         underWay(JobStatus.Downloading),
         underWay(JobStatus.Downloaded),
@@ -177,6 +183,20 @@ export class JobExecutor {
       if (scanUnderWay) this.underWayCount = downloading.length + downloaded.length + updating.length + verifying.length;
       const now = this.now();
       const work: Promise<unknown>[] = [];
+      // Deadlines first: a job past its deadline fails now, whatever the workflow monitor's
+      // back-off (it may not look for minutes); a job that expires takes no other step this tick.
+      const expired = new Set<string>();
+      for (const job of [...(ready ?? []), ...(downloading ?? []), ...(downloaded ?? []), ...(updating ?? []), ...(verifying ?? [])]) {
+        const reason = deadlineReason(job, now);
+        if (reason === undefined) continue;
+        expired.add(keyOf(job));
+        const expiring = this.expire(job, reason);
+        // A drain waits for it like for any step: the write lands before the task stops.
+        this.inFlight.add(expiring);
+        work.push(expiring.finally(() => this.inFlight.delete(expiring)));
+      }
+      const live = (list: FirmwareJob[] | undefined): FirmwareJob[] => (list ?? []).filter((job) => !expired.has(keyOf(job)));
+      [ready, downloading, downloaded, updating, verifying] = [live(ready), live(downloading), live(downloaded), live(updating), live(verifying)];
       for (const job of ready ?? []) if (isDue(job, now)) work.push(this.run(job, () => this.startDownload(job)));
       // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
       const cancelling = [...(downloading ?? []), ...(downloaded ?? [])].filter((job) => job.cancelRequested === true);
@@ -187,7 +207,7 @@ export class JobExecutor {
       for (const job of verifying ?? []) work.push(this.run(job, () => this.install.verify(job)));
       // Not awaited: a step waiting on an unreachable device (up to the request timeout) must not
       // hold up the next poll for every other device. Steps guard themselves (busy, semaphore).
-      void Promise.allSettled(work);
+      this.settle(Promise.all(work), 'job steps');
     } catch (error) {
       this.options.logger.error('job poll failed', { error });
     } finally {
@@ -205,9 +225,12 @@ export class JobExecutor {
     if (entry === undefined || this.stopped) return;
     setTimeout(() => {
       if (this.stopped || !this.active.isCurrent(entry) || entry.job.status !== JobStatus.Downloading) return;
-      void this.run(entry.job, () => this.checkState(entry.job)).then((ran) => {
-        if (!ran) entry.recheck = true;
-      });
+      this.settle(
+        this.run(entry.job, () => this.checkState(entry.job)).then((ran) => {
+          if (!ran) entry.recheck = true;
+        }),
+        'last block check',
+      );
     }, LAST_BLOCK_CHECK_MS).unref();
   }
 
@@ -328,7 +351,7 @@ export class JobExecutor {
     const { snapshot, choices } = await this.delivery.choices(device);
     const first = choices[0];
     if (first === undefined) {
-      await this.fail(job, NO_DELIVERY_REASON, undefined, `protocols [${(snapshot.protocols ?? []).join(',')}], delivery method ${String(snapshot.deliveryMethod)}`);
+      await this.fail(job, { reason: NO_DELIVERY_REASON, detail: `protocols [${(snapshot.protocols ?? []).join(',')}], delivery method ${String(snapshot.deliveryMethod)}` });
       return;
     }
     await this.delivery.writePreferences(device, job);
@@ -337,7 +360,7 @@ export class JobExecutor {
     const entry = this.active.begin(started, false);
     await this.observeState(entry, device);
     try {
-      const outcome = await this.delivery.start(started, device, choices, (end) => void this.onPushEnded(started, end));
+      const outcome = await this.delivery.start(started, device, choices, (end) => this.settle(this.onPushEnded(started, end), 'push ended'));
       switch (outcome.kind) {
         case 'started':
           entry.accepting = true;
@@ -349,10 +372,10 @@ export class JobExecutor {
           if (entry.recheck) await this.checkState(entry.job);
           return;
         case 'refused':
-          await this.fail(entry.job, 'PACKAGE_URI_REJECTED', undefined, outcome.code);
+          await this.fail(entry.job, { reason: 'PACKAGE_URI_REJECTED', detail: outcome.code });
           return;
         case 'imageUnavailable':
-          await this.fail(entry.job, outcome.reason, undefined, `image ${job.imageId} is missing or does not match its verified SHA-256`);
+          await this.fail(entry.job, { reason: outcome.reason, detail: `image ${job.imageId} is missing or does not match its verified SHA-256` });
           return;
       }
     } catch (error) {
@@ -370,10 +393,10 @@ export class JobExecutor {
         if (!(await this.run(latest, () => this.checkState(latest)))) this.active.markRecheck(latest);
         return;
       case 'imageUnavailable':
-        await this.fail(latest, await this.delivery.unavailableReason(latest.imageId), undefined, `image ${latest.imageId} is missing or does not match its verified SHA-256`);
+        await this.fail(latest, { reason: await this.delivery.unavailableReason(latest.imageId), detail: `image ${latest.imageId} is missing or does not match its verified SHA-256` });
         return;
       case 'tooLarge':
-        await this.fail(latest, 'PACKAGE_TOO_LARGE', undefined, end.maxBytes === undefined ? undefined : `the device takes at most ${end.maxBytes} bytes`);
+        await this.fail(latest, { reason: 'PACKAGE_TOO_LARGE', ...(end.maxBytes === undefined ? {} : { detail: `the device takes at most ${end.maxBytes} bytes` }) });
         return;
       case 'refused':
         // 4.08: the device missed a block; another attempt may go through.
@@ -383,6 +406,32 @@ export class JobExecutor {
         await this.retryOrFail(latest, end.error instanceof DeviceTimeoutError ? 'DEVICE_TIMEOUT' : 'DEVICE_ERROR', end.error);
         return;
     }
+  }
+
+  /**
+   * Fails a job past its deadline with a conditional transition on what was listed: not through
+   * `run`, so a step stuck on an unreachable device (up to a CoAP exchange lifetime) does not
+   * hold the deadline back; that step's own writes then fail on the version.
+   */
+  private async expire(job: FirmwareJob, reason: 'DOWNLOAD_TIMEOUT' | 'INSTALL_TIMEOUT'): Promise<void> {
+    this.active.forget(job);
+    this.delivery.abortPush(job);
+    const failed = await this.transition(job, { kind: 'failed', reason });
+    if (failed === undefined) return;
+    this.stats.deadlinesEnforced++;
+    this.options.logger.info('job failed at its deadline', { campaignId: job.campaignId, endpoint: job.endpoint, reason, deadline: job.deadline, lateByMs: this.now() - (job.deadline ?? 0) });
+  }
+
+  /**
+   * Runs a promise nobody awaits. Its rejection is unexpected (steps catch what they expect):
+   * logged once, here, and counted, so a store outage or a bug shows in the edge's health instead
+   * of an unhandled rejection, which ends a Node 20 process.
+   */
+  private settle(promise: Promise<unknown>, what: string): void {
+    promise.catch((error: unknown) => {
+      this.stats.unexpectedRejections++;
+      this.options.logger.error('unexpected failure in background work', { what, error });
+    });
   }
 
   /** Fallback for lost notifications: read object 5 of a download in progress. */
@@ -412,9 +461,12 @@ export class JobExecutor {
           entry.recheck = true;
           return;
         }
-        void this.run(entry.job, onChange).then((ran) => {
-          if (!ran) entry.recheck = true;
-        });
+        this.settle(
+          this.run(entry.job, onChange).then((ran) => {
+            if (!ran) entry.recheck = true;
+          }),
+          `notification of ${path}`,
+        );
       });
       // The job moved on (or was forgotten) while the observation was being set up.
       if (!this.active.isCurrent(entry)) entry.observation.cancel();
@@ -435,7 +487,7 @@ export class JobExecutor {
         return;
       }
       case 'failed':
-        await this.fail(job, verdict.reason, verdict.updateResult, undefined, changeTimeOf(snapshot));
+        await this.fail(job, { reason: verdict.reason, updateResult: verdict.updateResult }, changeTimeOf(snapshot));
         return;
       case 'cancelled':
         this.active.forget(job);
@@ -465,20 +517,24 @@ export class JobExecutor {
   private async retryOrFail(job: FirmwareJob, reason: string, cause: unknown): Promise<void> {
     this.active.forget(job);
     const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
-    if (latest === undefined) return;
-    if (latest.attempt + 1 < (this.options.maxAttempts ?? 3) && latest.status === JobStatus.Downloading) {
+    // Only the download this step drove: a step's late error must not fail a job that another
+    // step moved on meanwhile (downloaded, installing: failing it there got it retried from READY
+    // by the workflow, and the device told to install a second time).
+    if (latest === undefined || latest.status !== JobStatus.Downloading || latest.attempt !== job.attempt) return;
+    if (latest.attempt + 1 < (this.options.maxAttempts ?? 3)) {
       const backoff = (this.options.retryBackoffMs ?? 2_000) * 2 ** latest.attempt;
       await this.transition(latest, { kind: 'retry', reason, notBefore: this.now() + backoff });
       return;
     }
-    await this.fail(latest, reason, undefined, cause instanceof Error ? cause.message : String(cause));
+    await this.fail(latest, { reason, detail: cause instanceof Error ? cause.message : String(cause) });
   }
 
-  private async fail(job: FirmwareJob, reason: string, updateResult?: number, detail?: string, extra: Readonly<Record<string, number>> = {}): Promise<void> {
+  private async fail(job: FirmwareJob, failure: JobFailure, extra: Readonly<Record<string, number>> = {}): Promise<void> {
+    const { reason, updateResult, detail, reportedVersion } = failure;
     this.active.forget(job);
     this.delivery.abortPush(job);
-    this.options.logger.info('job failed', { campaignId: job.campaignId, endpoint: job.endpoint, reason, updateResult, detail });
-    await this.transition(job, { kind: 'failed', reason, ...(updateResult === undefined ? {} : { updateResult }) }, extra);
+    this.options.logger.info('job failed', { campaignId: job.campaignId, endpoint: job.endpoint, reason, updateResult, detail, reportedVersion });
+    await this.transition(job, { kind: 'failed', reason, ...(updateResult === undefined ? {} : { updateResult }), ...(reportedVersion === undefined ? {} : { reportedVersion }) }, extra);
   }
 
   private async transition(job: FirmwareJob, event: JobEvent, extra: Readonly<Record<string, string | number | boolean>> = {}): Promise<FirmwareJob | undefined> {

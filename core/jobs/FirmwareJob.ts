@@ -35,6 +35,14 @@ export interface FirmwareJob {
   readonly executeResends?: number;
   /** When Execute Update was last sent again (epoch ms). */
   readonly executeResentAt?: number;
+  /**
+   * How the last Execute Update exchange ended: 'accepted' (the device answered it: never sent
+   * again), 'noAnswer' (every retransmission went unanswered: it may be sent again once a read
+   * shows the device never got it). Absent while an exchange is in flight or its end went unrecorded.
+   */
+  readonly executeOutcome?: 'accepted' | 'noAnswer';
+  /** When that exchange ended (epoch ms). */
+  readonly executeEndedAt?: number;
   /** The device's Last State Change Time (/5/0/12), epoch ms, where it has the resource. */
   readonly lastStateChangeTime?: number;
   readonly createdAt: number;

@@ -35,6 +35,11 @@ export const JOB_TRANSITIONS: Readonly<Record<JobEvent['kind'], { from: readonly
   downloadStarted: { from: [JobStatus.Ready], to: JobStatus.Downloading },
   downloaded: { from: [JobStatus.Downloading], to: JobStatus.Downloaded },
   updateStarted: { from: [JobStatus.Downloaded], to: JobStatus.Updating },
+  /**
+   * Execute Update sent again, to a device that provably never got the first one: a claim on
+   * (UPDATING, version) like any transition, so of two tasks (or two steps) only one may send it.
+   */
+  executeResent: { from: [JobStatus.Updating], to: JobStatus.Updating },
   /** The device postponed the update (Update Result 11) and stays Downloaded; Execute again later. */
   deferred: { from: [JobStatus.Updating], to: JobStatus.Downloaded },
   reregistered: { from: [JobStatus.Updating], to: JobStatus.Verifying },
@@ -61,7 +66,9 @@ export type JobEvent =
   | { readonly kind: 'deferred'; readonly notBefore: number; readonly deferrals: number }
   | { readonly kind: 'reregistered' }
   | { readonly kind: 'verified'; readonly firmwareVersion: string }
-  | { readonly kind: 'failed'; readonly reason: FailureReason; readonly updateResult?: number }
+  | { readonly kind: 'executeResent'; readonly resends: number }
+  /** `reportedVersion`: the firmware version the device reported (/3/0/3) when it told one. */
+  | { readonly kind: 'failed'; readonly reason: FailureReason; readonly updateResult?: number; readonly reportedVersion?: string }
   | { readonly kind: 'retry'; readonly reason: FailureReason; readonly notBefore: number }
   | { readonly kind: 'cancelled'; readonly reason: string };
 
@@ -105,7 +112,7 @@ export function applyJobEvent(job: JobSnapshot, event: JobEvent, now: number): R
     return fail(new IllegalTransitionError(job.status, event.kind));
   }
   const attempt = event.kind === 'retry' ? job.attempt + 1 : job.attempt;
-  const { set, detail } = eventAttributes(event);
+  const { set, detail } = eventAttributes(event, now);
   const history: JobHistoryEntry = { at: now, from: job.status, to: rule.to, event: event.kind, ...(detail === undefined ? {} : { detail }) };
   return ok({
     expected: { status: job.status, version: job.version },
@@ -117,7 +124,7 @@ export function applyJobEvent(job: JobSnapshot, event: JobEvent, now: number): R
   });
 }
 
-function eventAttributes(event: JobEvent): { set: Record<string, string | number | null>; detail?: string } {
+function eventAttributes(event: JobEvent, now: number): { set: Record<string, string | number | null>; detail?: string } {
   switch (event.kind) {
     case 'scheduled':
       return { set: { deadline: event.deadline } };
@@ -128,7 +135,10 @@ function eventAttributes(event: JobEvent): { set: Record<string, string | number
     case 'downloaded':
       return { set: {} };
     case 'updateStarted':
-      return { set: { deadline: event.deadline } };
+      // A new Execute exchange: what an earlier one (before a deferral) ended with no longer counts.
+      return { set: { deadline: event.deadline, executeOutcome: null, executeEndedAt: null } };
+    case 'executeResent':
+      return { set: { executeResends: event.resends, executeResentAt: now, executeOutcome: null, executeEndedAt: null }, detail: `EXECUTE_RESENT ${event.resends}` };
     case 'deferred':
       return { set: { notBefore: event.notBefore, deferrals: event.deferrals }, detail: `DEFERRED ${event.deferrals}` };
     case 'reregistered':
@@ -137,7 +147,7 @@ function eventAttributes(event: JobEvent): { set: Record<string, string | number
       return { set: { reportedVersion: event.firmwareVersion, deadline: null }, detail: event.firmwareVersion };
     case 'failed':
       return {
-        set: { reason: event.reason, updateResult: event.updateResult ?? null, deadline: null },
+        set: { reason: event.reason, updateResult: event.updateResult ?? null, ...(event.reportedVersion === undefined ? {} : { reportedVersion: event.reportedVersion }), deadline: null },
         detail: event.reason,
       };
     case 'retry':

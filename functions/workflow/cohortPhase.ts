@@ -13,6 +13,7 @@ import { abortCriteriaOf, abortReason, nextPollSeconds, retryAt, retryRuleFor } 
 import { isWithinWindow } from '../../core/campaign/windows.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
@@ -65,8 +66,9 @@ export async function tickCohortPhase(
   const current = await mapWithLimit(jobs, PARALLEL_WRITES, async (job) => {
     let latest = job;
     const inPhase = phase === 'download' ? DOWNLOAD_STATES.has(job.status) : INSTALL_STATES.has(job.status) || DOWNLOAD_STATES.has(job.status);
-    if (inPhase && job.deadline !== undefined && job.deadline < now) {
-      const reason = DOWNLOAD_STATES.has(job.status) ? 'DOWNLOAD_TIMEOUT' : 'INSTALL_TIMEOUT';
+    // The edge's rule: a DOWNLOADED job waits for its install request, whatever its old download deadline.
+    const reason = inPhase ? deadlineReason(job, now) : undefined;
+    if (reason !== undefined) {
       latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, now))) ?? latest;
       changed = true;
     }

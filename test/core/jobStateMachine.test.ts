@@ -66,6 +66,22 @@ describe('job state machine', () => {
     expect(applyJobEvent(job(JobStatus.Downloaded), { kind: 'deferred', notBefore: NOW, deferrals: 1 }, NOW).success).toBe(false);
   });
 
+  it('claims a resent Execute Update as a transition of its own: UPDATING to UPDATING, one version up, the count and time recorded', () => {
+    const change = applyJobEvent(job(JobStatus.Updating, 7), { kind: 'executeResent', resends: 2 }, NOW);
+    expect(change.success && change.data).toMatchObject({ expected: { status: 'UPDATING', version: 7 }, status: 'UPDATING', version: 8 });
+    expect(change.success && change.data.set).toMatchObject({ executeResends: 2, executeResentAt: NOW, executeOutcome: null, executeEndedAt: null });
+  });
+
+  it('forgets how an earlier Execute exchange ended when a new install starts', () => {
+    const change = applyJobEvent(job(JobStatus.Downloaded), { kind: 'updateStarted', deadline: NOW + 1 }, NOW);
+    expect(change.success && change.data.set).toMatchObject({ executeOutcome: null, executeEndedAt: null });
+  });
+
+  it('records the version a failed device reported', () => {
+    const change = applyJobEvent(job(JobStatus.Verifying), { kind: 'failed', reason: 'VERSION_MISMATCH', reportedVersion: '3.14.0' }, NOW);
+    expect(change.success && change.data.set).toMatchObject({ reason: 'VERSION_MISMATCH', reportedVersion: '3.14.0' });
+  });
+
   it('allows no event at all out of SUCCEEDED, SKIPPED or CANCELLED', () => {
     for (const status of [JobStatus.Succeeded, JobStatus.Skipped, JobStatus.Cancelled]) {
       for (const kind of Object.keys(JOB_TRANSITIONS) as JobEvent['kind'][]) {
@@ -90,6 +106,7 @@ describe('job state machine', () => {
           downloadStarted: { kind: 'downloadStarted', delivery: 'push', deadline: 1 },
           downloaded: { kind: 'downloaded' },
           updateStarted: { kind: 'updateStarted', deadline: 1 },
+          executeResent: { kind: 'executeResent', resends: 1 },
           deferred: { kind: 'deferred', notBefore: 1, deferrals: 1 },
           reregistered: { kind: 'reregistered' },
           verified: { kind: 'verified', firmwareVersion: '1' },
