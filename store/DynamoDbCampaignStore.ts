@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, Campaign, CampaignStatus } from '../core/campaign/Campaign.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 
@@ -14,6 +14,8 @@ export interface CampaignStore {
    * conditional write, only while the campaign is in one of `allowedFrom`. False otherwise.
    */
   act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean>;
+  /** Removes a campaign whose create did not go through (its image could not be reserved), only while CREATED. */
+  discardUnstarted(campaignId: string): Promise<boolean>;
 }
 
 export class DynamoDbCampaignStore implements CampaignStore {
@@ -61,6 +63,14 @@ export class DynamoDbCampaignStore implements CampaignStore {
 
   act(campaignId: string, allowedFrom: readonly CampaignStatus[], changes: Partial<Campaign>, entry: AuditEntry): Promise<boolean> {
     return appendAudit(this.dynamo, this.tableName, campaignId, allowedFrom, changes, entry);
+  }
+
+  discardUnstarted(campaignId: string): Promise<boolean> {
+    return whenConditionHolds(
+      this.dynamo.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { campaignId }, ConditionExpression: '#status = :created', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':created': 'CREATED' } }),
+      ),
+    );
   }
 
   async update(campaignId: string, changes: Partial<Campaign>): Promise<void> {

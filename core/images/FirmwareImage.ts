@@ -7,6 +7,8 @@ export const ImageStatus = {
   Uploading: 'UPLOADING',
   Verified: 'VERIFIED',
   Rejected: 'REJECTED',
+  /** Being deleted: no campaign may reserve it any more (store/ImageRegistry.ts#markDeleting). */
+  Deleting: 'DELETING',
 } as const;
 export type ImageStatus = (typeof ImageStatus)[keyof typeof ImageStatus];
 
@@ -22,6 +24,13 @@ export interface FirmwareImage {
   readonly models: readonly string[];
   /** Versions the image can be installed over; absent or empty: any version. */
   readonly compatibleFrom?: readonly string[];
+  /** For any device model: the planner then skips its model check (else a device's /3/0/1 must be in `models`). */
+  readonly anyModel?: boolean;
+  /**
+   * The versions of this firmware line, oldest first, when their names are not semantic versions
+   * (core/campaign/versions.ts): decides the order of a device's version against `version`.
+   */
+  readonly versionOrder?: readonly string[];
   /** Size in bytes: as declared while uploading, as stored once verified. */
   readonly sizeBytes: number;
   /** Lower-case hex SHA-256 of the stored bytes, computed server-side; empty until verified. */
@@ -37,4 +46,6 @@ export interface FirmwareImage {
   readonly createdAt: number;
   readonly verifiedAt?: number;
   readonly notes?: string;
+  /** Campaigns that reserved the image at creation (id to epoch ms), released when each finishes: no delete while any holds it. */
+  readonly reservations?: Readonly<Record<string, number>>;
 }

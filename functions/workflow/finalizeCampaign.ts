@@ -1,8 +1,10 @@
 /**
  * Workflow task FinalizeCampaign / AbortCampaign / MarkCampaignFailed: cancels jobs that never
- * started, writes the summary and the campaign's final status.
+ * started, writes the summary and the campaign's final status, then gives back the devices it
+ * claimed and its reservation of the image.
  */
-import { CampaignStatus, type CampaignSummary } from '../../core/campaign/Campaign.ts';
+import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type CampaignSummary } from '../../core/campaign/Campaign.ts';
+import { releaseDevices } from '../shared/deviceClaims.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -31,7 +33,8 @@ const FINAL_STATUS = { completed: CampaignStatus.Succeeded, aborted: CampaignSta
 
 export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
   const { campaignId, outcome, error } = parseInput(FinalizeInput, event);
-  const { campaigns, jobs } = handlerStores();
+  const stores = handlerStores();
+  const { campaigns, jobs } = stores;
   const now = Date.now();
   const all = await jobs.listCampaign(campaignId);
   const final = await mapWithLimit(all, PARALLEL_WRITES, async (job) => {
@@ -55,5 +58,10 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
     status,
     { summary, finishedAt: now, ...(outcome === 'failed' ? { failureCause: describeWorkflowError(error) } : {}) },
   );
+  // After the final status: a device whose job is over goes back to the pool (one still updating
+  // stays held until its job ends; a later campaign may take it over then), and so does the image.
+  await releaseDevices(stores, campaignId, final);
+  const campaign = await campaigns.get(campaignId);
+  if (campaign !== undefined && FINISHED_CAMPAIGN_STATUSES.has(campaign.status)) await stores.images.releaseCampaign(campaign.imageId, campaignId);
   return { ...summary, status };
 }
