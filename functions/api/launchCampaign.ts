@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CampaignStatus, type Campaign, type CampaignDefinition } from '../../core/campaign/Campaign.ts';
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
-import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { isConditionalCheckFailure } from '../../store/conditionalWrite.ts';
 
@@ -134,6 +134,7 @@ export async function checkCampaignDefinition(stores: Stores, input: unknown): P
   }
   const image = await stores.images.get(definition.imageId);
   if (image === undefined) throw new InvalidCampaignError(`imageId: no image ${definition.imageId}`);
+  if (image.status === ImageStatus.Deleting) throw new ImageUnavailableError(`imageId: image ${definition.imageId} is being deleted`);
   if (!image.verified) throw new InvalidCampaignError(`imageId: image ${definition.imageId} is not verified`);
   return { definition, image };
 }
