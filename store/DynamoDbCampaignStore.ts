@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, Campaign, CampaignStatus } from '../core/campaign/Campaign.ts';
+import { CampaignStatus, type AuditEntry, type Campaign } from '../core/campaign/Campaign.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 
 export interface CampaignStore {
@@ -68,7 +68,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
   discardUnstarted(campaignId: string): Promise<boolean> {
     return whenConditionHolds(
       this.dynamo.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { campaignId }, ConditionExpression: '#status = :created', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':created': 'CREATED' } }),
+        new DeleteCommand({ TableName: this.tableName, Key: { campaignId }, ConditionExpression: '#status = :created', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':created': CampaignStatus.Created } }),
       ),
     );
   }

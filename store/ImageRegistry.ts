@@ -20,12 +20,14 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ImageStatus, type FirmwareImage, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
 import { ImageIntegrityError, ImageUploadStateError, NotFoundError } from './errors.ts';
-import { isConditionalCheckFailure, whenConditionHolds } from './conditionalWrite.ts';
+import { isConditionalCheckFailure } from './conditionalWrite.ts';
 
 export interface NewImage {
   readonly version: string;
   readonly models: readonly string[];
   readonly compatibleFrom?: readonly string[];
+  /** The firmware line's versions, oldest first (core/campaign/versions.ts). */
+  readonly versionOrder?: readonly string[];
   readonly notes?: string;
 }
 
@@ -77,19 +79,6 @@ export interface FirmwareImageRegistry {
   presignDownload(image: FirmwareImage, expiresInSeconds: number): Promise<string>;
   /** Scheme of the URLs `presignDownload` returns. */
   readonly downloadScheme: 'http' | 'https';
-  /**
-   * Campaign create and image delete exclude each other with these conditional writes (the
-   * campaign record is written before its reservation, so a reservation whose campaign does not
-   * exist is a leftover). `reserveForCampaign`: only a VERIFIED image (not DELETING); false otherwise.
-   */
-  reserveForCampaign(imageId: string, campaignId: string, now: number): Promise<boolean>;
-  /** Gives back a campaign's reservation (its end, or a create that did not go through). */
-  releaseCampaign(imageId: string, campaignId: string): Promise<void>;
-  /**
-   * Marks the image DELETING only while no campaign holds a reservation; first drops the
-   * reservations of campaigns `isFinished` says are over. The holders left when it is refused.
-   */
-  markDeleting(imageId: string, isFinished: (campaignId: string) => Promise<boolean>): Promise<{ readonly marked: true } | { readonly marked: false; readonly holders: readonly string[] }>;
 }
 
 const MIB = 1024 * 1024;
@@ -240,73 +229,6 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: image.objectKey }), { expiresIn: expiresInSeconds });
   }
 
-  async reserveForCampaign(imageId: string, campaignId: string, now: number): Promise<boolean> {
-    // A map's member can only be set once the map exists: make sure of it first (harmless twice).
-    const exists = await whenConditionHolds(
-      this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId },
-          UpdateExpression: 'SET #r = if_not_exists(#r, :empty)',
-          ConditionExpression: 'attribute_exists(imageId)',
-          ExpressionAttributeNames: { '#r': 'reservations' },
-          ExpressionAttributeValues: { ':empty': {} },
-        }),
-      ),
-    );
-    if (!exists) return false;
-    return whenConditionHolds(
-      this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId },
-          UpdateExpression: 'SET #r.#c = :now',
-          ConditionExpression: '#status = :verified',
-          ExpressionAttributeNames: { '#r': 'reservations', '#c': campaignId, '#status': 'status' },
-          ExpressionAttributeValues: { ':now': now, ':verified': ImageStatus.Verified },
-        }),
-      ),
-    );
-  }
-
-  async releaseCampaign(imageId: string, campaignId: string): Promise<void> {
-    await whenConditionHolds(
-      this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId },
-          UpdateExpression: 'REMOVE #r.#c',
-          ConditionExpression: 'attribute_exists(#r)',
-          ExpressionAttributeNames: { '#r': 'reservations', '#c': campaignId },
-        }),
-      ),
-    );
-  }
-
-  async markDeleting(imageId: string, isFinished: (campaignId: string) => Promise<boolean>): Promise<{ readonly marked: true } | { readonly marked: false; readonly holders: readonly string[] }> {
-    const image = await this.get(imageId);
-    if (image === undefined) throw new NotFoundError(`image ${imageId} does not exist`);
-    for (const campaignId of Object.keys(image.reservations ?? {})) {
-      if (await isFinished(campaignId)) await this.releaseCampaign(imageId, campaignId);
-    }
-    const marked = await whenConditionHolds(
-      this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId },
-          UpdateExpression: 'SET #status = :deleting, verified = :false',
-          ConditionExpression: 'attribute_exists(imageId) AND (attribute_not_exists(#r) OR size(#r) = :zero)',
-          ExpressionAttributeNames: { '#r': 'reservations', '#status': 'status' },
-          ExpressionAttributeValues: { ':deleting': ImageStatus.Deleting, ':false': false, ':zero': 0 },
-        }),
-      ),
-    );
-    if (marked) return { marked: true };
-    const current = await this.get(imageId);
-    if (current === undefined) throw new NotFoundError(`image ${imageId} does not exist`);
-    return { marked: false, holders: Object.keys(current.reservations ?? {}) };
-  }
-
   private async completeMultipart(image: FirmwareImage, plan: Extract<ImageUploadPlan, { kind: 'multipart' }>, parts: readonly UploadedPart[]): Promise<void> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
     if (sorted.length !== plan.partCount || sorted.some((part, i) => part.partNumber !== i + 1)) {
@@ -377,12 +299,13 @@ function objectKeyFor(imageId: string): string {
   return `images/${imageId}.bin`;
 }
 
-function metadataOf(imageId: string, image: NewImage): Pick<FirmwareImage, 'imageId' | 'version' | 'models' | 'compatibleFrom' | 'notes'> {
+function metadataOf(imageId: string, image: NewImage): Pick<FirmwareImage, 'imageId' | 'version' | 'models' | 'compatibleFrom' | 'versionOrder' | 'notes'> {
   return {
     imageId,
     version: image.version,
     models: [...image.models],
     ...(image.compatibleFrom === undefined || image.compatibleFrom.length === 0 ? {} : { compatibleFrom: [...image.compatibleFrom] }),
+    ...(image.versionOrder === undefined ? {} : { versionOrder: [...image.versionOrder] }),
     ...(image.notes === undefined ? {} : { notes: image.notes }),
   };
 }

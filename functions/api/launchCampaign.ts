@@ -163,8 +163,11 @@ export async function launchCampaign(stores: Stores, starter: ExecutionStarter, 
     ...(definition.allowDowngrade === true ? { audit: [{ at: now, actor, action: 'allow-downgrade', detail: 'devices on a higher or unordered version may be given this image' }] } : {}),
   };
   const recorded = await recordOnce(stores, campaign);
-  if (recorded === campaign && !(await stores.images.reserveForCampaign(image.imageId, campaign.campaignId, now))) {
-    await stores.campaigns.discardUnstarted(campaign.campaignId);
+  // Reserved again on a retry (a map entry: idempotent), in case the first request stopped between
+  // its record and its reservation. A refusal means no request ever reserved it, so none started
+  // an execution either: the campaign is undone.
+  if (recorded.status === CampaignStatus.Created && !(await stores.imageReservations.reserveForCampaign(image.imageId, recorded.campaignId, now))) {
+    await stores.campaigns.discardUnstarted(recorded.campaignId);
     throw new ImageUnavailableError(`imageId: image ${image.imageId} is being deleted or is no longer verified`);
   }
   try {

@@ -16,6 +16,8 @@ const ImageMetadataSchema = z.object({
   models: z.array(z.string().min(1)).min(1),
   /** Versions the image installs over; empty or absent: any. */
   compatibleFrom: z.array(z.string().min(1).max(64)).max(100).optional(),
+  /** The versions of this firmware line, oldest first, when their names are not semantic versions (core/campaign/versions.ts). */
+  versionOrder: z.array(z.string().min(1).max(64)).min(1).max(1000).optional(),
   notes: z.string().max(2000).optional(),
 });
 
@@ -56,6 +58,7 @@ export async function createImage(stores: Stores, request: ImageCreateRequest): 
     version: request.version,
     models: request.models,
     ...(request.compatibleFrom === undefined ? {} : { compatibleFrom: request.compatibleFrom }),
+    ...(request.versionOrder === undefined ? {} : { versionOrder: request.versionOrder }),
     ...(request.notes === undefined ? {} : { notes: request.notes }),
   };
   if ('contentBase64' in request) {
@@ -82,7 +85,7 @@ export async function deleteImage(stores: Stores, imageId: string): Promise<void
     // A reservation is written after its campaign record: one without a campaign is a leftover.
     return campaign === undefined || FINISHED_CAMPAIGN_STATUSES.has(campaign.status);
   };
-  const outcome = await stores.images.markDeleting(imageId, isFinished);
+  const outcome = await stores.imageReservations.markDeleting(imageId, isFinished);
   if (!outcome.marked) throw new ImageInUseError(`image ${imageId} is used by campaign ${outcome.holders.join(', ')}`, outcome.holders);
   await stores.images.delete(imageId);
 }

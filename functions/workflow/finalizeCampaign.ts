@@ -62,6 +62,6 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   // stays held until its job ends; a later campaign may take it over then), and so does the image.
   await releaseDevices(stores, campaignId, final);
   const campaign = await campaigns.get(campaignId);
-  if (campaign !== undefined && FINISHED_CAMPAIGN_STATUSES.has(campaign.status)) await stores.images.releaseCampaign(campaign.imageId, campaignId);
+  if (campaign !== undefined && FINISHED_CAMPAIGN_STATUSES.has(campaign.status)) await stores.imageReservations.releaseCampaign(campaign.imageId, campaignId);
   return { ...summary, status };
 }
