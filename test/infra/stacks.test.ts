@@ -20,7 +20,7 @@ function logicalId(construct: IConstruct): string {
 /** Names a table resource of a statement `Devices`, `Jobs/index/byOwner`...; imports carry the producer's logical id. */
 function tableResourceName(resource: string, stacks: FotaStacks): string {
   const { storage } = stacks.storage;
-  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials };
+  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials, DeviceClaims: storage.claims, Idempotency: storage.idempotency };
   const table = Object.entries(tables).find(([, t]) => resource.includes(logicalId(t)))?.[0] ?? resource;
   return table + (/\/index\/.+$/.exec(resource)?.[0] ?? '');
 }
