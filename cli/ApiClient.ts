@@ -45,8 +45,9 @@ export class ApiClient {
     return this.call<T>('GET', path, undefined, query);
   }
 
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.call<T>('POST', path, body);
+  /** `headers`: extra request headers (e.g. Idempotency-Key), covered by the signature. */
+  post<T>(path: string, body: unknown, headers: Readonly<Record<string, string>> = {}): Promise<T> {
+    return this.call<T>('POST', path, body, {}, headers);
   }
 
   delete<T>(path: string): Promise<T> {
@@ -70,12 +71,12 @@ export class ApiClient {
     throw new ApiClientError(0, 'TOO_MANY_PAGES', `${path} has more than ${MAX_PAGES} pages`);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, query: Readonly<Record<string, string>> = {}): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, query: Readonly<Record<string, string>> = {}, extraHeaders: Readonly<Record<string, string>> = {}): Promise<T> {
     // Appended, not resolved: a deployed API's base URL may carry a stage path (`/prod`).
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
+    const headers: Record<string, string> = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
     const signed = this.options.signer === undefined ? headers : await this.options.signer.sign({ method, url, headers, ...(text === undefined ? {} : { body: text }) });
     // fetch sets Host itself, from the same URL the signature covers.
     const sent = Object.fromEntries(Object.entries(signed).filter(([name]) => name.toLowerCase() !== 'host'));

@@ -2,13 +2,14 @@
  * `fota campaigns ...`: create (flags, or a JSON or YAML file), dry-run, list, show, watch (live
  * bars per cohort), pause, resume, cancel, approve, and the per-device report (CSV or JSON).
  */
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
-import type { ApiClient } from './ApiClient.ts';
+import { ApiClientError, type ApiClient } from './ApiClient.ts';
 import { campaignDefinition, withCampaignFlags, type CampaignFlags } from './campaignDefinition.ts';
 import { createProgressBoard, formatDuration, formatTable } from './terminal.ts';
 
@@ -34,6 +35,24 @@ const WATCH_EXIT_CANCELLED = 5;
 /** Cohort index of devices skipped at planning (planCampaign.ts SKIPPED_COHORT). */
 const SKIPPED_COHORT = 9999;
 
+/**
+ * Answers worth sending the same create again for, with the same Idempotency-Key (so a retry
+ * never makes a second campaign): the API unreachable, the workflow not started, the first try
+ * still in progress.
+ */
+const RETRIED_CREATE_CODES: ReadonlySet<string> = new Set(['UNREACHABLE', 'WORKFLOW_NOT_STARTED', 'REQUEST_IN_PROGRESS']);
+
+async function createWithRetries<T>(create: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof ApiClientError && RETRIED_CREATE_CODES.has(error.code))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
 const path = (id: string, suffix = ''): string => `/campaigns/${encodeURIComponent(id)}${suffix}`;
 const iso = (at: number | undefined): string => (at === undefined ? '' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
@@ -42,8 +61,11 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
 
   withCampaignFlags(campaigns.command('create').description('create and start a campaign, from flags or a JSON/YAML file'))
     .option('--watch', 'then follow its progress until it ends')
-    .action(async (flags: CampaignFlags & { watch?: boolean }) => {
-      const campaign = await cli.api().post<Campaign & { executionId: string }>('/campaigns', await campaignDefinition(flags));
+    .option('--idempotency-key <key>', 'send this Idempotency-Key (default: a new one per invocation, reused on retries)')
+    .action(async (flags: CampaignFlags & { watch?: boolean; idempotencyKey?: string }) => {
+      const definition = await campaignDefinition(flags);
+      const key = flags.idempotencyKey ?? randomUUID();
+      const campaign = await createWithRetries(() => cli.api().post<Campaign & { executionId: string }>('/campaigns', definition, { 'idempotency-key': key }));
       cli.print(campaign, () => `campaign ${campaign.campaignId} started (execution ${campaign.executionId})`);
       if (flags.watch === true) await watch(cli, campaign.campaignId, 1000, undefined);
     });
@@ -159,10 +181,11 @@ export function describeCampaign(view: CampaignView): string {
 
 export function describeDryRun(plan: CampaignDryRun): string {
   const sample = (endpoints: readonly string[]): string => `${endpoints.slice(0, 4).join(' ')}${endpoints.length > 4 ? ` ... (${endpoints.length - 4} more)` : ''}`;
-  const { alreadyCurrent, incompatible } = plan.skipped;
+  const skipped = Object.entries(plan.skipped.byReason).sort(([a], [b]) => a.localeCompare(b));
   return [
     `dry run "${plan.name}": image ${plan.imageId} (version ${plan.targetVersion}); nothing was created`,
-    `${plan.targeted} device(s) targeted: ${plan.eligible} to update, ${alreadyCurrent.length} already on ${plan.targetVersion}, ${incompatible.length} incompatible`,
+    `${plan.targeted} device(s) targeted: ${plan.eligible} to update, ${skipped.reduce((sum, [, endpoints]) => sum + endpoints.length, 0)} skipped`,
+    ...skipped.map(([reason, endpoints]) => `skipped ${reason}: ${sample(endpoints)}`),
     formatTable([['cohort', 'devices', 'released within', 'endpoints'], ...plan.cohorts.map((c) => [String(c.cohort), c.size, formatDuration(c.releaseSeconds), sample(c.endpoints)])], [3]),
     `estimated duration: ${formatDuration(plan.estimate.minimumSeconds)} at best, ${formatDuration(plan.estimate.maximumSeconds)} at most before retries`,
     ...plan.estimate.notes.map((note) => `note: ${note}`),

@@ -22,6 +22,7 @@ export interface CampaignFlags {
   readonly ramp?: number;
   readonly maxRate?: number;
   readonly approval?: boolean;
+  readonly allowDowngrade?: boolean;
   readonly pollSeconds?: number;
   readonly downloadTimeout?: number;
   readonly installTimeout?: number;
@@ -67,6 +68,7 @@ export function withCampaignFlags(command: Command): Command {
     .option('--ramp <factor>', 'multiply the rate by this factor every minute', number)
     .option('--max-rate <devicesPerMinute>', 'cap of the ramped rate', number)
     .option('--approval', 'wait for an operator to approve each next cohort')
+    .option('--allow-downgrade', 'also update devices on a higher (or unordered) version than the image (kept in the audit trail)')
     .option('--poll-seconds <n>', 'seconds between progress checks', number)
     .option('--download-timeout <seconds>', 'fail a device whose download takes longer', number)
     .option('--install-timeout <seconds>', 'fail a device whose install takes longer', number)
@@ -120,6 +122,7 @@ export async function campaignDefinition(flags: CampaignFlags): Promise<Record<s
     ...(cohorts === undefined ? defined('cohortPercentages', flags.cohorts) : { cohorts }),
     ...defined('rate', rate),
     ...defined('approvalRequired', flags.approval),
+    ...defined('allowDowngrade', flags.allowDowngrade),
     ...defined('pollSeconds', flags.pollSeconds),
     ...defined('downloadTimeoutSeconds', flags.downloadTimeout),
     ...defined('installTimeoutSeconds', flags.installTimeout),

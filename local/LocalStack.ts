@@ -13,7 +13,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { StoreConfig } from '../store/config.ts';
 import type { ImageSigningPolicy } from '../store/imageSigning.ts';
 import { createStores, type Stores } from '../store/Stores.ts';
-import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
+import { CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
 import { useHandlerStores } from '../functions/shared/context.ts';
 import { Edge, type EdgeOptions } from '../coap-edge/Edge.ts';
 import { createLogger, type LogLevel } from '../coap-edge/logger.ts';
@@ -79,7 +79,7 @@ export class LocalStack {
         region: 'us-east-1',
         dynamoDbEndpoint: `http://127.0.0.1:${dynamoPort}`,
         s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
-        tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials' },
+        tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials', claims: 'fota-device-claims', idempotency: 'fota-idempotency' },
         imageBucket: 'fota-images',
         ...(options.imageSigning === undefined ? {} : { imageSigning: options.imageSigning }),
         // The key that encrypts device PSKs at rest: beside the data, or in the stack's temp folder.
@@ -136,6 +136,8 @@ async function createTables(stores: Stores, config: StoreConfig): Promise<void> 
     [config.tables.requests, REQUESTS_TABLE],
     [config.tables.telemetry, TELEMETRY_TABLE],
     [config.tables.credentials, CREDENTIALS_TABLE],
+    [config.tables.claims, CLAIMS_TABLE],
+    [config.tables.idempotency, IDEMPOTENCY_TABLE],
   ];
   for (const [name, schema] of tables) {
     await stores.clients.dynamo.send(new CreateTableCommand(tableInput(name, schema))).catch((error: unknown) => {

@@ -48,7 +48,7 @@ export interface Execution {
 }
 
 export interface WorkflowStarter {
-  startExecution(input: Record<string, unknown>): Execution;
+  startExecution(input: Record<string, unknown>, name?: string): Promise<Execution>;
 }
 
 export class LocalStepFunctions implements WorkflowStarter {
@@ -60,13 +60,19 @@ export class LocalStepFunctions implements WorkflowStarter {
     private readonly options: { readonly waitOverrideMs?: number } = {},
   ) {
     // ContinueAsNew starts the next execution through the same small interface as in AWS.
-    useHandlerExecutions({ start: async (_arn, _name, input) => this.startExecution(input).executionId });
+    useHandlerExecutions({ start: async (_arn, name, input) => (await this.startExecution(input, name)).executionId });
     this.machine = new StateMachine(workflow.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
       validationOptions: { checkArn: true, checkPaths: true },
     });
   }
 
-  startExecution(input: Record<string, unknown>): Execution {
+  /**
+   * Starts an execution named `name` (a fresh id without one). As Step Functions does for a
+   * Standard workflow, a name already used answers the execution that has it: never a second run.
+   */
+  async startExecution(input: Record<string, unknown>, name?: string): Promise<Execution> {
+    const existing = name === undefined ? undefined : this.executions.get(name);
+    if (existing !== undefined) return existing;
     const taskLog: string[] = [];
     const taskErrors: string[] = [];
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
@@ -88,7 +94,7 @@ export class LocalStepFunctions implements WorkflowStarter {
         if (state.Type === 'Wait') waitTimeOverrides[name] = this.options.waitOverrideMs;
       }
     }
-    const executionId = randomUUID();
+    const executionId = name ?? randomUUID();
     const run = this.machine.run(input as JsonValue, {
       overrides: { taskResourceLocalHandlers, waitTimeOverrides },
       context: { StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'local-campaign' }, Execution: { Id: `${LOCAL_STATE_MACHINE_ARN}:${executionId}`, Input: input as JsonValue, StartTime: new Date().toISOString() } },

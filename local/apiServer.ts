@@ -28,6 +28,8 @@ export async function startApiServer(deps: ApiDependencies, port: number): Promi
           query: Object.fromEntries(url.searchParams),
           ...(body === undefined ? {} : { body }),
           actor: typeof req.headers['x-fota-actor'] === 'string' ? req.headers['x-fota-actor'] : `local:${process.env['USER'] ?? 'user'}`,
+          // Node gives header names in lower case; repeated headers (arrays) are not ones the routes read.
+          headers: Object.fromEntries(Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
         });
         res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
         res.end(JSON.stringify(response.body));

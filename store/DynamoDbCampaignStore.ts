@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Campaign } from '../core/campaign/Campaign.ts';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CampaignStatus, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CampaignChange } from '../core/campaign/lifecycle.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 
@@ -17,6 +17,8 @@ export interface CampaignStore {
    */
   transition(campaignId: string, change: CampaignChange): Promise<boolean>;
   update(campaignId: string, changes: CampaignProgressFacts): Promise<void>;
+  /** Removes a campaign whose create did not go through (its image could not be reserved), only while CREATED. */
+  discardUnstarted(campaignId: string): Promise<boolean>;
 }
 
 export class DynamoDbCampaignStore implements CampaignStore {
@@ -75,6 +77,14 @@ export class DynamoDbCampaignStore implements CampaignStore {
           ExpressionAttributeNames: { ...names, '#status': 'status', '#version': 'version' },
           ExpressionAttributeValues: values,
         }),
+      ),
+    );
+  }
+
+  discardUnstarted(campaignId: string): Promise<boolean> {
+    return whenConditionHolds(
+      this.dynamo.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { campaignId }, ConditionExpression: '#status = :created', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':created': CampaignStatus.Created } }),
       ),
     );
   }

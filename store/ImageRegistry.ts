@@ -37,6 +37,8 @@ export interface NewImage {
   /** A detached signature over the image's SHA-256, checked against the stack's signer keys. */
   readonly signature?: DetachedSignature;
   readonly compatibleFrom?: readonly string[];
+  /** The firmware line's versions, oldest first (core/campaign/versions.ts). */
+  readonly versionOrder?: readonly string[];
   readonly notes?: string;
 }
 

@@ -10,6 +10,10 @@ import { createEventPublisher, type EventPublisher } from './events.ts';
 import { publishingJobStore } from './PublishingJobStore.ts';
 import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type CredentialStore } from './DeviceCredentialStore.ts';
 import { awsKmsApi } from './kmsApi.ts';
+import { DynamoDbDeviceClaimStore, type DeviceClaimStore } from './DeviceClaimStore.ts';
+import { DynamoDbImageReservationStore, type ImageReservationStore } from './ImageReservations.ts';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 
 /** Every store a process needs, built once from one configuration. */
 export interface Stores {
@@ -22,6 +26,12 @@ export interface Stores {
   readonly telemetry: TelemetryStore;
   readonly events: EventPublisher;
   readonly credentials: CredentialStore;
+  /** Which campaign holds each device: one firmware job per device at a time. */
+  readonly claims: DeviceClaimStore;
+  /** Which unfinished campaigns hold each image (delete and create exclude each other). */
+  readonly imageReservations: ImageReservationStore;
+  /** Where idempotent requests (POST /campaigns with an Idempotency-Key) keep their first answer. */
+  readonly idempotency: BasePersistenceLayer;
 }
 
 export function createStores(config: StoreConfig): Stores {
@@ -41,6 +51,9 @@ export function createStores(config: StoreConfig): Stores {
     requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
     telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry),
     events,
+    claims: new DynamoDbDeviceClaimStore(clients.dynamo, config.tables.claims),
+    imageReservations: new DynamoDbImageReservationStore(clients.dynamo, config.tables.images),
+    idempotency: new DynamoDBPersistenceLayer({ tableName: config.tables.idempotency, awsSdkV3Client: clients.dynamoClient }),
     // KMS envelope encryption in AWS; a local key file at home.
     credentials: new DynamoDbCredentialStore(
       clients.dynamo,

@@ -5,6 +5,8 @@ import type { StoreConfig } from './config.ts';
 
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
+  /** The plain client under `dynamo`, for libraries that marshal items themselves (Powertools' idempotency). */
+  readonly dynamoClient: DynamoDBClient;
   readonly s3: S3Client;
 }
 
@@ -28,5 +30,5 @@ export function createAwsClients(config: StoreConfig): AwsClients {
       ? {}
       : { endpoint: config.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS }),
   });
-  return { dynamo, s3 };
+  return { dynamo, dynamoClient, s3 };
 }

@@ -19,6 +19,8 @@ const StoreConfigSchema = z.object({
   FOTA_REQUESTS_TABLE: z.string().min(3).default('fota-requests'),
   FOTA_TELEMETRY_TABLE: z.string().min(3).default('fota-telemetry'),
   FOTA_CREDENTIALS_TABLE: z.string().min(3).default('fota-credentials'),
+  FOTA_CLAIMS_TABLE: z.string().min(3).default('fota-device-claims'),
+  FOTA_IDEMPOTENCY_TABLE: z.string().min(3).default('fota-idempotency'),
   /** File holding the 256-bit key that encrypts device PSKs at rest (created on first use). */
   FOTA_KEY_FILE: z.string().min(1).default('.local-data/credentials.key'),
   /** KMS key (id, ARN or alias) for envelope encryption of device PSKs: used instead of the key file when set. */
@@ -48,6 +50,10 @@ export interface StoreConfig {
     readonly requests: string;
     readonly telemetry: string;
     readonly credentials: string;
+    /** Which campaign holds each device (one firmware job per device at a time). */
+    readonly claims: string;
+    /** Idempotency records of campaign creation. */
+    readonly idempotency: string;
   };
   readonly keyFile: string;
   readonly kmsKeyId?: string;
@@ -86,6 +92,8 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       requests: e.FOTA_REQUESTS_TABLE,
       telemetry: e.FOTA_TELEMETRY_TABLE,
       credentials: e.FOTA_CREDENTIALS_TABLE,
+      claims: e.FOTA_CLAIMS_TABLE,
+      idempotency: e.FOTA_IDEMPOTENCY_TABLE,
     },
     keyFile: e.FOTA_KEY_FILE,
     ...(e.FOTA_KMS_KEY_ID === undefined ? {} : { kmsKeyId: e.FOTA_KMS_KEY_ID }),

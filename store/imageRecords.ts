@@ -38,13 +38,14 @@ export function checkModelScope(image: NewImage): void {
   if (problem !== undefined) throw new RangeError(problem);
 }
 
-export function metadataOf(imageId: string, image: NewImage): Pick<FirmwareImage, 'imageId' | 'version' | 'models' | 'anyModel' | 'compatibleFrom' | 'notes'> {
+export function metadataOf(imageId: string, image: NewImage): Pick<FirmwareImage, 'imageId' | 'version' | 'models' | 'anyModel' | 'compatibleFrom' | 'versionOrder' | 'notes'> {
   return {
     imageId,
     version: image.version,
     models: [...image.models],
     ...(image.anyModel === true ? { anyModel: true } : {}),
     ...(image.compatibleFrom === undefined || image.compatibleFrom.length === 0 ? {} : { compatibleFrom: [...image.compatibleFrom] }),
+    ...(image.versionOrder === undefined ? {} : { versionOrder: [...image.versionOrder] }),
     ...(image.notes === undefined ? {} : { notes: image.notes }),
   };
 }

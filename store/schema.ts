@@ -83,3 +83,22 @@ export const CREDENTIALS_TABLE: TableSchema = {
   partitionKey: { name: 'identity', type: 'S' },
   globalSecondaryIndexes: [],
 };
+
+/**
+ * Device claims: one item per endpoint naming the campaign that may send it firmware. A campaign
+ * claims a device with a conditional write before it plans a job for it (store/DeviceClaimStore.ts),
+ * so two campaigns never hold the same device: "one firmware job per device at a time".
+ */
+export const CLAIMS_TABLE: TableSchema = {
+  partitionKey: { name: 'endpoint', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+/**
+ * Idempotency records of `POST /campaigns` (Powertools' DynamoDBPersistenceLayer: key attribute
+ * `id`, one item per actor and Idempotency-Key, holding the first answer).
+ */
+export const IDEMPOTENCY_TABLE: TableSchema = {
+  partitionKey: { name: 'id', type: 'S' },
+  globalSecondaryIndexes: [],
+};

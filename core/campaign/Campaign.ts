@@ -96,6 +96,11 @@ export interface CampaignDefinition {
   readonly installWindow?: TimeWindow;
   /** Per failure reason; reasons not listed are not retried. */
   readonly retry?: Readonly<Record<string, RetryRule>>;
+  /**
+   * Update devices on a higher version than the image, or on one that cannot be ordered against
+   * it (else they are SKIPPED `DOWNGRADE_NOT_ALLOWED` / `VERSION_UNORDERED`). Kept in the audit trail.
+   */
+  readonly allowDowngrade?: boolean;
 }
 
 /** An operator's action as applied: the status it found and the status it left. */
@@ -147,6 +152,8 @@ export interface Campaign extends CampaignDefinition {
   /** Why the workflow failed (the Step Functions error and cause of the task that failed). */
   readonly failureCause?: string;
   readonly audit?: readonly AuditEntry[];
+  /** SHA-256 of the actor, Idempotency-Key and definition a create was asked with (a retry must match it). */
+  readonly requestSha256?: string;
 }
 
 export interface CampaignSummary {

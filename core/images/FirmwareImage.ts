@@ -10,6 +10,8 @@ export const ImageStatus = {
   Verified: 'VERIFIED',
   Rejected: 'REJECTED',
   Tampered: 'TAMPERED',
+  /** Being deleted: no campaign may reserve it any more (store/ImageRegistry.ts#markDeleting). */
+  Deleting: 'DELETING',
 } as const;
 export type ImageStatus = (typeof ImageStatus)[keyof typeof ImageStatus];
 
@@ -71,6 +73,11 @@ export interface FirmwareImage {
   readonly anyModel?: boolean;
   /** Versions the image can be installed over; absent or empty: any version. */
   readonly compatibleFrom?: readonly string[];
+  /**
+   * The versions of this firmware line, oldest first, when their names are not semantic versions
+   * (core/campaign/versions.ts): decides the order of a device's version against `version`.
+   */
+  readonly versionOrder?: readonly string[];
   /** Size in bytes: as declared while uploading, as stored once verified. */
   readonly sizeBytes: number;
   /** Lower-case hex SHA-256 of the stored bytes, computed server-side; empty until verified. */
@@ -100,4 +107,6 @@ export interface FirmwareImage {
   readonly tamperedAt?: number;
   readonly tamperReason?: string;
   readonly notes?: string;
+  /** Campaigns that reserved the image at creation (id to epoch ms), released when each finishes: no delete while any holds it. */
+  readonly reservations?: Readonly<Record<string, number>>;
 }

@@ -7,6 +7,8 @@ import type { CampaignDefinition, RolloutRate } from '../../core/campaign/Campai
 import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
 import { releaseAllowance } from '../../core/campaign/rollout.ts';
 import { selectTargets } from '../../core/campaign/targets.ts';
+import { guardCompatibility } from '../../core/campaign/compatibility.ts';
+import { busyDevices, DEVICE_BUSY } from '../shared/deviceClaims.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { checkCampaignDefinition } from './launchCampaign.ts';
 
@@ -26,8 +28,13 @@ export interface CampaignDryRun {
   readonly targeted: number;
   /** Devices the campaign would update. */
   readonly eligible: number;
-  /** Matched but skipped: already on the target version, or on a version the image does not install over. */
-  readonly skipped: { readonly alreadyCurrent: readonly string[]; readonly incompatible: readonly string[] };
+  /**
+   * Matched but skipped: already on the target version, on a version the image does not install
+   * over (`compatibleFrom`), and `byReason`: every skip reason the plan would record (the two
+   * above plus INCOMPATIBLE_MODEL, UNKNOWN_MODEL, UNKNOWN_VERSION, DOWNGRADE_NOT_ALLOWED,
+   * VERSION_UNORDERED and DEVICE_BUSY), each with its devices.
+   */
+  readonly skipped: { readonly alreadyCurrent: readonly string[]; readonly incompatible: readonly string[]; readonly byReason: Readonly<Record<string, readonly string[]>> };
   readonly cohorts: readonly CohortDryRun[];
   readonly estimate: CampaignEstimate;
 }
@@ -47,7 +54,16 @@ export interface CampaignEstimate {
 export async function dryRunCampaign(stores: Stores, input: unknown): Promise<CampaignDryRun> {
   const { definition, image } = await checkCampaignDefinition(stores, input);
   const selection = selectTargets(await stores.registrations.list(), definition.target, image.version, image.compatibleFrom);
-  const eligible = selection.eligible.map((device) => device.endpoint);
+  const guarded = guardCompatibility(selection.eligible, image, { allowDowngrade: definition.allowDowngrade === true });
+  const busy = new Set(await busyDevices(stores, guarded.eligible.map((device) => device.endpoint)));
+  const eligible = guarded.eligible.map((device) => device.endpoint).filter((endpoint) => !busy.has(endpoint));
+  const byReason: Record<string, string[]> = {};
+  const skip = (reason: string, endpoint: string): number => (byReason[reason] ??= []).push(endpoint);
+  for (const device of selection.alreadyCurrent) skip('ALREADY_ON_TARGET_VERSION', device.endpoint);
+  for (const device of selection.incompatible) skip('INCOMPATIBLE_VERSION', device.endpoint);
+  for (const { device, reason } of guarded.skipped) skip(reason, device.endpoint);
+  for (const endpoint of busy) skip(DEVICE_BUSY, endpoint);
+  for (const endpoints of Object.values(byReason)) endpoints.sort();
   const specs = definition.cohorts ?? definition.cohortPercentages.map((percent) => ({ percent }));
   const plan = eligible.length === 0 ? { assignments: new Map<string, number>(), cohortSizes: [] } : planCohortSpecs(eligible, specs);
   const members = plan.cohortSizes.map(() => [] as string[]);
@@ -57,9 +73,9 @@ export async function dryRunCampaign(stores: Stores, input: unknown): Promise<Ca
     name: definition.name,
     imageId: image.imageId,
     targetVersion: image.version,
-    targeted: eligible.length + selection.alreadyCurrent.length + selection.incompatible.length,
+    targeted: selection.eligible.length + selection.alreadyCurrent.length + selection.incompatible.length,
     eligible: eligible.length,
-    skipped: { alreadyCurrent: selection.alreadyCurrent.map((d) => d.endpoint).sort(), incompatible: selection.incompatible.map((d) => d.endpoint).sort() },
+    skipped: { alreadyCurrent: selection.alreadyCurrent.map((d) => d.endpoint).sort(), incompatible: selection.incompatible.map((d) => d.endpoint).sort(), byReason },
     cohorts,
     estimate: estimate(definition, cohorts),
   };

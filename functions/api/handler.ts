@@ -3,7 +3,6 @@
  * router. Campaign executions start through Step Functions' StartExecution.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { randomUUID } from 'node:crypto';
 import { routeApiRequest } from './routes/index.ts';
 import { handlerStores } from '../shared/context.ts';
 import type { ExecutionStarter } from './launchCampaign.ts';
@@ -13,19 +12,28 @@ interface HttpApiEvent {
   readonly rawQueryString?: string;
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
+  /** HTTP API payload 2.0: header names in lower case. */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly requestContext: { readonly http: { readonly method: string }; readonly authorizer?: { readonly iam?: { readonly userArn?: string } } };
 }
 
 const sfn = new SFNClient({});
 
-/** Starts executions without waiting for them; the name is the execution id callers keep. */
+/**
+ * Starts the execution and waits for Step Functions to accept it before the API answers (a
+ * started-later promise can be frozen with the Lambda). The name is the campaign id: an execution
+ * that already has it (a retried create) counts as started.
+ */
 class StepFunctionsStarter implements ExecutionStarter {
   constructor(private readonly stateMachineArn: string) {}
 
-  startExecution(input: Record<string, unknown>): { executionId: string } {
-    const executionId = `campaign-${String(input['campaignId'] ?? randomUUID())}`;
-    void sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: executionId, input: JSON.stringify(input) }));
-    return { executionId };
+  async startExecution(input: Record<string, unknown>, name: string): Promise<{ executionId: string }> {
+    try {
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
+    }
+    return { executionId: name };
   }
 }
 
@@ -42,6 +50,7 @@ export async function handler(event: HttpApiEvent): Promise<{ statusCode: number
       query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
       ...(body === undefined ? {} : { body }),
       actor: event.requestContext.authorizer?.iam?.userArn ?? 'unknown',
+      headers: Object.fromEntries(Object.entries(event.headers ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
     },
   );
   return { statusCode: response.status, headers: { 'content-type': 'application/json', ...response.headers }, body: JSON.stringify(response.body) };

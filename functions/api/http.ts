@@ -7,6 +7,8 @@ export interface ApiRequest {
   readonly body?: string;
   /** Who is calling: the IAM principal in AWS, the local user at home. Recorded in audit trails. */
   readonly actor?: string;
+  /** Request headers the routes read (Idempotency-Key), names in lower case. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface ApiResponse {

@@ -2,13 +2,14 @@
  * Use case: validate a campaign definition, record the campaign, and start its workflow execution.
  * Shared by the local demo, the API handler and the CLI.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CampaignStatus, type Campaign, type CampaignDefinition } from '../../core/campaign/Campaign.ts';
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
-import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { Stores } from '../../store/Stores.ts';
+import { isConditionalCheckFailure } from '../../store/conditionalWrite.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
 const TimeWindowSchema = z
@@ -59,6 +60,7 @@ export const CampaignDefinitionSchema = z
     downloadWindow: TimeWindowSchema.optional(),
     installWindow: TimeWindowSchema.optional(),
     retry: z.record(failureReason, z.object({ maxAttempts: z.number().int().min(1).max(20), backoffSeconds: z.number().min(0).max(86400) }).strict()).optional(),
+    allowDowngrade: z.boolean().optional(),
   })
   .strict();
 
@@ -69,8 +71,46 @@ export class InvalidCampaignError extends Error {
   }
 }
 
+/**
+ * Starts a campaign's workflow execution (Step Functions' StartExecution in AWS, the local runner
+ * at home). The execution is named after the campaign, so a retry never starts a second one: an
+ * execution that already exists under the name counts as started.
+ */
 export interface ExecutionStarter {
-  startExecution(input: Record<string, unknown>): { readonly executionId: string };
+  startExecution(input: Record<string, unknown>, name: string): Promise<{ readonly executionId: string }>;
+}
+
+/** The same Idempotency-Key (same actor) sent with another definition: refused, never applied. */
+export class IdempotencyConflictError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** The image went away (being deleted, or no longer verified) while the campaign was being created. */
+export class ImageUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageUnavailableError';
+  }
+}
+
+/** The campaign is recorded (CREATED) but its workflow could not be started: retry with the same Idempotency-Key. */
+export class WorkflowStartError extends Error {
+  readonly campaignId: string;
+  constructor(message: string, campaignId: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkflowStartError';
+    this.campaignId = campaignId;
+  }
+}
+
+export interface LaunchOptions {
+  /** Who asks (recorded in the audit trail; part of the idempotency scope). @default 'anonymous' */
+  readonly actor?: string;
+  /** The client's Idempotency-Key: the campaign id is derived from (actor, key), so a retry finds the first campaign. */
+  readonly idempotencyKey?: string;
 }
 
 /** A campaign definition checked against the schema, its cohort plan and its image's registry entry. */
@@ -94,22 +134,85 @@ export async function checkCampaignDefinition(stores: Stores, input: unknown): P
   }
   const image = await stores.images.get(definition.imageId);
   if (image === undefined) throw new InvalidCampaignError(`imageId: no image ${definition.imageId}`);
+  if (image.status === ImageStatus.Deleting) throw new ImageUnavailableError(`imageId: image ${definition.imageId} is being deleted`);
   if (!image.verified) throw new InvalidCampaignError(`imageId: image ${definition.imageId} is not verified`);
   return { definition, image };
 }
 
-export async function launchCampaign(stores: Stores, starter: ExecutionStarter, input: unknown): Promise<Campaign & { executionId: string }> {
+/**
+ * Records the campaign, reserves its image and starts its workflow, all before answering: the
+ * campaign record first (a reservation always names an existing campaign), then the image's
+ * reservation (refused while the image is being deleted: the create is undone), then the
+ * execution. With an idempotency key the campaign id is derived from (actor, key), so a retry,
+ * even after a failed start, finds the same campaign and starts it.
+ */
+export async function launchCampaign(stores: Stores, starter: ExecutionStarter, input: unknown, options: LaunchOptions = {}): Promise<Campaign & { executionId: string }> {
   const { definition, image } = await checkCampaignDefinition(stores, input);
+  const actor = options.actor ?? 'anonymous';
   const now = Date.now();
+  const key = options.idempotencyKey;
+  const requestSha256 = key === undefined ? undefined : sha256(canonicalJson(definition));
   const campaign: Campaign = {
     ...definition,
-    campaignId: randomUUID(),
+    campaignId: key === undefined ? randomUUID() : campaignIdFor(actor, key),
     status: CampaignStatus.Created,
     targetVersion: image.version,
     createdAt: now,
     updatedAt: now,
+    ...(requestSha256 === undefined ? {} : { requestSha256 }),
+    ...(definition.allowDowngrade === true ? { audit: [{ at: now, actor, action: 'allow-downgrade', detail: 'devices on a higher or unordered version may be given this image' }] } : {}),
   };
-  await stores.campaigns.create(campaign);
-  const { executionId } = starter.startExecution({ campaignId: campaign.campaignId });
-  return { ...campaign, executionId };
+  const recorded = await recordOnce(stores, campaign);
+  // Reserved again on a retry (a map entry: idempotent), in case the first request stopped between
+  // its record and its reservation. A refusal means no request ever reserved it, so none started
+  // an execution either: the campaign is undone.
+  if (recorded.status === CampaignStatus.Created && !(await stores.imageReservations.reserveForCampaign(image.imageId, recorded.campaignId, now))) {
+    await stores.campaigns.discardUnstarted(recorded.campaignId);
+    throw new ImageUnavailableError(`imageId: image ${image.imageId} is being deleted or is no longer verified`);
+  }
+  try {
+    const { executionId } = await starter.startExecution({ campaignId: recorded.campaignId }, recorded.campaignId);
+    return { ...recorded, executionId };
+  } catch (error) {
+    throw new WorkflowStartError(
+      `campaign ${recorded.campaignId} is recorded but its workflow did not start (${error instanceof Error ? error.message : String(error)}); send the same request again${key === undefined ? ' with an Idempotency-Key' : ' with the same Idempotency-Key'}`,
+      recorded.campaignId,
+      { cause: error },
+    );
+  }
+}
+
+/** The campaign as recorded: this one, or the one an earlier request with the same key recorded (same definition only). */
+async function recordOnce(stores: Stores, campaign: Campaign): Promise<Campaign> {
+  try {
+    await stores.campaigns.create(campaign);
+    return campaign;
+  } catch (error) {
+    if (!isConditionalCheckFailure(error) || campaign.requestSha256 === undefined) throw error;
+    const existing = await stores.campaigns.get(campaign.campaignId);
+    if (existing === undefined) throw error;
+    if (existing.requestSha256 !== campaign.requestSha256) {
+      throw new IdempotencyConflictError(`Idempotency-Key: already used for campaign ${existing.campaignId} with another definition; use a new key for a new campaign`, { cause: error });
+    }
+    return existing;
+  }
+}
+
+/** A UUID-shaped id from (actor, key): the same request retried names the same campaign. */
+export function campaignIdFor(actor: string, key: string): string {
+  const hex = sha256(`${actor}\n${key}`);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with object keys sorted, so the same definition always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -33,6 +33,8 @@ const ImageMetadataSchema = z.object({
   signature: SignatureSchema.optional(),
   /** Versions the image installs over; empty or absent: any. */
   compatibleFrom: z.array(z.string().min(1).max(64)).max(100).optional(),
+  /** The versions of this firmware line, oldest first, when their names are not semantic versions (core/campaign/versions.ts). */
+  versionOrder: z.array(z.string().min(1).max(64)).min(1).max(1000).optional(),
   notes: z.string().max(2000).optional(),
 });
 
@@ -80,6 +82,7 @@ export async function createImage(stores: Stores, request: ImageCreateRequest): 
     ...(request.anyModel === undefined ? {} : { anyModel: request.anyModel }),
     ...(request.signature === undefined ? {} : { signature: signatureOf(request.signature) }),
     ...(request.compatibleFrom === undefined ? {} : { compatibleFrom: request.compatibleFrom }),
+    ...(request.versionOrder === undefined ? {} : { versionOrder: request.versionOrder }),
     ...(request.notes === undefined ? {} : { notes: request.notes }),
   };
   if ('contentBase64' in request) {
@@ -94,12 +97,20 @@ export function completeImage(stores: Stores, imageId: string, request: ImageCom
   return stores.images.completeUpload(imageId, request.parts);
 }
 
-/** Deletes an image unless a campaign that is not finished (created, running, paused...) uses it. */
+/**
+ * Deletes an image unless a campaign that is not finished (created, running, paused...) holds
+ * it. The image is first marked DELETING with a conditional write that holds only while no
+ * campaign has reserved it, and a campaign create reserves it only while it is VERIFIED: so a
+ * delete and a create racing for the same image never both succeed (launchCampaign.ts).
+ */
 export async function deleteImage(stores: Stores, imageId: string): Promise<void> {
-  const users = (await stores.campaigns.list()).filter((campaign) => campaign.imageId === imageId && !FINISHED_CAMPAIGN_STATUSES.has(campaign.status));
-  if (users.length > 0) {
-    throw new ImageInUseError(`image ${imageId} is used by campaign ${users.map((c) => c.campaignId).join(', ')}`, users.map((c) => c.campaignId));
-  }
+  const isFinished = async (campaignId: string): Promise<boolean> => {
+    const campaign = await stores.campaigns.get(campaignId);
+    // A reservation is written after its campaign record: one without a campaign is a leftover.
+    return campaign === undefined || FINISHED_CAMPAIGN_STATUSES.has(campaign.status);
+  };
+  const outcome = await stores.imageReservations.markDeleting(imageId, isFinished);
+  if (!outcome.marked) throw new ImageInUseError(`image ${imageId} is used by campaign ${outcome.holders.join(', ')}`, outcome.holders);
   await stores.images.delete(imageId);
 }
 

@@ -1,9 +1,11 @@
 /**
  * Workflow task FinalizeCampaign / AbortCampaign / MarkCampaignFailed: cancels jobs that never
- * started, writes the summary and the campaign's final status.
+ * started, writes the summary and the campaign's final status, then gives back the devices it
+ * claimed and its reservation of the image.
  */
-import type { CampaignSummary } from '../../core/campaign/Campaign.ts';
+import { FINISHED_CAMPAIGN_STATUSES, type CampaignSummary } from '../../core/campaign/Campaign.ts';
 import type { CampaignTrigger } from '../../core/campaign/lifecycle.ts';
+import { releaseDevices } from '../shared/deviceClaims.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -34,7 +36,8 @@ const OUTCOME_EVENT = { completed: 'completed', aborted: 'aborted', cancelled: '
 
 export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
   const { campaignId, outcome, error } = parseInput(FinalizeInput, event);
-  const { campaigns, jobs } = handlerStores();
+  const stores = handlerStores();
+  const { campaigns, jobs } = stores;
   const now = Date.now();
   const all = await jobs.listCampaign(campaignId);
   const final = await mapWithLimit(all, PARALLEL_WRITES, async (job) => {
@@ -59,5 +62,9 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   const result = await triggerCampaign(campaigns, campaignId, trigger, () => now);
   if (result.kind === 'notFound') throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const status = result.campaign.status;
+  // After the final status: a device whose job is over goes back to the pool (one still updating
+  // stays held until its job ends; a later campaign may take it over then), and so does the image.
+  await releaseDevices(stores, campaignId, final);
+  if (FINISHED_CAMPAIGN_STATUSES.has(status)) await stores.imageReservations.releaseCampaign(result.campaign.imageId, campaignId);
   return { ...summary, status };
 }

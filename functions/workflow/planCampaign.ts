@@ -1,8 +1,10 @@
 /**
  * Workflow task PlanCampaign: selects the target devices, skips those already on the target
- * version or not compatible with the image, splits the rest into cohorts and creates one PENDING
- * job per device. Idempotent: a retried task, or an execution that continues a previous one,
- * finds the plan made and resumes where it was.
+ * version, not compatible with the image (model, version order: core/campaign/compatibility.ts)
+ * or held by another campaign (DEVICE_BUSY: functions/shared/deviceClaims.ts), splits the rest
+ * into cohorts and creates one PENDING job per device. Idempotent: a retried task, or an
+ * execution that continues a previous one, finds the plan made (and its claims its own) and
+ * resumes where it was.
  */
 import { randomBytes } from 'node:crypto';
 import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
@@ -10,6 +12,8 @@ import { jobKeyFor, type FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { selectTargets } from '../../core/campaign/targets.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
+import { guardCompatibility } from '../../core/campaign/compatibility.ts';
+import { claimDevices, DEVICE_BUSY } from '../shared/deviceClaims.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError, ImageNotUsableError } from '../shared/errors.ts';
 import { parseInput, PlanInput, type PhaseState } from './inputs.ts';
@@ -47,14 +51,12 @@ export async function handler(event: unknown): Promise<PlannedCampaign> {
   if (existing.length > 0 && campaign.cohortCount !== undefined) {
     return { campaignId, cursor: { cohort: 0, cohortCount: campaign.cohortCount, pollSeconds: campaign.pollSeconds }, resumePhase: 'none' };
   }
-  const compatibleFrom = (image as { compatibleFrom?: readonly string[] }).compatibleFrom;
-  const selection = selectTargets(await stores.registrations.list(), campaign.target, image.version, compatibleFrom);
-  const specs = campaign.cohorts ?? campaign.cohortPercentages.map((percent) => ({ percent }));
-  const plan = planCohortSpecs(
-    selection.eligible.map((device) => device.endpoint),
-    specs.length > 0 ? specs : [{ percent: 100 }],
-  );
+  const selection = selectTargets(await stores.registrations.list(), campaign.target, image.version, image.compatibleFrom);
+  const guarded = guardCompatibility(selection.eligible, image, { allowDowngrade: campaign.allowDowngrade === true });
   const now = Date.now();
+  const claims = await claimDevices(stores, campaignId, guarded.eligible.map((device) => device.endpoint), now);
+  const specs = campaign.cohorts ?? campaign.cohortPercentages.map((percent) => ({ percent }));
+  const plan = planCohortSpecs([...claims.claimed], specs.length > 0 ? specs : [{ percent: 100 }]);
   const newJob = (endpoint: string, cohort: number, status: JobStatus, reason?: string): FirmwareJob => ({
     campaignId,
     jobKey: jobKeyFor(cohort, endpoint),
@@ -75,6 +77,8 @@ export async function handler(event: unknown): Promise<PlannedCampaign> {
     ...[...plan.assignments].map(([endpoint, cohort]) => newJob(endpoint, cohort, JobStatus.Pending)),
     ...selection.alreadyCurrent.map((device) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, 'ALREADY_ON_TARGET_VERSION')),
     ...selection.incompatible.map((device) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, 'INCOMPATIBLE_VERSION')),
+    ...guarded.skipped.map(({ device, reason }) => newJob(device.endpoint, SKIPPED_COHORT, JobStatus.Skipped, reason)),
+    ...claims.busy.map((endpoint) => newJob(endpoint, SKIPPED_COHORT, JobStatus.Skipped, DEVICE_BUSY)),
   ]);
   // CREATED -> RUNNING; a campaign paused or cancelled before planning keeps that status.
   await triggerCampaign(stores.campaigns, campaignId, { kind: 'planned', cohortCount: plan.cohortSizes.length, targetVersion: image.version }, () => now);

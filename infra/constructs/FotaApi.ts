@@ -72,6 +72,8 @@ export class FotaApi extends Construct {
         FOTA_REQUESTS_TABLE: storage.requests.tableName,
         FOTA_TELEMETRY_TABLE: storage.telemetry.tableName,
         FOTA_CREDENTIALS_TABLE: storage.credentials.tableName,
+        FOTA_CLAIMS_TABLE: storage.claims.tableName,
+        FOTA_IDEMPOTENCY_TABLE: storage.idempotency.tableName,
         FOTA_KMS_KEY_ID: storage.credentialKey.keyArn,
         FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
         FOTA_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
@@ -82,8 +84,9 @@ export class FotaApi extends Construct {
       },
       bundling: { minify: true, sourceMap: true, target: 'node20' },
     });
-    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'campaigns', 'images', 'requests', 'credentials');
-    storage.grantReadData(this.role, 'telemetry');
+    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'campaigns', 'images', 'requests', 'credentials', 'idempotency');
+    // Claims are read by the dry run (DEVICE_BUSY); only the workflow writes them.
+    storage.grantReadData(this.role, 'telemetry', 'claims');
     // Exactly the two calls of envelope encryption, not the GenerateDataKey*/ReEncrypt* of grantEncryptDecrypt.
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.credentialKey.keyArn] }));
     this.role.addManagedPolicy(storage.imageManagePolicy);

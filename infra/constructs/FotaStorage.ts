@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
+import { CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
 /** Object key prefix of verified firmware images in the image bucket (store/ImageRegistry.ts copies them to `images/<id>.bin`). */
 export const IMAGE_KEY_PREFIX = 'images/';
@@ -12,7 +12,7 @@ export const IMAGE_KEY_PREFIX = 'images/';
 export const UPLOAD_KEY_PREFIX = 'uploads/';
 
 /** The tables, by the name the stores use for them. */
-export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images' | 'requests' | 'telemetry' | 'credentials';
+export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images' | 'requests' | 'telemetry' | 'credentials' | 'claims' | 'idempotency';
 
 // The data-plane subsets of what Table.grantReadData/grantReadWriteData allow, without the stream
 // actions: no table has a stream.
@@ -41,6 +41,10 @@ export class FotaStorage extends Construct {
   readonly telemetry: dynamodb.Table;
   /** DTLS-PSK identities with their keys encrypted at rest. */
   readonly credentials: dynamodb.Table;
+  /** Which campaign holds each device: one firmware job per device at a time. */
+  readonly claims: dynamodb.Table;
+  /** Idempotency records of campaign creation (Powertools' DynamoDB persistence layer). */
+  readonly idempotency: dynamodb.Table;
   /** Master key of the envelope encryption of device PSKs (the edge decrypts, the API encrypts). */
   readonly credentialKey: kms.Key;
   readonly imageBucket: s3.Bucket;
@@ -67,6 +71,8 @@ export class FotaStorage extends Construct {
     this.requests = this.table('Requests', REQUESTS_TABLE, removalPolicy, retain);
     this.telemetry = this.table('Telemetry', TELEMETRY_TABLE, removalPolicy, retain);
     this.credentials = this.table('Credentials', CREDENTIALS_TABLE, removalPolicy, retain);
+    this.claims = this.table('DeviceClaims', CLAIMS_TABLE, removalPolicy, retain);
+    this.idempotency = this.table('Idempotency', IDEMPOTENCY_TABLE, removalPolicy, retain);
     this.credentialKey = new kms.Key(this, 'CredentialKey', {
       description: 'Envelope encryption of LwM2M device pre-shared keys',
       enableKeyRotation: true,
@@ -80,6 +86,8 @@ export class FotaStorage extends Construct {
       ['jobs', { table: this.jobs, schema: JOBS_TABLE }],
       ['campaigns', { table: this.campaigns, schema: CAMPAIGNS_TABLE }],
       ['images', { table: this.images, schema: IMAGES_TABLE }],
+      ['claims', { table: this.claims, schema: CLAIMS_TABLE }],
+      ['idempotency', { table: this.idempotency, schema: IDEMPOTENCY_TABLE }],
     ]);
 
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {

@@ -39,6 +39,7 @@ export class WorkflowFunctions extends Construct {
       FOTA_JOBS_TABLE: storage.jobs.tableName,
       FOTA_CAMPAIGNS_TABLE: storage.campaigns.tableName,
       FOTA_IMAGES_TABLE: storage.images.tableName,
+      FOTA_CLAIMS_TABLE: storage.claims.tableName,
       FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
       ...(eventBus === undefined ? {} : { [EVENT_BUS_ENV]: eventBus.eventBusName }),
     };
@@ -63,8 +64,9 @@ export class WorkflowFunctions extends Construct {
         logGroup,
         bundling: { minify: true, sourceMap: true, target: 'node20' },
       });
-      storage.grantReadWriteData(role, 'campaigns', 'jobs');
-      storage.grantReadData(role, 'devices', 'images');
+      // Claims: PlanCampaign takes devices, FinalizeCampaign gives them back; images: the campaign's reservation is released at its end.
+      storage.grantReadWriteData(role, 'campaigns', 'jobs', 'claims', 'images');
+      storage.grantReadData(role, 'devices');
       eventBus?.grantPutEventsTo(role);
       functions.push(fn);
       return fn;

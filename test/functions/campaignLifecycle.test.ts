@@ -41,7 +41,7 @@ describe('campaign lifecycle in the store and the workflow tasks', () => {
       await stack.stores.registrations.put(registration);
     }
     const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 256));
-    const launched = await launchCampaign(stack.stores, { startExecution: () => ({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
+    const launched = await launchCampaign(stack.stores, { startExecution: () => Promise.resolve({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
     await planCampaign({ campaignId: launched.campaignId });
     return launched.campaignId;
   }

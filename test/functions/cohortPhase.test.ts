@@ -50,7 +50,7 @@ describe('cohort phase tick at scale', () => {
       await stack.stores.registrations.put(registration);
     }
     const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 512));
-    const launched = await launchCampaign(stack.stores, { startExecution: () => ({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
+    const launched = await launchCampaign(stack.stores, { startExecution: async () => ({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
     await planCampaign({ campaignId: launched.campaignId });
     const stored = await stack.stores.campaigns.get(launched.campaignId);
     if (stored === undefined) throw new Error('campaign not stored');

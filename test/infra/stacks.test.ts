@@ -20,7 +20,7 @@ function logicalId(construct: IConstruct): string {
 /** Names a table resource of a statement `Devices`, `Jobs/index/byOwner`...; imports carry the producer's logical id. */
 function tableResourceName(resource: string, stacks: FotaStacks): string {
   const { storage } = stacks.storage;
-  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials };
+  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials, DeviceClaims: storage.claims, Idempotency: storage.idempotency };
   const table = Object.entries(tables).find(([, t]) => resource.includes(logicalId(t)))?.[0] ?? resource;
   return table + (/\/index\/.+$/.exec(resource)?.[0] ?? '');
 }
@@ -159,9 +159,9 @@ describe('the dev stage (default context)', () => {
       });
     });
 
-    it('bills all seven tables on demand, with point-in-time recovery and deletion protection, retained on delete', () => {
+    it('bills all nine tables on demand, with point-in-time recovery and deletion protection, retained on delete', () => {
       const tables = storage.findResources('AWS::DynamoDB::Table');
-      expect(Object.keys(tables)).toHaveLength(7);
+      expect(Object.keys(tables)).toHaveLength(9);
       for (const table of Object.values(tables)) {
         expect(table['Properties']).toMatchObject({
           BillingMode: 'PAY_PER_REQUEST',
@@ -171,6 +171,12 @@ describe('the dev stage (default context)', () => {
         expect(table['DeletionPolicy']).toBe('Retain');
       }
       storage.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    });
+
+    it('declares the device claims table keyed by endpoint (beside the devices table) and the idempotency table keyed by id', () => {
+      const keyedBy = (name: string): number =>
+        Object.values(storage.findResources('AWS::DynamoDB::Table')).filter((table) => JSON.stringify((table['Properties'] as { KeySchema: unknown }).KeySchema) === JSON.stringify([{ AttributeName: name, KeyType: 'HASH' }])).length;
+      expect({ endpoint: keyedBy('endpoint'), id: keyedBy('id') }).toEqual({ endpoint: 2, id: 1 });
     });
   });
 
@@ -214,12 +220,12 @@ describe('the dev stage (default context)', () => {
       }
     });
 
-    it('gives each workflow function its own role: campaigns and jobs read/write, devices and images read, its log group, the bus', () => {
+    it('gives each workflow function its own role: campaigns, jobs, device claims and images read/write, devices read, its log group, the bus', () => {
       for (const fn of stacks.orchestration.functions.functions) {
         const statements = statementsOfRole(orchestration, logicalId(fn.role as unknown as IConstruct));
-        expect(dynamoDbResources(statements, stacks), fn.node.id).toEqual(['Campaigns', 'Devices', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken'].sort());
+        expect(dynamoDbResources(statements, stacks), fn.node.id).toEqual(['Campaigns', 'DeviceClaims', 'Devices', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken'].sort());
         const writes = statements.filter((s) => s.actions.includes('dynamodb:PutItem')).flatMap((s) => s.resources.map((r) => tableResourceName(r, stacks)));
-        expect(writes.map((r) => r.split('/')[0]).sort(), fn.node.id).toEqual(['Campaigns', 'Jobs', 'Jobs', 'Jobs', 'Jobs']);
+        expect(writes.map((r) => r.split('/')[0]).sort(), fn.node.id).toEqual(['Campaigns', 'DeviceClaims', 'Images', 'Jobs', 'Jobs', 'Jobs', 'Jobs']);
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['events:PutEvents'], resources: [`<${logicalId(stacks.orchestration.events.bus)}.Arn>`] });
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [expect.stringMatching(/^<WorkflowFunctions\w+Logs\w+\.Arn>$/)] });
       }

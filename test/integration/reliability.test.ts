@@ -71,7 +71,7 @@ describe('reliability scenarios', () => {
     const model = fleet.devices[0]?.endpoint.split('-').slice(0, 2).join('-').toUpperCase() ?? '';
     const image = await stack.stores.images.store({ version: '1.2.0', models: [model] }, buildFirmwarePackage('1.2.0', 600));
     const campaign = await stack.stores.campaigns.list().then(() =>
-      launchCampaign(stack.stores, { startExecution: () => ({ executionId: 'manual' }) }, { name: 'twice', imageId: image.imageId, target: { endpoints: fleet.devices.map((d) => d.endpoint) }, pollSeconds: 1 }),
+      launchCampaign(stack.stores, { startExecution: async () => ({ executionId: 'manual' }) }, { name: 'twice', imageId: image.imageId, target: { endpoints: fleet.devices.map((d) => d.endpoint) }, pollSeconds: 1 }),
     );
     const twice = <T>(run: () => Promise<T>) => Promise.all([run(), run()]);
     await twice(() => planCampaign({ campaignId: campaign.campaignId }));

@@ -5,6 +5,16 @@ import { CampaignDefinitionSchema, launchCampaign } from '../launchCampaign.ts';
 import { mustFind } from './lookup.ts';
 import { actOnCampaign, CAMPAIGN_ACTIONS } from '../campaignActions.ts';
 import { ok, type Route } from './types.ts';
+import { ApiError } from '../http.ts';
+import { createCampaignOnce } from '../createCampaign.ts';
+
+/** The Idempotency-Key header (IETF draft-ietf-httpapi-idempotency-key-header): 1..255 visible ASCII characters. */
+function idempotencyKeyOf(headers: Readonly<Record<string, string>> | undefined): string | undefined {
+  const key = headers?.['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new ApiError(400, 'INVALID_REQUEST', 'Idempotency-Key: 1 to 255 visible ASCII characters', 'Idempotency-Key');
+  return key;
+}
 
 /** What each action does to the status (core/campaign/lifecycle.ts), for the OpenAPI document. */
 const ACTION_SUMMARIES: Readonly<Record<(typeof CAMPAIGN_ACTIONS)[number], string>> = {
@@ -59,8 +69,13 @@ export const campaignRoutes: readonly Route[] = [
   {
     method: 'POST',
     path: '/campaigns',
-    summary: 'Create a campaign and start its workflow',
+    summary: 'Create a campaign and start its workflow before answering (`Idempotency-Key` header: a retry answers the first campaign)',
     body: CampaignDefinitionSchema,
-    handle: async (deps, _params, request) => ok(await launchCampaign(deps.stores, deps.starter, parseJsonBody(request.body)), 201),
+    handle: async (deps, _params, request) => {
+      const definition = parseJsonBody(request.body);
+      const actor = request.actor ?? 'anonymous';
+      const key = idempotencyKeyOf(request.headers);
+      return ok(await (key === undefined ? launchCampaign(deps.stores, deps.starter, definition, { actor }) : createCampaignOnce(deps.stores, deps.starter, { actor, idempotencyKey: key, definition })), 201);
+    },
   },
 ];

@@ -6,7 +6,7 @@
  * 405 (method not allowed on the path), 409 (illegal action).
  */
 import { ApiError, errorBody, type ApiRequest, type ApiResponse } from '../http.ts';
-import { InvalidCampaignError } from '../launchCampaign.ts';
+import { IdempotencyConflictError, ImageUnavailableError, InvalidCampaignError, WorkflowStartError } from '../launchCampaign.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { paginate, parsePageQuery, timeOrderedKey } from '../pagination.ts';
 import { campaignRoutes } from './campaigns.ts';
@@ -90,10 +90,27 @@ export async function routeApiRequest(deps: ApiDependencies, request: ApiRequest
     throw methodMismatch ? new ApiError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`) : new ApiError(404, 'NOT_FOUND', `no route ${path}`);
   } catch (error) {
     if (error instanceof ApiError) return { status: error.status, body: errorBody(error) };
+    const refusal = launchRefusal(error);
+    if (refusal !== undefined) return { status: refusal.status, body: errorBody(refusal) };
     if (error instanceof InvalidCampaignError) {
       const field = /^([\w.]+):/.exec(error.message)?.[1];
       return { status: 400, body: errorBody(new ApiError(400, 'INVALID_CAMPAIGN', error.message, field)) };
     }
     throw error;
   }
+}
+
+/** A create the API refuses or cannot finish, with what the client should do. */
+function launchRefusal(error: unknown): ApiError | undefined {
+  if (error instanceof ImageUnavailableError) return new ApiError(409, 'IMAGE_UNAVAILABLE', error.message, 'imageId');
+  if (error instanceof IdempotencyConflictError) return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', error.message, 'Idempotency-Key');
+  if (error instanceof WorkflowStartError) return new ApiError(503, 'WORKFLOW_NOT_STARTED', error.message);
+  // Powertools' idempotency errors, by name (public contract of the library).
+  if (error instanceof Error && error.name === 'IdempotencyValidationError') {
+    return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency-Key: already used with another campaign definition; use a new key for a new campaign', 'Idempotency-Key');
+  }
+  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError') {
+    return new ApiError(409, 'REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry in a few seconds', 'Idempotency-Key');
+  }
+  return undefined;
 }

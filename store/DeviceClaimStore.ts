@@ -1,0 +1,87 @@
+/**
+ * Device claims: one item per endpoint naming the campaign that may send the device firmware.
+ * Every change is a single-item conditional write (dynalite has no transactions), so two
+ * campaigns racing for a device can never both hold it: the claim is the lock, never a read.
+ */
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { whenConditionHolds } from './conditionalWrite.ts';
+
+export interface DeviceClaim {
+  readonly endpoint: string;
+  readonly campaignId: string;
+  readonly claimedAt: number;
+}
+
+export type ClaimOutcome = { readonly claimed: true } | { readonly claimed: false; readonly holder: string };
+
+export interface DeviceClaimStore {
+  /** Claims a free device, or confirms a claim `campaignId` already holds (a retried plan); else names the holder. */
+  claim(endpoint: string, campaignId: string, now: number): Promise<ClaimOutcome>;
+  /** Moves the claim from `holder` to `campaignId`, only while `holder` still holds it. */
+  takeOver(endpoint: string, campaignId: string, holder: string, now: number): Promise<boolean>;
+  /** Gives the device back, only while `campaignId` holds it; false when it did not. */
+  release(endpoint: string, campaignId: string): Promise<boolean>;
+  get(endpoint: string): Promise<DeviceClaim | undefined>;
+}
+
+/** A claim that kept changing hands while it was being taken (a retried task tries again). */
+export class ClaimContentionError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClaimContentionError';
+  }
+}
+
+export class DynamoDbDeviceClaimStore implements DeviceClaimStore {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(endpoint: string, campaignId: string, now: number): Promise<ClaimOutcome> {
+    // A claim released between the failed write and the read is tried again (bounded: each
+    // round another campaign must have claimed and released the same device).
+    for (let round = 0; round < 5; round++) {
+      const taken = await whenConditionHolds(
+        this.dynamo.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { endpoint, campaignId, claimedAt: now },
+            ConditionExpression: 'attribute_not_exists(endpoint) OR campaignId = :me',
+            ExpressionAttributeValues: { ':me': campaignId },
+          }),
+        ),
+      );
+      if (taken) return { claimed: true };
+      const current = await this.get(endpoint);
+      if (current !== undefined) return current.campaignId === campaignId ? { claimed: true } : { claimed: false, holder: current.campaignId };
+    }
+    throw new ClaimContentionError(`device ${endpoint}: claimed and released by other campaigns five times while ${campaignId} tried to claim it`);
+  }
+
+  takeOver(endpoint: string, campaignId: string, holder: string, now: number): Promise<boolean> {
+    return whenConditionHolds(
+      this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { endpoint, campaignId, claimedAt: now },
+          ConditionExpression: 'campaignId = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      ),
+    );
+  }
+
+  release(endpoint: string, campaignId: string): Promise<boolean> {
+    return whenConditionHolds(
+      this.dynamo.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { endpoint }, ConditionExpression: 'campaignId = :me', ExpressionAttributeValues: { ':me': campaignId } }),
+      ),
+    );
+  }
+
+  async get(endpoint: string): Promise<DeviceClaim | undefined> {
+    const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { endpoint }, ConsistentRead: true }));
+    return result.Item as DeviceClaim | undefined;
+  }
+}
