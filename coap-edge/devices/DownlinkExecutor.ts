@@ -3,7 +3,7 @@
  * queue-mode device is sent to only while it is awake (after a Register, Update or notification,
  * LwM2M 1.1 §6.5); its requests wait in the store until then, across restarts of the edge.
  */
-import { DeviceRequestStatus, isAwake, MAX_SEND_ATTEMPTS, type DeviceRequest, type DeviceRequestResult, type JsonResourceValue } from '../../core/devices/DeviceRequest.ts';
+import { DeviceRequestStatus, isAwake, isNonIdempotent, MAX_SEND_ATTEMPTS, type DeviceRequest, type DeviceRequestResult, type JsonResourceValue } from '../../core/devices/DeviceRequest.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { compositePaths } from '../../core/devices/operations.ts';
 import { entriesFromJson, toJsonValues, undecodableValues } from '../../core/devices/jsonValues.ts';
@@ -104,10 +104,18 @@ export class DownlinkExecutor {
         await this.options.requests.complete(request.requestId, DeviceRequestStatus.NoResponse, { code: '', error: `the device answered none of ${attempts} sends` }, now);
         return;
       }
-      // Recorded before it goes out, conditionally: a cancelled or completed request, or one
-      // another task just sent, is not sent again.
-      if (!(await this.options.requests.recordAttempt(request.requestId, attempts))) return;
-      const result = await this.perform(device, request);
+      // A Write, Execute, Create... is recorded before it goes out, conditionally: a cancelled or
+      // completed one, or one another task just sent, is not sent again. A read may go out twice,
+      // so its send is counted after a timeout, off the path between wake-up and send.
+      const guarded = isNonIdempotent(request.operation);
+      if (guarded && !(await this.options.requests.recordAttempt(request.requestId, attempts))) return;
+      let result: DeviceRequestResult;
+      try {
+        result = await this.perform(device, request);
+      } catch (error) {
+        if (!guarded && error instanceof DeviceTimeoutError && !(error instanceof DeviceNoResponseError)) await this.options.requests.recordAttempt(request.requestId, attempts);
+        throw error;
+      }
       const status = result.code.startsWith('2.') ? DeviceRequestStatus.Done : DeviceRequestStatus.Failed;
       await this.options.requests.complete(request.requestId, status, result, this.now());
     } catch (error) {
