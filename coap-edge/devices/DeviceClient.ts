@@ -195,14 +195,14 @@ export class DeviceClient {
   async observe(
     device: DeviceTarget,
     path: string,
-    onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[]) => void,
+    onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[], contentFormat: number) => void,
     onEnd?: (code: string) => void,
   ): Promise<Observation> {
     const parsed = parsePath(path);
     const onNotification = (response: DeviceResponse): void => {
       try {
-        const { entries } = decodeResponse(response, parsed, this.registry);
-        onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries);
+        const { entries, contentFormat } = decodeResponse(response, parsed, this.registry);
+        onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries, contentFormat);
       } catch {
         // A notification we cannot decode is dropped; the periodic read fallback recovers.
       }
@@ -224,7 +224,7 @@ export class DeviceClient {
   observeComposite(
     device: DeviceTarget,
     paths: readonly LwM2mPath[],
-    onValues: (entries: readonly LwM2mEntry[]) => void,
+    onValues: (entries: readonly LwM2mEntry[], contentFormat: number) => void,
     onEnd?: (code: string) => void,
   ): Promise<Observation> {
     const format = this.compositeFormat(device);
@@ -236,7 +236,8 @@ export class DeviceClient {
       format,
       (response) => {
         try {
-          onValues(decodeResponse(response, LwM2mPath.root(), this.registry).entries);
+          const { entries, contentFormat } = decodeResponse(response, LwM2mPath.root(), this.registry);
+          onValues(entries, contentFormat);
         } catch {
           // An undecodable notification is dropped; the next one carries every path again.
         }

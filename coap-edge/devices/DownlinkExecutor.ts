@@ -186,7 +186,7 @@ export class DownlinkExecutor {
         return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
       }
       case 'observe':
-        return this.observe(device, [operation.path], (onValues, onEnd) => devices.observe(device, operation.path, (_value, entries) => onValues(entries), onEnd));
+        return this.observe(device, [operation.path], (onValues, onEnd) => devices.observe(device, operation.path, (_value, entries, format) => onValues(entries, format), onEnd));
       case 'observeComposite':
         return this.observe(device, operation.paths, (onValues, onEnd) => devices.observeComposite(device, compositePaths(operation.paths), onValues, onEnd));
       case 'cancelObservation':
@@ -211,16 +211,16 @@ export class DownlinkExecutor {
   private async observe(
     device: DeviceRegistration,
     paths: readonly string[],
-    start: (onValues: (entries: readonly LwM2mEntry[]) => void, onEnd: () => void) => Promise<Observation>,
+    start: (onValues: (entries: readonly LwM2mEntry[], contentFormat: number) => void, onEnd: () => void) => Promise<Observation>,
   ): Promise<DeviceRequestResult> {
-    let first: Readonly<Record<string, JsonResourceValue>> | undefined;
+    let first: DeviceRequestResult | undefined;
     const key = observationKey(device.endpoint, paths);
     this.observations.get(key)?.cancel();
     this.observations.delete(key);
     const started: { observation?: Observation } = {};
     const observation = await start(
-      (entries) => {
-        if (first === undefined) first = toJsonValues(entries);
+      (entries, contentFormat) => {
+        if (first === undefined) first = valuesResult(entries, contentFormat);
         else this.options.onNotification?.({ endpoint: device.endpoint, observed: paths, entries, at: this.now() });
       },
       () => {
@@ -229,7 +229,7 @@ export class DownlinkExecutor {
     );
     started.observation = observation;
     this.observations.set(key, observation);
-    return { code: '2.05', values: first ?? {} };
+    return first ?? { code: '2.05', values: {} };
   }
 
   private cancelObservation(endpoint: string, paths: readonly string[], active: boolean): DeviceRequestResult {

@@ -75,6 +75,14 @@ describe('format negotiation and requests that are never answered', () => {
     expect(tlvOnly.receivedRequests.slice(before).map((r) => r.accept)).toEqual([ContentFormat.TLV]);
   });
 
+  it('observes a resource of the TLV-only client in TLV, and names the format of its first value', async () => {
+    await registrationWithFacts('neg-tlv-only');
+
+    const observed = await operate('neg-tlv-only', { kind: 'observe', path: '/3/0/9' });
+
+    expect(observed.body).toMatchObject({ status: 'DONE', result: { code: '2.05', contentFormat: ContentFormat.TLV, values: { '/3/0/9': expect.any(Number) } } });
+  });
+
   it('reads an old 1.0 client that drops requests with Accept TLV by asking without Accept after one silent try', async () => {
     const registration = await registrationWithFacts('neg-old-1-0');
 
