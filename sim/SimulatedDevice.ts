@@ -16,8 +16,9 @@ import { acceptOf, contentFormatOf, rawOption, uintOption } from './coapMessages
 import { parseFirmwarePackage } from './firmwarePackage.ts';
 import { BLOCK1_SET_ASIDE, BlockwisePull, PackageReceiver, interceptBlock1, pullHttp } from './firmwareTransfer.ts';
 import { SimulatedObjects } from './SimulatedObjects.ts';
+import { answeredByQuirk, dropRequestsWithUnknownAccept, type ClientQuirks, type ReceivedRequest } from './clientQuirks.ts';
 
-export interface SimulatedDeviceOptions {
+export interface SimulatedDeviceOptions extends ClientQuirks {
   readonly endpoint: string;
   readonly serverHost?: string;
   readonly serverPort: number;
@@ -53,31 +54,12 @@ export interface SimulatedDeviceOptions {
   readonly pullInterruptAfterBlocks?: number;
   /** How long the connection stays lost. @default 100 ms */
   readonly pullResumeDelayMs?: number;
-  /** Formats announced with ct= on the root link; [] announces none. @default by version */
-  readonly announcedFormats?: readonly number[];
-  /** Formats the device was built without: a request with one of them as Accept gets 4.06. */
-  readonly refusedFormats?: readonly number[];
-  /** Accept values the device does not know and drops the request for, unanswered, unacknowledged (old 1.0 clients and 11542). */
-  readonly ignoredAcceptFormats?: readonly number[];
-  /** Methods the device acknowledges (empty ACK) and never answers, e.g. ['iPATCH', 'FETCH']. */
-  readonly unansweredMethods?: readonly string[];
-}
-
-/** One Device Management request as it reached the device (retransmissions share a message id). */
-export interface ReceivedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly accept: number | undefined;
-  readonly messageId: number | undefined;
-  /** What the device did with it: answered (or handed on), refused 4.06, dropped, acknowledged only. */
-  readonly fate: 'handled' | 'notAcceptable' | 'dropped' | 'acknowledgedOnly';
 }
 
 /** Formats a 1.0 client must speak (TLV) versus what a 1.1 client of ours speaks. */
 const FORMATS_1_0: ReadonlySet<number> = new Set([ContentFormat.TEXT, ContentFormat.OPAQUE, ContentFormat.TLV, ContentFormat.LINK_FORMAT]);
 
 type Resources = Map<string, ResourceValue>;
-type ParsedRequest = { readonly code: string; readonly ack: boolean; readonly messageId: number; readonly options: readonly { readonly name: string; readonly value: unknown }[] };
 
 export class SimulatedDevice {
   state: FirmwareUpdateState = FirmwareUpdateState.Idle;
@@ -151,7 +133,7 @@ export class SimulatedDevice {
     this.server = coap.createServer({ piggybackReplyMs: 500 });
     this.server.on('request', (req: coap.IncomingMessage, res: coap.OutgoingMessage) => this.onRequest(req, res));
     interceptBlock1(this.server);
-    this.dropRequestsWithUnknownAccept(this.server);
+    dropRequestsWithUnknownAccept(this.server, this.options, this.receivedRequests);
     this.server.listen(socket);
     this.agent = new coap.Agent({ socket });
     await this.register();
@@ -254,47 +236,13 @@ export class SimulatedDevice {
     });
   }
 
-  /**
-   * Drops, before node-coap sees it (so not even an ACK goes back), a request whose Accept is
-   * one of `ignoredAcceptFormats`: what some old 1.0 clients do with Accept 11542.
-   */
-  private dropRequestsWithUnknownAccept(server: coap.Server): void {
-    const ignored = this.options.ignoredAcceptFormats;
-    const middlewares = (server as unknown as { _middlewares?: ((request: { packet?: ParsedRequest }, next: (error: Error | null) => void) => void)[] })._middlewares;
-    if (ignored === undefined || middlewares === undefined) return;
-    middlewares.splice(middlewares.length - 1, 0, (request, next) => {
-      const packet = request.packet;
-      const accept = packet?.options.find((o) => o.name === 'Accept')?.value;
-      const format = Buffer.isBuffer(accept) ? accept.reduce((n, b) => n * 256 + b, 0) : undefined;
-      if (packet === undefined || format === undefined || !ignored.includes(format) || packet.code === '0.00' || packet.ack) {
-        next(null);
-        return;
-      }
-      const path = `/${packet.options.filter((o) => o.name === 'Uri-Path').map((o) => String(o.value)).join('/')}`;
-      this.receivedRequests.push({ method: packet.code, path, accept: format, messageId: packet.messageId, fate: 'dropped' });
-    });
-  }
-
   private onRequest(req: coap.IncomingMessage, res: coap.OutgoingMessage): void {
     if (this.asleep) {
       // A sleeping device's radio is off: the request is simply lost.
       this.requestsWhileAsleep++;
       return;
     }
-    const accept = acceptOf(req);
-    const received = { method: req.method, path: req.url.split('?')[0] ?? '', accept, messageId: (req as unknown as { _packet?: { messageId?: number } })._packet?.messageId };
-    if (this.options.unansweredMethods?.includes(req.method) === true) {
-      // node-coap sends the empty ACK after piggybackReplyMs; the answer never follows.
-      this.receivedRequests.push({ ...received, fate: 'acknowledgedOnly' });
-      return;
-    }
-    if (accept !== undefined && this.options.refusedFormats?.includes(accept) === true) {
-      this.receivedRequests.push({ ...received, fate: 'notAcceptable' });
-      res.code = '4.06';
-      res.end();
-      return;
-    }
-    this.receivedRequests.push({ ...received, fate: 'handled' });
+    if (answeredByQuirk(req, res, this.options, this.receivedRequests)) return;
     try {
       if (this.objects.handle(req, res)) return;
     } catch {
