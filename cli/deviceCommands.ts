@@ -40,14 +40,18 @@ const number = (value: string): number => {
   return n;
 };
 
-function describeRequest(request: DeviceRequest): string {
+/** A request as the terminal shows it: status, code, values (and the format they came in), what did not decode. */
+export function describeRequest(request: DeviceRequest): string {
   if (request.status === 'PENDING') return `queued as ${request.requestId}: the device has not answered yet (asleep or offline)`;
   const result = request.result;
-  const lines = [`${request.status} ${result?.code ?? ''}${result?.error === undefined ? '' : ` ${result.error}`}`];
+  const format = result?.contentFormat === undefined ? '' : ` (content-format ${result.contentFormat})`;
+  const lines = [`${request.status} ${result?.code ?? ''}${result?.error === undefined ? '' : ` ${result.error}`}${format}`];
   if (result?.location !== undefined) lines.push(`created ${result.location}`);
   if (result?.values !== undefined && Object.keys(result.values).length > 0) {
     lines.push(formatTable([['path', 'value'], ...Object.entries(result.values).map(([p, v]) => [p, typeof v === 'object' ? `base64:${v.base64}` : String(v)])]));
   }
+  for (const [path, undecodable] of Object.entries(result?.errors ?? {})) lines.push(`${path}: ${undecodable.error} (hex ${undecodable.hex})`);
+  if (result?.linkFormat !== undefined) lines.push(result.linkFormat);
   return lines.join('\n');
 }
 
@@ -55,7 +59,7 @@ export function addDeviceManagementCommands(devices: Command, { api, print }: De
   const send = async (endpoint: string, operation: Record<string, unknown>, wait: number): Promise<void> => {
     const request = await api().post<DeviceRequest>(`/devices/${encodeURIComponent(endpoint)}/operations`, { operation, waitSeconds: wait });
     print(request, () => describeRequest(request));
-    if (request.status === 'FAILED' || request.status === 'EXPIRED') process.exitCode = 1;
+    if (request.status !== 'DONE' && request.status !== 'PENDING') process.exitCode = 1;
   };
   const withWait = (cmd: Command): Command => cmd.option('--wait <seconds>', 'seconds to wait for the device', number, 10);
 
@@ -101,6 +105,14 @@ export function addDeviceManagementCommands(devices: Command, { api, print }: De
     .option('--composite', 'the observation is a composite one, even with a single path')
     .action((endpoint: string, paths: string[], opts: { wait: number; composite?: boolean }) =>
       send(endpoint, paths.length === 1 && opts.composite !== true ? { kind: 'cancelObservation', path: paths[0] } : { kind: 'cancelObservationComposite', paths }, opts.wait));
+
+  devices
+    .command('cancel-request <requestId>')
+    .description('cancel an operation the device has not answered yet (refused once it ended)')
+    .action(async (requestId: string) => {
+      const request = await api().delete<DeviceRequest>(`/requests/${encodeURIComponent(requestId)}`);
+      print(request, () => `${request.status} ${request.requestId}`);
+    });
 
   devices
     .command('telemetry <endpoint>')

@@ -9,7 +9,7 @@ import type { FirmwareImage } from '../core/images/FirmwareImage.ts';
 import { apiClientFor, ApiClientError, type ApiClient } from './ApiClient.ts';
 import { addCampaignCommands } from './campaignCommands.ts';
 import { formatTable } from './terminal.ts';
-import { addDeviceManagementCommands } from './deviceCommands.ts';
+import { addDeviceManagementCommands, describeRequest } from './deviceCommands.ts';
 import { signedByText, uploadImageFile } from './uploadImage.ts';
 
 const program = new Command()
@@ -60,15 +60,8 @@ const operation = (kind: string, describe: string, extra?: (cmd: Command) => Com
       waitSeconds: opts.wait,
     };
     const request = await api().post<DeviceRequest>(`/devices/${encodeURIComponent(endpoint)}/operations`, body);
-    print(request, () => {
-      if (request.status === 'PENDING') return `queued as ${request.requestId}: the device has not answered yet (asleep or offline)`;
-      const result = request.result;
-      const lines = [`${request.status} ${result?.code ?? ''}${result?.error === undefined ? '' : ` ${result.error}`}`];
-      if (result?.values !== undefined) lines.push(formatTable([['path', 'value'], ...Object.entries(result.values).map(([p, v]) => [p, typeof v === 'object' ? `base64:${v.base64}` : String(v)])]));
-      if (result?.linkFormat !== undefined) lines.push(result.linkFormat);
-      return lines.join('\n');
-    });
-    if (request.status === 'FAILED' || request.status === 'EXPIRED') process.exitCode = 1;
+    print(request, () => describeRequest(request));
+    if (request.status !== 'DONE' && request.status !== 'PENDING') process.exitCode = 1;
   });
 };
 operation('read', 'read a path; values decoded from whatever format the device answers in');

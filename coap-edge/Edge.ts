@@ -41,6 +41,8 @@ export interface EdgeOptions {
   readonly publicHost?: string;
   readonly jobPollIntervalMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Wait for the separate response to a request the device acknowledged (RFC 7252 §5.2.2). @default 60 s */
+  readonly separateResponseTimeoutMs?: number;
   readonly imageCacheBytes?: number;
   /** How long a queue-mode device listens after it spoke. @default 93 s (MAX_TRANSMIT_WAIT) */
   readonly queueModeAwakeMs?: number;
@@ -87,6 +89,7 @@ export class Edge {
       ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
       requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
       ...(options.block1 === undefined ? {} : { block1: options.block1 }),
+      ...(options.separateResponseTimeoutMs === undefined ? {} : { separateResponseTimeoutMs: options.separateResponseTimeoutMs }),
       onError: (error, context) => logger.warn('transport error', { context, error }),
     });
     this.secureTransport =
@@ -97,6 +100,7 @@ export class Edge {
             ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
             requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
             ...(options.block1 === undefined ? {} : { block1: options.block1 }),
+            ...(options.separateResponseTimeoutMs === undefined ? {} : { separateResponseTimeoutMs: options.separateResponseTimeoutMs }),
             onError: (error, context) => logger.warn('secure transport error', { context, error }),
             socketFactory: () => {
               // PSKs come decrypted from the credential store for the handshake only; never logged.
@@ -109,7 +113,17 @@ export class Edge {
             },
           });
     const router = new TransportRouter(this.transport, this.secureTransport, (peer) => this.dtlsSocket?.sessionFor(peer.address, peer.port) !== undefined);
-    this.devices = new DeviceClient(router, options.objectRegistry ?? defaultObjectRegistry);
+    this.devices = new DeviceClient(router, options.objectRegistry ?? defaultObjectRegistry, {
+      // One attribute on the registration, so other tasks and a restarted edge ask in it first.
+      remember: async (device, negotiatedFormat) => {
+        if (device.registrationId === undefined) return;
+        try {
+          await stores.registrations.update(device.endpoint, device.registrationId, { negotiatedFormat });
+        } catch (error) {
+          logger.warn('could not remember the content format of a device', { endpoint: device.endpoint, error });
+        }
+      },
+    });
     this.images = new ImageCache(stores.images, options.imageCacheBytes ?? 256 * 1024 * 1024, (imageId, error) =>
       logger.warn('firmware image not served: it cannot be loaded or fails its SHA-256 check', { imageId, error }),
     );
@@ -324,6 +338,7 @@ export class Edge {
   private async onRegistrationEvent(event: RegistrationEvent): Promise<void> {
     try {
       if (event.kind !== 'deregistered') this.abandonOldAddress(event.registration, event.previous);
+      if (event.kind === 'registered') this.devices.forgetFormats(event.registration.endpoint);
       // After a Register; after an Update too when that read was lost (the device's NLB flow
       // moved to this task before the previous owner's read reached it).
       if (event.kind === 'registered' || (event.kind === 'updated' && !hasFreshDeviceInfo(event.registration))) await this.deviceInfo.refresh(event.registration);

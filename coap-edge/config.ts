@@ -21,6 +21,8 @@ const EdgeConfigSchema = z.object({
   FOTA_EDGE_HTTP_URL_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 86400).default(900),
   /** On SIGTERM, how long job steps in flight may take to finish (below the ECS stop timeout of 30 s). */
   FOTA_EDGE_DRAIN_SECONDS: z.coerce.number().min(0).max(120).default(20),
+  /** Wait for the answer to a request the device acknowledged with an empty ACK (RFC 7252 §5.2.2) before NO_RESPONSE. */
+  FOTA_EDGE_SEPARATE_RESPONSE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
 });
 
 export interface EdgeConfig {
@@ -36,6 +38,7 @@ export interface EdgeConfig {
   readonly objectModelsDirectory?: string;
   readonly httpPackageUrlExpirySeconds: number;
   readonly drainSeconds: number;
+  readonly separateResponseSeconds: number;
 }
 
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
@@ -58,5 +61,6 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     ...(e.FOTA_OBJECT_MODELS_DIR === undefined ? {} : { objectModelsDirectory: e.FOTA_OBJECT_MODELS_DIR }),
     httpPackageUrlExpirySeconds: e.FOTA_EDGE_HTTP_URL_EXPIRY_SECONDS,
     drainSeconds: e.FOTA_EDGE_DRAIN_SECONDS,
+    separateResponseSeconds: e.FOTA_EDGE_SEPARATE_RESPONSE_SECONDS,
   };
 }

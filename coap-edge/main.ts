@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     // The same host for CoAPS URIs (default port 5684 implied) unless the host names a port.
     ...(config.publicHost === undefined || config.publicHost.includes(':') ? {} : { publicSecureHost: config.publicHost }),
     jobPollIntervalMs: config.jobPollIntervalMs,
+    separateResponseTimeoutMs: config.separateResponseSeconds * 1000,
     httpPackageUrlExpirySeconds: config.httpPackageUrlExpirySeconds,
     ...(objectRegistry === undefined ? {} : { objectRegistry }),
     logger,

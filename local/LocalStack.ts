@@ -41,6 +41,8 @@ export interface LocalStackOptions {
   readonly queueModeAwakeMs?: number;
   /** Firmware delivery tuning of the edge (state checks, deferral retries, HTTP URL expiry...). */
   readonly edgeDelivery?: Pick<EdgeOptions, 'stateCheckIntervalMs' | 'deferRetryMs' | 'httpPackageUrlExpirySeconds' | 'pushConcurrency' | 'imageCacheBytes'>;
+  /** How long the edge waits for a device's answer, and for a separate response after an empty ACK. */
+  readonly edgeRequests?: Pick<EdgeOptions, 'requestTimeoutMs' | 'separateResponseTimeoutMs'>;
   /** TCP port of the REST API on loopback; any free port by default. */
   readonly apiPort?: number;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
@@ -96,7 +98,7 @@ export class LocalStack {
       closers.push(async () => useHandlerStores(undefined));
 
       const logger = createLogger('edge', options.logLevel ?? 'warn');
-      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, securePort: options.coapsPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }), ...options.edgeDelivery });
+      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, securePort: options.coapsPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }), ...options.edgeDelivery, ...options.edgeRequests });
       await edge.start();
       closers.push(() => edge.stop());
 

@@ -16,8 +16,9 @@ import { acceptOf, contentFormatOf, rawOption, uintOption } from './coapMessages
 import { parseFirmwarePackage } from './firmwarePackage.ts';
 import { BLOCK1_SET_ASIDE, BlockwisePull, PackageReceiver, interceptBlock1, pullHttp } from './firmwareTransfer.ts';
 import { SimulatedObjects } from './SimulatedObjects.ts';
+import { answeredByQuirk, dropRequestsWithUnknownAccept, type ClientQuirks, type ReceivedRequest } from './clientQuirks.ts';
 
-export interface SimulatedDeviceOptions {
+export interface SimulatedDeviceOptions extends ClientQuirks {
   readonly endpoint: string;
   readonly serverHost?: string;
   readonly serverPort: number;
@@ -97,6 +98,8 @@ export class SimulatedDevice {
   private deferralsLeft: number;
   /** Temperature instances, observations and the composite operations (sim/SimulatedObjects.ts). */
   readonly objects: SimulatedObjects;
+  /** Every request that reached the device, and what it did with it. */
+  readonly receivedRequests: ReceivedRequest[] = [];
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     this.firmwareVersion = options.firmwareVersion ?? '1.0.0';
@@ -132,6 +135,7 @@ export class SimulatedDevice {
     this.server = coap.createServer({ piggybackReplyMs: 500 });
     this.server.on('request', (req: coap.IncomingMessage, res: coap.OutgoingMessage) => this.onRequest(req, res));
     interceptBlock1(this.server);
+    dropRequestsWithUnknownAccept(this.server, this.options, this.receivedRequests);
     this.server.listen(socket);
     this.agent = new coap.Agent({ socket });
     await this.register();
@@ -169,7 +173,10 @@ export class SimulatedDevice {
 
   private async register(): Promise<void> {
     const version = this.options.lwm2mVersion ?? '1.1';
-    const ct = version === '1.0' ? '' : `;ct="${version === '1.2' ? `${ContentFormat.LWM2M_CBOR} ` : ''}${ContentFormat.SENML_CBOR} ${ContentFormat.TLV}"`;
+    const announced = this.options.announcedFormats;
+    const ct = announced !== undefined
+      ? (announced.length === 0 ? '' : `;ct="${announced.join(' ')}"`)
+      : version === '1.0' ? '' : `;ct="${version === '1.2' ? `${ContentFormat.LWM2M_CBOR} ` : ''}${ContentFormat.SENML_CBOR} ${ContentFormat.TLV}"`;
     const links = [`</>;rt="oma.lwm2m"${ct},</1/0>,</3/0>,</5/0>`, ...this.objects.links()].join(',');
     const queue = this.options.queueModeAwakeMs === undefined ? '' : version === '1.0' ? 'Q' : '&Q';
     const query = `ep=${encodeURIComponent(this.endpoint)}&lt=${this.options.lifetimeSeconds ?? 300}&lwm2m=${version}&b=U${queue}`;
@@ -237,6 +244,7 @@ export class SimulatedDevice {
       this.requestsWhileAsleep++;
       return;
     }
+    if (answeredByQuirk(req, res, this.options, this.receivedRequests)) return;
     try {
       if (this.objects.handle(req, res)) return;
     } catch {

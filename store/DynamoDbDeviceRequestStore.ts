@@ -13,6 +13,12 @@ export interface DeviceRequestStore {
   complete(requestId: string, status: DeviceRequestStatus, result: DeviceRequestResult, at: number): Promise<boolean>;
   /** Moves a pending request to another edge task (the one that now hears from the device). */
   claim(requestId: string, ownerTask: string): Promise<boolean>;
+  /**
+   * Records a send before it goes out: attempts goes from `previous` to `previous + 1` only while
+   * the request is PENDING, so two tasks never send the same attempt and a cancelled request is
+   * never sent.
+   */
+  recordAttempt(requestId: string, previous: number): Promise<boolean>;
 }
 
 export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
@@ -55,13 +61,18 @@ export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
     return this.conditionalUpdate(requestId, 'SET ownerTask = :owner', { ':owner': ownerTask });
   }
 
-  private async conditionalUpdate(requestId: string, expression: string, values: Record<string, unknown>, names: Record<string, string> = {}): Promise<boolean> {
+  recordAttempt(requestId: string, previous: number): Promise<boolean> {
+    const attempts = previous === 0 ? '(attribute_not_exists(attempts) OR attempts = :previous)' : 'attempts = :previous';
+    return this.conditionalUpdate(requestId, 'SET attempts = :next', { ':previous': previous, ':next': previous + 1 }, {}, attempts);
+  }
+
+  private async conditionalUpdate(requestId: string, expression: string, values: Record<string, unknown>, names: Record<string, string> = {}, extraCondition?: string): Promise<boolean> {
     return whenConditionHolds(this.dynamo.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { requestId },
         UpdateExpression: expression,
-        ConditionExpression: '#status = :pending',
+        ConditionExpression: extraCondition === undefined ? '#status = :pending' : `#status = :pending AND ${extraCondition}`,
         ExpressionAttributeNames: { '#status': 'status', ...names },
         ExpressionAttributeValues: { ...values, ':pending': DeviceRequestStatus.Pending },
       }),

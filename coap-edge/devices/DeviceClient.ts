@@ -11,12 +11,15 @@ import { decodeContent, encodeContent } from '../../core/codecs/index.ts';
 import type { LwM2mEntry, ResourceValue } from '../../core/codecs/model.ts';
 import { encodePathList, type SenmlFormat } from '../../core/codecs/senmlPaths.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import { compositeFormatCandidates, NO_ACCEPT, type ReadFormat } from '../../core/devices/formatNegotiation.ts';
+import { FormatNegotiator, type FormatMemory, type NegotiationStep } from './FormatNegotiator.ts';
 import type { DeviceResponse, Observation, Peer } from '../transport/CoapTransport.ts';
 import type { DeviceTransport } from '../transport/TransportRouter.ts';
 import { DeviceRequestError } from '../transport/errors.ts';
 import { writeBlockwise, type Block1Options, type Block1Outcome } from '../transport/block1Transfer.ts';
 
-export type DeviceTarget = Pick<DeviceRegistration, 'address' | 'port' | 'lwm2mVersion' | 'supportedFormats' | 'endpoint'>;
+export type DeviceTarget = Pick<DeviceRegistration, 'address' | 'port' | 'lwm2mVersion' | 'supportedFormats' | 'endpoint'> &
+  Partial<Pick<DeviceRegistration, 'registrationId' | 'negotiatedFormat'>>;
 
 export type ReadOutcome =
   | { readonly kind: 'values'; readonly entries: readonly LwM2mEntry[]; readonly contentFormat: number }
@@ -27,46 +30,68 @@ export type WriteOutcome = { readonly kind: 'done' } | { readonly kind: 'refused
 export type CreateOutcome = { readonly kind: 'created'; readonly location?: string } | { readonly kind: 'refused'; readonly code: string };
 
 export class DeviceClient {
+  private readonly negotiator: FormatNegotiator;
+
   constructor(
     private readonly transport: DeviceTransport,
     /** Object models for decoding and encoding; custom objects from DDF files join the OMA ones here. */
     readonly registry: ObjectRegistry = defaultObjectRegistry,
-  ) {}
-
-  /**
-   * The format to ask for: LwM2M-CBOR for 1.2 clients that announced it, SenML-CBOR for 1.1+
-   * clients unless they announced otherwise, TLV for 1.0.
-   */
-  preferredFormat(device: DeviceTarget): number {
-    const announced = device.supportedFormats;
-    if (device.lwm2mVersion === '1.0') return ContentFormat.TLV;
-    if (device.lwm2mVersion === '1.2' && announced.includes(ContentFormat.LWM2M_CBOR)) return ContentFormat.LWM2M_CBOR;
-    if (announced.length === 0 || announced.includes(ContentFormat.SENML_CBOR)) return ContentFormat.SENML_CBOR;
-    if (announced.includes(ContentFormat.SENML_JSON)) return ContentFormat.SENML_JSON;
-    return ContentFormat.TLV;
+    /** Where the format a device answered in is remembered (its registration). */
+    formatMemory?: FormatMemory,
+  ) {
+    this.negotiator = new FormatNegotiator(formatMemory);
   }
 
+  /** Forgets the formats learned for an endpoint: it registered again (maybe with new firmware). */
+  forgetFormats(endpoint: string): void {
+    this.negotiator.forget(endpoint);
+  }
+
+  /**
+   * The format values are written in: the first the device would be read in (what worked, else
+   * what it announced, else its version's preference), TLV when that is no Accept at all.
+   */
+  preferredFormat(device: DeviceTarget): number {
+    const first = this.negotiator.firstFormat(device);
+    return first === NO_ACCEPT ? ContentFormat.TLV : first;
+  }
+
+  /** Read (§5.4.1), negotiating the format: 4.06 or silence to an Accept moves to the next one. */
   async read(device: DeviceTarget, path: string): Promise<ReadOutcome> {
     const parsed = parsePath(path);
-    const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsed.toString(), accept: this.preferredFormat(device) });
+    const outcome = await this.negotiator.negotiate(device, async (format): Promise<NegotiationStep<DeviceResponse>> => {
+      const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsed.toString(), ...acceptOf(format) });
+      return response.code === '4.06' ? { kind: 'notAcceptable' } : { kind: 'answered', value: response };
+    });
+    if (outcome.kind === 'notAcceptable') return { kind: 'refused', code: '4.06' };
+    const response = outcome.value;
     if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
     return { kind: 'values', ...decodeResponse(response, parsed, this.registry) };
   }
 
   /** The SenML flavour of composite requests (LwM2M 1.1 §5.4.8): CBOR unless only JSON was announced. */
   compositeFormat(device: DeviceTarget): SenmlFormat {
-    const announced = device.supportedFormats;
-    return announced.includes(ContentFormat.SENML_JSON) && !announced.includes(ContentFormat.SENML_CBOR) ? ContentFormat.SENML_JSON : ContentFormat.SENML_CBOR;
+    return compositeFormatCandidates(device)[0] ?? ContentFormat.SENML_CBOR;
   }
 
-  /** Read-Composite (1.1 §5.4.8): FETCH on the root, the paths as a SenML name list. */
+  /**
+   * Read-Composite (1.1 §5.4.8): FETCH on the root, the paths as a SenML name list; a 4.06 or
+   * 4.15 to one SenML flavour is asked again in the other.
+   */
   async readComposite(device: DeviceTarget, paths: readonly LwM2mPath[]): Promise<ReadOutcome> {
-    const format = this.compositeFormat(device);
-    const payload = encodePathList(format, paths);
-    if (!payload.success) throw payload.error;
-    const response = await this.transport.request(peerOf(device), { method: 'FETCH', path: '/', payload: payload.data, contentFormat: format, accept: format });
-    if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
-    return { kind: 'values', ...decodeResponse(response, LwM2mPath.root(), this.registry) };
+    let refused = '4.06';
+    for (const format of compositeFormatCandidates(device)) {
+      const payload = encodePathList(format, paths);
+      if (!payload.success) throw payload.error;
+      const response = await this.transport.request(peerOf(device), { method: 'FETCH', path: '/', payload: payload.data, contentFormat: format, accept: format });
+      if (response.code === '4.06' || response.code === '4.15') {
+        refused = response.code;
+        continue;
+      }
+      if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
+      return { kind: 'values', ...decodeResponse(response, LwM2mPath.root(), this.registry) };
+    }
+    return { kind: 'refused', code: refused };
   }
 
   /** Write-Composite (1.1 §5.4.9): iPATCH on the root with values named by absolute paths. */
@@ -167,34 +192,39 @@ export class DeviceClient {
    * Observes a node; each notification's first decoded value goes to `onValue`. `onEnd` hears
    * when the device ends the observation itself (an error notification, e.g. 4.04 after Delete).
    */
-  observe(
+  async observe(
     device: DeviceTarget,
     path: string,
-    onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[]) => void,
+    onValue: (value: ResourceValue | undefined, entries: readonly LwM2mEntry[], contentFormat: number) => void,
     onEnd?: (code: string) => void,
   ): Promise<Observation> {
     const parsed = parsePath(path);
-    return this.transport.observe(
-      peerOf(device),
-      parsed.toString(),
-      this.preferredFormat(device),
-      (response) => {
-        try {
-          const { entries } = decodeResponse(response, parsed, this.registry);
-          onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries);
-        } catch {
-          // A notification we cannot decode is dropped; the periodic read fallback recovers.
-        }
-      },
-      onEnd === undefined ? {} : { onEnd },
-    );
+    const onNotification = (response: DeviceResponse): void => {
+      try {
+        const { entries, contentFormat } = decodeResponse(response, parsed, this.registry);
+        onValue(entries.find((e) => e.path.equals(parsed))?.value ?? entries[0]?.value, entries, contentFormat);
+      } catch {
+        // A notification we cannot decode is dropped; the periodic read fallback recovers.
+      }
+    };
+    const outcome = await this.negotiator.negotiate(device, async (format): Promise<NegotiationStep<Observation>> => {
+      try {
+        const accept = format === NO_ACCEPT ? undefined : format;
+        return { kind: 'answered', value: await this.transport.observe(peerOf(device), parsed.toString(), accept, onNotification, onEnd === undefined ? {} : { onEnd }) };
+      } catch (error) {
+        if (error instanceof DeviceRequestError && error.code === '4.06') return { kind: 'notAcceptable' };
+        throw error;
+      }
+    });
+    if (outcome.kind === 'notAcceptable') throw new DeviceRequestError('4.06', `Observe ${parsed.toString()}: the device accepts none of the formats it was asked in`);
+    return outcome.value;
   }
 
   /** Observe-Composite (1.1 §5.5.3): FETCH with Observe 0 on the root; notifications are SenML at the root. */
   observeComposite(
     device: DeviceTarget,
     paths: readonly LwM2mPath[],
-    onValues: (entries: readonly LwM2mEntry[]) => void,
+    onValues: (entries: readonly LwM2mEntry[], contentFormat: number) => void,
     onEnd?: (code: string) => void,
   ): Promise<Observation> {
     const format = this.compositeFormat(device);
@@ -206,7 +236,8 @@ export class DeviceClient {
       format,
       (response) => {
         try {
-          onValues(decodeResponse(response, LwM2mPath.root(), this.registry).entries);
+          const { entries, contentFormat } = decodeResponse(response, LwM2mPath.root(), this.registry);
+          onValues(entries, contentFormat);
         } catch {
           // An undecodable notification is dropped; the next one carries every path again.
         }
@@ -214,6 +245,10 @@ export class DeviceClient {
       { fetch: { payload: payload.data, contentFormat: format }, ...(onEnd === undefined ? {} : { onEnd }) },
     );
   }
+}
+
+function acceptOf(format: ReadFormat): { accept?: number } {
+  return format === NO_ACCEPT ? {} : { accept: format };
 }
 
 export function peerOf(device: Pick<DeviceRegistration, 'address' | 'port'>): Peer {

@@ -3,17 +3,17 @@
  * queue-mode device is sent to only while it is awake (after a Register, Update or notification,
  * LwM2M 1.1 §6.5); its requests wait in the store until then, across restarts of the edge.
  */
-import { DeviceRequestStatus, isAwake, type DeviceRequest, type DeviceRequestResult, type JsonResourceValue } from '../../core/devices/DeviceRequest.ts';
+import { DeviceRequestStatus, isAwake, isNonIdempotent, MAX_SEND_ATTEMPTS, type DeviceRequest, type DeviceRequestResult, type JsonResourceValue } from '../../core/devices/DeviceRequest.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { compositePaths } from '../../core/devices/operations.ts';
-import { entriesFromJson, toJsonValues } from '../../core/devices/jsonValues.ts';
+import { entriesFromJson, toJsonValues, undecodableValues } from '../../core/devices/jsonValues.ts';
 import { LwM2mPath } from '../../core/lwm2m/LwM2mPath.ts';
 import { assertNever, type Result } from '../../core/result.ts';
 import type { LwM2mEntry } from '../../core/codecs/model.ts';
 import type { DeviceRequestStore } from '../../store/DynamoDbDeviceRequestStore.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
 import type { Observation } from '../transport/CoapTransport.ts';
-import { DeviceTimeoutError } from '../transport/errors.ts';
+import { DeviceNoResponseError, DeviceTimeoutError } from '../transport/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DeviceClient } from './DeviceClient.ts';
 
@@ -29,6 +29,8 @@ export interface DownlinkExecutorOptions {
   readonly clock?: () => number;
   /** How long a queue-mode device listens after it spoke. @default 93 s */
   readonly queueModeAwakeMs?: number;
+  /** Sends of a request the device never answers before it ends as NO_RESPONSE. @default 5 */
+  readonly maxSendAttempts?: number;
 }
 
 /** A notification of an observation (or composite observation) started through a request. */
@@ -96,14 +98,36 @@ export class DownlinkExecutor {
         await this.options.requests.claim(request.requestId, device.ownerTask);
         return;
       }
-      const result = await this.perform(device, request);
+      const attempts = request.attempts ?? 0;
+      const maxAttempts = this.options.maxSendAttempts ?? MAX_SEND_ATTEMPTS;
+      if (attempts >= maxAttempts) {
+        await this.options.requests.complete(request.requestId, DeviceRequestStatus.NoResponse, { code: '', error: `the device answered none of ${attempts} sends` }, now);
+        return;
+      }
+      // A Write, Execute, Create... is recorded before it goes out, conditionally: a cancelled or
+      // completed one, or one another task just sent, is not sent again. A read may go out twice,
+      // so its send is counted after a timeout, off the path between wake-up and send.
+      const guarded = isNonIdempotent(request.operation);
+      if (guarded && !(await this.options.requests.recordAttempt(request.requestId, attempts))) return;
+      let result: DeviceRequestResult;
+      try {
+        result = await this.perform(device, request);
+      } catch (error) {
+        if (!guarded && error instanceof DeviceTimeoutError && !(error instanceof DeviceNoResponseError)) await this.options.requests.recordAttempt(request.requestId, attempts);
+        throw error;
+      }
       const status = result.code.startsWith('2.') ? DeviceRequestStatus.Done : DeviceRequestStatus.Failed;
       await this.options.requests.complete(request.requestId, status, result, this.now());
     } catch (error) {
-      // A timeout leaves the request pending: the device may be asleep or between NAT mappings.
-      if (!(error instanceof DeviceTimeoutError)) {
+      if (error instanceof DeviceNoResponseError) {
+        // The device has the request (it acknowledged it) and will not answer: sending it again
+        // could repeat a Write or an Execute, so it ends here (RFC 7252 §5.2.2).
+        await this.options.requests.complete(request.requestId, DeviceRequestStatus.NoResponse, { code: '', error: 'the device acknowledged the request but never answered' }, this.now());
+      } else if (!(error instanceof DeviceTimeoutError)) {
         await this.options.requests.complete(request.requestId, DeviceRequestStatus.Failed, { code: '', error: error instanceof Error ? error.message : String(error) }, this.now());
       }
+      // Any other timeout leaves the request pending, to be sent again (at most maxSendAttempts
+      // times): the device may be asleep or between NAT mappings.
     } finally {
       this.inFlight.delete(request.requestId);
     }
@@ -115,7 +139,7 @@ export class DownlinkExecutor {
     switch (operation.kind) {
       case 'read': {
         const outcome = await devices.read(device, operation.path);
-        return outcome.kind === 'refused' ? { code: outcome.code } : { code: '2.05', values: toJsonValues(outcome.entries), contentFormat: outcome.contentFormat };
+        return outcome.kind === 'refused' ? { code: outcome.code } : valuesResult(outcome.entries, outcome.contentFormat);
       }
       case 'discover': {
         const outcome = await devices.discover(device, operation.path);
@@ -153,7 +177,7 @@ export class DownlinkExecutor {
       }
       case 'readComposite': {
         const outcome = await devices.readComposite(device, compositePaths(operation.paths));
-        return outcome.kind === 'refused' ? { code: outcome.code } : { code: '2.05', values: toJsonValues(outcome.entries), contentFormat: outcome.contentFormat };
+        return outcome.kind === 'refused' ? { code: outcome.code } : valuesResult(outcome.entries, outcome.contentFormat);
       }
       case 'writeComposite': {
         const entries = this.entries(LwM2mPath.root(), operation.values);
@@ -162,7 +186,7 @@ export class DownlinkExecutor {
         return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
       }
       case 'observe':
-        return this.observe(device, [operation.path], (onValues, onEnd) => devices.observe(device, operation.path, (_value, entries) => onValues(entries), onEnd));
+        return this.observe(device, [operation.path], (onValues, onEnd) => devices.observe(device, operation.path, (_value, entries, format) => onValues(entries, format), onEnd));
       case 'observeComposite':
         return this.observe(device, operation.paths, (onValues, onEnd) => devices.observeComposite(device, compositePaths(operation.paths), onValues, onEnd));
       case 'cancelObservation':
@@ -187,16 +211,16 @@ export class DownlinkExecutor {
   private async observe(
     device: DeviceRegistration,
     paths: readonly string[],
-    start: (onValues: (entries: readonly LwM2mEntry[]) => void, onEnd: () => void) => Promise<Observation>,
+    start: (onValues: (entries: readonly LwM2mEntry[], contentFormat: number) => void, onEnd: () => void) => Promise<Observation>,
   ): Promise<DeviceRequestResult> {
-    let first: Readonly<Record<string, JsonResourceValue>> | undefined;
+    let first: DeviceRequestResult | undefined;
     const key = observationKey(device.endpoint, paths);
     this.observations.get(key)?.cancel();
     this.observations.delete(key);
     const started: { observation?: Observation } = {};
     const observation = await start(
-      (entries) => {
-        if (first === undefined) first = toJsonValues(entries);
+      (entries, contentFormat) => {
+        if (first === undefined) first = valuesResult(entries, contentFormat);
         else this.options.onNotification?.({ endpoint: device.endpoint, observed: paths, entries, at: this.now() });
       },
       () => {
@@ -205,7 +229,7 @@ export class DownlinkExecutor {
     );
     started.observation = observation;
     this.observations.set(key, observation);
-    return { code: '2.05', values: first ?? {} };
+    return first ?? { code: '2.05', values: {} };
   }
 
   private cancelObservation(endpoint: string, paths: readonly string[], active: boolean): DeviceRequestResult {
@@ -229,6 +253,12 @@ export class DownlinkExecutor {
       }
     }
   }
+}
+
+/** A read's result: the values, the format they came in, and any value that did not decode. */
+function valuesResult(entries: readonly LwM2mEntry[], contentFormat: number): DeviceRequestResult {
+  const errors = undecodableValues(entries);
+  return { code: '2.05', values: toJsonValues(entries), contentFormat, ...(errors === undefined ? {} : { errors }) };
 }
 
 function observationKey(endpoint: string, paths: readonly string[]): string {

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { generate, parse, type ParsedPacket, type Packet } from 'coap-packet';
 import coap from 'coap';
 import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
-import { DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
+import { DeviceNoResponseError, DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
 import { Block1Receiver, type Block1ReceiverOptions } from './Block1Receiver.ts';
 import { PeerIndex, forgetCachedReplies } from './peerAddresses.ts';
@@ -128,6 +128,11 @@ export interface CoapTransportOptions {
   readonly socketFactory?: () => DatagramSocket;
   readonly address?: string;
   readonly requestTimeoutMs?: number;
+  /**
+   * How long to wait for the separate response to a request the device acknowledged with an
+   * empty ACK (RFC 7252 §5.2.2) before it fails with DeviceNoResponseError. @default 60 s
+   */
+  readonly separateResponseTimeoutMs?: number;
   readonly onError?: (error: Error, context: string) => void;
   /**
    * SO_RCVBUF of the socket: room for a burst of datagrams while the event loop is busy (a
@@ -165,6 +170,8 @@ export class CoapTransport {
   private readonly observationEnds = new Map<string, (code: string) => void>();
   /** The observations made to each peer, ended by `forgetPeer`. */
   private readonly observationsByPeer = new PeerIndex<() => void>();
+  /** (peer, message id) of each outbound request awaiting its ACK -> what an empty ACK starts. */
+  private readonly awaitingAck = new Map<string, () => void>();
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Reassembles Block1 request bodies; a request reaches the handler only whole. */
   readonly block1: Block1Receiver;
@@ -216,11 +223,13 @@ export class CoapTransport {
     const what = `${request.method} ${request.path} to ${peer.address}:${peer.port}`;
     return new Promise<DeviceResponse>((resolve, reject) => {
       let settled = false;
+      let ackKey: string | undefined;
       const settle = (action: () => void): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         untrack();
+        if (ackKey !== undefined) this.awaitingAck.delete(ackKey);
         action();
       };
       const outgoing = agent.request({
@@ -232,7 +241,7 @@ export class CoapTransport {
         ...(request.token === undefined ? {} : { token: request.token }),
         confirmable: true,
       });
-      const timer = setTimeout(() => {
+      let timer = setTimeout(() => {
         settle(() => reject(new DeviceTimeoutError(`${what}: no response within ${this.timeoutFor(request)} ms`)));
         this.abortQuietly(agent, outgoing, what);
       }, this.timeoutFor(request));
@@ -249,6 +258,21 @@ export class CoapTransport {
       outgoing.on('error', (error: unknown) => settle(() => reject(toTransportError(error, what))));
       outgoing.on('timeout', (error: unknown) => settle(() => reject(toTransportError(error, what))));
       outgoing.end(request.payload === undefined ? undefined : Buffer.from(request.payload));
+      // An empty ACK means the device has the request and answers later (RFC 7252 §5.2.2): from
+      // then on the wait is the separate-response wait, and its end is DeviceNoResponseError.
+      const messageId = (outgoing as unknown as { _packet?: { messageId?: number } })._packet?.messageId;
+      if (!settled && messageId !== undefined) {
+        ackKey = `${peer.address}:${peer.port}:${messageId}`;
+        this.awaitingAck.set(ackKey, () => {
+          if (settled) return;
+          clearTimeout(timer);
+          const waitMs = this.options.separateResponseTimeoutMs ?? 60_000;
+          timer = setTimeout(() => {
+            settle(() => reject(new DeviceNoResponseError(`${what}: acknowledged, but no response within ${waitMs} ms`)));
+            this.abortQuietly(agent, outgoing, what);
+          }, waitMs);
+        });
+      }
     });
   }
 
@@ -403,6 +427,12 @@ export class CoapTransport {
         this.stats.malformedDatagrams++;
         if (packet.confirmable) this.sendRaw(generate({ code: '4.05', ack: true, messageId: packet.messageId, token: packet.token }), remote);
         return;
+      }
+      if (packet.code === '0.00' && packet.ack && this.awaitingAck.size > 0) {
+        const key = `${remote.address}:${remote.port}:${packet.messageId}`;
+        const acknowledged = this.awaitingAck.get(key);
+        this.awaitingAck.delete(key);
+        acknowledged?.();
       }
       this.agentSocket.deliver(message, remote);
       if (this.observationEnds.size > 0 && (packet.code.startsWith('4.') || packet.code.startsWith('5.'))) {

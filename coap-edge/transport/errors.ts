@@ -18,6 +18,18 @@ export class PeerMovedError extends DeviceTimeoutError {
   }
 }
 
+/**
+ * The device acknowledged the request with an empty ACK, so its answer was to come as a separate
+ * response (RFC 7252 §5.2.2), and none came within the bounded wait. The device has the request:
+ * a non-idempotent one must not be sent again.
+ */
+export class DeviceNoResponseError extends DeviceTimeoutError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeviceNoResponseError';
+  }
+}
+
 /** The device answered with an error code (4.xx, 5.xx) or with a Reset. */
 export class DeviceRequestError extends Error {
   readonly code: string;

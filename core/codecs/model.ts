@@ -20,6 +20,11 @@ export type ResourceValue = string | number | bigint | boolean | Uint8Array | Da
 export interface LwM2mEntry {
   readonly path: LwM2mPath;
   readonly value: ResourceValue;
+  /**
+   * Set by a decoder when this value could not be decoded (e.g. a string that is not valid
+   * UTF-8): why, with `value` holding the raw bytes. The other values of the reply stand.
+   */
+  readonly undecodable?: string;
 }
 
 /** One content format; decoders never throw and return a CodecError on malformed input. */

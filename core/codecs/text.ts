@@ -6,7 +6,7 @@ import type { ObjectRegistry, ResourceType } from '../lwm2m/objectRegistry.ts';
 import type { Codec, LwM2mEntry, ResourceValue } from './model.ts';
 import { requireResourcePath, singleEntry } from './single.ts';
 import {
-  dateFromSeconds, decodeBase64, decodeUtf8, encodingType, formatObjectLink, INT64_MAX, INT64_MIN,
+  copyBytes, dateFromSeconds, decodeBase64, decodeUtf8, encodingType, formatObjectLink, INT64_MAX, INT64_MIN,
   integerValue, modelType, parseObjectLink, secondsOf, UINT64_MAX,
 } from './values.ts';
 
@@ -66,7 +66,8 @@ export const textCodec: Codec = {
     const checked = requireResourcePath(requestPath, FORMAT);
     if (!checked.success) return checked;
     const text = decodeUtf8(payload);
-    if (text === undefined) return fail(new CodecError(FORMAT, 'text payload is not valid UTF-8'));
+    // Kept as raw bytes marked undecodable, so the read reports the value instead of failing.
+    if (text === undefined) return ok([{ path: requestPath, value: copyBytes(payload), undecodable: `${requestPath.toString()}: not valid UTF-8` }]);
     const type = modelType(requestPath, registry);
     const value = parseText(text, type);
     if (value === undefined) {

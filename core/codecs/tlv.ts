@@ -18,7 +18,7 @@ function decodeValue(bytes: Uint8Array, type: ResourceType | undefined, path: Lw
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.length;
   const bad = (): Result<ResourceValue, CodecError> =>
-    fail(codecError(`${path.toString()}: ${n} bytes are not a valid ${type ?? 'opaque'} value`));
+    fail(codecError(type === 'string' || type === 'corelnk' ? `${path.toString()}: not valid UTF-8` : `${path.toString()}: ${n} bytes are not a valid ${type ?? 'opaque'} value`));
   const isIntSize = n === 1 || n === 2 || n === 4 || n === 8;
   switch (type) {
     case 'integer':
@@ -73,10 +73,13 @@ function decodeInstances(tlvs: readonly Tlv[], resourcePath: LwM2mPath, registry
   return ok(undefined);
 }
 
+/**
+ * One value; one that does not decode as its resource type (a string that is not UTF-8, an
+ * integer of 3 bytes) is kept as raw bytes marked undecodable, and the rest of the reply stands.
+ */
 function decodeLeaf(bytes: Uint8Array, path: LwM2mPath, registry: ObjectRegistry, out: LwM2mEntry[]): Result<void, CodecError> {
   const value = decodeValue(bytes, modelType(path, registry), path);
-  if (!value.success) return value;
-  out.push({ path, value: value.data });
+  out.push(value.success ? { path, value: value.data } : { path, value: copyBytes(bytes), undecodable: value.error.message });
   return ok(undefined);
 }
 

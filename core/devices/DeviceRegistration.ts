@@ -1,4 +1,5 @@
 import type { LwM2mVersion } from '../lwm2m/registrationRequest.ts';
+import type { ReadFormat } from './formatNegotiation.ts';
 
 /** A device's current registration as the registry stores it (one per endpoint name). */
 export interface DeviceRegistration {
@@ -14,6 +15,11 @@ export interface DeviceRegistration {
   readonly objectLinks: readonly string[];
   /** Content formats the client announced with ct= on its root link. */
   readonly supportedFormats: readonly number[];
+  /**
+   * The Accept a read of this registration last succeeded with ('none': only a request without
+   * Accept was answered); reads ask in it first (core/devices/formatNegotiation.ts).
+   */
+  readonly negotiatedFormat?: ReadFormat;
   /** The edge task that last heard from the device: the only one that can send to it (NLB stickiness). */
   readonly ownerTask: string;
   readonly registeredAt: number;

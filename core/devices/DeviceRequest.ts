@@ -36,6 +36,13 @@ export const DeviceRequestStatus = {
   Done: 'DONE',
   Failed: 'FAILED',
   Expired: 'EXPIRED',
+  /** The operator cancelled it before the device answered (`DELETE /requests/{id}`). */
+  Cancelled: 'CANCELLED',
+  /**
+   * The device acknowledged it (an empty ACK: the answer comes later, RFC 7252 §5.2.2) and never
+   * answered within the separate-response wait, or it went unacknowledged on every attempt.
+   */
+  NoResponse: 'NO_RESPONSE',
 } as const;
 export type DeviceRequestStatus = (typeof DeviceRequestStatus)[keyof typeof DeviceRequestStatus];
 
@@ -51,6 +58,17 @@ export interface DeviceRequestResult {
   /** Where Create put the new instance (its Location-Path), e.g. "/3303/1". */
   readonly location?: string;
   readonly error?: string;
+  /**
+   * Values the device sent that could not be decoded (e.g. a string resource that is not valid
+   * UTF-8), by path, with their raw bytes; the rest of the reply stands in `values`.
+   */
+  readonly errors?: Readonly<Record<string, UndecodableValue>>;
+}
+
+/** A value of a reply that could not be decoded: why, and its bytes as hex. */
+export interface UndecodableValue {
+  readonly error: string;
+  readonly hex: string;
 }
 
 export interface DeviceRequest {
@@ -64,6 +82,30 @@ export interface DeviceRequest {
   readonly expiresAt: number;
   readonly completedAt?: number;
   readonly result?: DeviceRequestResult;
+  /** How many times it was sent to the device (each send is recorded before it goes out). */
+  readonly attempts?: number;
+}
+
+/** Sends of a request the device never acknowledged before it ends as NO_RESPONSE. */
+export const MAX_SEND_ATTEMPTS = 5;
+
+/**
+ * Operations that must never reach a device twice once it acknowledged one (Write, Create,
+ * Execute, Write-Composite and every other POST or iPATCH, LwM2M 1.1 §5.4): the issue's
+ * Write-Composite went out 62 times. Reads, Discover, Observe and Delete may be sent again.
+ */
+export function isNonIdempotent(operation: DeviceOperation): boolean {
+  switch (operation.kind) {
+    case 'write':
+    case 'writeInstance':
+    case 'execute':
+    case 'create':
+    case 'writeComposite':
+    case 'writeAttributes':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** How long a queue-mode device stays reachable after it spoke (LwM2M 1.1 §6.5: MAX_TRANSMIT_WAIT, 93 s). */

@@ -9,7 +9,7 @@ import { LwM2mPath } from '../lwm2m/LwM2mPath.ts';
 import type { ObjectRegistry, ResourceType } from '../lwm2m/objectRegistry.ts';
 import type { LwM2mEntry, ResourceValue } from '../codecs/model.ts';
 import { coerceValue, modelType, type RawValue } from '../codecs/values.ts';
-import type { JsonResourceValue } from './DeviceRequest.ts';
+import type { JsonResourceValue, UndecodableValue } from './DeviceRequest.ts';
 import { InvalidOperationError } from './errors.ts';
 
 export function toJsonValue(value: ResourceValue): JsonResourceValue {
@@ -20,11 +20,22 @@ export function toJsonValue(value: ResourceValue): JsonResourceValue {
   return value;
 }
 
-/** Values keyed by path string, the last one winning for a repeated path. */
+/** Values keyed by path string, the last one winning for a repeated path; undecodable ones are left to `undecodableValues`. */
 export function toJsonValues(entries: readonly LwM2mEntry[]): Record<string, JsonResourceValue> {
   const values: Record<string, JsonResourceValue> = {};
-  for (const entry of entries) values[entry.path.toString()] = toJsonValue(entry.value);
+  for (const entry of entries) if (entry.undecodable === undefined) values[entry.path.toString()] = toJsonValue(entry.value);
   return values;
+}
+
+/** The values a decoder could not decode, keyed by path: why, and their raw bytes as hex. */
+export function undecodableValues(entries: readonly LwM2mEntry[]): Record<string, UndecodableValue> | undefined {
+  const errors: Record<string, UndecodableValue> = {};
+  for (const entry of entries) {
+    if (entry.undecodable === undefined) continue;
+    const raw = entry.value instanceof Uint8Array ? Buffer.from(entry.value).toString('hex') : '';
+    errors[entry.path.toString()] = { error: entry.undecodable, hex: raw };
+  }
+  return Object.keys(errors).length === 0 ? undefined : errors;
 }
 
 /** Text typed by a person, read as the resource type asks. */

@@ -126,6 +126,18 @@ describe('REST API routes', () => {
       expect(await call('GET', '/requests/no-such-request')).toMatchObject(notFound);
     });
 
+    it('cancels a pending device request, 409 for one that ended, 404 for an unknown one', async () => {
+      route('DELETE', '/requests/{requestId}');
+      const now = Date.now();
+      // Owned by a task that does not exist, so nothing sends it before the cancel.
+      await stack.stores.requests.create({ requestId: 'api-pending-1', endpoint: 'api-meter-00004', operation: { kind: 'read', path: '/3/0/3' }, status: 'PENDING', ownerTask: 'no-such-task', createdAt: now, expiresAt: now + 60_000 });
+      const done = await call('POST', '/devices/api-meter-00004/operations', { operation: { kind: 'read', path: '/3/0/3' } });
+
+      expect(await call('DELETE', '/requests/api-pending-1')).toMatchObject({ status: 200, body: { requestId: 'api-pending-1', status: 'CANCELLED' } });
+      expect(await call('DELETE', `/requests/${String(done.body['requestId'])}`)).toMatchObject(conflict);
+      expect(await call('DELETE', '/requests/no-such-request')).toMatchObject(notFound);
+    });
+
     it('lists telemetry, 400 for a bad limit, 404 for an endpoint never seen', async () => {
       route('GET', '/devices/{endpoint}/telemetry');
       expect(await call('GET', '/devices/api-meter-00004/telemetry?limit=5')).toMatchObject({ status: 200, body: { items: expect.any(Array) } });

@@ -64,7 +64,22 @@ export const deviceRoutes: readonly Route[] = [
     summary: 'Show a device operation and its result',
     handle: async ({ stores }, { requestId = '' }) => ok(await mustFind(stores.requests.get(requestId), `request ${requestId}`)),
   },
+  {
+    method: 'DELETE',
+    path: '/requests/{requestId}',
+    summary: 'Cancel a device operation the device has not answered yet (409 once it ended)',
+    handle: cancelRequest,
+  },
 ];
+
+/** PENDING -> CANCELLED by a conditional write: the edge records every send first, so a cancelled request is never sent again. */
+async function cancelRequest({ stores, clock }: ApiDependencies, { requestId = '' }: Readonly<Record<string, string>>): Promise<ApiResponse> {
+  await mustFind(stores.requests.get(requestId), `request ${requestId}`);
+  const cancelled = await stores.requests.complete(requestId, DeviceRequestStatus.Cancelled, { code: '', error: 'cancelled by the operator' }, (clock ?? Date.now)());
+  const current = await mustFind(stores.requests.get(requestId), `request ${requestId}`);
+  if (!cancelled) throw new ApiError(409, 'ILLEGAL_ACTION', `request ${requestId} is ${current.status}: only a PENDING request can be cancelled`);
+  return ok(current);
+}
 
 async function requestOperation(deps: ApiDependencies, { endpoint = '' }: Readonly<Record<string, string>>, request: ApiRequest): Promise<ApiResponse> {
   const input = validate(DeviceOperationRequestSchema, parseJsonBody(request.body));

@@ -54,8 +54,11 @@ describe('textCodec', () => {
     expect(textCodec.decode(Buffer.from(text), path(at), registry).success).toBe(false);
   });
 
-  it('rejects invalid UTF-8', () => {
-    expect(textCodec.decode(hex('c328'), path('/3/0/0'), registry).success).toBe(false);
+  it('keeps invalid UTF-8 as raw bytes marked undecodable instead of failing the read', () => {
+    const result = textCodec.decode(hex('c328'), path('/3/0/0'), registry);
+    expect(result.success && result.data.map((e) => [e.path.toString(), Buffer.from(e.value as Uint8Array).toString('hex'), e.undecodable])).toEqual([
+      ['/3/0/0', 'c328', '/3/0/0: not valid UTF-8'],
+    ]);
   });
 
   it.each([

@@ -139,10 +139,6 @@ describe('tlvCodec rejects malformed payloads', () => {
     ['a resource instance outside a multiple resource', '41 00 01', '/3/0'],
     ['an object instance inside an object instance', '08 00 03 08 01 00', '/3'],
     ['a resource value inside a multiple resource', '83 06 C1 00 01', '/3/0'],
-    ['an integer of 3 bytes', 'C3 09 01 02 03', '/3/0'],
-    ['a boolean that is not 0 or 1', 'C1 06 02', '/1/0'],
-    ['invalid UTF-8 in a string', 'C2 00 C3 28', '/3/0'],
-    ['a float of 2 bytes', 'E2 16 44 00 00', '/3303/0'],
     ['a resource id other than requested', 'C1 0A 0F', '/3/0/9'],
     ['an object instance other than requested', '08 01 03 C1 09 64', '/3/0'],
     ['resources without instance wrapper for a multi-instance object', 'C1 00 01', '/1'],
@@ -154,6 +150,39 @@ describe('tlvCodec rejects malformed payloads', () => {
     // Assess
     expect(result.success).toBe(false);
     if (!result.success) expect(result.error).toBeInstanceOf(CodecError);
+  });
+});
+
+describe('tlvCodec keeps a value it cannot decode as raw bytes, and the rest of the reply stands', () => {
+  it.each([
+    ['invalid UTF-8 in a string', 'C2 00 C3 28 C1 09 64', '/3/0', '/3/0/0', 'c328', 'not valid UTF-8'],
+    ['an integer of 3 bytes', 'C3 0B 01 02 03 C1 09 64', '/3/0', '/3/0/11', '010203', '3 bytes are not a valid integer'],
+    ['a boolean that is not 0 or 1', 'C1 06 02 C1 09 64', '/1/0', '/1/0/6', '02', '1 bytes are not a valid boolean'],
+    ['a float of 2 bytes', 'E2 16 44 00 00 C1 09 64', '/3303/0', '/3303/0/5700', '0000', '2 bytes are not a valid float'],
+  ])('%s', (_case, bytes, at, badPath, raw, reason) => {
+    // Act
+    const entries = decoded(hex(bytes), at);
+
+    // Assess
+    const bad = entries.find((e) => e.path.toString() === badPath);
+    expect(bad?.undecodable).toContain(reason);
+    expect(Buffer.from(bad?.value as Uint8Array).toString('hex')).toBe(raw);
+    expect(entries.filter((e) => e.undecodable === undefined)).toHaveLength(1);
+  });
+
+  it('reads a custom string resource of invalid UTF-8 inside an instance as an error beside the good values', () => {
+    // Prepare: /3/0/0 "AB", /3/0/1 = FF FE (not UTF-8), /3/0/3 "1.0"
+    const payload = hex('C2 00 41 42 C2 01 FF FE C3 03 31 2E 30');
+
+    // Act
+    const entries = decoded(payload, '/3/0');
+
+    // Assess
+    expect(entries.map((e) => [e.path.toString(), e.undecodable === undefined ? e.value : 'undecodable'])).toEqual([
+      ['/3/0/0', 'AB'],
+      ['/3/0/1', 'undecodable'],
+      ['/3/0/3', '1.0'],
+    ]);
   });
 });
 
