@@ -8,6 +8,7 @@ import type { DeviceRequest } from '../core/devices/DeviceRequest.ts';
 import type { FirmwareImage } from '../core/images/FirmwareImage.ts';
 import { apiClientFor, ApiClientError, type ApiClient } from './ApiClient.ts';
 import { addCampaignCommands } from './campaignCommands.ts';
+import { addCredentialCommands } from './credentialCommands.ts';
 import { formatTable } from './terminal.ts';
 import { addDeviceManagementCommands } from './deviceCommands.ts';
 import { uploadImageFile } from './uploadImage.ts';
@@ -118,6 +119,7 @@ images
   });
 
 addCampaignCommands(program, { api, print, asJson });
+addCredentialCommands(program, { api, print });
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ApiClientError) {

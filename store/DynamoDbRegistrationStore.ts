@@ -1,11 +1,14 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
+import { DEVICES_BY_REGISTRATION_INDEX } from './schema.ts';
 
 /** The device registry: one item per endpoint, the latest registration wins. */
 export interface RegistrationStore {
   put(registration: DeviceRegistration): Promise<void>;
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
+  /** The endpoint whose current registration has this id, if any (the `/rd/{id}` of an Update). */
+  endpointOf(registrationId: string): Promise<string | undefined>;
   update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean>;
   /** Removes the registration only if it is still the one named (a newer one is kept). */
   remove(endpoint: string, registrationId: string): Promise<boolean>;
@@ -25,6 +28,18 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   async get(endpoint: string): Promise<DeviceRegistration | undefined> {
     const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { endpoint }, ConsistentRead: true }));
     return result.Item as DeviceRegistration | undefined;
+  }
+
+  async endpointOf(registrationId: string): Promise<string | undefined> {
+    const page = await this.dynamo.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: DEVICES_BY_REGISTRATION_INDEX,
+      KeyConditionExpression: 'registrationId = :rid',
+      ExpressionAttributeValues: { ':rid': registrationId },
+      ProjectionExpression: 'endpoint',
+    }));
+    const endpoint = page.Items?.[0]?.['endpoint'];
+    return typeof endpoint === 'string' ? endpoint : undefined;
   }
 
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {
