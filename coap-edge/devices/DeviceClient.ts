@@ -11,8 +11,8 @@ import { decodeContent, encodeContent } from '../../core/codecs/index.ts';
 import type { LwM2mEntry, ResourceValue } from '../../core/codecs/model.ts';
 import { encodePathList, type SenmlFormat } from '../../core/codecs/senmlPaths.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import type { DeviceResponse, Observation, Peer } from '../transport/CoapTransport.ts';
-import type { DeviceTransport } from '../transport/TransportRouter.ts';
+import type { DeviceResponse, Observation } from '../transport/CoapTransport.ts';
+import type { DevicePeer, DeviceTransport } from '../transport/TransportRouter.ts';
 import { DeviceRequestError } from '../transport/errors.ts';
 import { writeBlockwise, type Block1Options, type Block1Outcome } from '../transport/block1Transfer.ts';
 
@@ -216,8 +216,9 @@ export class DeviceClient {
   }
 }
 
-export function peerOf(device: Pick<DeviceRegistration, 'address' | 'port'>): Peer {
-  return { address: device.address, port: device.port };
+/** Where to reach a device; one registered over DTLS is reached over DTLS only. */
+export function peerOf(device: Pick<DeviceRegistration, 'address' | 'port' | 'pskIdentity'>): DevicePeer {
+  return device.pskIdentity === undefined ? { address: device.address, port: device.port } : { address: device.address, port: device.port, secure: true };
 }
 
 function parsePath(path: string): LwM2mPath {
