@@ -30,6 +30,8 @@ export interface RegistrationServiceOptions {
   readonly dtlsRequired?: (endpoint: string) => Promise<boolean>;
 }
 
+const REGISTRATION_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
 const BAD_REQUEST = (message: string): OutboundResponse => ({ code: '4.00', payload: Buffer.from(message) });
 
 export class RegistrationService {
@@ -153,6 +155,8 @@ export class RegistrationService {
 
   /** The current registration with this id, from this task's memory or the store's index. */
   private async registrationNamed(registrationId: string): Promise<DeviceRegistration | undefined> {
+    // Only what this server ever minted (base64url, and the older `endpoint.hex`) reaches the index.
+    if (!REGISTRATION_ID.test(registrationId)) return undefined;
     const endpoint = this.endpointsByRegistrationId.get(registrationId) ?? (await this.options.store.endpointOf(registrationId));
     if (endpoint === undefined) return undefined;
     const current = await this.options.store.get(endpoint);

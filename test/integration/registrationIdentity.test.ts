@@ -67,6 +67,18 @@ describe('identity on every registration operation', () => {
     expect(ids[0]).not.toBe(ids[1]);
   });
 
+  it('answers 4.04 to an Update or De-register naming an id the edge never minted (empty, 2,000 bytes, odd characters)', async () => {
+    const client = await RawCoapClient.open(stack.edge.address.port);
+    const codes = [];
+    for (const id of ['', 'x'.repeat(2000), 'a b\u0000c']) {
+      const location = [Buffer.from('rd'), Buffer.from(id)];
+      codes.push((await client.update(location)).code, (await client.deregister(location)).code);
+    }
+    client.close();
+
+    expect(codes).toEqual(Array(6).fill('4.04'));
+  });
+
   it('refuses a plain-CoAP De-register of a DTLS registration with 4.03, and the device stays registered', async () => {
     const device = await connect('id-meter-psk', 'id-meter-secret!');
     const location = locationOf(await device.register('id-meter'));
