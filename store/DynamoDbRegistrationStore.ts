@@ -7,8 +7,11 @@ import { DEVICES_BY_REGISTRATION_INDEX } from './schema.ts';
 export interface RegistrationStore {
   put(registration: DeviceRegistration): Promise<void>;
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
-  /** The endpoint whose current registration has this id, if any (the `/rd/{id}` of an Update). */
-  endpointOf(registrationId: string): Promise<string | undefined>;
+  /**
+   * The registration with this id (the `/rd/{id}` of an Update), from the index: in DynamoDB it
+   * may lag a write by a moment, so writes that follow stay conditional on the id.
+   */
+  findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined>;
   update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean>;
   /** Removes the registration only if it is still the one named (a newer one is kept). */
   remove(endpoint: string, registrationId: string): Promise<boolean>;
@@ -30,16 +33,14 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
     return result.Item as DeviceRegistration | undefined;
   }
 
-  async endpointOf(registrationId: string): Promise<string | undefined> {
+  async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
     const page = await this.dynamo.send(new QueryCommand({
       TableName: this.tableName,
       IndexName: DEVICES_BY_REGISTRATION_INDEX,
       KeyConditionExpression: 'registrationId = :rid',
       ExpressionAttributeValues: { ':rid': registrationId },
-      ProjectionExpression: 'endpoint',
     }));
-    const endpoint = page.Items?.[0]?.['endpoint'];
-    return typeof endpoint === 'string' ? endpoint : undefined;
+    return page.Items?.[0] as DeviceRegistration | undefined;
   }
 
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {

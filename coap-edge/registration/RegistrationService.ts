@@ -157,9 +157,10 @@ export class RegistrationService {
   private async registrationNamed(registrationId: string): Promise<DeviceRegistration | undefined> {
     // Only what this server ever minted (base64url, and the older `endpoint.hex`) reaches the index.
     if (!REGISTRATION_ID.test(registrationId)) return undefined;
-    const endpoint = this.endpointsByRegistrationId.get(registrationId) ?? (await this.options.store.endpointOf(registrationId));
-    if (endpoint === undefined) return undefined;
-    const current = await this.options.store.get(endpoint);
+    const endpoint = this.endpointsByRegistrationId.get(registrationId);
+    // The index's copy is enough: a registration's identity never changes, and the write that
+    // follows (Update, De-register) is conditional on the id, so a stale copy writes nothing wrong.
+    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.get(endpoint);
     return current?.registrationId === registrationId ? current : undefined;
   }
 
