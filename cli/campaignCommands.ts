@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
-import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
+import type { FirmwareJobView } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
 import { ApiClientError, type ApiClient } from './ApiClient.ts';
 import { campaignDefinition, withCampaignFlags, type CampaignFlags } from './campaignDefinition.ts';
@@ -122,7 +122,7 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
     .option('--output <file>', 'write the report to this file instead of the standard output')
     .action(async (id: string, opts: { format: string; output?: string }) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format: expected csv or json, got ${opts.format}`);
-      const [view, jobs] = await Promise.all([cli.api().get<CampaignView>(path(id)), cli.api().listAll<FirmwareJob>(path(id, '/jobs'))]);
+      const [view, jobs] = await Promise.all([cli.api().get<CampaignView>(path(id)), cli.api().listAll<FirmwareJobView>(path(id, '/jobs'))]);
       const text = opts.format === 'json' || cli.asJson() ? `${JSON.stringify(jsonReport(view, jobs), null, 2)}\n` : csvReport(jobs);
       if (opts.output === undefined) process.stdout.write(text);
       else await writeFile(opts.output, text);
@@ -192,7 +192,7 @@ export function describeDryRun(plan: CampaignDryRun): string {
   ].join('\n');
 }
 
-function jsonReport(view: CampaignView, jobs: readonly FirmwareJob[]) {
+function jsonReport(view: CampaignView, jobs: readonly FirmwareJobView[]) {
   return {
     campaign: view,
     devices: jobs.map((job) => ({
@@ -210,7 +210,7 @@ function jsonReport(view: CampaignView, jobs: readonly FirmwareJob[]) {
 }
 
 /** Quoted as RFC 4180 says: fields with a comma, quote or line break in quotes, quotes doubled. */
-function csvReport(jobs: readonly FirmwareJob[]): string {
+function csvReport(jobs: readonly FirmwareJobView[]): string {
   const field = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
   const rows = [['endpoint', 'cohort', 'status', 'attempts', 'reason', 'updateResult', 'reportedVersion', 'updatedAt']];
   for (const job of jobs) rows.push([job.endpoint, String(job.cohort), job.status, String(job.attempt + 1), job.reason ?? '', String(job.updateResult ?? ''), job.reportedVersion ?? '', iso(job.updatedAt)]);

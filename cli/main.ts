@@ -8,6 +8,7 @@ import type { DeviceRequest } from '../core/devices/DeviceRequest.ts';
 import type { FirmwareImage } from '../core/images/FirmwareImage.ts';
 import { apiClientFor, ApiClientError, type ApiClient } from './ApiClient.ts';
 import { addCampaignCommands } from './campaignCommands.ts';
+import { addCredentialCommands } from './credentialCommands.ts';
 import { formatTable } from './terminal.ts';
 import { addDeviceManagementCommands, describeRequest } from './deviceCommands.ts';
 import { signedByText, uploadImageFile } from './uploadImage.ts';
@@ -121,6 +122,7 @@ images
   });
 
 addCampaignCommands(program, { api, print, asJson });
+addCredentialCommands(program, { api, print });
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ApiClientError) {

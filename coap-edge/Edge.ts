@@ -25,6 +25,7 @@ import type { Logger } from './logger.ts';
 import { DtlsSocket } from './dtls/DtlsSocket.ts';
 import { TransportRouter } from './transport/TransportRouter.ts';
 import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
+import { RevocationWatcher } from './credentials/RevocationWatcher.ts';
 
 export interface EdgeOptions {
   readonly stores: Stores;
@@ -59,6 +60,8 @@ export interface EdgeOptions {
   readonly deferRetryMs?: number;
   /** Limits of block-wise request bodies (Register, Update, Send in Block1), on both transports. */
   readonly block1?: Block1ReceiverOptions;
+  /** How often the revocation log is polled: a revoked key's sessions end within this plus one read. @default 3 s */
+  readonly revocationPollIntervalMs?: number;
   /** Block1 pushes in flight at once. @default 32 */
   readonly pushConcurrency?: number;
   readonly logger: Logger;
@@ -78,6 +81,7 @@ export class Edge {
   private readonly telemetry: TelemetryRecorder;
   private readonly send: SendService;
   private executor: JobExecutor | undefined;
+  private revocations: RevocationWatcher | undefined;
   private downlink: DownlinkExecutor | undefined;
   private boundPeer: Peer | undefined;
   private secureBoundPeer: Peer | undefined;
@@ -147,6 +151,7 @@ export class Edge {
       onEvent: (event) => void this.onRegistrationEvent(event),
       credentialOwner: async (identity) => (await stores.credentials.get(identity))?.endpoint,
       onAddressTaken: (taken) => void this.onAddressTaken(taken),
+      dtlsRequired: (endpoint) => stores.credentials.requiresDtls(endpoint),
     });
     this.telemetry = new TelemetryRecorder({ telemetry: stores.telemetry, events: stores.events, logger });
     this.send = new SendService({
@@ -171,7 +176,10 @@ export class Edge {
 
   async start(): Promise<Peer> {
     this.boundPeer = await this.transport.start();
-    this.secureBoundPeer = await this.secureTransport?.start();
+    if (this.secureTransport !== undefined) {
+      await this.watchRevocations();
+      this.secureBoundPeer = await this.secureTransport.start();
+    }
     const host = this.options.publicHost ?? `${this.boundPeer.address}:${this.boundPeer.port}`;
     this.executor = new JobExecutor({
       jobs: this.options.stores.jobs,
@@ -203,6 +211,20 @@ export class Edge {
     this.downlink.start();
     this.options.logger.info('edge listening', { address: this.boundPeer.address, port: this.boundPeer.port, taskId: this.options.taskId });
     return this.boundPeer;
+  }
+
+  /** Revoked or replaced keys end their live DTLS sessions: at once for this process's own store, by polling for the others'. */
+  private async watchRevocations(): Promise<void> {
+    const { stores, logger } = this.options;
+    this.revocations = new RevocationWatcher({
+      revocationLog: () => stores.credentials.revocationLog(),
+      revoke: (identity) => this.dtlsSocket?.revoke(identity),
+      revokeAll: () => this.dtlsSocket?.revokeAll(),
+      pollIntervalMs: this.options.revocationPollIntervalMs ?? 3_000,
+      logger,
+    });
+    await this.revocations.start();
+    stores.credentials.onRevoked((identity) => this.dtlsSocket?.revoke(identity));
   }
 
   /** Cancels a job's download on its device (object 5 Cancel, or a reset) and the job itself. */
@@ -261,6 +283,7 @@ export class Edge {
   async stop(): Promise<void> {
     this.executor?.stop();
     this.downlink?.stop();
+    await this.revocations?.stop();
     await this.transport.stop();
     await this.secureTransport?.stop();
   }

@@ -7,6 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CredentialMarkers, isReservedIdentity, type RevocationLog } from './credentialMarkers.ts';
 
 export interface DeviceCredential {
   readonly identity: string;
@@ -69,23 +70,44 @@ export class LocalKeyFileProtector implements KeyProtector {
 }
 
 export interface CredentialStore {
+  /** Provisions a key; replacing the key of an existing identity revokes the old one. */
   put(credential: DeviceCredential, key: Buffer): Promise<void>;
   get(identity: string): Promise<DeviceCredential | undefined>;
   /** The PSK of an identity, decrypted, for the DTLS handshake. */
   pskFor(identity: string): Promise<Buffer | undefined>;
+  /** Revokes an identity: its key is gone, and the revocation is logged for every edge task. */
   remove(identity: string): Promise<boolean>;
+  /** Whether the endpoint has a provisioned key: it then registers over DTLS only. */
+  requiresDtls(endpoint: string): Promise<boolean>;
+  /** The log of revoked and replaced keys, which each edge task polls. */
+  revocationLog(): Promise<RevocationLog>;
+  /** Called in this process at once when a key is revoked or replaced through this store. */
+  onRevoked(listener: (identity: string) => void): void;
 }
 
 export class DynamoDbCredentialStore implements CredentialStore {
+  private readonly markers: CredentialMarkers;
+  private readonly listeners: ((identity: string) => void)[] = [];
+
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly protector: KeyProtector,
-  ) {}
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.markers = new CredentialMarkers(dynamo, tableName);
+  }
 
   async put(credential: DeviceCredential, key: Buffer): Promise<void> {
+    if (isReservedIdentity(credential.identity)) throw new RangeError(`identity ${credential.identity} is reserved`);
     const item: StoredCredential = { ...credential, encryptedKey: (await this.protector.encrypt(key)).toString('base64'), keyId: this.protector.keyId };
-    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...item } }));
+    // The endpoint is held to DTLS before its key can open a session.
+    await this.markers.addIdentity(credential.endpoint, credential.identity);
+    const result = await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...item }, ReturnValues: 'ALL_OLD' }));
+    const previous = result.Attributes as StoredCredential | undefined;
+    if (previous === undefined) return;
+    if (previous.endpoint !== credential.endpoint) await this.markers.removeIdentity(previous.endpoint, credential.identity);
+    await this.revoked(credential.identity);
   }
 
   async get(identity: string): Promise<DeviceCredential | undefined> {
@@ -99,11 +121,35 @@ export class DynamoDbCredentialStore implements CredentialStore {
   }
 
   async remove(identity: string): Promise<boolean> {
+    if (isReservedIdentity(identity)) return false;
+    // The key goes first (no new handshake can use it), then the edge tasks end its live sessions.
     const result = await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { identity }, ReturnValues: 'ALL_OLD' }));
-    return result.Attributes !== undefined;
+    const removed = result.Attributes as StoredCredential | undefined;
+    if (removed === undefined) return false;
+    await this.revoked(identity);
+    await this.markers.removeIdentity(removed.endpoint, identity);
+    return true;
+  }
+
+  requiresDtls(endpoint: string): Promise<boolean> {
+    return this.markers.hasIdentity(endpoint);
+  }
+
+  revocationLog(): Promise<RevocationLog> {
+    return this.markers.revocationLog();
+  }
+
+  onRevoked(listener: (identity: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async revoked(identity: string): Promise<void> {
+    await this.markers.recordRevocation(identity, this.clock());
+    for (const listener of this.listeners) listener(identity);
   }
 
   private async stored(identity: string): Promise<StoredCredential | undefined> {
+    if (isReservedIdentity(identity)) return undefined;
     const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { identity }, ConsistentRead: true }));
     return result.Item as StoredCredential | undefined;
   }

@@ -1,11 +1,17 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
+import { DEVICES_BY_REGISTRATION_INDEX } from './schema.ts';
 
 /** The device registry: one item per endpoint, the latest registration wins. */
 export interface RegistrationStore {
   put(registration: DeviceRegistration): Promise<void>;
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
+  /**
+   * The registration with this id (the `/rd/{id}` of an Update), from the index: in DynamoDB it
+   * may lag a write by a moment, so writes that follow stay conditional on the id.
+   */
+  findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined>;
   update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean>;
   /** Removes the registration only if it is still the one named (a newer one is kept). */
   remove(endpoint: string, registrationId: string): Promise<boolean>;
@@ -25,6 +31,16 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   async get(endpoint: string): Promise<DeviceRegistration | undefined> {
     const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { endpoint }, ConsistentRead: true }));
     return result.Item as DeviceRegistration | undefined;
+  }
+
+  async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
+    const page = await this.dynamo.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: DEVICES_BY_REGISTRATION_INDEX,
+      KeyConditionExpression: 'registrationId = :rid',
+      ExpressionAttributeValues: { ':rid': registrationId },
+    }));
+    return page.Items?.[0] as DeviceRegistration | undefined;
   }
 
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {

@@ -19,10 +19,16 @@ export interface TableSchema {
   readonly globalSecondaryIndexes: readonly IndexSchema[];
 }
 
-/** Devices: one item per endpoint name, the current registration. */
+export const DEVICES_BY_REGISTRATION_INDEX = 'byRegistrationId';
+
+/**
+ * Devices: one item per endpoint name, the current registration. byRegistrationId resolves the
+ * `/rd/{id}` of an Update or De-register: ids are random (LwM2M 1.1 §6.2.1 leaves them to the
+ * server), so they no longer carry the endpoint name.
+ */
 export const DEVICES_TABLE: TableSchema = {
   partitionKey: { name: 'endpoint', type: 'S' },
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [{ indexName: DEVICES_BY_REGISTRATION_INDEX, partitionKey: { name: 'registrationId', type: 'S' } }],
 };
 
 export const JOBS_BY_ENDPOINT_INDEX = 'byEndpoint';

@@ -13,8 +13,8 @@ import { encodePathList, type SenmlFormat } from '../../core/codecs/senmlPaths.t
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { compositeFormatCandidates, NO_ACCEPT, type ReadFormat } from '../../core/devices/formatNegotiation.ts';
 import { FormatNegotiator, type FormatMemory, type NegotiationStep } from './FormatNegotiator.ts';
-import type { DeviceResponse, Observation, Peer } from '../transport/CoapTransport.ts';
-import type { DeviceTransport } from '../transport/TransportRouter.ts';
+import type { DeviceResponse, Observation } from '../transport/CoapTransport.ts';
+import type { DevicePeer, DeviceTransport } from '../transport/TransportRouter.ts';
 import { DeviceRequestError } from '../transport/errors.ts';
 import { writeBlockwise, type Block1Options, type Block1Outcome } from '../transport/block1Transfer.ts';
 
@@ -251,8 +251,9 @@ function acceptOf(format: ReadFormat): { accept?: number } {
   return format === NO_ACCEPT ? {} : { accept: format };
 }
 
-export function peerOf(device: Pick<DeviceRegistration, 'address' | 'port'>): Peer {
-  return { address: device.address, port: device.port };
+/** Where to reach a device; one registered over DTLS is reached over DTLS only. */
+export function peerOf(device: Pick<DeviceRegistration, 'address' | 'port' | 'pskIdentity'>): DevicePeer {
+  return device.pskIdentity === undefined ? { address: device.address, port: device.port } : { address: device.address, port: device.port, secure: true };
 }
 
 function parsePath(path: string): LwM2mPath {

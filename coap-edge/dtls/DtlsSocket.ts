@@ -64,7 +64,13 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   revoke(identity: string): void {
     const id = Buffer.from(identity, 'utf8');
     this.resumable.forget(id);
-    for (const session of this.table.allSessions()) if (session.identity.equals(id)) this.endSession(session, 'revoked');
+    for (const session of this.table.allSessions()) if (session.identity.equals(id)) this.closeSession(session, 'revoked');
+  }
+
+  /** Ends every session and forgets every resumable one, when revocations may have been missed. */
+  revokeAll(): void {
+    this.resumable.clear();
+    for (const session of this.table.allSessions()) this.closeSession(session, 'revoked');
   }
 
   bind(port: number, address: string, callback: () => void): this {
@@ -280,6 +286,16 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
       this.resumable.forgetSession(session.sessionId); // RFC 5246 §7.2.2: never resume after a fatal alert
       this.endSession(session, 'fatal alert');
     }
+  }
+
+  /** Says close_notify (RFC 5246 §7.2.1), so the peer knows to handshake again, and ends the session. */
+  private closeSession(session: Session, reason: SessionEndReason): void {
+    try {
+      this.sendTo([session.seal(ContentType.Alert, Buffer.from([AlertLevel.Warning, AlertDescription.CloseNotify]))], session.peer);
+    } catch {
+      // sequence numbers exhausted: nothing to say
+    }
+    this.endSession(session, reason);
   }
 
   private endSession(session: Session, reason: SessionEndReason): void {

@@ -1,9 +1,11 @@
 /**
  * The Registration interface (LwM2M 1.1 §6.2): Register, Update, De-register at /rd. A new
  * Register of a known endpoint replaces the old registration (devices re-register after a reboot
- * from a new port, without De-register). The registration id carries the endpoint name so any
- * edge task can resolve an Update with one consistent read. A registration whose lifetime passed
- * without an Update is expired (§6.2.1): its Update gets 4.04 and the client must Register again.
+ * from a new port, without De-register). Registration ids are 128 random bits (§6.2.1 leaves them
+ * to the server): nothing about the device can be guessed from one, and the store resolves them.
+ * A registration whose lifetime passed without an Update is expired (§6.2.1): its Update gets 4.04
+ * and the client must Register again. Who may do what (§7.1, the security of the registration
+ * interface): see `identityRefusal` and `securityRefusal`.
  */
 import { randomBytes } from 'node:crypto';
 import { parseRegisterQuery, parseUpdateQuery } from '../../core/lwm2m/registrationRequest.ts';
@@ -24,6 +26,8 @@ export interface RegistrationServiceOptions {
   readonly onEvent: (event: RegistrationEvent) => void;
   /** Which device a PSK identity belongs to: a secure Register must name that device. */
   readonly credentialOwner?: (pskIdentity: string) => Promise<string | undefined>;
+  /** Whether the endpoint has a provisioned key: it then registers (and updates) over DTLS only. */
+  readonly dtlsRequired?: (endpoint: string) => Promise<boolean>;
   /**
    * Another endpoint registered or updated from the address and port `endpoint` was known at
    * (NoSec: a new process on a port a sleeping device let go). Called before the reply is sent, so
@@ -40,6 +44,8 @@ export interface AddressTaken {
   readonly by: string;
 }
 
+const REGISTRATION_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
 const BAD_REQUEST = (message: string): OutboundResponse => ({ code: '4.00', payload: Buffer.from(message) });
 
 export class RegistrationService {
@@ -47,6 +53,9 @@ export class RegistrationService {
   /** address:port -> endpoint of the devices that registered or updated through this task (Send has no other name). */
   private readonly endpointsByPeer = new Map<string, string>();
   private readonly peersByEndpoint = new Map<string, string>();
+  /** Ids of the registrations made through this task, so an Update right after a Register never waits for the index. */
+  private readonly registrationIds = new Map<string, string>();
+  private readonly endpointsByRegistrationId = new Map<string, string>();
 
   constructor(private readonly options: RegistrationServiceOptions) {
     this.now = options.clock ?? Date.now;
@@ -81,7 +90,7 @@ export class RegistrationService {
       return request.method === 'POST' ? this.register(request) : { code: '4.05' };
     }
     if (request.method === 'POST') return this.update(request, id);
-    if (request.method === 'DELETE') return this.deregister(id);
+    if (request.method === 'DELETE') return this.deregister(request, id);
     return { code: '4.05' };
   }
 
@@ -96,7 +105,7 @@ export class RegistrationService {
     if (refusal !== undefined) return { code: '4.03', payload: Buffer.from(refusal) };
     const registration: DeviceRegistration = {
       endpoint: params.data.endpoint,
-      registrationId: newRegistrationId(params.data.endpoint),
+      registrationId: newRegistrationId(),
       address: request.peer.address,
       port: request.peer.port,
       lifetimeSeconds: params.data.lifetimeSeconds,
@@ -115,18 +124,17 @@ export class RegistrationService {
       ...(previous?.firmwareVersion === undefined ? {} : { firmwareVersion: previous.firmwareVersion }),
     };
     await this.options.store.put(registration);
+    this.rememberRegistrationId(registration.endpoint, registration.registrationId);
     this.remember(registration.endpoint, request.peer);
     this.emitLater({ kind: 'registered', registration, ...(previous === undefined ? {} : { previous }) });
     return { code: '2.01', locationPath: ['rd', registration.registrationId] };
   }
 
   private async update(request: InboundRequest, registrationId: string): Promise<OutboundResponse> {
-    const endpoint = endpointOf(registrationId);
-    const current = endpoint === undefined ? undefined : await this.options.store.get(endpoint);
-    if (current === undefined || current.registrationId !== registrationId) return { code: '4.04' };
-    if (current.pskIdentity !== undefined && request.security?.pskIdentity !== current.pskIdentity) {
-      return { code: '4.03', payload: Buffer.from('a DTLS registration is updated over its own DTLS identity only') };
-    }
+    const current = await this.registrationNamed(registrationId);
+    if (current === undefined) return { code: '4.04' };
+    const refusal = await this.identityRefusal(request, current);
+    if (refusal !== undefined) return { code: '4.03', payload: Buffer.from(refusal) };
     if (!isRegistrationAlive(current, this.now())) return { code: '4.04', payload: Buffer.from('registration expired: Register again') };
     const params = parseUpdateQuery(request.query, current.lwm2mVersion);
     if (!params.success) return BAD_REQUEST(params.error.message);
@@ -151,26 +159,71 @@ export class RegistrationService {
     return { code: '2.04' };
   }
 
-  private async deregister(registrationId: string): Promise<OutboundResponse> {
-    const endpoint = endpointOf(registrationId);
-    if (endpoint === undefined) return { code: '4.04' };
-    const removed = await this.options.store.remove(endpoint, registrationId);
+  private async deregister(request: InboundRequest, registrationId: string): Promise<OutboundResponse> {
+    const current = await this.registrationNamed(registrationId);
+    if (current === undefined) return { code: '4.04' };
+    const refusal = await this.identityRefusal(request, current);
+    if (refusal !== undefined) return { code: '4.03', payload: Buffer.from(refusal) };
+    const removed = await this.options.store.remove(current.endpoint, registrationId);
     if (!removed) return { code: '4.04' };
-    this.forget(endpoint);
-    this.emitLater({ kind: 'deregistered', endpoint });
+    this.forgetRegistrationId(current.endpoint);
+    this.forget(current.endpoint);
+    this.emitLater({ kind: 'deregistered', endpoint: current.endpoint });
     return { code: '2.02' };
   }
 
+  /** The current registration with this id, from this task's memory or the store's index. */
+  private async registrationNamed(registrationId: string): Promise<DeviceRegistration | undefined> {
+    // Only what this server ever minted (base64url, and the older `endpoint.hex`) reaches the index.
+    if (!REGISTRATION_ID.test(registrationId)) return undefined;
+    const endpoint = this.endpointsByRegistrationId.get(registrationId);
+    // The index's copy is enough: a registration's identity never changes, and the write that
+    // follows (Update, De-register) is conditional on the id, so a stale copy writes nothing wrong.
+    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.get(endpoint);
+    return current?.registrationId === registrationId ? current : undefined;
+  }
+
+  private rememberRegistrationId(endpoint: string, registrationId: string): void {
+    this.forgetRegistrationId(endpoint);
+    this.registrationIds.set(endpoint, registrationId);
+    this.endpointsByRegistrationId.set(registrationId, endpoint);
+  }
+
+  private forgetRegistrationId(endpoint: string): void {
+    const known = this.registrationIds.get(endpoint);
+    if (known !== undefined) this.endpointsByRegistrationId.delete(known);
+    this.registrationIds.delete(endpoint);
+  }
+
   /**
-   * A device registering over DTLS must be the device its PSK identity was provisioned for; a
-   * device that registered securely before may not fall back to NoSec (a downgrade).
+   * Update and De-register come from the registration's own client (LwM2M 1.1 §7.1: the server
+   * binds a registration to the security association it was made over): a registration made
+   * over DTLS only from its own PSK identity; one made over NoSec not over NoSec any more once
+   * its endpoint has a key, nor from a DTLS identity provisioned for another device.
+   */
+  private async identityRefusal(request: InboundRequest, current: DeviceRegistration): Promise<string | undefined> {
+    if (current.pskIdentity !== undefined) {
+      return request.security?.pskIdentity === current.pskIdentity ? undefined : 'a DTLS registration is updated and de-registered over its own DTLS identity only';
+    }
+    if (request.security !== undefined) {
+      const owner = await this.options.credentialOwner?.(request.security.pskIdentity);
+      return owner === current.endpoint ? undefined : `identity ${request.security.pskIdentity} does not belong to ${current.endpoint}`;
+    }
+    return (await this.options.dtlsRequired?.(current.endpoint)) === true ? `${current.endpoint} has a provisioned key: it registers over DTLS only` : undefined;
+  }
+
+  /**
+   * A device registering over DTLS must be the device its PSK identity was provisioned for. Over
+   * NoSec: an endpoint with a provisioned key registers over DTLS only (credentials decide the
+   * transport), and a device that registered securely before may not fall back (a downgrade).
    */
   private async securityRefusal(request: InboundRequest, endpoint: string, previous: DeviceRegistration | undefined): Promise<string | undefined> {
     if (request.security !== undefined) {
       const owner = await this.options.credentialOwner?.(request.security.pskIdentity);
       return owner === endpoint ? undefined : `identity ${request.security.pskIdentity} may not register as ${endpoint}`;
     }
-    return previous?.pskIdentity === undefined ? undefined : `${endpoint} registers over DTLS only`;
+    if (previous?.pskIdentity !== undefined || (await this.options.dtlsRequired?.(endpoint)) === true) return `${endpoint} registers over DTLS only`;
+    return undefined;
   }
 
   /** After the reply is on the wire: the device is not ready for requests before it has it. */
@@ -197,14 +250,7 @@ function peerKey(peer: Pick<Peer, 'address' | 'port'>): string {
   return `${peer.address}:${peer.port}`;
 }
 
-function newRegistrationId(endpoint: string): string {
-  return `${Buffer.from(endpoint, 'utf8').toString('base64url')}.${randomBytes(4).toString('hex')}`;
-}
-
-/** The endpoint name a registration id was minted for, or undefined for a malformed id. */
-export function endpointOf(registrationId: string): string | undefined {
-  const dot = registrationId.lastIndexOf('.');
-  if (dot <= 0) return undefined;
-  const endpoint = Buffer.from(registrationId.slice(0, dot), 'base64url').toString('utf8');
-  return endpoint.length > 0 ? endpoint : undefined;
+/** 128 random bits, base64url (22 characters): unguessable, and nothing of the endpoint in it. */
+function newRegistrationId(): string {
+  return randomBytes(16).toString('base64url');
 }

@@ -50,6 +50,15 @@ export interface FirmwareJob {
   readonly history: readonly JobHistoryEntry[];
 }
 
+/** A job as the API and reports show it: the download token opens the image, and is the device's alone. */
+export type FirmwareJobView = Omit<FirmwareJob, 'downloadToken'>;
+
+export function jobView(job: FirmwareJob): FirmwareJobView {
+  const view: { -readonly [K in keyof FirmwareJob]?: FirmwareJob[K] } = { ...job };
+  delete view.downloadToken;
+  return view as FirmwareJobView;
+}
+
 export function jobKeyFor(cohort: number, endpoint: string): string {
   return `${String(cohort).padStart(4, '0')}#${endpoint}`;
 }

@@ -159,6 +159,11 @@ describe('REST API routes', () => {
       expect((await call('POST', '/devices/api-meter-00000/credentials', { identity: 'psk-api-0', keyHex: key })).status).toBe(405);
     });
 
+    it("refuses an identity in the store's reserved prefix with 400 naming the identity", async () => {
+      expect(await call('PUT', '/devices/api-meter-00002/credentials', { identity: '!fota/revocations', keyHex: key })).toMatchObject(badRequest('identity'));
+      expect(await call('GET', '/credentials/!fota%2Frevocations')).toMatchObject(notFound);
+    });
+
     it('shows which device an identity belongs to, 404 for an unknown identity', async () => {
       route('GET', '/credentials/{identity}');
       const shown = await call('GET', '/credentials/psk-api-0');
@@ -241,6 +246,16 @@ describe('REST API routes', () => {
       expect(second.body.nextCursor).toBeUndefined();
       expect(await call('GET', `/campaigns/${finishedCampaignId}/jobs?limit=x`)).toMatchObject(badRequest('limit'));
       expect(await call('GET', '/campaigns/no-such-campaign/jobs')).toMatchObject(notFound);
+    });
+
+    it("lists a campaign's jobs without their download tokens: those are the devices' alone", async () => {
+      const { body } = await call('GET', `/campaigns/${finishedCampaignId}/jobs`);
+      const stored = await stack.stores.jobs.listCampaign(finishedCampaignId);
+
+      expect(stored.every((job) => job.downloadToken.length > 0)).toBe(true);
+      expect(body.items).toHaveLength(2);
+      for (const job of body.items ?? []) expect(job).not.toHaveProperty('downloadToken');
+      for (const job of stored) expect(JSON.stringify(body)).not.toContain(job.downloadToken);
     });
 
     it('plans a dry run without creating anything, 400 naming the field for a bad definition', async () => {

@@ -184,7 +184,7 @@ describe('the dev stage (default context)', () => {
     it('lets the edge task role use the devices, jobs, requests and telemetry tables, read images and credentials, and nothing else in DynamoDB', () => {
       const statements = statementsOfRole(edge, logicalId(stacks.edge.edge.taskRole));
       expect(dynamoDbResources(statements, stacks)).toEqual(
-        ['Credentials', 'Devices', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken', 'Requests', 'Requests/index/byEndpoint', 'Requests/index/byOwner', 'Telemetry'].sort(),
+        ['Credentials', 'Devices', 'Devices/index/byRegistrationId', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken', 'Requests', 'Requests/index/byEndpoint', 'Requests/index/byOwner', 'Telemetry'].sort(),
       );
       const readOnly = statements.filter((s) => s.resources.some((r) => ['Images', 'Credentials'].includes(tableResourceName(r, stacks))));
       expect(readOnly.length).toBeGreaterThan(0);
@@ -223,7 +223,7 @@ describe('the dev stage (default context)', () => {
     it('gives each workflow function its own role: campaigns, jobs, device claims and images read/write, devices read, its log group, the bus', () => {
       for (const fn of stacks.orchestration.functions.functions) {
         const statements = statementsOfRole(orchestration, logicalId(fn.role as unknown as IConstruct));
-        expect(dynamoDbResources(statements, stacks), fn.node.id).toEqual(['Campaigns', 'DeviceClaims', 'Devices', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken'].sort());
+        expect(dynamoDbResources(statements, stacks), fn.node.id).toEqual(['Campaigns', 'DeviceClaims', 'Devices', 'Devices/index/byRegistrationId', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken'].sort());
         const writes = statements.filter((s) => s.actions.includes('dynamodb:PutItem')).flatMap((s) => s.resources.map((r) => tableResourceName(r, stacks)));
         expect(writes.map((r) => r.split('/')[0]).sort(), fn.node.id).toEqual(['Campaigns', 'DeviceClaims', 'Images', 'Jobs', 'Jobs', 'Jobs', 'Jobs']);
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['events:PutEvents'], resources: [`<${logicalId(stacks.orchestration.events.bus)}.Arn>`] });

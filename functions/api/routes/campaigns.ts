@@ -1,4 +1,5 @@
 import { tallyJobs } from '../../../core/campaign/progress.ts';
+import { jobView } from '../../../core/jobs/FirmwareJob.ts';
 import { dryRunCampaign } from '../dryRunCampaign.ts';
 import { parseJsonBody } from '../http.ts';
 import { CampaignDefinitionSchema, launchCampaign } from '../launchCampaign.ts';
@@ -48,7 +49,8 @@ export const campaignRoutes: readonly Route[] = [
     summary: "List a campaign's per-device jobs with their history",
     handle: async ({ stores }, { campaignId = '' }) => {
       await mustFind(stores.campaigns.get(campaignId), `campaign ${campaignId}`);
-      return ok({ items: await stores.jobs.listCampaign(campaignId) });
+      // Without download tokens: a reader of the API must not be able to fetch the firmware.
+      return ok({ items: (await stores.jobs.listCampaign(campaignId)).map(jobView) });
     },
   },
   ...CAMPAIGN_ACTIONS.map(

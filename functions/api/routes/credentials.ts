@@ -3,6 +3,7 @@
  * identity and endpoint only; the key is encrypted at rest by the credential store.
  */
 import { z } from 'zod';
+import { RESERVED_IDENTITY_PREFIX } from '../../../store/credentialMarkers.ts';
 import { ApiError, parseJsonBody } from '../http.ts';
 import { validate } from '../schemas.ts';
 import { mustFind } from './lookup.ts';
@@ -10,7 +11,11 @@ import { ok, type Route } from './types.ts';
 
 export const CredentialSchema = z
   .object({
-    identity: z.string().min(1).max(128),
+    identity: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine((identity) => !identity.startsWith(RESERVED_IDENTITY_PREFIX), `identities starting with ${RESERVED_IDENTITY_PREFIX} are reserved`),
     /** The PSK as hex (16..64 bytes: RFC 4279 allows up to 64). */
     keyHex: z.string().regex(/^([0-9a-fA-F]{2}){16,64}$/, '16 to 64 bytes as hex'),
   })
@@ -20,7 +25,7 @@ export const credentialRoutes: readonly Route[] = [
   {
     method: 'PUT',
     path: '/devices/{endpoint}/credentials',
-    summary: "Provision (or replace) a device's DTLS-PSK identity and key; the key is never returned",
+    summary: "Provision (or replace) a device's DTLS-PSK identity and key; the endpoint then registers over DTLS only; a replaced key's sessions end within 10 s; the key is never returned",
     body: CredentialSchema,
     handle: async ({ stores, clock }, { endpoint = '' }, request) => {
       const input = validate(CredentialSchema, parseJsonBody(request.body));
@@ -42,7 +47,7 @@ export const credentialRoutes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/credentials/{identity}',
-    summary: 'Revoke a PSK identity',
+    summary: "Revoke a PSK identity: its live DTLS sessions end on every edge task within 10 s",
     handle: async ({ stores }, { identity = '' }) => {
       if (!(await stores.credentials.remove(identity))) throw new ApiError(404, 'NOT_FOUND', `credential ${identity} does not exist`);
       return ok({ identity, revoked: true });

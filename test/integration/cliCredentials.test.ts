@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { LocalStack } from '../../local/LocalStack.ts';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const KEY_HEX = Buffer.from('cli-credential-key').toString('hex');
+
+/** The real `fota` binary against the local stack: `fota credentials set|show|revoke`, as the README shows them. */
+describe('fota credentials', () => {
+  let stack: LocalStack;
+
+  const fota = (args: readonly string[], input?: string): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = execFile('node', ['cli/fota.js', '--api', stack.apiUrl, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+      });
+      child.stdin?.end(input ?? '');
+    });
+
+  beforeAll(async () => {
+    stack = await LocalStack.start({ logLevel: 'silent' });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('sets a credential with --key-hex and prints the identity and endpoint, never the key', async () => {
+    const run = await fota(['credentials', 'set', 'cli-secure-1', '--identity', 'cli-psk-1', '--key-hex', KEY_HEX]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('cli-psk-1');
+    expect(run.stdout).toContain('cli-secure-1 now registers over DTLS only');
+    expect(run.stdout).not.toContain(KEY_HEX);
+    expect(await stack.stores.credentials.pskFor('cli-psk-1')).toEqual(Buffer.from('cli-credential-key'));
+  });
+
+  it('sets a credential with the key read from standard input (--key-stdin)', async () => {
+    const run = await fota(['--json', 'credentials', 'set', 'cli-secure-2', '--identity', 'cli-psk-2', '--key-stdin'], `${KEY_HEX}\n`);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ identity: 'cli-psk-2', endpoint: 'cli-secure-2', createdAt: expect.any(Number) });
+    expect(await stack.stores.credentials.pskFor('cli-psk-2')).toEqual(Buffer.from('cli-credential-key'));
+  });
+
+  it('refuses a key that is not 16 to 64 bytes of hex before calling the API (exit 1)', async () => {
+    const run = await fota(['credentials', 'set', 'cli-secure-3', '--identity', 'cli-psk-3', '--key-hex', 'abc']);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('16 to 64 bytes as hex');
+    expect(await stack.stores.credentials.get('cli-psk-3')).toBeUndefined();
+  });
+
+  it('shows which device an identity belongs to', async () => {
+    await fota(['credentials', 'set', 'cli-secure-4', '--identity', 'cli-psk-4', '--key-hex', KEY_HEX]);
+
+    const run = await fota(['--json', 'credentials', 'show', 'cli-psk-4']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ identity: 'cli-psk-4', endpoint: 'cli-secure-4', createdAt: expect.any(Number) });
+  });
+
+  it('revokes an identity; showing it then fails with NOT_FOUND (exit 2)', async () => {
+    await fota(['credentials', 'set', 'cli-secure-5', '--identity', 'cli-psk-5', '--key-hex', KEY_HEX]);
+
+    const revoked = await fota(['credentials', 'revoke', 'cli-psk-5']);
+    const shown = await fota(['credentials', 'show', 'cli-psk-5']);
+
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain('identity cli-psk-5 revoked');
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toContain('NOT_FOUND');
+    expect(await stack.stores.credentials.requiresDtls('cli-secure-5')).toBe(false);
+  });
+});
