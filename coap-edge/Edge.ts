@@ -148,9 +148,9 @@ export class Edge {
     this.registration = new RegistrationService({
       store: stores.registrations,
       taskId: options.taskId,
-      onEvent: (event) => void this.onRegistrationEvent(event),
+      onEvent: (event) => this.background(this.onRegistrationEvent(event), 'registration event'),
       credentialOwner: async (identity) => (await stores.credentials.get(identity))?.endpoint,
-      onAddressTaken: (taken) => void this.onAddressTaken(taken),
+      onAddressTaken: (taken) => this.background(this.onAddressTaken(taken), 'address taken'),
       dtlsRequired: (endpoint) => stores.credentials.requiresDtls(endpoint),
     });
     this.telemetry = new TelemetryRecorder({ telemetry: stores.telemetry, events: stores.events, logger });
@@ -158,7 +158,7 @@ export class Edge {
       endpointAt: (peer) => this.registration.endpointAt(peer),
       recorder: this.telemetry,
       registry: this.devices.registry,
-      onSend: (endpoint) => void this.onDeviceSent(endpoint),
+      onSend: (endpoint) => this.background(this.onDeviceSent(endpoint), 'send'),
     });
     this.transport.onRequest((request) => (options.allowNoSec === false ? Promise.resolve({ code: '4.03', payload: Buffer.from('NoSec is disabled: use CoAPS') }) : this.route(request)));
     this.secureTransport?.onRequest((request) => this.route(request));
@@ -302,6 +302,21 @@ export class Edge {
   }
 
   /** The job executor's counters: take-overs, deadlines enforced, background rejections logged. */
+  /** Failures of the edge's own background work (the job executor counts its own). */
+  readonly faults = { backgroundRejections: 0 };
+
+  /**
+   * Runs work nobody awaits (handlers of registration events, Send, address changes): a rejection
+   * is logged once, here, and counted in the health endpoint, never left unhandled (which ends a
+   * Node 20 process).
+   */
+  private background(work: Promise<unknown>, what: string): void {
+    work.catch((error: unknown) => {
+      this.faults.backgroundRejections++;
+      this.options.logger.error('unexpected failure in background work', { what, error });
+    });
+  }
+
   get jobStats(): { readonly takenOver: number; readonly unexpectedRejections: number; readonly deadlinesEnforced: number } {
     return this.executor?.stats ?? { takenOver: 0, unexpectedRejections: 0, deadlinesEnforced: 0 };
   }

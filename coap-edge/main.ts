@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       return;
     }
     response.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats, pushes: edge.pusher.stats, faults: { ...faults, backgroundRejections: edge.jobStats.unexpectedRejections }, jobs: edge.jobStats }));
+    response.end(JSON.stringify({ status: draining ? 'draining' : 'ok', taskId: config.taskId, transport: edge.transport.stats, firmware: edge.firmware.stats, pushes: edge.pusher.stats, faults: { ...faults, backgroundRejections: edge.faults.backgroundRejections + edge.jobStats.unexpectedRejections }, jobs: edge.jobStats }));
   });
   await edge.start();
   health.listen(config.healthPort, config.bindAddress);

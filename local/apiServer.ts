@@ -12,7 +12,7 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export async function startApiServer(deps: ApiDependencies, port: number): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    void (async () => {
+    (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://localhost');
         if (isDashboardPath(url.pathname)) {
@@ -37,7 +37,11 @@ export async function startApiServer(deps: ApiDependencies, port: number): Promi
         res.writeHead(error instanceof BodyTooLargeError ? 413 : 500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: error instanceof BodyTooLargeError ? 'BODY_TOO_LARGE' : 'INTERNAL', message: error instanceof Error ? error.message : String(error) } }));
       }
-    })();
+    })().catch((error: unknown) => {
+      // The answer itself failed (the client went away mid-write): nothing more can be said to it.
+      process.stderr.write(`api: could not answer ${req.method ?? ''} ${req.url ?? ''}: ${error instanceof Error ? error.message : String(error)}\n`);
+      res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -53,7 +53,10 @@ export class DownlinkExecutor {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
+    this.timer = setInterval(() => {
+      // tick() catches and logs its own failures; this catch is only for a bug in that handling.
+      this.tick().catch((error: unknown) => this.options.logger.error('downlink tick failed', { error }));
+    }, this.options.pollIntervalMs);
   }
 
   stop(): void {

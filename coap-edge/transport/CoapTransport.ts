@@ -462,11 +462,13 @@ export class CoapTransport {
     }
     this.inFlightByPeer.set(peerKey, inFlight + 1);
     this.exchanges.set(exchangeKey, { at: Date.now(), reply: 'pending' });
-    void this.answer(packet, method, remote, exchangeKey).finally(() => {
-      const left = (this.inFlightByPeer.get(peerKey) ?? 1) - 1;
-      if (left <= 0) this.inFlightByPeer.delete(peerKey);
-      else this.inFlightByPeer.set(peerKey, left);
-    });
+    this.answer(packet, method, remote, exchangeKey)
+      .catch((error: unknown) => this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 'answer'))
+      .finally(() => {
+        const left = (this.inFlightByPeer.get(peerKey) ?? 1) - 1;
+        if (left <= 0) this.inFlightByPeer.delete(peerKey);
+        else this.inFlightByPeer.set(peerKey, left);
+      });
   }
 
   private async answer(packet: ParsedPacket, method: CoapMethod, remote: RemoteInfo, exchangeKey: string): Promise<void> {

@@ -57,7 +57,7 @@ describe('identity on every registration operation', () => {
       expect(reply.code).toBe('2.01');
       ids.push(locationOf(reply)[1]?.toString() ?? '');
     }
-    client.close();
+    await client.close();
 
     for (const id of ids) {
       expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -74,7 +74,7 @@ describe('identity on every registration operation', () => {
       const location = [Buffer.from('rd'), Buffer.from(id)];
       codes.push((await client.update(location)).code, (await client.deregister(location)).code);
     }
-    client.close();
+    await client.close();
 
     expect(codes).toEqual(Array(6).fill('4.04'));
   });
@@ -85,7 +85,7 @@ describe('identity on every registration operation', () => {
     const client = await RawCoapClient.open(stack.edge.address.port);
 
     const reply = await client.deregister(location);
-    client.close();
+    await client.close();
 
     expect(reply.code).toBe('4.03');
     expect((await stack.stores.registrations.get('id-meter'))?.registrationId).toBe(location[1]?.toString());
@@ -117,7 +117,7 @@ describe('identity on every registration operation', () => {
     const client = await RawCoapClient.open(stack.edge.address.port);
 
     const reply = await client.register(['ep=id-fresh', 'lt=300', 'lwm2m=1.1']);
-    client.close();
+    await client.close();
 
     expect(reply.code).toBe('4.03');
     expect(await stack.stores.registrations.get('id-fresh')).toBeUndefined();
