@@ -1,4 +1,6 @@
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { StorageStack } from './stacks/StorageStack.ts';
 import { OrchestrationStack } from './stacks/OrchestrationStack.ts';
 import { EdgeStack } from './stacks/EdgeStack.ts';
@@ -71,6 +73,10 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
       stateMachine: orchestration.workflow.stateMachine,
       functions: orchestration.functions.functions,
       edge: edge.edge,
+      // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
+      api: { httpApi: orchestration.api.api as apigw.IHttpApi, handler: orchestration.api.handler },
+      tables: storage.storage.tables as readonly dynamodb.ITable[],
+      ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     },
   });
   const stacks = { app, config, storage, orchestration, edge, observability };

@@ -6,7 +6,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /** The context keys the app reads, each documented on `StageConfig`. */
-export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec'] as const;
+export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'alarmEmail'] as const;
 export type StageContextKey = (typeof STAGE_CONTEXT_KEYS)[number];
 /** Raw context values by key, as `node.tryGetContext` returns them. */
 export type StageContext = Readonly<Partial<Record<StageContextKey, unknown>>>;
@@ -24,6 +24,8 @@ export interface StageConfig {
   readonly retainData: boolean;
   /** `allowNoSec`: open NoSec CoAP on UDP 5683 besides CoAPS on 5684. @default false: NoSec only when enabled */
   readonly allowNoSec: boolean;
+  /** `alarmEmail`: an address subscribed to the alarm topic (it must confirm the subscription). @default none */
+  readonly alarmEmail?: string;
 }
 
 export class StageConfigurationError extends Error {
@@ -54,6 +56,10 @@ export function parseStageConfig(context: StageContext): StageConfig {
     throw new StageConfigurationError(`context logRetentionDays must be one of ${[...RETENTION_DAYS].join(', ')}, got ${logRetentionDays}`);
   }
   const publicHost = optionalString(context, 'publicHost');
+  const alarmEmail = optionalString(context, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new StageConfigurationError(`context alarmEmail must be an e-mail address, got "${alarmEmail}"`);
+  }
   return {
     stage,
     ...(publicHost === undefined ? {} : { publicHost }),
@@ -61,6 +67,7 @@ export function parseStageConfig(context: StageContext): StageConfig {
     logRetention: logRetentionDays as logs.RetentionDays,
     retainData,
     allowNoSec: optionalBoolean(context, 'allowNoSec') ?? false,
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
   };
 }
 

@@ -2,7 +2,7 @@
  * Workflow task FinalizeCampaign / AbortCampaign / MarkCampaignFailed: cancels jobs that never
  * started, writes the summary and the campaign's final status.
  */
-import type { CampaignSummary } from '../../core/campaign/Campaign.ts';
+import { CampaignStatus, type CampaignSummary } from '../../core/campaign/Campaign.ts';
 import type { CampaignTrigger } from '../../core/campaign/lifecycle.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
@@ -10,6 +10,8 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
+import { handlerMetrics } from '../shared/metrics.ts';
+import { FotaMetric } from '../../core/metrics.ts';
 import { FinalizeInput, parseInput } from './inputs.ts';
 
 /** Jobs not yet updating are cancelled; a device that is updating is never interrupted. */
@@ -59,5 +61,9 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   const result = await triggerCampaign(campaigns, campaignId, trigger, () => now);
   if (result.kind === 'notFound') throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const status = result.campaign.status;
+  // Counted once: by the call whose write made the campaign ABORTED, not by a retry that finds it so.
+  if (result.kind === 'applied' && status === CampaignStatus.Aborted && result.previous !== CampaignStatus.Aborted) {
+    handlerMetrics().count({ [FotaMetric.CampaignsAborted]: 1 });
+  }
   return { ...summary, status };
 }

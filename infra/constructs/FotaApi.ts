@@ -31,6 +31,12 @@ export interface FotaApiProps {
    * `https://<distribution>.cloudfront.net`. @default none: no CORS, no unauthenticated route
    */
   readonly corsAllowOrigins?: readonly string[];
+  /**
+   * Concurrent executions reserved for (and capping) the API function: device operations hold one
+   * for up to 25 s, so without a cap a burst could take the account's whole Lambda concurrency from
+   * the campaign workflow. Throttled requests answer 5xx and raise the ApiThrottles alarm. @default 50
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The request headers of a SigV4-signed browser request, which the CORS preflight must allow. */
@@ -58,6 +64,7 @@ export class FotaApi extends Construct {
       memorySize: 1024,
       // Device operations wait up to 25 s for the device before answering 202.
       timeout: Duration.seconds(29),
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 50,
       role: this.role,
       logGroup,
       environment: {

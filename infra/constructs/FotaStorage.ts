@@ -117,6 +117,11 @@ export class FotaStorage extends Construct {
     });
   }
 
+  /** Every table of the store (alarms on throttling iterate over it). */
+  get tables(): readonly dynamodb.Table[] {
+    return [...this.schemas.values()].map(({ table }) => table);
+  }
+
   /** Lets `grantee` read items of the tables and query their global secondary indexes, each named. */
   grantReadData(grantee: iam.IGrantable, ...tables: readonly FotaTableName[]): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: READ_DATA_ACTIONS, resourceArns: this.tableArns(tables) });
