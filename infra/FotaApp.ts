@@ -43,20 +43,26 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
   Tags.of(app).add('Project', 'lwm2m-fota');
   Tags.of(app).add('Stage', stage);
 
+  // IAM paths per stage: the credential key's policy names the roles that may use it by path, so a
+  // dev stage's edge in the same account cannot decrypt prod's device keys.
+  const credentialKeyUsers = { decryptRolePath: `/fota-${stage}/edge/`, encryptRolePath: `/fota-${stage}/api/` };
   const storage = new StorageStack(app, `Fota-${stage}-Storage`, {
     description: `LwM2M FOTA ${stage}: device registry, jobs, campaigns, firmware images (retained)`,
     retainData: config.retainData,
+    credentialKeyUsers,
     terminationProtection: production,
   });
   const orchestration = new OrchestrationStack(app, `Fota-${stage}-Orchestration`, {
     description: `LwM2M FOTA ${stage}: campaign workflow, its Lambda tasks and event bus`,
     storage: storage.storage,
     logRetention,
+    apiRolePath: credentialKeyUsers.encryptRolePath,
   });
   const edge = new EdgeStack(app, `Fota-${stage}-Edge`, {
     description: `LwM2M FOTA ${stage}: CoAP edge on Fargate behind a UDP Network Load Balancer`,
     edge: {
       storage: storage.storage,
+      taskRolePath: credentialKeyUsers.decryptRolePath,
       desiredCount: config.edgeDesiredCount,
       allowNoSec: config.allowNoSec,
       logRetention,

@@ -14,6 +14,8 @@ export interface OrchestrationStackProps extends StackProps {
   readonly storage: FotaStorage;
   /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
+  /** IAM path of the API function's role (the credential key lets it seal device keys). @default FotaApi's */
+  readonly apiRolePath?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class OrchestrationStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       eventBus: this.events.bus as events.IEventBus,
       corsAllowOrigins: [this.dashboard.url],
+      ...(props.apiRolePath === undefined ? {} : { rolePath: props.apiRolePath }),
       ...logRetention,
     });
     // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.

@@ -28,11 +28,52 @@ describe('production hardening (-c stage=prod -c publicHost=... -c alarmEmail=..
   let stacks: FotaStacks;
   let observability: Template;
   let orchestration: Template;
+  let storage: Template;
+  let edge: Template;
 
   beforeAll(() => {
     stacks = buildFotaApp({ context: { ...SKIP_BUNDLING, stage: 'prod', publicHost: 'lwm2m.example.net', alarmEmail: 'oncall@example.net' } });
     observability = Template.fromStack(stacks.observability);
     orchestration = Template.fromStack(stacks.orchestration);
+    storage = Template.fromStack(stacks.storage);
+    edge = Template.fromStack(stacks.edge);
+  });
+
+  describe('the device-PSK key', () => {
+    type Statement = { Sid?: string; Action: string | string[]; Principal: unknown; Condition?: Record<string, Record<string, unknown>> };
+    const keyStatements = (): Statement[] => {
+      const key = storage.findResources('AWS::KMS::Key')[logicalId(stacks.storage.storage.credentialKey)];
+      return key?.['Properties']['KeyPolicy']['Statement'] as Statement[];
+    };
+    const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+    const crypto = /^kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt|\*)/;
+
+    it('has an explicit policy: administrators administer without any cryptographic operation', () => {
+      const statements = keyStatements();
+      expect(statements.map((s) => s.Sid)).toEqual(['AdministerWithoutUse', 'EdgeDecrypts', 'ApiSealsBound']);
+      const admin = statements[0] as Statement;
+      expect(actions(admin)).toContain('kms:Put*');
+      expect(actions(admin).filter((a) => crypto.test(a))).toEqual([]);
+      for (const statement of statements.slice(1)) expect(statement.Condition?.['ArnLike']?.['aws:PrincipalArn'], statement.Sid).toBeDefined();
+    });
+
+    it('lets only the edge task role path decrypt, and only the API role path generate data keys, with the {identity, endpoint} context', () => {
+      const [, decrypt, seal] = keyStatements() as [Statement, Statement, Statement];
+      expect(actions(decrypt)).toEqual(['kms:Decrypt']);
+      expect(JSON.stringify(decrypt.Condition)).toContain(':role/fota-prod/edge/*');
+      expect(actions(seal)).toEqual(['kms:GenerateDataKey']);
+      expect(JSON.stringify(seal.Condition)).toContain(':role/fota-prod/api/*');
+      expect(seal.Condition?.['ForAllValues:StringEquals']).toEqual({ 'kms:EncryptionContextKeys': ['identity', 'endpoint'] });
+      edge.hasResourceProperties('AWS::IAM::Role', { Path: '/fota-prod/edge/', AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] }) });
+      orchestration.hasResourceProperties('AWS::IAM::Role', { Path: '/fota-prod/api/', Description: 'FOTA REST API' });
+    });
+
+    it('gives the API role no kms:Decrypt, and no role of the orchestration stack any', () => {
+      const policies = Object.values(orchestration.findResources('AWS::IAM::Policy'));
+      const kmsActions = policies.flatMap((p) => (p['Properties']['PolicyDocument']['Statement'] as Statement[]).flatMap(actions)).filter((a) => a.startsWith('kms:'));
+      expect(kmsActions).not.toContain('kms:Decrypt');
+      expect(kmsActions).toContain('kms:GenerateDataKey');
+    });
   });
 
   describe('alarms that can fire', () => {

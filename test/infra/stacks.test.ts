@@ -238,7 +238,7 @@ describe('the dev stage (default context)', () => {
       orchestration.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
       const statements = statementsOfRole(orchestration, logicalId(stacks.orchestration.api.role));
       expect(statements).toContainEqual({ effect: 'Allow', actions: ['states:StartExecution'], resources: [`<${logicalId(stacks.orchestration.workflow.stateMachine)}>`] });
-      expect(statements.find((s) => s.actions.includes('kms:GenerateDataKey'))?.actions).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+      expect(statements.find((s) => s.actions.includes('kms:GenerateDataKey'))?.actions).toEqual(['kms:GenerateDataKey']);
     });
 
     it('lets the state machine invoke the five workflow functions and no other', () => {
