@@ -26,6 +26,10 @@ import { DtlsSocket } from './dtls/DtlsSocket.ts';
 import { TransportRouter } from './transport/TransportRouter.ts';
 import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 import { RevocationWatcher } from './credentials/RevocationWatcher.ts';
+import type { JobStore } from '../store/DynamoDbJobStore.ts';
+import { emfMetricsSink, type MetricsSink } from '../store/metrics.ts';
+import { FotaMetric, FotaMetricService } from '../core/metrics.ts';
+import { EdgeMetricsReporter, type EdgeMetricCounts } from './metrics/EdgeMetricsReporter.ts';
 
 export interface EdgeOptions {
   readonly stores: Stores;
@@ -64,6 +68,10 @@ export interface EdgeOptions {
   readonly revocationPollIntervalMs?: number;
   /** Block1 pushes in flight at once. @default 32 */
   readonly pushConcurrency?: number;
+  /** How often the edge's counters are emitted as EMF metrics on stdout; 0: never on a timer. @default 60_000 */
+  readonly metricsIntervalMs?: number;
+  /** Where the edge's metrics go. @default EMF on stdout */
+  readonly metricsSink?: MetricsSink;
   readonly logger: Logger;
 }
 
@@ -85,9 +93,16 @@ export class Edge {
   private downlink: DownlinkExecutor | undefined;
   private boundPeer: Peer | undefined;
   private secureBoundPeer: Peer | undefined;
+  /** Counted here, exported by `metrics`: accepted Registers, and job writes this task applied. */
+  private readonly counters = { registrations: 0, jobTransitions: 0 };
+  /** The job store every part of this edge writes through, counting applied transitions. */
+  private readonly jobs: JobStore;
+  readonly metrics: EdgeMetricsReporter;
 
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger } = options;
+    this.jobs = countingTransitions(stores.jobs, () => this.counters.jobTransitions++);
+    this.metrics = new EdgeMetricsReporter(() => this.metricCounts(), options.metricsSink ?? emfMetricsSink(FotaMetricService.Edge));
     this.transport = new CoapTransport({
       port: options.port,
       ...(options.bindAddress === undefined ? {} : { address: options.bindAddress }),
@@ -134,7 +149,7 @@ export class Edge {
     // A device pulling blocks through this task is reachable from here (its NLB flow is here): its
     // job and registration move to this task, e.g. after its previous task was replaced.
     this.firmware = new FirmwareBlockServer(
-      stores.jobs,
+      this.jobs,
       this.images,
       Date.now,
       (job, peer) => {
@@ -182,7 +197,7 @@ export class Edge {
     }
     const host = this.options.publicHost ?? `${this.boundPeer.address}:${this.boundPeer.port}`;
     this.executor = new JobExecutor({
-      jobs: this.options.stores.jobs,
+      jobs: this.jobs,
       registrations: this.options.stores.registrations,
       devices: this.devices,
       taskId: this.options.taskId,
@@ -209,6 +224,8 @@ export class Edge {
       ...(this.options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: this.options.queueModeAwakeMs }),
     });
     this.downlink.start();
+    const metricsIntervalMs = this.options.metricsIntervalMs ?? 60_000;
+    if (metricsIntervalMs > 0) this.metrics.start(metricsIntervalMs);
     this.options.logger.info('edge listening', { address: this.boundPeer.address, port: this.boundPeer.port, taskId: this.options.taskId });
     return this.boundPeer;
   }
@@ -281,6 +298,7 @@ export class Edge {
   }
 
   async stop(): Promise<void> {
+    this.metrics.stop();
     this.executor?.stop();
     this.downlink?.stop();
     await this.revocations?.stop();
@@ -373,7 +391,22 @@ export class Edge {
     }
   }
 
+  /** The cumulative counters behind the edge's metrics (core/metrics.ts). */
+  metricCounts(): EdgeMetricCounts {
+    const dtls = this.dtlsSocket?.stats;
+    return {
+      [FotaMetric.Registrations]: this.counters.registrations,
+      [FotaMetric.BlocksServed]: this.firmware.stats.blocksServed,
+      [FotaMetric.JobTransitions]: this.counters.jobTransitions,
+      [FotaMetric.HandshakesRejected]: dtls?.handshakesRejected ?? 0,
+      [FotaMetric.HandshakesFailed]: dtls?.handshakesFailed ?? 0,
+      [FotaMetric.HandshakesCompleted]: dtls?.handshakesCompleted ?? 0,
+      [FotaMetric.CampaignsAborted]: 0,
+    };
+  }
+
   private async onRegistrationEvent(event: RegistrationEvent): Promise<void> {
+    if (event.kind === 'registered') this.counters.registrations++;
     try {
       if (event.kind !== 'deregistered') this.abandonOldAddress(event.registration, event.previous);
       if (event.kind === 'registered') this.devices.forgetFormats(event.registration.endpoint);
@@ -386,4 +419,23 @@ export class Edge {
       this.options.logger.warn('registration follow-up failed', { event: event.kind, error });
     }
   }
+}
+
+/** The same store, calling `onApplied` after each transition whose conditional write succeeded. */
+function countingTransitions(inner: JobStore, onApplied: () => void): JobStore {
+  return {
+    createJobs: (jobs) => inner.createJobs(jobs),
+    get: (campaignId, jobKey) => inner.get(campaignId, jobKey),
+    annotate: (job, attributes) => inner.annotate(job, attributes),
+    listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
+    listCampaign: (campaignId) => inner.listCampaign(campaignId),
+    listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
+    listForOwner: (ownerTask, status, options) => inner.listForOwner(ownerTask, status, options),
+    findByToken: (token) => inner.findByToken(token),
+    async transition(job, event, now, extra) {
+      const result = await inner.transition(job, event, now, extra);
+      if (result.success) onApplied();
+      return result;
+    },
+  };
 }

@@ -1,4 +1,6 @@
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { StorageStack } from './stacks/StorageStack.ts';
 import { OrchestrationStack } from './stacks/OrchestrationStack.ts';
 import { EdgeStack } from './stacks/EdgeStack.ts';
@@ -41,9 +43,13 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
   Tags.of(app).add('Project', 'lwm2m-fota');
   Tags.of(app).add('Stage', stage);
 
+  // IAM paths per stage: the credential key's policy names the roles that may use it by path, so a
+  // dev stage's edge in the same account cannot decrypt prod's device keys.
+  const credentialKeyUsers = { decryptRolePath: `/fota-${stage}/edge/`, encryptRolePath: `/fota-${stage}/api/` };
   const storage = new StorageStack(app, `Fota-${stage}-Storage`, {
     description: `LwM2M FOTA ${stage}: device registry, jobs, campaigns, firmware images (retained)`,
     retainData: config.retainData,
+    credentialKeyUsers,
     terminationProtection: production,
   });
   const orchestration = new OrchestrationStack(app, `Fota-${stage}-Orchestration`, {
@@ -51,11 +57,13 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
     storage: storage.storage,
     logRetention,
     imageSigning: { signers: config.imageSigners, requireSignedImages: config.requireSignedImages },
+    apiRolePath: credentialKeyUsers.encryptRolePath,
   });
   const edge = new EdgeStack(app, `Fota-${stage}-Edge`, {
     description: `LwM2M FOTA ${stage}: CoAP edge on Fargate behind a UDP Network Load Balancer`,
     edge: {
       storage: storage.storage,
+      taskRolePath: credentialKeyUsers.decryptRolePath,
       desiredCount: config.edgeDesiredCount,
       allowNoSec: config.allowNoSec,
       logRetention,
@@ -72,6 +80,10 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
       stateMachine: orchestration.workflow.stateMachine,
       functions: orchestration.functions.functions,
       edge: edge.edge,
+      // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
+      api: { httpApi: orchestration.api.api as apigw.IHttpApi, handler: orchestration.api.handler },
+      tables: storage.storage.tables as readonly dynamodb.ITable[],
+      ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     },
   });
   const stacks = { app, config, storage, orchestration, edge, observability };

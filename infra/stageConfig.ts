@@ -7,7 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /** The context keys the app reads, each documented on `StageConfig`. */
-export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'requireSignedImages', 'imageSigners'] as const;
+export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'requireSignedImages', 'imageSigners', 'alarmEmail'] as const;
 export type StageContextKey = (typeof STAGE_CONTEXT_KEYS)[number];
 /** Raw context values by key, as `node.tryGetContext` returns them. */
 export type StageContext = Readonly<Partial<Record<StageContextKey, unknown>>>;
@@ -32,6 +32,8 @@ export interface StageConfig {
    * or ECDSA P-256 SPKI PEM), as JSON in cdk.json or a JSON string with `-c`. @default none
    */
   readonly imageSigners: readonly ImageSignerKey[];
+  /** `alarmEmail`: an address subscribed to the alarm topic (it must confirm the subscription). @default none */
+  readonly alarmEmail?: string;
 }
 
 /** A signer public key of firmware images, as the API function receives it (FOTA_IMAGE_SIGNERS). */
@@ -68,6 +70,10 @@ export function parseStageConfig(context: StageContext): StageConfig {
     throw new StageConfigurationError(`context logRetentionDays must be one of ${[...RETENTION_DAYS].join(', ')}, got ${logRetentionDays}`);
   }
   const publicHost = optionalString(context, 'publicHost');
+  const alarmEmail = optionalString(context, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new StageConfigurationError(`context alarmEmail must be an e-mail address, got "${alarmEmail}"`);
+  }
   return {
     stage,
     ...(publicHost === undefined ? {} : { publicHost }),
@@ -76,6 +82,7 @@ export function parseStageConfig(context: StageContext): StageConfig {
     retainData,
     allowNoSec: optionalBoolean(context, 'allowNoSec') ?? false,
     ...imageSigning(context),
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
   };
 }
 

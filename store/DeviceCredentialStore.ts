@@ -1,7 +1,9 @@
 /**
  * Device credentials for DTLS-PSK: identity and key per device. Keys are stored encrypted at rest
  * (AES-256-GCM with a data key from a `KeyProtector`: a local key file at home, KMS in AWS), are
- * never returned by the API and never logged.
+ * never returned by the API and never logged. Each key is bound to its row: the context
+ * `{identity, endpoint}` is the GCM additional data and, in AWS, the KMS encryption context, so a
+ * ciphertext copied to another identity or endpoint does not decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,13 +21,33 @@ interface StoredCredential extends DeviceCredential {
   /** base64 of iv(12) | tag(16) | ciphertext. */
   readonly encryptedKey: string;
   readonly keyId: string;
+  /**
+   * 2: sealed with the context `{identity, endpoint}`. Absent on rows written before the binding:
+   * they are read without context, as written (re-provisioning the device rewrites them bound).
+   */
+  readonly sealVersion?: 2;
+}
+
+/** What a sealed secret is bound to: the GCM additional data, and the KMS encryption context. */
+export type EncryptionContext = Readonly<Record<string, string>>;
+
+/** The context of a device key: the row it belongs to. */
+export function credentialContext(credential: Pick<DeviceCredential, 'identity' | 'endpoint'>): EncryptionContext {
+  return { identity: credential.identity, endpoint: credential.endpoint };
+}
+
+/** The context as GCM additional data: its entries sorted by key, as JSON (empty for none). */
+export function additionalData(context: EncryptionContext | undefined): Buffer {
+  if (context === undefined) return Buffer.alloc(0);
+  return Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), 'utf8');
 }
 
 /** Encrypts and decrypts small secrets; the master key never leaves it. */
 export interface KeyProtector {
   readonly keyId: string;
-  encrypt(plaintext: Buffer): Promise<Buffer>;
-  decrypt(ciphertext: Buffer): Promise<Buffer>;
+  /** Seals `plaintext`, bound to `context` when given: decrypt must be given the same context. */
+  encrypt(plaintext: Buffer, context?: EncryptionContext): Promise<Buffer>;
+  decrypt(ciphertext: Buffer, context?: EncryptionContext): Promise<Buffer>;
 }
 
 /** A 256-bit key in a local file (mode 0600), created on first use: the local stack's protector. */
@@ -37,15 +59,17 @@ export class LocalKeyFileProtector implements KeyProtector {
     this.keyId = `file:${path}`;
   }
 
-  async encrypt(plaintext: Buffer): Promise<Buffer> {
+  async encrypt(plaintext: Buffer, context?: EncryptionContext): Promise<Buffer> {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', await this.masterKey(), iv);
+    cipher.setAAD(additionalData(context));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]);
   }
 
-  async decrypt(ciphertext: Buffer): Promise<Buffer> {
+  async decrypt(ciphertext: Buffer, context?: EncryptionContext): Promise<Buffer> {
     const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), ciphertext.subarray(0, 12));
+    decipher.setAAD(additionalData(context));
     decipher.setAuthTag(ciphertext.subarray(12, 28));
     return Buffer.concat([decipher.update(ciphertext.subarray(28)), decipher.final()]);
   }
@@ -100,7 +124,8 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
   async put(credential: DeviceCredential, key: Buffer): Promise<void> {
     if (isReservedIdentity(credential.identity)) throw new RangeError(`identity ${credential.identity} is reserved`);
-    const item: StoredCredential = { ...credential, encryptedKey: (await this.protector.encrypt(key)).toString('base64'), keyId: this.protector.keyId };
+    const sealed = await this.protector.encrypt(key, credentialContext(credential));
+    const item: StoredCredential = { ...credential, encryptedKey: sealed.toString('base64'), keyId: this.protector.keyId, sealVersion: 2 };
     // The endpoint is held to DTLS before its key can open a session.
     await this.markers.addIdentity(credential.endpoint, credential.identity);
     const result = await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...item }, ReturnValues: 'ALL_OLD' }));
@@ -117,7 +142,9 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
   async pskFor(identity: string): Promise<Buffer | undefined> {
     const item = await this.stored(identity);
-    return item === undefined ? undefined : this.protector.decrypt(Buffer.from(item.encryptedKey, 'base64'));
+    if (item === undefined) return undefined;
+    // Bound to the row it was sealed for: a ciphertext copied to another identity fails here.
+    return this.protector.decrypt(Buffer.from(item.encryptedKey, 'base64'), item.sealVersion === 2 ? credentialContext(item) : undefined);
   }
 
   async remove(identity: string): Promise<boolean> {
@@ -157,8 +184,9 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
 /** The part of the KMS client the envelope protector uses (the SDK's KMSClient has it). */
 export interface KmsApi {
-  generateDataKey(keyId: string): Promise<{ plaintext: Buffer; encrypted: Buffer }>;
-  decrypt(encrypted: Buffer): Promise<Buffer>;
+  /** `context`: the KMS encryption context, which Decrypt must be given again. */
+  generateDataKey(keyId: string, context?: EncryptionContext): Promise<{ plaintext: Buffer; encrypted: Buffer }>;
+  decrypt(encrypted: Buffer, context?: EncryptionContext): Promise<Buffer>;
 }
 
 /**
@@ -179,10 +207,11 @@ export class KmsEnvelopeProtector implements KeyProtector {
 
   private readonly kmsKeyId: string;
 
-  async encrypt(plaintext: Buffer): Promise<Buffer> {
-    const dataKey = await this.kms.generateDataKey(this.kmsKeyId);
+  async encrypt(plaintext: Buffer, context?: EncryptionContext): Promise<Buffer> {
+    const dataKey = await this.kms.generateDataKey(this.kmsKeyId, context);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv);
+    cipher.setAAD(additionalData(context));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     dataKey.plaintext.fill(0);
     const length = Buffer.alloc(2);
@@ -190,13 +219,14 @@ export class KmsEnvelopeProtector implements KeyProtector {
     return Buffer.concat([length, dataKey.encrypted, iv, cipher.getAuthTag(), body]);
   }
 
-  async decrypt(ciphertext: Buffer): Promise<Buffer> {
+  async decrypt(ciphertext: Buffer, context?: EncryptionContext): Promise<Buffer> {
     const keyLength = ciphertext.readUInt16BE(0);
     const encryptedKey = ciphertext.subarray(2, 2 + keyLength);
     const rest = ciphertext.subarray(2 + keyLength);
-    const dataKey = await this.kms.decrypt(encryptedKey);
+    const dataKey = await this.kms.decrypt(encryptedKey, context);
     try {
       const decipher = createDecipheriv('aes-256-gcm', dataKey, rest.subarray(0, 12));
+      decipher.setAAD(additionalData(context));
       decipher.setAuthTag(rest.subarray(12, 28));
       return Buffer.concat([decipher.update(rest.subarray(28)), decipher.final()]);
     } finally {

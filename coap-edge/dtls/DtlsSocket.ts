@@ -194,7 +194,14 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
       existing.resendFlight(); // the client repeats its ClientHello: our flight was lost (§4.2.4)
       return;
     }
-    if (existing === undefined && this.table.handshakeCount >= this.settings.maxHandshakes) {
+    // Slots are bounded per source address and per /24 before the global cap, so one host (or one
+    // network) holding every slot it can get leaves room for everybody else's devices.
+    if (
+      existing === undefined &&
+      (this.table.handshakeCount >= this.settings.maxHandshakes ||
+        this.table.handshakesFromAddress(remote.address) >= this.settings.maxHandshakesPerSource ||
+        this.table.handshakesFromSubnet(remote.address) >= this.settings.maxHandshakesPerSubnet)
+    ) {
       this.stats.handshakesRejected++;
       return;
     }

@@ -16,6 +16,9 @@ export function peerKey(address: string, port: number): string {
 
 export class PeerTable {
   private readonly handshakes = new Map<string, ServerHandshake>();
+  /** Handshakes in progress per source address and per source /24 (IPv6: /64): admission limits. */
+  private readonly perSource = new Map<string, number>();
+  private readonly perSubnet = new Map<string, number>();
   private readonly sessions = new Map<string, Session>();
   private readonly byCid = new Map<string, Session | ServerHandshake>();
   private readonly cidOf = new Map<ServerHandshake, string>();
@@ -48,8 +51,20 @@ export class PeerTable {
     }
   }
 
+  /** Handshakes in progress from this source address. */
+  handshakesFromAddress(address: string): number {
+    return this.perSource.get(address) ?? 0;
+  }
+
+  /** Handshakes in progress from this address's /24 (IPv6: /64). */
+  handshakesFromSubnet(address: string): number {
+    return this.perSubnet.get(subnetOf(address)) ?? 0;
+  }
+
   addHandshake(handshake: ServerHandshake, cid: Buffer | undefined): void {
-    this.handshakes.set(peerKey(handshake.peer.address, handshake.peer.port), handshake);
+    const key = peerKey(handshake.peer.address, handshake.peer.port);
+    if (!this.handshakes.has(key)) this.countSource(handshake.peer.address, 1);
+    this.handshakes.set(key, handshake);
     if (cid === undefined) return;
     this.byCid.set(cid.toString('latin1'), handshake);
     this.cidOf.set(handshake, cid.toString('latin1'));
@@ -57,7 +72,10 @@ export class PeerTable {
 
   removeHandshake(handshake: ServerHandshake): void {
     const key = peerKey(handshake.peer.address, handshake.peer.port);
-    if (this.handshakes.get(key) === handshake) this.handshakes.delete(key);
+    if (this.handshakes.get(key) === handshake) {
+      this.handshakes.delete(key);
+      this.countSource(handshake.peer.address, -1);
+    }
     const cid = this.cidOf.get(handshake);
     this.cidOf.delete(handshake);
     if (cid !== undefined && this.byCid.get(cid) === handshake) this.byCid.delete(cid);
@@ -105,7 +123,15 @@ export class PeerTable {
     return [...this.sessions.values()].filter((session) => session.lastActivity < idleSince);
   }
 
-  handshakesStartedBefore(startedBefore: number): ServerHandshake[] {
+  private countSource(address: string, delta: number): void {
+    for (const [map, key] of [[this.perSource, address], [this.perSubnet, subnetOf(address)]] as const) {
+      const next = (map.get(key) ?? 0) + delta;
+      if (next <= 0) map.delete(key);
+      else map.set(key, next);
+    }
+  }
+
+    handshakesStartedBefore(startedBefore: number): ServerHandshake[] {
     return [...this.handshakes.values()].filter((handshake) => handshake.startedAt < startedBefore);
   }
 
@@ -116,4 +142,11 @@ export class PeerTable {
   allHandshakes(): ServerHandshake[] {
     return [...this.handshakes.values()];
   }
+}
+
+/** The /24 of an IPv4 address (also IPv4-mapped IPv6), the /64 of an IPv6 address. */
+export function subnetOf(address: string): string {
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+)\.\d+$/i.exec(address);
+  if (v4?.[1] !== undefined) return `${v4[1]}.0/24`;
+  return `${address.toLowerCase().split(':').slice(0, 4).join(':')}::/64`;
 }

@@ -14,6 +14,13 @@ export interface DtlsSocketOptions {
   readonly maxSessions?: number;
   /** Handshakes past the cookie exchange at once. @default 1_000 */
   readonly maxHandshakes?: number;
+  /**
+   * Of those, at most this many from one source address. Devices behind one carrier NAT share an
+   * address: keep it above the handshakes such a NAT's fleet starts within `handshakeTimeoutMs`. @default 32
+   */
+  readonly maxHandshakesPerSource?: number;
+  /** At most this many from one /24 (IPv6: /64). @default 128 */
+  readonly maxHandshakesPerSubnet?: number;
   /** @default 3_600_000 (1 h) */
   readonly sessionIdleTimeoutMs?: number;
   /** A handshake not finished by then is dropped. @default 45_000 */
@@ -69,6 +76,8 @@ export type DtlsSocketEvents = {
 export const DTLS_SOCKET_DEFAULTS: Required<Omit<DtlsSocketOptions, 'pskLookup'>> = {
   maxSessions: 10_000,
   maxHandshakes: 1_000,
+  maxHandshakesPerSource: 32,
+  maxHandshakesPerSubnet: 128,
   sessionIdleTimeoutMs: 3_600_000,
   handshakeTimeoutMs: 45_000,
   retransmitInitialMs: 1_000,

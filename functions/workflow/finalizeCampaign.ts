@@ -3,7 +3,7 @@
  * started, writes the summary and the campaign's final status, then gives back the devices it
  * claimed and its reservation of the image.
  */
-import { FINISHED_CAMPAIGN_STATUSES, type CampaignSummary } from '../../core/campaign/Campaign.ts';
+import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type CampaignSummary } from '../../core/campaign/Campaign.ts';
 import type { CampaignTrigger } from '../../core/campaign/lifecycle.ts';
 import { releaseDevices } from '../shared/deviceClaims.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
@@ -12,6 +12,8 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { handlerStores } from '../shared/context.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
+import { handlerMetrics } from '../shared/metrics.ts';
+import { FotaMetric } from '../../core/metrics.ts';
 import { FinalizeInput, parseInput } from './inputs.ts';
 
 /** Jobs not yet updating are cancelled; a device that is updating is never interrupted. */
@@ -62,6 +64,10 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   const result = await triggerCampaign(campaigns, campaignId, trigger, () => now);
   if (result.kind === 'notFound') throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const status = result.campaign.status;
+  // Counted once: by the call whose write made the campaign ABORTED, not by a retry that finds it so.
+  if (result.kind === 'applied' && status === CampaignStatus.Aborted && result.previous !== CampaignStatus.Aborted) {
+    handlerMetrics().count({ [FotaMetric.CampaignsAborted]: 1 });
+  }
   // After the final status: a device whose job is over goes back to the pool (one still updating
   // stays held until its job ends; a later campaign may take it over then), and so does the image.
   await releaseDevices(stores, campaignId, final);

@@ -14,6 +14,19 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { WorkflowHandler, WorkflowState as S } from '../../core/campaign/workflowStates.ts';
+import { LAMBDA_THROTTLING_ERRORS, TRANSIENT_TASK_ERRORS } from '../../core/campaign/workflowErrors.ts';
+
+/**
+ * Retries of every task, after the Lambda service exceptions that `retryOnServiceExceptions` adds
+ * and before the catch-all: throttling of the invocation, then the transient errors the handlers
+ * throw (core/campaign/workflowErrors.ts), with exponential back-off and full jitter, so that a
+ * throttled account or one contended write does not fail a campaign that runs for days.
+ */
+function addTransientRetries(task: tasks.LambdaInvoke): tasks.LambdaInvoke {
+  task.addRetry({ errors: [...LAMBDA_THROTTLING_ERRORS], interval: Duration.seconds(2), maxAttempts: 8, backoffRate: 2, maxDelay: Duration.minutes(2), jitterStrategy: sfn.JitterType.FULL });
+  task.addRetry({ errors: [...TRANSIENT_TASK_ERRORS], interval: Duration.seconds(3), maxAttempts: 5, backoffRate: 2, maxDelay: Duration.minutes(1), jitterStrategy: sfn.JitterType.FULL });
+  return task;
+}
 
 export interface CampaignWorkflowProps {
   /** One Lambda function per workflow handler. */
@@ -31,14 +44,16 @@ export class CampaignWorkflow extends Construct {
     super(scope, id);
     const h = props.handlers;
     const invoke = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string): tasks.LambdaInvoke =>
-      new tasks.LambdaInvoke(this, name, {
-        stateName: name,
-        lambdaFunction: fn,
-        payload: sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        resultPath,
-        retryOnServiceExceptions: true,
-      });
+      addTransientRetries(
+        new tasks.LambdaInvoke(this, name, {
+          stateName: name,
+          lambdaFunction: fn,
+          payload: sfn.TaskInput.fromObject(payload),
+          payloadResponseOnly: true,
+          resultPath,
+          retryOnServiceExceptions: true,
+        }),
+      );
     const wait = (name: string, secondsPath: string): sfn.Wait => new sfn.Wait(this, name, { stateName: name, time: sfn.WaitTime.secondsPath(secondsPath) });
     const choice = (name: string): sfn.Choice => new sfn.Choice(this, name, { stateName: name });
     const campaignId = { 'campaignId.$': '$.campaignId' };
@@ -122,7 +137,7 @@ export class CampaignWorkflow extends Construct {
       .otherwise(nextCohortOrFinish);
     // The whole input goes to PlanCampaign: `resume` is present only when an execution continues another.
     const plan = catchAll(
-      new tasks.LambdaInvoke(this, S.PlanCampaign, { stateName: S.PlanCampaign, lambdaFunction: h.planCampaign, payloadResponseOnly: true, retryOnServiceExceptions: true }),
+      addTransientRetries(new tasks.LambdaInvoke(this, S.PlanCampaign, { stateName: S.PlanCampaign, lambdaFunction: h.planCampaign, payloadResponseOnly: true, retryOnServiceExceptions: true })),
     );
     const definition = plan.next(resumeOrStart);
 

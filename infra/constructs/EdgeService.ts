@@ -26,6 +26,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface EdgeServiceProps {
   readonly storage: FotaStorage;
+  /** IAM path of the task role: the one FotaStorage's credentialKeyUsers lets decrypt. @default '/fota/edge/' */
+  readonly taskRolePath?: string;
   /**
    * The VPC to run in. It needs public subnets (for the NLB) and private subnets with egress (for
    * the tasks). A VPC created here also gets S3 and DynamoDB gateway endpoints and flow logs.
@@ -105,6 +107,8 @@ export class EdgeService extends Construct {
     this.publicHost = props.publicHost ?? this.loadBalancer.loadBalancerDnsName;
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
+      // The credential key's policy lets roles under this path decrypt device PSKs.
+      path: props.taskRolePath ?? '/fota/edge/',
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: 'FOTA CoAP edge task: device registry and jobs read/write, image metadata and objects read',
     });

@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { FotaStorage } from './FotaStorage.ts';
 import { EVENT_BUS_ENV } from './WorkflowFunctions.ts';
+import { CREDENTIAL_CONTEXT_KEYS } from './credentialKeyPolicy.ts';
 
 export interface FotaApiProps {
   readonly storage: FotaStorage;
@@ -35,6 +36,14 @@ export interface FotaApiProps {
   readonly imageSigners?: readonly { readonly name: string; readonly publicKeyPem: string }[];
   /** Refuse unsigned firmware images. @default false */
   readonly requireSignedImages?: boolean;
+  /**
+   * Concurrent executions reserved for (and capping) the API function: device operations hold one
+   * for up to 25 s, so without a cap a burst could take the account's whole Lambda concurrency from
+   * the campaign workflow. Throttled requests answer 5xx and raise the ApiThrottles alarm. @default 50
+   */
+  readonly reservedConcurrency?: number;
+  /** IAM path of the function's role: the one FotaStorage's credentialKeyUsers lets seal device keys. @default '/fota/api/' */
+  readonly rolePath?: string;
 }
 
 /** The request headers of a SigV4-signed browser request, which the CORS preflight must allow. */
@@ -52,7 +61,7 @@ export class FotaApi extends Construct {
     const { storage } = props;
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention });
-    this.role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'FOTA REST API' });
+    this.role = new iam.Role(this, 'HandlerRole', { path: props.rolePath ?? '/fota/api/', assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'FOTA REST API' });
     logGroup.grantWrite(this.role);
     this.handler = new nodejs.NodejsFunction(this, 'Handler', {
       entry: fileURLToPath(new URL('../../functions/api/handler.ts', import.meta.url)),
@@ -62,6 +71,7 @@ export class FotaApi extends Construct {
       memorySize: 1024,
       // Device operations wait up to 25 s for the device before answering 202.
       timeout: Duration.seconds(29),
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 50,
       role: this.role,
       logGroup,
       environment: {
@@ -87,8 +97,13 @@ export class FotaApi extends Construct {
     storage.grantReadWriteData(this.role, 'devices', 'jobs', 'campaigns', 'images', 'requests', 'credentials', 'idempotency');
     // Claims are read by the dry run (DEVICE_BUSY); only the workflow writes them.
     storage.grantReadData(this.role, 'telemetry', 'claims');
-    // Exactly the two calls of envelope encryption, not the GenerateDataKey*/ReEncrypt* of grantEncryptDecrypt.
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [storage.credentialKey.keyArn] }));
+    // Sealing only: the API never decrypts a device key (the edge does), and seals each with its
+    // {identity, endpoint} context (the key policy requires it too).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey'],
+      resources: [storage.credentialKey.keyArn],
+      conditions: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...CREDENTIAL_CONTEXT_KEYS] }, Null: { 'kms:EncryptionContextKeys': 'false' } },
+    }));
     this.role.addManagedPolicy(storage.imageManagePolicy);
     props.stateMachine.grantStartExecution(this.role);
     props.eventBus?.grantPutEventsTo(this.role);

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { credentialKeyPolicy, type CredentialKeyUsers } from './credentialKeyPolicy.ts';
 import { CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
 /** Object key prefix of verified firmware images in the image bucket (store/ImageRegistry.ts copies them to `images/<id>.bin`). */
@@ -27,6 +28,8 @@ export interface FotaStorageProps {
   readonly retain?: boolean;
   /** @default 365 days */
   readonly accessLogRetention?: Duration;
+  /** Who may use the device-PSK key, by IAM role path (infra/constructs/credentialKeyPolicy.ts). @default edge `/fota/edge/`, API `/fota/api/` */
+  readonly credentialKeyUsers?: CredentialKeyUsers;
 }
 
 /** The stateful resources: device registry, jobs, campaigns, image metadata, and the image bucket. */
@@ -77,6 +80,7 @@ export class FotaStorage extends Construct {
       description: 'Envelope encryption of LwM2M device pre-shared keys',
       enableKeyRotation: true,
       removalPolicy,
+      policy: credentialKeyPolicy(this, props.credentialKeyUsers ?? { decryptRolePath: '/fota/edge/', encryptRolePath: '/fota/api/' }),
     });
     this.schemas = new Map([
       ['requests', { table: this.requests, schema: REQUESTS_TABLE }],
@@ -132,6 +136,11 @@ export class FotaStorage extends Construct {
         }),
       ],
     });
+  }
+
+  /** Every table of the store (alarms on throttling iterate over it). */
+  get tables(): readonly dynamodb.Table[] {
+    return [...this.schemas.values()].map(({ table }) => table);
   }
 
   /** Lets `grantee` read items of the tables and query their global secondary indexes, each named. */

@@ -1,7 +1,9 @@
 /**
  * What an SRE and a release manager look at: one dashboard (devices registering, firmware bytes
  * leaving, campaign progress, errors) and alarms on an encrypted SNS topic for the states that
- * need a human: no healthy edge, an aborted campaign, failing workflow tasks, failed executions.
+ * need a human (each has a runbook line in README, "Alarms"): no healthy edge, tasks missing, a
+ * DTLS flood, an aborted campaign, failing workflow tasks, failed, timed-out or stopped executions,
+ * API errors and throttles, DynamoDB throttling.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,24 +16,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { FOTA_METRIC_SERVICE, FOTA_METRICS_NAMESPACE, FotaMetric } from '../../core/metrics.ts';
 
-/**
- * The custom metrics, in CloudWatch embedded metric format (EMF) on stdout: namespace `Fota`, no
- * dimensions (one dimension set `[]`), unit Count. The edge emits the first three, the workflow
- * the last; this dashboard and its alarms read exactly these names.
- */
-export const FOTA_METRICS_NAMESPACE = 'Fota';
-export const FotaMetric = {
-  /** One per accepted Register (not per Update). */
-  Registrations: 'Registrations',
-  /** One per Block2 response carrying firmware bytes. */
-  BlocksServed: 'BlocksServed',
-  /** One per conditional job state write that succeeded. */
-  JobTransitions: 'JobTransitions',
-  /** One per campaign that ended aborted (abort threshold breached or operator cancel). */
-  CampaignsAborted: 'CampaignsAborted',
-} as const;
-export type FotaMetric = (typeof FotaMetric)[keyof typeof FotaMetric];
+/** The custom metrics and their `service` dimension: core/metrics.ts, shared with the emitters. */
+export { FOTA_METRICS_NAMESPACE, FotaMetric, FOTA_METRIC_SERVICE } from '../../core/metrics.ts';
 
 /** The edge resources the dashboard and the unhealthy-edge alarm watch. */
 export interface ObservedEdge {
@@ -40,12 +31,26 @@ export interface ObservedEdge {
   readonly service: ecs.FargateService;
 }
 
+/** The REST API: its 5xx answers and its function's throttles page. */
+export interface ObservedApi {
+  readonly httpApi: apigw.IHttpApi;
+  readonly handler: lambda.IFunction;
+}
+
 export interface ObservabilityProps {
   /** Dashboard name prefix, e.g. `Fota-prod`. */
   readonly name: string;
   readonly stateMachine: sfn.IStateMachine;
   readonly functions: readonly lambda.IFunction[];
   readonly edge: ObservedEdge;
+  /** @default no API alarms */
+  readonly api?: ObservedApi;
+  /** Tables whose read or write throttling pages. @default none */
+  readonly tables?: readonly dynamodb.ITable[];
+  /** Address subscribed to the alarm topic by e-mail (it must confirm). @default no subscription */
+  readonly alarmEmail?: string;
+  /** DTLS handshakes refused a slot within 5 minutes that page (a flood, or too few tasks). @default 100 */
+  readonly handshakesRejectedThreshold?: number;
 }
 
 export class Observability extends Construct {
@@ -67,31 +72,48 @@ export class Observability extends Construct {
     );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: `${props.name} alarms`, masterKey: this.alarmTopicKey, enforceSSL: true });
 
+    if (props.alarmEmail !== undefined) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const fiveMinutes = Duration.minutes(5);
+    const atLeast = (threshold: number, evaluationPeriods = 1): Pick<cloudwatch.CreateAlarmOptions, 'threshold' | 'evaluationPeriods' | 'comparisonOperator' | 'treatMissingData'> => ({
+      threshold,
+      evaluationPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const { stateMachine } = props;
+    const sum = { period: fiveMinutes, statistic: cloudwatch.Stats.SUM };
     const alarms = [
-      ...this.unhealthyEdgeAlarms(props.edge),
-      this.customMetric(FotaMetric.CampaignsAborted, Duration.minutes(5)).createAlarm(this, 'CampaignAborted', {
-        alarmDescription: 'A campaign was aborted: its failure threshold was breached or an operator cancelled it. Check the campaign report before relaunching.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...this.noHealthyEdgeAlarms(props.edge),
+      this.edgeTasksBelowDesiredAlarm(props.edge),
+      this.customMetric(FotaMetric.HandshakesRejected, fiveMinutes).createAlarm(this, 'DtlsHandshakesRejected', {
+        alarmDescription: 'The edge refused DTLS handshakes a slot (per-source or global limit on handshakes in progress): a handshake flood, or too few edge tasks for the devices reconnecting.',
+        ...atLeast(props.handshakesRejectedThreshold ?? 100),
+      }),
+      this.customMetric(FotaMetric.CampaignsAborted, fiveMinutes).createAlarm(this, 'CampaignAborted', {
+        alarmDescription: 'A campaign was aborted: its failure threshold was breached. Check the campaign report (fota campaign report) before relaunching.',
+        ...atLeast(1),
       }),
       ...props.functions.map((fn) =>
-        fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(this, `${fn.node.id}Errors`, {
+        fn.metricErrors(sum).createAlarm(this, `${fn.node.id}Errors`, {
           alarmDescription: `Workflow task ${fn.node.id} failed; Step Functions retries, then marks the campaign failed.`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          ...atLeast(1),
         }),
       ),
-      props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'WorkflowExecutionsFailed', {
+      stateMachine.metricFailed(sum).createAlarm(this, 'WorkflowExecutionsFailed', {
         alarmDescription: 'A campaign workflow execution failed: the campaign is marked failed and no further cohorts start.',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...atLeast(1),
       }),
+      stateMachine.metricTimedOut(sum).createAlarm(this, 'WorkflowExecutionsTimedOut', {
+        alarmDescription: 'A campaign workflow execution reached its 21-day timeout: the campaign stays in its last status with nobody driving it.',
+        ...atLeast(1),
+      }),
+      stateMachine.metricAborted(sum).createAlarm(this, 'WorkflowExecutionsAborted', {
+        alarmDescription: 'A campaign workflow execution was stopped from outside (StopExecution or the console): the campaign stays in its last status with nobody driving it.',
+        ...atLeast(1),
+      }),
+      ...this.apiAlarms(props.api),
+      ...(props.tables ?? []).map((table, i) => this.tableThrottleAlarm(table, i)),
     ];
     const action = new actions.SnsAction(this.alarmTopic);
     for (const alarm of alarms) {
@@ -102,21 +124,82 @@ export class Observability extends Construct {
     this.dashboard = this.createDashboard(props);
   }
 
-  /** One per target group: a task failing its health check stops receiving new device flows. */
-  private unhealthyEdgeAlarms(edge: ObservedEdge): cloudwatch.Alarm[] {
+  /**
+   * One per target group: no healthy edge task behind a device port. HealthyHostCount, not
+   * UnHealthyHostCount (which is 0 when no task is registered at all); missing data breaches.
+   */
+  private noHealthyEdgeAlarms(edge: ObservedEdge): cloudwatch.Alarm[] {
     return [...edge.targetGroups].map(([port, targetGroup]) =>
-      targetGroup.metrics.unHealthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }).createAlarm(this, `EdgeUnhealthy${port}`, {
-        alarmDescription: `An edge task behind UDP ${port} fails its /health check (or is draining) for 3 minutes.`,
+      targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MINIMUM }).createAlarm(this, `EdgeNoHealthyHost${port}`, {
+        alarmDescription: `No healthy edge task behind UDP ${port} for 3 minutes: devices cannot register or download.`,
         threshold: 1,
         evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
     );
   }
 
+  /** Fewer edge tasks running than the service wants, for 15 minutes (Container Insights). */
+  private edgeTasksBelowDesiredAlarm(edge: ObservedEdge): cloudwatch.Alarm {
+    const dimensionsMap = { ClusterName: edge.service.cluster.clusterName, ServiceName: edge.service.serviceName };
+    const insight = (metricName: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: 'ECS/ContainerInsights', metricName, dimensionsMap, statistic: cloudwatch.Stats.MINIMUM, period: Duration.minutes(5) });
+    return new cloudwatch.MathExpression({
+      expression: 'desired - running',
+      usingMetrics: { desired: insight('DesiredTaskCount'), running: insight('RunningTaskCount') },
+      label: 'Edge tasks missing',
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'EdgeTasksBelowDesired', {
+      alarmDescription: 'Fewer edge tasks run than desired for 15 minutes: tasks fail to start (image pull, health check, capacity) or crash.',
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+
+  private apiAlarms(api: ObservedApi | undefined): cloudwatch.Alarm[] {
+    if (api === undefined) return [];
+    const period = Duration.minutes(5);
+    return [
+      api.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'ApiServerErrors', {
+        alarmDescription: 'The REST API answered 5xx at least 5 times in 5 minutes: operators and the CLI get errors.',
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      api.handler.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }).createAlarm(this, 'ApiThrottles', {
+        alarmDescription: 'The REST API function was throttled (its reserved concurrency is used up): requests fail with 5xx.',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+  }
+
+  /** Read or write throttle events on a table (on-demand tables throttle past their partition limits). */
+  private tableThrottleAlarm(table: dynamodb.ITable, index: number): cloudwatch.Alarm {
+    const metric = (metricName: string): cloudwatch.Metric => table.metric(metricName, { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM });
+    return new cloudwatch.MathExpression({
+      expression: 'reads + writes',
+      usingMetrics: { reads: metric('ReadThrottleEvents'), writes: metric('WriteThrottleEvents') },
+      label: 'Throttle events',
+      period: Duration.minutes(5),
+    }).createAlarm(this, `TableThrottled${index}`, {
+      alarmDescription: `DynamoDB throttled requests on table ${table.node.id}: writes of jobs or campaigns are retried and slow down.`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** A metric of core/metrics.ts, under the `service` dimension its emitter writes. */
   private customMetric(metricName: FotaMetric, period = Duration.minutes(1)): cloudwatch.Metric {
-    return new cloudwatch.Metric({ namespace: FOTA_METRICS_NAMESPACE, metricName, statistic: cloudwatch.Stats.SUM, period });
+    return new cloudwatch.Metric({ namespace: FOTA_METRICS_NAMESPACE, metricName, dimensionsMap: { service: FOTA_METRIC_SERVICE[metricName] }, statistic: cloudwatch.Stats.SUM, period });
   }
 
   private createDashboard(props: ObservabilityProps): cloudwatch.Dashboard {
@@ -131,6 +214,13 @@ export class Observability extends Construct {
       graph('Registrations', [this.customMetric(FotaMetric.Registrations)]),
       graph('Firmware blocks served', [this.customMetric(FotaMetric.BlocksServed)]),
       graph('Job state transitions', [this.customMetric(FotaMetric.JobTransitions)]),
+    );
+    dashboard.addWidgets(
+      graph('DTLS handshakes', [
+        this.customMetric(FotaMetric.HandshakesCompleted),
+        this.customMetric(FotaMetric.HandshakesFailed),
+        this.customMetric(FotaMetric.HandshakesRejected),
+      ], 24),
     );
     dashboard.addWidgets(
       graph('Campaign executions', [

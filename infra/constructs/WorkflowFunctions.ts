@@ -23,6 +23,12 @@ export interface WorkflowFunctionsProps {
   readonly eventBus?: events.IEventBus;
   /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Concurrent executions reserved for each workflow function: a floor that a burst of API calls
+   * or other functions in the account cannot take away (campaign tasks are short and few at once:
+   * one per running campaign). @default 5
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The Lambda functions behind the campaign workflow's tasks, arm64, bundled with esbuild. */
@@ -59,6 +65,7 @@ export class WorkflowFunctions extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
         timeout: Duration.minutes(1),
+        reservedConcurrentExecutions: props.reservedConcurrency ?? 5,
         role,
         environment: { ...environment, [HANDLER_ENV]: name },
         logGroup,

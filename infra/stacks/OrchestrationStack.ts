@@ -16,6 +16,8 @@ export interface OrchestrationStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Who may sign firmware images, and whether unsigned ones are refused (stage configuration). */
   readonly imageSigning?: { readonly signers: readonly { readonly name: string; readonly publicKeyPem: string }[]; readonly requireSignedImages: boolean };
+  /** IAM path of the API function's role (the credential key lets it seal device keys). @default FotaApi's */
+  readonly apiRolePath?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export class OrchestrationStack extends Stack {
       eventBus: this.events.bus as events.IEventBus,
       corsAllowOrigins: [this.dashboard.url],
       ...(props.imageSigning === undefined ? {} : { imageSigners: props.imageSigning.signers, requireSignedImages: props.imageSigning.requireSignedImages }),
+      ...(props.apiRolePath === undefined ? {} : { rolePath: props.apiRolePath }),
       ...logRetention,
     });
     // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.

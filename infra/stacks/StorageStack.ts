@@ -1,10 +1,13 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FotaStorage } from '../constructs/FotaStorage.ts';
+import type { CredentialKeyUsers } from '../constructs/credentialKeyPolicy.ts';
 
 export interface StorageStackProps extends StackProps {
   /** Keep tables and buckets on stack deletion, with DynamoDB deletion protection. @default true */
   readonly retainData?: boolean;
+  /** Who may use the device-PSK key, by IAM role path. @default FotaStorage's */
+  readonly credentialKeyUsers?: CredentialKeyUsers;
 }
 
 /** Stateful resources in their own stack, retained on delete, so app stacks can be replaced freely. */
@@ -13,6 +16,6 @@ export class StorageStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StorageStackProps = {}) {
     super(scope, id, props);
-    this.storage = new FotaStorage(this, 'Storage', { retain: props.retainData !== false });
+    this.storage = new FotaStorage(this, 'Storage', { retain: props.retainData !== false, ...(props.credentialKeyUsers === undefined ? {} : { credentialKeyUsers: props.credentialKeyUsers }) });
   }
 }

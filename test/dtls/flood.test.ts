@@ -23,14 +23,14 @@ function clientHello(random: Buffer, cookie: Buffer, recordSequence = 0): Buffer
   return encodeRecord(ContentType.Handshake, DTLS_1_2, 0, recordSequence, encodeHandshake(HandshakeType.ClientHello, cookie.length === 0 ? 0 : 1, body));
 }
 
-async function openSockets(count: number): Promise<{ socket: Socket; replies: Buffer[] }[]> {
+async function openSockets(count: number, address = '127.0.0.1'): Promise<{ socket: Socket; replies: Buffer[] }[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
       const socket = createSocket('udp4');
       sockets.push(socket);
       const replies: Buffer[] = [];
       socket.on('message', (datagram) => replies.push(datagram));
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => socket.bind(0, address, resolve));
       return { socket, replies };
     }),
   );
@@ -93,6 +93,34 @@ describe('DtlsSocket under a ClientHello flood', () => {
 });
 
 describe('DtlsSocket handshakes in progress', () => {
+  it('one host holding every slot it can get does not stop a real device: slots are capped per source and per /24', async () => {
+    server = await startServer({ maxHandshakes: 20, maxHandshakesPerSource: 8, maxHandshakesPerSubnet: 12 });
+    // The attacker: one address (127.0.1.1, another /24 than the device's 127.0.0.1), 30 source
+    // ports, each with a valid cookie, then silent; a neighbour in its /24 takes what is left there.
+    const holdSlots = async (address: string, count: number) => {
+      const peers = await openSockets(count, address);
+      for (const peer of peers) {
+        const random = randomBytes(32);
+        peer.socket.send(clientHello(random, Buffer.alloc(0)), server?.port ?? 0, '127.0.0.1');
+        await waitFor(() => peer.replies.length >= 1);
+        peer.socket.send(clientHello(random, cookieIn(peer.replies[0] ?? Buffer.alloc(0)), 1), server?.port ?? 0, '127.0.0.1');
+      }
+    };
+    await holdSlots('127.0.1.1', 30);
+    await waitFor(() => server?.socket.stats.handshakesRejected === 22);
+    expect(server.socket.handshakeCount).toBe(8);
+    await holdSlots('127.0.1.2', 10);
+    await waitFor(() => server?.socket.stats.handshakesRejected === 22 + 6);
+    expect(server.socket.handshakeCount).toBe(12);
+
+    const client = await DtlsClient.connect({ address: '127.0.0.1', port: server.port, identity: 'device-2', psk: KEYS['device-2'] ?? Buffer.alloc(0) });
+    await client.send(Buffer.from('still in'));
+    await waitFor(() => server?.received.length === 1);
+    await client.close();
+    expect(server.received[0]?.data.toString()).toBe('still in');
+    expect(server.socket.stats.handshakesCompleted).toBe(1);
+  });
+
   it('caps handshakes past the cookie at maxHandshakes', async () => {
     server = await startServer({ maxHandshakes: 2 });
     const peers = await openSockets(4);

@@ -245,7 +245,7 @@ describe('the dev stage (default context)', () => {
       orchestration.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }) });
       const statements = statementsOfRole(orchestration, logicalId(stacks.orchestration.api.role));
       expect(statements).toContainEqual({ effect: 'Allow', actions: ['states:StartExecution'], resources: [`<${logicalId(stacks.orchestration.workflow.stateMachine)}>`] });
-      expect(statements.find((s) => s.actions.includes('kms:GenerateDataKey'))?.actions).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+      expect(statements.find((s) => s.actions.includes('kms:GenerateDataKey'))?.actions).toEqual(['kms:GenerateDataKey']);
     });
 
     it('lets the state machine invoke the five workflow functions and no other', () => {
@@ -269,9 +269,10 @@ describe('the dev stage (default context)', () => {
       }
     });
 
-    it('alarms on an unhealthy edge, an aborted campaign, Lambda errors and failed executions', () => {
-      observability.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 1 + Object.keys(WorkflowHandler).length + 1);
-      observability.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/NetworkELB', MetricName: 'UnHealthyHostCount', Threshold: 1 });
+    it('alarms on no healthy edge, an aborted campaign, Lambda errors and failed executions', () => {
+      const tables = stacks.storage.storage.tables.length;
+      observability.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 1 + 1 + 1 + Object.keys(WorkflowHandler).length + 3 + 2 + tables);
+      observability.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/NetworkELB', MetricName: 'HealthyHostCount', Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
       observability.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: FOTA_METRICS_NAMESPACE, MetricName: FotaMetric.CampaignsAborted, Statistic: 'Sum' });
       observability.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors' });
       observability.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed' });

@@ -3,6 +3,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildFotaApp } from '../../infra/FotaApp.ts';
 import { loadSynthesizedWorkflow, workflowFromTemplate } from '../../local/synthesizedWorkflow.ts';
 import { WorkflowHandler, WorkflowState } from '../../core/campaign/workflowStates.ts';
+import '../../local/polyfills.ts';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { LAMBDA_THROTTLING_ERRORS, TRANSIENT_TASK_ERRORS } from '../../core/campaign/workflowErrors.ts';
+import { CampaignContendedError, InvalidWorkflowInputError } from '../../functions/shared/errors.ts';
+
+/** What a task handler may return: the runner's JSON value type. */
+type JsonValue = Parameters<StateMachine['run']>[0];
+interface RetrierJson { readonly ErrorEquals: readonly string[]; readonly BackoffRate?: number; readonly JitterStrategy?: string }
 
 describe('campaign workflow definition', () => {
   let template: Template;
@@ -47,5 +55,57 @@ describe('campaign workflow definition', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { FOTA_HANDLER: Match.anyValue() } } } });
     expect(Object.keys(functions)).toHaveLength(Object.keys(WorkflowHandler).length);
     for (const fn of Object.values(functions)) expect(fn['Properties']['Architectures']).toEqual(['arm64']);
+  });
+
+  it('retries every task with back-off on throttling and transient errors before its catch-all', () => {
+    const { definition } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    const taskStates = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+    expect(taskStates.length).toBeGreaterThan(5);
+    for (const [name, state] of taskStates) {
+      const retry = state['Retry'] as readonly RetrierJson[];
+      const retried = retry.flatMap((r) => r.ErrorEquals);
+      for (const error of ['Lambda.ServiceException', 'Lambda.SdkClientException', ...LAMBDA_THROTTLING_ERRORS, ...TRANSIENT_TASK_ERRORS]) expect(retried, `${name} retries ${error}`).toContain(error);
+      expect(retried, name).not.toContain('States.ALL');
+      for (const r of retry) expect(r.BackoffRate, name).toBeGreaterThan(1);
+      expect(retry.filter((r) => r.JitterStrategy === 'FULL').length, name).toBe(2);
+      if (name !== WorkflowState.MarkCampaignFailed) expect(state['Catch'], name).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
+    }
+  });
+
+  it('names the transient errors the handlers throw as they are named in code', () => {
+    expect(TRANSIENT_TASK_ERRORS).toContain(new CampaignContendedError('contended').name);
+    expect(TRANSIENT_TASK_ERRORS).not.toContain(new InvalidWorkflowInputError('bad').name);
+  });
+
+  it('runs the synthesized definition through a transient error to success, and a permanent one straight to failure', async () => {
+    const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    const machine = new StateMachine(definition as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: true, checkPaths: true } });
+    const run = async (planError: Error) => {
+      const calls: string[] = [];
+      let planCalls = 0;
+      const handlers: Record<string, () => Promise<JsonValue>> = {};
+      for (const stateName of taskHandlers.keys()) {
+        handlers[stateName] = async () => {
+          calls.push(stateName);
+          if (stateName === WorkflowState.PlanCampaign) {
+            if (++planCalls === 1) throw planError;
+            return { campaignId: 'c1', cursor: { cohort: 0, cohortCount: 0, pollSeconds: 1 }, resumePhase: 'none' };
+          }
+          return { status: 'done' };
+        };
+      }
+      const retryIntervalOverrides = Object.fromEntries([...taskHandlers.keys()].map((state) => [state, 0]));
+      const execution = machine.run({ campaignId: 'c1' }, { overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides } });
+      const result = await execution.result.then((output: unknown) => ({ output }), (error: unknown) => ({ error }));
+      return { calls, result };
+    };
+
+    const transient = await run(new CampaignContendedError('lost the write to another writer'));
+    expect(transient.calls).toEqual([WorkflowState.PlanCampaign, WorkflowState.PlanCampaign, WorkflowState.FinalizeCampaign]);
+    expect(transient.result).toHaveProperty('output');
+
+    const permanent = await run(new InvalidWorkflowInputError('campaignId missing'));
+    expect(permanent.calls).toEqual([WorkflowState.PlanCampaign, WorkflowState.MarkCampaignFailed]);
+    expect(permanent.result).toHaveProperty('error');
   });
 });

@@ -3,28 +3,33 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KmsEnvelopeProtector, LocalKeyFileProtector, type KmsApi } from '../../store/DeviceCredentialStore.ts';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { additionalData, DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type KeyProtector, type KmsApi } from '../../store/DeviceCredentialStore.ts';
 
 /**
  * MOCK KMS: AWS KMS has no local emulator. This stand-in wraps data keys under its own master
- * key, so the envelope format and the protector's use of GenerateDataKey/Decrypt are exercised.
+ * key, bound to the encryption context as KMS does (Decrypt fails with another context), so the
+ * envelope format and the protector's use of GenerateDataKey/Decrypt are exercised.
  */
 function mockKms(): KmsApi & { calls: string[] } {
   const master = randomBytes(32);
   const calls: string[] = [];
+  const described = (context: Readonly<Record<string, string>> | undefined) => (context === undefined ? '' : ` ${JSON.stringify(context)}`);
   return {
     calls,
-    async generateDataKey(keyId) {
-      calls.push(`GenerateDataKey ${keyId}`);
+    async generateDataKey(keyId, context) {
+      calls.push(`GenerateDataKey ${keyId}${described(context)}`);
       const plaintext = randomBytes(32);
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', master, iv);
+      cipher.setAAD(additionalData(context));
       const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       return { plaintext: Buffer.from(plaintext), encrypted: Buffer.concat([iv, cipher.getAuthTag(), body]) };
     },
-    async decrypt(encrypted) {
-      calls.push('Decrypt');
+    async decrypt(encrypted, context) {
+      calls.push(`Decrypt${described(context)}`);
       const decipher = createDecipheriv('aes-256-gcm', master, encrypted.subarray(0, 12));
+      decipher.setAAD(additionalData(context));
       decipher.setAuthTag(encrypted.subarray(12, 28));
       return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]);
     },
@@ -57,5 +62,70 @@ describe('protection of device keys at rest', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect((await readFile(path)).length).toBe(32);
     expect(await new LocalKeyFileProtector(path).decrypt(sealed)).toEqual(Buffer.from('a device key'));
+  });
+
+  describe('a key is bound to its row ({identity, endpoint}: KMS encryption context and GCM additional data)', () => {
+    /** The credentials table, in memory: Put and consistent Get are all the store sends. */
+    function table() {
+      const rows = new Map<string, Record<string, unknown>>();
+      const client = {
+        send: async (command: unknown) => {
+          if (command instanceof PutCommand) {
+            const item = command.input.Item ?? {};
+            rows.set(String(item['identity']), { ...item });
+            return {};
+          }
+          if (command instanceof GetCommand) return { Item: rows.get(String(command.input.Key?.['identity'])) };
+          throw new Error('unexpected command');
+        },
+      };
+      return { rows, client: client as unknown as DynamoDBDocumentClient };
+    }
+    const protectors = async (): Promise<[string, KeyProtector, ReturnType<typeof mockKms> | undefined][]> => {
+      const kms = mockKms();
+      return [
+        ['KMS envelope', new KmsEnvelopeProtector(kms, 'alias/fota-psk'), kms],
+        ['local key file', new LocalKeyFileProtector(join(await mkdtemp(join(tmpdir(), 'fota-key-')), 'k')), undefined],
+      ];
+    };
+
+    it('a ciphertext copied to another identity, or to another endpoint, does not decrypt', async () => {
+      for (const [name, protector, kms] of await protectors()) {
+        const { rows, client } = table();
+        const store = new DynamoDbCredentialStore(client, 'credentials', protector);
+        const psk = Buffer.from('meter-0001-secret');
+        await store.put({ identity: 'meter-0001', endpoint: 'urn:dev:0001', createdAt: 1 }, psk);
+        await store.put({ identity: 'meter-0002', endpoint: 'urn:dev:0002', createdAt: 1 }, Buffer.from('meter-0002-secret'));
+        expect(await store.pskFor('meter-0001'), name).toEqual(psk);
+        if (kms !== undefined) {
+          expect(kms.calls).toContain('GenerateDataKey alias/fota-psk {"identity":"meter-0001","endpoint":"urn:dev:0001"}');
+          expect(kms.calls).toContain('Decrypt {"identity":"meter-0001","endpoint":"urn:dev:0001"}');
+        }
+
+        // An attacker with write access to the table moves meter-0001's key to meter-0002's row.
+        const stolen = rows.get('meter-0001')?.['encryptedKey'];
+        rows.set('meter-0002', { ...rows.get('meter-0002'), encryptedKey: stolen });
+        await expect(store.pskFor('meter-0002'), name).rejects.toThrow();
+        // ...or rebinds meter-0001's row to another endpoint.
+        rows.set('meter-0001', { ...rows.get('meter-0001'), endpoint: 'urn:dev:0002' });
+        await expect(store.pskFor('meter-0001'), name).rejects.toThrow();
+        // ...or strips the version so the row is read without context.
+        rows.set('meter-0001', { ...rows.get('meter-0001'), endpoint: 'urn:dev:0001', sealVersion: undefined });
+        await expect(store.pskFor('meter-0001'), name).rejects.toThrow();
+      }
+    });
+
+    it('still reads a row sealed before the binding (no sealVersion), without context; put rewrites it bound', async () => {
+      for (const [name, protector] of await protectors()) {
+        const { rows, client } = table();
+        const store = new DynamoDbCredentialStore(client, 'credentials', protector);
+        const psk = Buffer.from('legacy-secret-16');
+        rows.set('old', { identity: 'old', endpoint: 'urn:dev:old', createdAt: 1, keyId: protector.keyId, encryptedKey: (await protector.encrypt(psk)).toString('base64') });
+        expect(await store.pskFor('old'), name).toEqual(psk);
+        await store.put({ identity: 'old', endpoint: 'urn:dev:old', createdAt: 2 }, psk);
+        expect(rows.get('old')?.['sealVersion'], name).toBe(2);
+        expect(await store.pskFor('old'), name).toEqual(psk);
+      }
+    });
   });
 });
