@@ -3,7 +3,7 @@
 export const CATEGORIES = [
   { id: 'succeeded', label: 'Succeeded', statuses: ['SUCCEEDED'] },
   { id: 'failed', label: 'Failed', statuses: ['FAILED'] },
-  { id: 'active', label: 'In progress', statuses: ['READY', 'DOWNLOADING', 'DOWNLOADED', 'UPDATING', 'VERIFYING'] },
+  { id: 'active', label: 'In progress', statuses: ['READY', 'DOWNLOADING', 'DOWNLOADED', 'UPDATING', 'VERIFYING', 'FAILING'] },
   { id: 'pending', label: 'Pending', statuses: ['PENDING'] },
   { id: 'other', label: 'Skipped or cancelled', statuses: ['SKIPPED', 'CANCELLED'] },
 ];

@@ -3,7 +3,7 @@
  * firmware image is stored, and a real campaign runs through the synthesized workflow until every
  * job is in a terminal state. Returns the figures the report and the benchmark print.
  */
-import { JobStatus, isTerminal } from '../core/jobs/jobStateMachine.ts';
+import { JobStatus, isFailure, isTerminal } from '../core/jobs/jobStateMachine.ts';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { launchCampaign } from '../functions/api/launchCampaign.ts';
 import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
@@ -95,7 +95,7 @@ export async function runDemoCampaign(stack: LocalStack, options: DemoOptions): 
   const durationSeconds = (Date.now() - started) / 1000;
   const final = await stack.stores.campaigns.get(campaign.campaignId);
   const byStatus = countBy(jobs, (job) => job.status);
-  const failureReasons = countBy(jobs.filter((job) => job.status === JobStatus.Failed), (job) => job.reason ?? 'UNKNOWN');
+  const failureReasons = countBy(jobs.filter((job) => isFailure(job.status)), (job) => job.reason ?? 'UNKNOWN');
   await fleet.stop();
   const succeeded = byStatus[JobStatus.Succeeded] ?? 0;
   return {

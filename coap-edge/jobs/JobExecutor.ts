@@ -13,7 +13,7 @@ import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
-import { JobStatus, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
+import { JobStatus, canApply, isAttemptOver, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
 import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
 import type { DeviceClient } from '../devices/DeviceClient.ts';
@@ -240,7 +240,7 @@ export class JobExecutor {
    */
   async takeOver(job: FirmwareJob, peer: Peer): Promise<void> {
     const { taskId } = this.options;
-    if (job.ownerTask === taskId || isTerminal(job.status) || this.stopped) return;
+    if (job.ownerTask === taskId || isAttemptOver(job.status) || this.stopped) return;
     try {
       const device = await this.options.registrations.get(job.endpoint);
       if (device === undefined) return;
@@ -261,7 +261,7 @@ export class JobExecutor {
     const jobs = await this.options.jobs.listForEndpoint(registration.endpoint);
     await Promise.all(
       jobs.map(async (job) => {
-        if (isTerminal(job.status)) return;
+        if (isAttemptOver(job.status)) return;
         let current = job;
         if (job.ownerTask !== this.options.taskId && job.status !== JobStatus.Pending) {
           const claimed = await this.options.jobs.annotate(job, { ownerTask: this.options.taskId });
@@ -543,7 +543,7 @@ export class JobExecutor {
       this.options.logger.debug('transition not applied', { endpoint: job.endpoint, event: event.kind, reason: result.error.message });
       return undefined;
     }
-    if (isTerminal(result.data.status)) this.options.onJobEnded?.(result.data);
+    if (isAttemptOver(result.data.status)) this.options.onJobEnded?.(result.data);
     return result.data;
   }
 }

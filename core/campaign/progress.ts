@@ -2,7 +2,7 @@
  * Cohort progress and the gate decisions the workflow takes on it. Pure: the workflow's Evaluate
  * task loads the cohort's jobs and asks these functions what happens next.
  */
-import { JobStatus, isTerminal } from '../jobs/jobStateMachine.ts';
+import { JobStatus, isFailure, isTerminal } from '../jobs/jobStateMachine.ts';
 
 export type CampaignPhase = 'download' | 'install';
 
@@ -27,7 +27,7 @@ export function tallyJobs(jobs: readonly TalliedJob[]): CohortTally {
   for (const job of jobs) {
     byStatus[job.status] = (byStatus[job.status] ?? 0) + 1;
     if (isTerminal(job.status)) finished++;
-    if (job.status === JobStatus.Failed) {
+    if (isFailure(job.status)) {
       const reason = job.reason ?? 'UNKNOWN';
       failureReasons[reason] = (failureReasons[reason] ?? 0) + 1;
     }
@@ -38,7 +38,7 @@ export function tallyJobs(jobs: readonly TalliedJob[]): CohortTally {
     failureReasons,
     finished,
     succeeded: byStatus[JobStatus.Succeeded] ?? 0,
-    failed: byStatus[JobStatus.Failed] ?? 0,
+    failed: (byStatus[JobStatus.Failed] ?? 0) + (byStatus[JobStatus.Failing] ?? 0),
   };
 }
 

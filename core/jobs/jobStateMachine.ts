@@ -14,6 +14,12 @@ export const JobStatus = {
   Downloaded: 'DOWNLOADED',
   Updating: 'UPDATING',
   Verifying: 'VERIFYING',
+  /**
+   * The attempt failed; the campaign's retry policy decides what follows (READY again, or FAILED
+   * for good) at the workflow's next tick. Not terminal: a job leaves it. FAILED, once written, is
+   * never left, so a count of terminal jobs only grows.
+   */
+  Failing: 'FAILING',
   Succeeded: 'SUCCEEDED',
   Failed: 'FAILED',
   Skipped: 'SKIPPED',
@@ -46,9 +52,11 @@ export const JOB_TRANSITIONS: Readonly<Record<JobEvent['kind'], { from: readonly
   verified: { from: [JobStatus.Verifying], to: JobStatus.Succeeded },
   failed: {
     from: [JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying],
-    to: JobStatus.Failed,
+    to: JobStatus.Failing,
   },
-  retry: { from: [JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Failed], to: JobStatus.Ready },
+  /** The retry policy gives up on a failed attempt (or the campaign ends): the job's final verdict. */
+  gaveUp: { from: [JobStatus.Failing], to: JobStatus.Failed },
+  retry: { from: [JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Failing], to: JobStatus.Ready },
   cancelled: { from: [JobStatus.Pending, JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded], to: JobStatus.Cancelled },
 };
 
@@ -69,6 +77,7 @@ export type JobEvent =
   | { readonly kind: 'executeResent'; readonly resends: number }
   /** `reportedVersion`: the firmware version the device reported (/3/0/3) when it told one. */
   | { readonly kind: 'failed'; readonly reason: FailureReason; readonly updateResult?: number; readonly reportedVersion?: string }
+  | { readonly kind: 'gaveUp' }
   | { readonly kind: 'retry'; readonly reason: FailureReason; readonly notBefore: number }
   | { readonly kind: 'cancelled'; readonly reason: string };
 
@@ -99,6 +108,16 @@ export interface JobHistoryEntry {
 
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.has(status);
+}
+
+/** The attempt is over: terminal, or failed and waiting for the retry policy's verdict. */
+export function isAttemptOver(status: JobStatus): boolean {
+  return isTerminal(status) || status === JobStatus.Failing;
+}
+
+/** Failed, for the campaign's failure counts: for good, or with the retry policy's verdict pending. */
+export function isFailure(status: JobStatus): boolean {
+  return status === JobStatus.Failed || status === JobStatus.Failing;
 }
 
 export function canApply(status: JobStatus, kind: JobEvent['kind']): boolean {
@@ -150,6 +169,8 @@ function eventAttributes(event: JobEvent, now: number): { set: Record<string, st
         set: { reason: event.reason, updateResult: event.updateResult ?? null, ...(event.reportedVersion === undefined ? {} : { reportedVersion: event.reportedVersion }), deadline: null },
         detail: event.reason,
       };
+    case 'gaveUp':
+      return { set: {} };
     case 'retry':
       return { set: { reason: event.reason, notBefore: event.notBefore, deadline: null }, detail: event.reason };
     case 'cancelled':

@@ -27,7 +27,10 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
   }
   let inFlight = 0;
   await mapWithLimit(await jobs.listCampaign(campaignId), PARALLEL_WRITES, async (job) => {
-    if (job.status === JobStatus.Pending || job.status === JobStatus.Ready) {
+    if (job.status === JobStatus.Failing) {
+      // A failed attempt is not retried in a cancelled campaign: its failure is the verdict.
+      await jobs.transition(job, { kind: 'gaveUp' }, now);
+    } else if (job.status === JobStatus.Pending || job.status === JobStatus.Ready) {
       await jobs.transition(job, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED' }, now);
     } else if (job.status === JobStatus.Downloading || job.status === JobStatus.Downloaded) {
       const requestedAt = job.cancelRequestedAt;
@@ -40,8 +43,12 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
         inFlight++;
       }
     } else if (IN_FLIGHT.has(job.status)) {
-      if (job.deadline !== undefined && job.deadline < now) await jobs.transition(job, { kind: 'failed', reason: 'INSTALL_TIMEOUT' }, now);
-      else inFlight++;
+      if (job.deadline !== undefined && job.deadline < now) {
+        const failing = await jobs.transition(job, { kind: 'failed', reason: 'INSTALL_TIMEOUT' }, now);
+        if (failing.success) await jobs.transition(failing.data, { kind: 'gaveUp' }, now);
+      } else {
+        inFlight++;
+      }
     }
   });
   return { settled: inFlight === 0, inFlight };

@@ -72,9 +72,13 @@ export async function tickCohortPhase(
       latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, now))) ?? latest;
       changed = true;
     }
-    if (latest.status === JobStatus.Failed && !paused) {
+    if (latest.status === JobStatus.Failing && !paused) {
       const at = retryAt(retryRuleFor(campaign, latest.reason ?? ''), latest.attempt, now);
-      if (at !== undefined) {
+      if (at === undefined) {
+        // No retry left for this reason: the verdict is final (FAILED is never left).
+        latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'gaveUp' }, now))) ?? latest;
+        changed = true;
+      } else {
         const device = await deviceOf(latest.endpoint);
         const retried = await transitioned(stores, latest, () =>
           stores.jobs.transition(latest, { kind: 'retry', reason: latest.reason ?? 'UNKNOWN', notBefore: at }, now, {
@@ -103,7 +107,7 @@ export async function tickCohortPhase(
   const tally = tallyJobs(current);
   const aborted = abortReason(tally, abortCriteriaOf(campaign));
   return {
-    complete: !paused && isPhaseComplete(phase, tally) && !current.some(awaitsRetry(campaign, now)),
+    complete: !paused && isPhaseComplete(phase, tally) && !current.some(awaitsRetry()),
     abort: aborted !== undefined,
     ...(aborted === undefined ? {} : { abortReason: aborted }),
     cancel: false,
@@ -173,9 +177,9 @@ async function release(
   return changed;
 }
 
-/** A failed job that the retry policy will bring back keeps its phase open. */
-function awaitsRetry(campaign: Campaign, now: number): (job: FirmwareJob) => boolean {
-  return (job) => job.status === JobStatus.Failed && retryAt(retryRuleFor(campaign, job.reason ?? ''), job.attempt, now) !== undefined;
+/** A failed attempt whose verdict is pending (the retry policy decides at a tick) keeps its phase open. */
+function awaitsRetry(): (job: FirmwareJob) => boolean {
+  return (job) => job.status === JobStatus.Failing;
 }
 
 async function transitioned(stores: Stores, job: FirmwareJob, write: () => ReturnType<Stores['jobs']['transition']>): Promise<FirmwareJob | undefined> {

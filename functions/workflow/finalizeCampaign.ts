@@ -43,6 +43,11 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   const now = Date.now();
   const all = await jobs.listCampaign(campaignId);
   const final = await mapWithLimit(all, PARALLEL_WRITES, async (job) => {
+    // A failed attempt waiting for the retry policy: the campaign is over, so its failure is final.
+    if (job.status === JobStatus.Failing) {
+      const result = await jobs.transition(job, { kind: 'gaveUp' }, now);
+      return result.success ? result.data : job;
+    }
     if (!CANCELLABLE.has(job.status)) return job;
     const result = await jobs.transition(job, { kind: 'cancelled', reason: `CAMPAIGN_${outcome.toUpperCase()}` }, now);
     return result.success ? result.data : job;

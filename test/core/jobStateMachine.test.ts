@@ -55,7 +55,7 @@ describe('job state machine', () => {
     expect(change.success).toBe(true);
     if (change.success) {
       expect(change.data.set).toMatchObject({ reason: 'INTEGRITY_CHECK_FAILURE', updateResult: 5, deadline: null });
-      expect(change.data.history).toEqual({ at: NOW, from: 'DOWNLOADING', to: 'FAILED', event: 'failed', detail: 'INTEGRITY_CHECK_FAILURE' });
+      expect(change.data.history).toEqual({ at: NOW, from: 'DOWNLOADING', to: 'FAILING', event: 'failed', detail: 'INTEGRITY_CHECK_FAILURE' });
     }
   });
 
@@ -82,10 +82,30 @@ describe('job state machine', () => {
     expect(change.success && change.data.set).toMatchObject({ reason: 'VERSION_MISMATCH', reportedVersion: '3.14.0' });
   });
 
-  it('allows no event at all out of SUCCEEDED, SKIPPED or CANCELLED', () => {
-    for (const status of [JobStatus.Succeeded, JobStatus.Skipped, JobStatus.Cancelled]) {
+  it('allows no event at all out of a terminal status: SUCCEEDED, FAILED, SKIPPED or CANCELLED', () => {
+    for (const status of [JobStatus.Succeeded, JobStatus.Failed, JobStatus.Skipped, JobStatus.Cancelled]) {
       for (const kind of Object.keys(JOB_TRANSITIONS) as JobEvent['kind'][]) {
         expect(canApply(status, kind), `${status} + ${kind}`).toBe(false);
+      }
+    }
+  });
+
+  it('records a failure as FAILING, which the retry policy then ends in READY or FAILED', () => {
+    const failing = applyJobEvent(job(JobStatus.Downloading), { kind: 'failed', reason: 'DEVICE_TIMEOUT' }, NOW);
+    expect(failing.success && failing.data.status).toBe(JobStatus.Failing);
+    expect(isTerminal(JobStatus.Failing)).toBe(false);
+    const retried = applyJobEvent(job(JobStatus.Failing, 4), { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: NOW + 30_000 }, NOW);
+    expect(retried.success && [retried.data.status, retried.data.attempt]).toEqual([JobStatus.Ready, 1]);
+    const final = applyJobEvent(job(JobStatus.Failing, 4), { kind: 'gaveUp' }, NOW);
+    expect(final.success && final.data.status).toBe(JobStatus.Failed);
+  });
+
+  it('never moves a job from a terminal status to one that is not, whatever the sequence of events', () => {
+    const kinds = Object.keys(JOB_TRANSITIONS) as JobEvent['kind'][];
+    for (const status of Object.values(JobStatus).filter(isTerminal)) {
+      for (const kind of kinds) {
+        const rule = JOB_TRANSITIONS[kind];
+        expect(rule.from.includes(status) && !isTerminal(rule.to), `${status} + ${kind} -> ${rule.to}`).toBe(false);
       }
     }
   });
@@ -111,6 +131,7 @@ describe('job state machine', () => {
           reregistered: { kind: 'reregistered' },
           verified: { kind: 'verified', firmwareVersion: '1' },
           failed: { kind: 'failed', reason: 'x' },
+          gaveUp: { kind: 'gaveUp' },
           retry: { kind: 'retry', reason: 'x', notBefore: 1 },
           cancelled: { kind: 'cancelled', reason: 'x' },
         };

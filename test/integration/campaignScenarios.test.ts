@@ -160,7 +160,7 @@ describe('campaign scenarios', () => {
     const jobs = await jobsOf(campaign.campaignId);
     const retried = jobs.find((j) => j.endpoint === offline?.endpoint);
     expect(retried, JSON.stringify(retried?.history)).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
-    const failure = retried?.history.find((h) => h.to === 'FAILED');
+    const failure = retried?.history.find((h) => h.to === 'FAILING');
     expect(failure?.detail).toBe('DOWNLOAD_TIMEOUT');
     expect(retried?.history.find((h) => h.event === 'retry')?.at).toBeGreaterThanOrEqual(failure?.at ?? Infinity);
     expect(retried?.history.at(-1)?.to).toBe('SUCCEEDED');

@@ -135,7 +135,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     await step(executor());
 
     expect(sim.updateExecutesReceived).toBe(0);
-    expect(await stack.stores.jobs.get(job.campaignId, job.jobKey)).toMatchObject({ status: JobStatus.Failed, reason: 'PACKAGE_LOST' });
+    expect(await stack.stores.jobs.get(job.campaignId, job.jobKey)).toMatchObject({ status: JobStatus.Failing, reason: 'PACKAGE_LOST' });
   });
 
   it('records the version a device reports after an update that did not reach the target on its failed job', async () => {
@@ -146,7 +146,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     await step(executor());
     const failed = await waitForJob(stack, job);
 
-    expect(failed).toMatchObject({ status: JobStatus.Failed, reason: 'VERSION_MISMATCH', reportedVersion: '2.0.0' });
+    expect(failed).toMatchObject({ status: JobStatus.Failing, reason: 'VERSION_MISMATCH', reportedVersion: '2.0.0' });
   });
 
   it('fails a READY job of an unreachable device with DOWNLOAD_TIMEOUT at the first tick past its deadline, with no workflow running', async () => {
@@ -158,7 +158,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     await step(executor({ clock: () => deadline + 2_000 }));
 
     const failed = await stack.stores.jobs.get(job.campaignId, job.jobKey);
-    expect(failed).toMatchObject({ status: JobStatus.Failed, reason: 'DOWNLOAD_TIMEOUT' });
+    expect(failed).toMatchObject({ status: JobStatus.Failing, reason: 'DOWNLOAD_TIMEOUT' });
     expect((failed?.history.at(-1)?.at ?? Number.NaN) - deadline).toBeLessThan(10_000);
   });
 
@@ -169,7 +169,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
 
     await step(executor({ clock: () => deadline + 1 }));
 
-    expect(await stack.stores.jobs.get(job.campaignId, job.jobKey)).toMatchObject({ status: JobStatus.Failed, reason: 'INSTALL_TIMEOUT' });
+    expect(await stack.stores.jobs.get(job.campaignId, job.jobKey)).toMatchObject({ status: JobStatus.Failing, reason: 'INSTALL_TIMEOUT' });
   });
 
   it('logs and counts a store error in the push-ended path, and the edge keeps serving the job', async () => {

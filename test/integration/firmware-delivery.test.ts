@@ -130,7 +130,7 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
 
     const failed = await waitForJob(stack, job);
 
-    expect(failed).toMatchObject({ status: JobStatus.Failed, reason: 'UPDATE_FAILED' });
+    expect(failed).toMatchObject({ status: JobStatus.Failing, reason: 'UPDATE_FAILED' });
     expect(device?.result).toBe(8);
     // The executor revoked the token when it ended the job: no wait for the 5 s lookup cache.
     expect((await getBlock(stack.edge.address.port, job.downloadToken)).code).toBe('4.04');
@@ -145,7 +145,7 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
 
     const job = await waitForJob(stack, await startJob(stack, 'victim', image));
 
-    expect(job).toMatchObject({ status: JobStatus.Failed, reason: 'IMAGE_TAMPERED' });
+    expect(job).toMatchObject({ status: JobStatus.Failing, reason: 'IMAGE_TAMPERED' });
     expect(stack.edge.images.failedLoads).toBeGreaterThan(failuresBefore);
     const direct = await startJob(stack, 'victim-2', image, { status: JobStatus.Downloading, ownerTask: 'elsewhere' });
     expect((await getBlock(stack.edge.address.port, direct.downloadToken)).code).toBe('5.03');
@@ -159,7 +159,7 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
 
     const job = await waitForJob(stack, await startJob(stack, 'careful', image));
 
-    expect(job).toMatchObject({ status: JobStatus.Failed, reason: 'INTEGRITY_CHECK_FAILURE', updateResult: 5 });
+    expect(job).toMatchObject({ status: JobStatus.Failing, reason: 'INTEGRITY_CHECK_FAILURE', updateResult: 5 });
     expect(device?.firmwareVersion).toBe('1.0.0');
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { generate, parse, type ParsedPacket } from 'coap-packet';
 import { jobKeyFor, type FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import { JobStatus, isTerminal } from '../../core/jobs/jobStateMachine.ts';
+import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import { encodeBlockOption } from '../../core/lwm2m/blockwise.ts';
 import type { LocalStack } from '../../local/LocalStack.ts';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../sim/SimulatedDevice.ts';
@@ -34,7 +34,7 @@ export async function startJob(stack: LocalStack, endpoint: string, image: { ima
   return job;
 }
 
-export async function waitForJob(stack: LocalStack, job: FirmwareJob, done: (job: FirmwareJob) => boolean = (j) => isTerminal(j.status), timeoutMs = 30_000): Promise<FirmwareJob> {
+export async function waitForJob(stack: LocalStack, job: FirmwareJob, done: (job: FirmwareJob) => boolean = (j) => isAttemptOver(j.status), timeoutMs = 30_000): Promise<FirmwareJob> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const current = await stack.stores.jobs.get(job.campaignId, job.jobKey);
