@@ -19,21 +19,10 @@ interface Answer {
  */
 describe('campaign actions', () => {
   let stack: LocalStack;
-  let imageId: string;
   let campaigns = 0;
 
   beforeAll(async () => {
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 60_000 });
-    const now = Date.now();
-    // Registered, never online: their jobs are released and then wait, so the campaign stays running.
-    for (let i = 0; i < 4; i++) {
-      const registration: DeviceRegistration = {
-        endpoint: `act-meter-${i}`, registrationId: `act${i}`, address: '127.0.0.1', port: 41_000 + i, lifetimeSeconds: 3600, lwm2mVersion: '1.1', binding: 'U',
-        queueMode: false, objectLinks: ['/3/0', '/5/0'], supportedFormats: [], ownerTask: 'no-such-task', registeredAt: now, lastSeen: now, model: 'ACT-1', firmwareVersion: '1.0.0',
-      };
-      await stack.stores.registrations.put(registration);
-    }
-    imageId = (await stack.stores.images.store({ version: '1.1.0', models: ['ACT-1'] }, buildFirmwarePackage('1.1.0', 256))).imageId;
   });
 
   afterAll(async () => {
@@ -51,10 +40,22 @@ describe('campaign actions', () => {
   };
   /** A campaign whose workflow runs, at one device a minute: RUNNING for the length of a test. */
   const running = async (): Promise<{ campaignId: string; done: Promise<unknown> | undefined }> => {
+    // Devices of its own: another campaign's devices stay claimed by it until it is finished (DEVICE_BUSY).
+    const model = `ACT-${++campaigns}`;
+    const now = Date.now();
+    // Registered, never online: their jobs are released and then wait, so the campaign stays running.
+    for (let i = 0; i < 4; i++) {
+      const registration: DeviceRegistration = {
+        endpoint: `act-meter-${campaigns}-${i}`, registrationId: `act${campaigns}x${i}`, address: '127.0.0.1', port: 41_000 + i, lifetimeSeconds: 3600, lwm2mVersion: '1.1', binding: 'U',
+        queueMode: false, objectLinks: ['/3/0', '/5/0'], supportedFormats: [], ownerTask: 'no-such-task', registeredAt: now, lastSeen: now, model, firmwareVersion: '1.0.0',
+      };
+      await stack.stores.registrations.put(registration);
+    }
+    const imageId = (await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 256))).imageId;
     const response = await fetch(`${stack.apiUrl}/campaigns`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `actions ${++campaigns}`, imageId, target: { model: 'ACT-1' }, rate: { devicesPerMinute: 1 }, pollSeconds: 1 }),
+      body: JSON.stringify({ name: `actions ${campaigns}`, imageId, target: { model }, rate: { devicesPerMinute: 1 }, pollSeconds: 1 }),
     });
     const created = (await response.json()) as { campaignId: string; executionId: string };
     await expect.poll(async () => (await stored(created.campaignId)).status, { timeout: 15_000 }).toBe('RUNNING');

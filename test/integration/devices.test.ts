@@ -21,11 +21,13 @@ describe('device management through the REST API, the edge and real UDP', () => 
     (await call('POST', `/devices/${endpoint}/operations`, { operation, waitSeconds })) as { status: number; body: DeviceRequest & Record<string, unknown> };
 
   beforeAll(async () => {
-    stack = await LocalStack.start({ logLevel: 'silent', jobPollIntervalMs: 100, queueModeAwakeMs: 400 });
+    // Queue mode's awake window is 93 s by default; 1.5 s keeps the test short while leaving the edge's
+    // reaction to an Update (a few store round trips) well inside the window on a busy machine.
+    stack = await LocalStack.start({ logLevel: 'silent', jobPollIntervalMs: 100, queueModeAwakeMs: 1500 });
     const port = stack.edge.address.port;
     senml = new SimulatedDevice({ endpoint: 'flavour-senml-cbor', serverPort: port, lwm2mVersion: '1.1', model: 'TRK-11' });
     tlv = new SimulatedDevice({ endpoint: 'flavour-tlv-only', serverPort: port, lwm2mVersion: '1.0', model: 'MTR-10' });
-    sleepy = new SimulatedDevice({ endpoint: 'flavour-queue-mode', serverPort: port, lwm2mVersion: '1.1', queueModeAwakeMs: 400 });
+    sleepy = new SimulatedDevice({ endpoint: 'flavour-queue-mode', serverPort: port, lwm2mVersion: '1.1', queueModeAwakeMs: 1500 });
     await Promise.all([senml.start(), tlv.start(), sleepy.start()]);
   });
 

@@ -35,6 +35,8 @@ describe('the image registry: presigned uploads to S3, server-side hash, delete'
     const now = Date.now();
     const campaignId = randomUUID();
     await stack.stores.campaigns.create({ campaignId, name: 'uses the image', imageId, target: {}, cohortPercentages: [100], pollSeconds: 1, downloadTimeoutSeconds: 60, installTimeoutSeconds: 60, abortFailurePercent: 5, status, targetVersion: '1', createdAt: now, updatedAt: now });
+    // As a create through the API does: the campaign holds the image by a reservation on its record.
+    expect(await stack.stores.imageReservations.reserveForCampaign(imageId, campaignId, now)).toBe(true);
     return campaignId;
   };
 

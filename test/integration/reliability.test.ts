@@ -66,7 +66,9 @@ describe('reliability scenarios', () => {
   }, 180_000);
 
   it('applies each workflow step once when its Lambda task is invoked twice', async () => {
-    const { fleet } = await campaignFor(6, stack.edge.address.port, () => ({}));
+    const { fleet, done } = await campaignFor(6, stack.edge.address.port, () => ({}));
+    // The scenario's own campaign holds its devices until it ends (one firmware job per device at a time).
+    await done;
     // A campaign whose workflow is driven by hand, each task run twice at once, as a Lambda retry would.
     const model = fleet.devices[0]?.endpoint.split('-').slice(0, 2).join('-').toUpperCase() ?? '';
     const image = await stack.stores.images.store({ version: '1.2.0', models: [model] }, buildFirmwarePackage('1.2.0', 600));

@@ -46,7 +46,7 @@ describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     return JSON.parse(run.stdout) as T;
   };
-  const jobsOf = async (campaignId: string): Promise<JobRow[]> => json<JobRow[]>(await fota('--json', 'campaigns', 'report', campaignId, '--format', 'json'));
+  const jobsOf = async (campaignId: string): Promise<JobRow[]> => json<{ devices: JobRow[] }>(await fota('campaigns', 'report', campaignId, '--format', 'json')).devices;
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'fota-walkthrough-'));
@@ -103,8 +103,9 @@ describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
       expect(mine.filter((job) => job.status !== 'SKIPPED'), `${endpoint}: ${JSON.stringify(mine)}`).toHaveLength(1);
       expect(mine.filter((job) => job.status === 'SKIPPED').map((job) => job.reason)).toEqual(['DEVICE_BUSY']);
     }
-    for (const id of ids) await fota('campaigns', 'watch', id, '--timeout', '120');
-  });
+    // Both end before the next test uses the fleet: the devices are held until then.
+    for (const id of ids) expect((await fota('campaigns', 'watch', id, '--timeout', '150')).code).toBe(0);
+  }, 240_000);
 
   it('skips every device with INCOMPATIBLE_MODEL for an image made for another model', async () => {
     const file = join(folder, 'other-model.bin');
@@ -120,7 +121,7 @@ describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
       ['SKIPPED', 'INCOMPATIBLE_MODEL'],
       ['SKIPPED', 'INCOMPATIBLE_MODEL'],
     ]);
-  });
+  }, 120_000);
 
   it('leaves a campaign cancelling or cancelled after cancel, then pause, then resume', async () => {
     const created = json<{ campaignId: string }>(await fota('--json', 'campaigns', 'create', '--name', 'to cancel', '--image', demoImageId, '--endpoints', 'sim-meter-00004,sim-meter-00005', '--poll-seconds', '1', '--rate', '1'));
