@@ -22,3 +22,18 @@ export function deadlineReason(job: FirmwareJob, now: number): 'DOWNLOAD_TIMEOUT
       return undefined;
   }
 }
+
+/**
+ * Whether a failed attempt may be retried from the start (a new download, a new Execute Update).
+ * Before the install began (the job never reached UPDATING) it may. After it, only when the device
+ * gave a verdict of its own that it did not install (an Update Result 2..9 after the Execute): a
+ * timeout, a lost re-registration or a read that went unanswered leaves the outcome unknown, and
+ * the device may well run the new image; telling it to install again would break the promise that
+ * nobody is told to install twice (lossyNetwork.test.ts found exactly that: an update applied, its
+ * read-back lost, DEVICE_TIMEOUT retried, the image installed a second time).
+ */
+export function mayRetryFromStart(job: Pick<FirmwareJob, 'history' | 'updateResult'>): boolean {
+  const installStarted = job.history.some((entry) => entry.to === JobStatus.Updating);
+  if (!installStarted) return true;
+  return job.updateResult !== undefined && job.updateResult > 1;
+}

@@ -13,7 +13,7 @@ import { abortCriteriaOf, abortReason, nextPollSeconds, retryAt, retryRuleFor } 
 import { isWithinWindow } from '../../core/campaign/windows.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
+import { deadlineReason, mayRetryFromStart } from '../../core/jobs/jobDeadline.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
@@ -73,7 +73,7 @@ export async function tickCohortPhase(
       changed = true;
     }
     if (latest.status === JobStatus.Failing && !paused) {
-      const at = retryAt(retryRuleFor(campaign, latest.reason ?? ''), latest.attempt, now);
+      const at = mayRetryFromStart(latest) ? retryAt(retryRuleFor(campaign, latest.reason ?? ''), latest.attempt, now) : undefined;
       if (at === undefined) {
         // No retry left for this reason: the verdict is final (FAILED is never left).
         latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'gaveUp' }, now))) ?? latest;

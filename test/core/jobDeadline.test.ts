@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
+import { deadlineReason, mayRetryFromStart } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 
@@ -27,5 +27,21 @@ describe('which deadline the edge enforces', () => {
     expect(deadlineReason(job(JobStatus.Downloading, NOW), NOW)).toBeUndefined();
     expect(deadlineReason(job(JobStatus.Downloading, undefined), NOW)).toBeUndefined();
     expect(deadlineReason(job(JobStatus.Failed, NOW - 1), NOW)).toBeUndefined();
+  });
+});
+
+describe('retry from the start', () => {
+  const entry = (to: JobStatus) => ({ at: 0, from: JobStatus.Ready, to, event: 'failed' as const });
+
+  it('allows a retry of an attempt that never reached the install', () => {
+    expect(mayRetryFromStart({ history: [entry(JobStatus.Downloading), entry(JobStatus.Failing)] })).toBe(true);
+  });
+
+  it('refuses a retry once Execute Update was sent and the outcome is unknown (a timeout, a lost read-back)', () => {
+    expect(mayRetryFromStart({ history: [entry(JobStatus.Downloaded), entry(JobStatus.Updating), entry(JobStatus.Failing)] })).toBe(false);
+  });
+
+  it('allows a retry after the install when the device itself reported that it did not install (Update Result 3)', () => {
+    expect(mayRetryFromStart({ history: [entry(JobStatus.Updating), entry(JobStatus.Failing)], updateResult: 3 })).toBe(true);
   });
 });
