@@ -14,6 +14,7 @@ import { firmwareBenchmark } from './firmware.ts';
 import type { Figure } from './figures.ts';
 
 import { loadTestBenchmark } from './loadTest.ts';
+import { blockBenchmark, registrationBenchmark } from './sideBySide.ts';
 import type { Benchmark } from './figures.ts';
 
 /** The demo campaign at 200 simulated devices: end-to-end devices updated per second. */
@@ -38,6 +39,8 @@ const campaignThroughput: Benchmark = async () => {
 const BENCHMARKS: readonly [string, Benchmark][] = [
   ['campaign throughput', campaignThroughput],
   ['firmware delivery', firmwareBenchmark],
+  ['blocks side by side: edge, libcoap, dgram echo', blockBenchmark],
+  ['registrations side by side: edge, coap-rd', registrationBenchmark],
   ['DTLS 1.2 PSK (CCM_8)', dtlsBenchmark],
   ['load test: 10,000 devices', loadTestBenchmark],
 ];
