@@ -514,11 +514,23 @@ function toInboundRequest(packet: ParsedPacket, method: CoapMethod, remote: Remo
   };
 }
 
+/** Content-Format option values by format, encoded once: a handful of formats answer every reply. */
+const contentFormatOptions = new Map<number, Buffer>();
+
+function contentFormatOption(format: number): Buffer {
+  let value = contentFormatOptions.get(format);
+  if (value === undefined) {
+    value = encodeUint(format);
+    contentFormatOptions.set(format, value);
+  }
+  return value;
+}
+
 /** A piggybacked ACK for a CON, a NON for a NON (RFC 7252 §5.2). Undefined if it cannot be encoded. */
 function encodeResponse(request: ParsedPacket, response: OutboundResponse): Buffer | undefined {
   const options: (readonly [number, Uint8Array])[] = [];
   for (const segment of response.locationPath ?? []) options.push([CoapOption.LocationPath, Buffer.from(segment)]);
-  if (response.contentFormat !== undefined) options.push([CoapOption.ContentFormat, encodeUint(response.contentFormat)]);
+  if (response.contentFormat !== undefined) options.push([CoapOption.ContentFormat, contentFormatOption(response.contentFormat)]);
   if (response.options !== undefined) options.push(...response.options);
   // A stable sort: repeated options (Location-Path) keep their order (RFC 7252 §5.4.5).
   options.sort((a, b) => a[0] - b[0]);
