@@ -15,6 +15,7 @@ import type { Figure } from './figures.ts';
 
 import { loadTestBenchmark } from './loadTest.ts';
 import { blockBenchmark, registrationBenchmark } from './sideBySide.ts';
+import { orchestrationCostBenchmark } from './orchestrationCost.ts';
 import type { Benchmark } from './figures.ts';
 
 /** The demo campaign at 200 simulated devices: end-to-end devices updated per second. */
@@ -42,6 +43,7 @@ const BENCHMARKS: readonly [string, Benchmark][] = [
   ['blocks side by side: edge, libcoap, dgram echo', blockBenchmark],
   ['registrations side by side: edge, coap-rd', registrationBenchmark],
   ['DTLS 1.2 PSK (CCM_8)', dtlsBenchmark],
+  ['orchestration cost', orchestrationCostBenchmark],
   ['load test: 10,000 devices', loadTestBenchmark],
 ];
 
