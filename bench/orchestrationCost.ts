@@ -148,6 +148,7 @@ export async function orchestrationCostBenchmark(): Promise<Figure[]> {
       { name: 'costLambdaPerMillionUsd', value: perMillion(costs.lambda), unit: 'USD', description: `${invocations} invocations, ${lambdaGbSeconds.toFixed(1)} GB-s (local wall time of the handlers)` },
       { name: 'costS3PerMillionUsd', value: perMillion(costs.s3), unit: 'USD', description: `${s3Put} PUT-class and ${s3Get} GET-class requests` },
       { name: 'costFargatePerMillionUsd', value: perMillion(costs.fargate), unit: 'USD', description: `${cpuSeconds.toFixed(1)} s of CPU of the whole stack process (edge, workflow, emulators: an upper bound) as Fargate vCPU time with 2 GB per vCPU` },
+      { name: 'stackCpuMsPerDeviceUpdate', value: Math.round((cpuSeconds * 1000) / updated), unit: 'ms', description: 'CPU time of the stack process (edge, workflow runner, emulators) per device updated: an upper bound of the edge\'s' },
       { name: 'costNlbPerMillionUsd', value: perMillion(costs.nlb), unit: 'USD', description: `${(gigabytes * 1e3).toFixed(1)} MB processed (${IMAGE_BYTES} B image)` },
       { name: 'iotJobsPerMillionUsd', value: IOT_JOBS_PER_MILLION_USD, unit: 'USD', description: 'anchor: AWS IoT Jobs' },
       { name: 'executionPerDevicePerMillionUsd', value: EXECUTION_PER_DEVICE_PER_MILLION_USD, unit: 'USD', description: 'anchor: one Step Functions execution per device, 12 transitions' },
