@@ -14,6 +14,8 @@ import { firmwareBenchmark } from './firmware.ts';
 import type { Figure } from './figures.ts';
 
 import { loadTestBenchmark } from './loadTest.ts';
+import { blockBenchmark, registrationBenchmark } from './sideBySide.ts';
+import { orchestrationCostBenchmark } from './orchestrationCost.ts';
 import type { Benchmark } from './figures.ts';
 
 /** The demo campaign at 200 simulated devices: end-to-end devices updated per second. */
@@ -38,7 +40,10 @@ const campaignThroughput: Benchmark = async () => {
 const BENCHMARKS: readonly [string, Benchmark][] = [
   ['campaign throughput', campaignThroughput],
   ['firmware delivery', firmwareBenchmark],
+  ['blocks side by side: edge, libcoap, dgram echo', blockBenchmark],
+  ['registrations side by side: edge, coap-rd', registrationBenchmark],
   ['DTLS 1.2 PSK (CCM_8)', dtlsBenchmark],
+  ['orchestration cost', orchestrationCostBenchmark],
   ['load test: 10,000 devices', loadTestBenchmark],
 ];
 

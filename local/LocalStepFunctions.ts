@@ -47,6 +47,17 @@ export interface Execution {
   abort(): void;
 }
 
+/**
+ * What the executions of this runner did, in the units AWS bills them: state transitions (Standard
+ * workflows), and the Lambda invocations of Task states with their duration.
+ */
+export interface WorkflowUsage {
+  executions: number;
+  stateTransitions: number;
+  taskInvocations: number;
+  taskMilliseconds: number;
+}
+
 export interface WorkflowStarter {
   startExecution(input: Record<string, unknown>, name?: string): Promise<Execution>;
 }
@@ -54,6 +65,7 @@ export interface WorkflowStarter {
 export class LocalStepFunctions implements WorkflowStarter {
   private readonly machine: StateMachine;
   readonly executions = new Map<string, Execution>();
+  readonly usage: WorkflowUsage = { executions: 0, stateTransitions: 0, taskInvocations: 0, taskMilliseconds: 0 };
 
   constructor(
     private readonly workflow: SynthesizedWorkflow,
@@ -79,12 +91,16 @@ export class LocalStepFunctions implements WorkflowStarter {
     for (const [stateName, handlerName] of this.workflow.taskHandlers) {
       taskResourceLocalHandlers[stateName] = async (event) => {
         taskLog.push(stateName);
+        this.usage.taskInvocations++;
+        const started = performance.now();
         try {
           return (await HANDLERS[handlerName](event)) as JsonValue;
         } catch (error) {
           // Kept for the operator: in AWS the same error is in the execution history.
           taskErrors.push(`${stateName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
           throw error;
+        } finally {
+          this.usage.taskMilliseconds += performance.now() - started;
         }
       };
     }
@@ -99,6 +115,12 @@ export class LocalStepFunctions implements WorkflowStarter {
       overrides: { taskResourceLocalHandlers, waitTimeOverrides },
       context: { StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'local-campaign' }, Execution: { Id: `${LOCAL_STATE_MACHINE_ARN}:${executionId}`, Input: input as JsonValue, StartTime: new Date().toISOString() } },
     });
+    this.usage.executions++;
+    // Step Functions bills every state entered (Map iterations' states included) as a transition.
+    const counting = async (): Promise<void> => {
+      for await (const event of run.eventLogs) if (event.type === 'StateEntered') this.usage.stateTransitions++;
+    };
+    counting().catch(() => undefined); // an aborted execution ends its event log with an error; its transitions are counted
     const execution: Execution = {
       executionId,
       status: 'RUNNING',

@@ -20,6 +20,8 @@ interface StartOptions {
   coapPort?: number;
   coapsPort?: number;
   apiPort?: number;
+  dynamodbPort?: number;
+  s3Port?: number;
   imageBytes: number;
   cohorts: number[];
   blockSize: number;
@@ -42,6 +44,8 @@ const program = new Command()
   .option('--coap-port <port>', 'UDP port of the CoAP edge (default 5683 with --serve, any free port for the demo)', positiveInt)
   .option('--coaps-port <port>', 'UDP port of CoAPS, DTLS 1.2 PSK (default 5684 with --serve, any free port for the demo)', positiveInt)
   .option('--api-port <port>', 'TCP port of the local REST API (default 8765 with --serve, any free port for the demo)', positiveInt)
+  .option('--dynamodb-port <port>', 'TCP port of the DynamoDB emulator (dynalite) on loopback (any free port by default)', positiveInt)
+  .option('--s3-port <port>', 'TCP port of the S3 emulator (s3rver) on loopback (any free port by default)', positiveInt)
   .option('--image-bytes <n>', 'size of the generated demo image', positiveInt, 32 * 1024)
   .option('--cohorts <list>', 'cumulative cohort percentages, e.g. 10,100', (v) => v.split(',').map(Number), [10, 100])
   .option('--block-size <n>', 'Block2 size the simulated devices ask for (16..1024)', positiveInt, 512)
@@ -58,6 +62,8 @@ async function main(): Promise<void> {
     apiPort: options.apiPort ?? (options.serve === true ? 8765 : 0),
     coapsPort: options.coapsPort ?? (options.serve === true ? 5684 : 0),
     logLevel: options.logLevel,
+    ...(options.dynamodbPort === undefined ? {} : { dynamoDbPort: options.dynamodbPort }),
+    ...(options.s3Port === undefined ? {} : { s3Port: options.s3Port }),
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
     // FOTA_IMAGE_SIGNERS(_FILE) and FOTA_REQUIRE_SIGNED_IMAGES, as in AWS.
     imageSigning: loadImageSigningPolicy(),

@@ -39,6 +39,8 @@ export class FirmwareBlockServer {
   readonly stats: FirmwareBlockStats = { blocksServed: 0, bytesServed: 0, rejectedTokens: 0 };
   /** token -> image id, or null for a token known to be invalid; checked again after a few seconds. */
   private readonly tokens = new Map<string, TokenGrant>();
+  /** Goes with the image bytes when the cache lets them go. */
+  private readonly size2ByImage = new WeakMap<Uint8Array, Buffer>();
 
   constructor(
     private readonly jobs: Pick<JobStore, 'findByToken'>,
@@ -85,9 +87,19 @@ export class FirmwareBlockServer {
       options: [
         [CoapOption.ETag, cached.etag],
         [CoapOption.Block2, encodeBlockOption(slice.option)],
-        [CoapOption.Size2, encodeUint(cached.bytes.length)],
+        [CoapOption.Size2, this.size2Of(cached.bytes)],
       ],
     };
+  }
+
+  /** Size2 of an image, encoded once per cached image rather than once per block. */
+  private size2Of(bytes: Uint8Array): Buffer {
+    let size2 = this.size2ByImage.get(bytes);
+    if (size2 === undefined) {
+      size2 = encodeUint(bytes.length);
+      this.size2ByImage.set(bytes, size2);
+    }
+    return size2;
   }
 
   /** What a token grants (its image, or null), from the cache while it is fresh, else from the job table. */

@@ -11,13 +11,14 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { generate, parse, type ParsedPacket, type Packet } from 'coap-packet';
+import { generate, parse, type ParsedPacket } from 'coap-packet';
 import coap from 'coap';
 import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
 import { DeviceNoResponseError, DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { optionNumber, toContentFormatNumber } from './packetOptions.ts';
 import { Block1Receiver, type Block1ReceiverOptions } from './Block1Receiver.ts';
 import { PeerIndex, forgetCachedReplies } from './peerAddresses.ts';
+import { encodeCoapReply } from './replyEncoding.ts';
 
 export interface Peer {
   readonly address: string;
@@ -545,26 +546,27 @@ function toInboundRequest(packet: ParsedPacket, method: CoapMethod, remote: Remo
   };
 }
 
+/** Content-Format option values by format, encoded once: a handful of formats answer every reply. */
+const contentFormatOptions = new Map<number, Buffer>();
+
+function contentFormatOption(format: number): Buffer {
+  let value = contentFormatOptions.get(format);
+  if (value === undefined) {
+    value = encodeUint(format);
+    contentFormatOptions.set(format, value);
+  }
+  return value;
+}
+
 /** A piggybacked ACK for a CON, a NON for a NON (RFC 7252 §5.2). Undefined if it cannot be encoded. */
 function encodeResponse(request: ParsedPacket, response: OutboundResponse): Buffer | undefined {
-  const options: { name: string; value: Buffer }[] = [];
-  for (const segment of response.locationPath ?? []) options.push({ name: 'Location-Path', value: Buffer.from(segment) });
-  if (response.contentFormat !== undefined) options.push({ name: 'Content-Format', value: encodeUint(response.contentFormat) });
-  for (const [number, value] of response.options ?? []) options.push({ name: String(number), value });
-  const packet: Packet = {
-    code: response.code,
-    messageId: request.messageId,
-    token: request.token,
-    options: options.sort((a, b) => optionNumber(a.name) - optionNumber(b.name)),
-    payload: response.payload === undefined ? Buffer.alloc(0) : Buffer.from(response.payload.buffer, response.payload.byteOffset, response.payload.byteLength),
-    ack: request.confirmable,
-    confirmable: false,
-  };
-  try {
-    return generate(packet, 1280);
-  } catch {
-    return undefined;
-  }
+  const options: (readonly [number, Uint8Array])[] = [];
+  for (const segment of response.locationPath ?? []) options.push([CoapOption.LocationPath, Buffer.from(segment)]);
+  if (response.contentFormat !== undefined) options.push([CoapOption.ContentFormat, contentFormatOption(response.contentFormat)]);
+  if (response.options !== undefined) options.push(...response.options);
+  // A stable sort: repeated options (Location-Path) keep their order (RFC 7252 §5.4.5).
+  options.sort((a, b) => a[0] - b[0]);
+  return encodeCoapReply({ code: response.code, messageId: request.messageId, token: request.token, ack: request.confirmable, options, ...(response.payload === undefined ? {} : { payload: response.payload }) });
 }
 
 function toDeviceResponse(response: coap.IncomingMessage): DeviceResponse {
