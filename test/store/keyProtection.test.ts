@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulators } from '../../local/emulators.ts';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,22 +66,24 @@ describe('protection of device keys at rest', () => {
   });
 
   describe('a key is bound to its row ({identity, endpoint}: KMS encryption context and GCM additional data)', () => {
-    /** The credentials table, in memory: Put and consistent Get are all the store sends. */
-    function table() {
-      const rows = new Map<string, Record<string, unknown>>();
-      const client = {
-        send: async (command: unknown) => {
-          if (command instanceof PutCommand) {
-            const item = command.input.Item ?? {};
-            rows.set(String(item['identity']), { ...item });
-            return {};
-          }
-          if (command instanceof GetCommand) return { Item: rows.get(String(command.input.Key?.['identity'])) };
-          throw new Error('unexpected command');
+    /** The credentials table in dynalite, with raw row access for the attacker's moves. */
+    async function table() {
+      const emulators = await startEmulators({});
+      cleanups.push(() => emulators.stop());
+      const client = emulators.stores.clients.dynamo;
+      const tableName = emulators.config.tables.credentials;
+      const rows = {
+        get: async (identity: string) => (await client.send(new GetCommand({ TableName: tableName, Key: { identity }, ConsistentRead: true }))).Item,
+        set: async (identity: string, item: Record<string, unknown>) => {
+          await client.send(new PutCommand({ TableName: tableName, Item: Object.fromEntries(Object.entries({ ...item, identity }).filter(([, v]) => v !== undefined)) }));
         },
       };
-      return { rows, client: client as unknown as DynamoDBDocumentClient };
+      return { rows, client: client as DynamoDBDocumentClient, tableName };
     }
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups) await cleanup();
+    });
     const protectors = async (): Promise<[string, KeyProtector, ReturnType<typeof mockKms> | undefined][]> => {
       const kms = mockKms();
       return [
@@ -91,8 +94,8 @@ describe('protection of device keys at rest', () => {
 
     it('a ciphertext copied to another identity, or to another endpoint, does not decrypt', async () => {
       for (const [name, protector, kms] of await protectors()) {
-        const { rows, client } = table();
-        const store = new DynamoDbCredentialStore(client, 'credentials', protector);
+        const { rows, client, tableName } = await table();
+        const store = new DynamoDbCredentialStore(client, tableName, protector);
         const psk = Buffer.from('meter-0001-secret');
         await store.put({ identity: 'meter-0001', endpoint: 'urn:dev:0001', createdAt: 1 }, psk);
         await store.put({ identity: 'meter-0002', endpoint: 'urn:dev:0002', createdAt: 1 }, Buffer.from('meter-0002-secret'));
@@ -103,27 +106,27 @@ describe('protection of device keys at rest', () => {
         }
 
         // An attacker with write access to the table moves meter-0001's key to meter-0002's row.
-        const stolen = rows.get('meter-0001')?.['encryptedKey'];
-        rows.set('meter-0002', { ...rows.get('meter-0002'), encryptedKey: stolen });
+        const stolen = (await rows.get('meter-0001'))?.['encryptedKey'];
+        await rows.set('meter-0002', { ...(await rows.get('meter-0002')), encryptedKey: stolen });
         await expect(store.pskFor('meter-0002'), name).rejects.toThrow();
         // ...or rebinds meter-0001's row to another endpoint.
-        rows.set('meter-0001', { ...rows.get('meter-0001'), endpoint: 'urn:dev:0002' });
+        await rows.set('meter-0001', { ...(await rows.get('meter-0001')), endpoint: 'urn:dev:0002' });
         await expect(store.pskFor('meter-0001'), name).rejects.toThrow();
         // ...or strips the version so the row is read without context.
-        rows.set('meter-0001', { ...rows.get('meter-0001'), endpoint: 'urn:dev:0001', sealVersion: undefined });
+        await rows.set('meter-0001', { ...(await rows.get('meter-0001')), endpoint: 'urn:dev:0001', sealVersion: undefined });
         await expect(store.pskFor('meter-0001'), name).rejects.toThrow();
       }
     });
 
     it('still reads a row sealed before the binding (no sealVersion), without context; put rewrites it bound', async () => {
       for (const [name, protector] of await protectors()) {
-        const { rows, client } = table();
-        const store = new DynamoDbCredentialStore(client, 'credentials', protector);
+        const { rows, client, tableName } = await table();
+        const store = new DynamoDbCredentialStore(client, tableName, protector);
         const psk = Buffer.from('legacy-secret-16');
-        rows.set('old', { identity: 'old', endpoint: 'urn:dev:old', createdAt: 1, keyId: protector.keyId, encryptedKey: (await protector.encrypt(psk)).toString('base64') });
+        await rows.set('old', { identity: 'old', endpoint: 'urn:dev:old', createdAt: 1, keyId: protector.keyId, encryptedKey: (await protector.encrypt(psk)).toString('base64') });
         expect(await store.pskFor('old'), name).toEqual(psk);
         await store.put({ identity: 'old', endpoint: 'urn:dev:old', createdAt: 2 }, psk);
-        expect(rows.get('old')?.['sealVersion'], name).toBe(2);
+        expect((await rows.get('old'))?.['sealVersion'], name).toBe(2);
         expect(await store.pskFor('old'), name).toEqual(psk);
       }
     });
