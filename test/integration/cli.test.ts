@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
+import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
 
-const execFileAsync = promisify(execFile);
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = FotaRun;
 
 /** The real `fota` binary against the local stack: campaign commands end to end. */
 describe('fota CLI campaign commands', () => {
@@ -28,19 +22,8 @@ describe('fota CLI campaign commands', () => {
   let yamlCampaignId: string;
 
   const fota = (...args: string[]): Promise<Run> => fotaAt(stack.apiUrl, ...args);
-  const fotaAt = async (api: string, ...args: string[]): Promise<Run> => {
-    try {
-      const { stdout, stderr } = await execFileAsync('node', ['cli/fota.js', '--api', api, ...args], { timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  };
-  const json = <T>(run: Run): T => {
-    expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(run.stdout) as T;
-  };
+  const fotaAt = runFota;
+  const json = jsonOf;
 
   beforeAll(async () => {
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 100 });

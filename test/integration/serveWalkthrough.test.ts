@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from './eventually.ts';
+import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
 
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 interface JobRow {
   readonly endpoint: string;
@@ -33,19 +26,8 @@ describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
   let demoImageId = '';
   let folder: string;
 
-  const fota = async (...args: string[]): Promise<Run> => {
-    try {
-      const { stdout, stderr } = await execFileAsync('node', ['cli/fota.js', '--api', api, ...args], { timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  };
-  const json = <T>(run: Run): T => {
-    expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(run.stdout) as T;
-  };
+  const fota = (...args: string[]): Promise<FotaRun> => runFota(api, ...args);
+  const json = jsonOf;
   const jobsOf = async (campaignId: string): Promise<JobRow[]> => json<{ devices: JobRow[] }>(await fota('campaigns', 'report', campaignId, '--format', 'json')).devices;
 
   beforeAll(async () => {
