@@ -27,6 +27,7 @@ import { TransportRouter } from './transport/TransportRouter.ts';
 import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 import { RevocationWatcher } from './credentials/RevocationWatcher.ts';
 import type { JobStore } from '../store/DynamoDbJobStore.ts';
+import { observingJobStore } from '../store/PublishingJobStore.ts';
 import { emfMetricsSink, type MetricsSink } from '../store/metrics.ts';
 import { FotaMetric, FotaMetricService } from '../core/metrics.ts';
 import { EdgeMetricsReporter, type EdgeMetricCounts } from './metrics/EdgeMetricsReporter.ts';
@@ -101,7 +102,7 @@ export class Edge {
 
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger } = options;
-    this.jobs = countingTransitions(stores.jobs, () => this.counters.jobTransitions++);
+    this.jobs = observingJobStore(stores.jobs, () => this.counters.jobTransitions++);
     this.metrics = new EdgeMetricsReporter(() => this.metricCounts(), options.metricsSink ?? emfMetricsSink(FotaMetricService.Edge));
     this.transport = new CoapTransport({
       port: options.port,
@@ -419,23 +420,4 @@ export class Edge {
       this.options.logger.warn('registration follow-up failed', { event: event.kind, error });
     }
   }
-}
-
-/** The same store, calling `onApplied` after each transition whose conditional write succeeded. */
-function countingTransitions(inner: JobStore, onApplied: () => void): JobStore {
-  return {
-    createJobs: (jobs) => inner.createJobs(jobs),
-    get: (campaignId, jobKey) => inner.get(campaignId, jobKey),
-    annotate: (job, attributes) => inner.annotate(job, attributes),
-    listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
-    listCampaign: (campaignId) => inner.listCampaign(campaignId),
-    listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
-    listForOwner: (ownerTask, status, options) => inner.listForOwner(ownerTask, status, options),
-    findByToken: (token) => inner.findByToken(token),
-    async transition(job, event, now, extra) {
-      const result = await inner.transition(job, event, now, extra);
-      if (result.success) onApplied();
-      return result;
-    },
-  };
 }
