@@ -39,7 +39,7 @@ const restrictedForCore = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', '.scratch/**'] },
   ...tseslint.configs.recommended,
   {
     // Type-aware rules (STYLE.md 11, issue 13: no floating promise anywhere in the tree).
