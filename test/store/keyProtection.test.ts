@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulators } from '../../local/emulators.ts';
-import { randomBytes } from 'node:crypto';
 import { mockKms } from './mockKms.ts';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type KeyProtector, type KmsApi } from '../../store/DeviceCredentialStore.ts';
+import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type KeyProtector } from '../../store/DeviceCredentialStore.ts';
 
 describe('protection of device keys at rest', () => {
   it('seals a PSK with a KMS data key and opens it again, the master key never leaving KMS', async () => {
