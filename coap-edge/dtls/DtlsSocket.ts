@@ -79,7 +79,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     udp.on('message', (datagram, remote) => this.receive(datagram, remote));
     udp.on('error', (error) => this.emit('error', error));
     udp.bind(port, address, () => {
-      const sweepEvery = Math.max(50, Math.min(10_000, this.settings.sessionIdleTimeoutMs / 2, this.settings.handshakeTimeoutMs / 2));
+      const sweepEvery = Math.max(50, Math.min(10_000, this.settings.sessionIdleTimeoutMs / 2, this.settings.handshakeTimeoutMs / 2, this.settings.keyExchangeTimeoutMs / 2));
       this.sweepTimer = setInterval(() => this.sweep(), sweepEvery).unref();
       callback();
     });
@@ -311,9 +311,13 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
 
   private sweep(): void {
     const now = Date.now();
-    for (const handshake of this.table.handshakesStartedBefore(now - this.settings.handshakeTimeoutMs)) {
+    for (const handshake of this.table.handshakesStartedBefore(now - Math.min(this.settings.keyExchangeTimeoutMs, this.settings.handshakeTimeoutMs))) {
+      const silent = handshake.awaitingKeyExchange;
+      const expired = handshake.startedAt < now - this.settings.handshakeTimeoutMs;
+      if (!expired && !(silent && handshake.startedAt < now - this.settings.keyExchangeTimeoutMs)) continue;
       handshake.dispose();
-      this.handshakeFailed(handshake, new DtlsHandshakeTimeoutError(`handshake with ${handshake.peer.address}:${handshake.peer.port} not finished in ${this.settings.handshakeTimeoutMs} ms`));
+      const what = silent && !expired ? `no ClientKeyExchange in ${this.settings.keyExchangeTimeoutMs} ms` : `not finished in ${this.settings.handshakeTimeoutMs} ms`;
+      this.handshakeFailed(handshake, new DtlsHandshakeTimeoutError(`handshake with ${handshake.peer.address}:${handshake.peer.port}: ${what}`));
     }
     for (const session of this.table.idleSessions(now - this.settings.sessionIdleTimeoutMs)) {
       this.stats.sessionsExpired++;

@@ -154,6 +154,26 @@ describe('DtlsSocket handshakes in progress', () => {
     expect(server.socket.handshakeCount).toBe(0);
   });
 
+  it('drops a handshake whose client sends no ClientKeyExchange within keyExchangeTimeoutMs, freeing its slot', async () => {
+    server = await startServer({ keyExchangeTimeoutMs: 300, retransmitInitialMs: 10_000, maxHandshakes: 1 });
+    const failures: string[] = [];
+    server.socket.on('handshakeFailure', (error) => failures.push(error.message));
+    const [silent, next] = await openSockets(2);
+    if (silent === undefined || next === undefined) throw new Error('sockets');
+    const random = randomBytes(32);
+    silent.socket.send(clientHello(random, Buffer.alloc(0)), server.port, '127.0.0.1');
+    await waitFor(() => silent.replies.length === 1);
+    silent.socket.send(clientHello(random, cookieIn(silent.replies[0] ?? Buffer.alloc(0)), 1), server.port, '127.0.0.1');
+    await waitFor(() => server?.socket.handshakeCount === 1);
+
+    await waitFor(() => failures.length === 1, 5_000, 'the silent handshake dropped');
+    expect(failures[0]).toMatch(/no ClientKeyExchange in 300 ms/);
+    expect(server.socket.handshakeCount).toBe(0);
+    const client = await DtlsClient.connect({ address: '127.0.0.1', port: server.port, identity: 'device-2', psk: KEYS['device-2'] ?? Buffer.alloc(0) });
+    await client.close();
+    expect(server.socket.stats.handshakesCompleted).toBe(1);
+  });
+
   it('resends its flight when the client repeats its ClientHello', async () => {
     server = await startServer();
     const [peer] = await openSockets(1);
