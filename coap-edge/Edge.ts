@@ -22,7 +22,7 @@ import { hasFreshDeviceInfo, isRegistrationAlive, type DeviceRegistration } from
 import { TelemetrySource } from '../core/devices/Telemetry.ts';
 import { defaultObjectRegistry, type ObjectRegistry } from '../core/lwm2m/objectRegistry.ts';
 import type { Logger } from './logger.ts';
-import { DtlsSocket } from './dtls/DtlsSocket.ts';
+import { DtlsSocket } from '../dtls/DtlsSocket.ts';
 import { TransportRouter } from './transport/TransportRouter.ts';
 import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 import { RevocationWatcher } from './credentials/RevocationWatcher.ts';

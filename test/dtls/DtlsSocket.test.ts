@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertDescription } from '../../coap-edge/dtls/constants.ts';
-import { DtlsClient, type DtlsClientOptions } from '../../coap-edge/dtls/DtlsClient.ts';
-import { DtlsAlertError, DtlsNoSessionError } from '../../coap-edge/dtls/errors.ts';
-import type { DtlsSessionInfo, SessionEndReason } from '../../coap-edge/dtls/DtlsSocket.ts';
+import { AlertDescription } from '../../dtls/constants.ts';
+import { DtlsClient, type DtlsClientOptions } from '../../dtls/DtlsClient.ts';
+import { DtlsAlertError, DtlsNoSessionError } from '../../dtls/errors.ts';
+import type { DtlsSessionInfo, SessionEndReason } from '../../dtls/DtlsSocket.ts';
 import { KEYS, LossyRelay, sleep, startServer, waitFor, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ContentType, DTLS_1_2, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from '../../coap-edge/dtls/constants.ts';
-import { DtlsClient } from '../../coap-edge/dtls/DtlsClient.ts';
-import { encodeHandshake, parseHandshakeFragments } from '../../coap-edge/dtls/handshakeFraming.ts';
-import { encodeClientHello, parseHelloVerifyRequest } from '../../coap-edge/dtls/helloMessages.ts';
-import { encodeRecord, parseRecords } from '../../coap-edge/dtls/record.ts';
+import { ContentType, DTLS_1_2, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from '../../dtls/constants.ts';
+import { DtlsClient } from '../../dtls/DtlsClient.ts';
+import { encodeHandshake, parseHandshakeFragments } from '../../dtls/handshakeFraming.ts';
+import { encodeClientHello, parseHelloVerifyRequest } from '../../dtls/helloMessages.ts';
+import { encodeRecord, parseRecords } from '../../dtls/record.ts';
 import { KEYS, sleep, startServer, waitFor, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dtls } from 'node-dtls-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DtlsSocket } from '../../coap-edge/dtls/DtlsSocket.ts';
+import { DtlsSocket } from '../../dtls/DtlsSocket.ts';
 import { CoapTransport } from '../../coap-edge/transport/CoapTransport.ts';
 import { KEYS, run, startServer, waitFor, type TestServer } from './helpers.ts';
 
