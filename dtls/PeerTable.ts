@@ -111,7 +111,12 @@ export class PeerTable {
   }
 
   /** The session idle longest, to make room when the table is full. */
-  leastRecentlyActive(): Session | undefined {
+  /** The session to end so that `session` fits within `maxSessions`: none when it only replaces one at its address. */
+  evictionFor(session: Session, maxSessions: number): Session | undefined {
+    return this.sessionAt(session.peer.address, session.peer.port) === undefined && this.sessions.size >= maxSessions ? this.leastRecentlyActive() : undefined;
+  }
+
+  private leastRecentlyActive(): Session | undefined {
     let oldest: Session | undefined;
     for (const session of this.sessions.values()) {
       if (oldest === undefined || session.lastActivity < oldest.lastActivity) oldest = session;
