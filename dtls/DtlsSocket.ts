@@ -16,6 +16,7 @@ import { admitClientHello } from './clientHelloAdmission.ts';
 import { AlertDescription, AlertLevel, ContentType, MAX_PLAINTEXT_LENGTH } from './constants.ts';
 import { CookieIssuer } from './CookieIssuer.ts';
 import { DtlsError, DtlsHandshakeTimeoutError, DtlsNoSessionError } from './errors.ts';
+import { expiredHandshakes } from './handshakeExpiry.ts';
 import { planHandshake } from './handshakePlan.ts';
 import { CID_LENGTH, PeerTable } from './PeerTable.ts';
 import { parseRecords, type DtlsRecord } from './record.ts';
@@ -118,10 +119,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     this.resumable.clear();
     const udp = this.udp;
     this.udp = undefined;
-    for (const handshake of this.table.allHandshakes()) {
-      handshake.dispose();
-      this.table.removeHandshake(handshake);
-    }
+    for (const handshake of this.table.allHandshakes()) this.table.dropHandshake(handshake);
     const sessions = this.table.allSessions();
     let pending = sessions.length + 1;
     const done = (): void => {
@@ -185,10 +183,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
       this.stats.handshakesRejected++;
       return;
     }
-    if (plan.replacing !== undefined) {
-      plan.replacing.dispose();
-      this.table.removeHandshake(plan.replacing);
-    }
+    if (plan.replacing !== undefined) this.table.dropHandshake(plan.replacing);
     const handshake: ServerHandshake = new ServerHandshake(
       { ...this.settings, peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid: plan.cid, sessionId: plan.sessionId, resuming: plan.resuming },
       {
@@ -277,13 +272,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
 
   private sweep(): void {
     const now = Date.now();
-    for (const handshake of this.table.handshakesStartedBefore(now - Math.min(this.settings.keyExchangeTimeoutMs, this.settings.handshakeTimeoutMs))) {
-      const silent = handshake.awaitingKeyExchange;
-      const expired = handshake.startedAt < now - this.settings.handshakeTimeoutMs;
-      if (!expired && !(silent && handshake.startedAt < now - this.settings.keyExchangeTimeoutMs)) continue;
+    for (const { handshake, why } of expiredHandshakes(this.table.allHandshakes(), now, this.settings)) {
       handshake.dispose();
-      const what = silent && !expired ? `no ClientKeyExchange in ${this.settings.keyExchangeTimeoutMs} ms` : `not finished in ${this.settings.handshakeTimeoutMs} ms`;
-      this.handshakeFailed(handshake, new DtlsHandshakeTimeoutError(`handshake with ${handshake.peer.address}:${handshake.peer.port}: ${what}`));
+      this.handshakeFailed(handshake, new DtlsHandshakeTimeoutError(`handshake with ${handshake.peer.address}:${handshake.peer.port}: ${why}`));
     }
     for (const session of this.table.idleSessions(now - this.settings.sessionIdleTimeoutMs)) {
       this.stats.sessionsExpired++;
