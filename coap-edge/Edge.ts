@@ -26,7 +26,7 @@ import { DtlsSocket } from './dtls/DtlsSocket.ts';
 import { TransportRouter } from './transport/TransportRouter.ts';
 import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 import { RevocationWatcher } from './credentials/RevocationWatcher.ts';
-import type { JobStore } from '../store/DynamoDbJobStore.ts';
+import type { JobStore } from '../core/ports/JobStore.ts';
 import { observingJobStore } from '../store/PublishingJobStore.ts';
 import { emfMetricsSink, type MetricsSink } from '../store/metrics.ts';
 import { FotaMetric, FotaMetricService } from '../core/metrics.ts';
