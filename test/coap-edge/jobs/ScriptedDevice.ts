@@ -43,6 +43,14 @@ export class ScriptedDevice implements FirmwareDevices {
     this.notify('/5/0/5', updateResult);
   }
 
+  /** The device installed `version` and rebooted: object 5 Idle with `updateResult`, its observations gone with the old session. */
+  reboot(version: string, updateResult: FirmwareUpdateResult = FirmwareUpdateResult.Success): void {
+    this.observers.clear();
+    this.firmwareVersion = version;
+    this.state = FirmwareUpdateState.Idle;
+    this.updateResult = updateResult;
+  }
+
   isObserved(path: string): boolean {
     return this.observers.has(path);
   }
