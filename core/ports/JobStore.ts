@@ -13,8 +13,12 @@ import type { Result } from '../result.ts';
 
 export type TransitionError = IllegalTransitionError | StaleJobError;
 
-/** Attributes a transition writes besides the state machine's own (an owner, a new token, a change time). */
-export type TransitionExtras = Readonly<Record<string, string | number | boolean>>;
+/**
+ * Attributes a transition writes besides the state machine's own: the owner and the new Package URI
+ * token of a retried or scheduled job, its install request reset, the device's Last State Change
+ * Time and Update Result as read with the news that moved it.
+ */
+export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'installRequested' | 'downloadToken' | 'deadline' | 'notBefore' | 'lastStateChangeTime' | 'updateResult'>>;
 
 /** How an Execute Update exchange ended: answered by the device, or every retransmission unanswered. */
 export type ExecuteOutcome = NonNullable<FirmwareJob['executeOutcome']>;
