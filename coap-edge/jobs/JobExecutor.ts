@@ -128,7 +128,7 @@ export class JobExecutor {
       const [ready, downloading, downloaded, updating, verifying] = [live(listed.ready), live(listed.downloading), live(listed.downloaded), live(listed.updating), live(listed.verifying)];
       for (const job of ready) if (isDue(job, now)) work.push(this.runner.run(job, () => this.download.start(job)));
       // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
-      for (const job of [...downloading, ...downloaded]) if (job.cancelRequested === true) work.push(this.cancellation.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
+      for (const job of [...downloading, ...downloaded]) if (job.cancelRequested === true) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
       for (const job of downloading) if (job.cancelRequested !== true && this.active.needsCheck(job, now, this.settings.stateCheckIntervalMs)) work.push(this.runner.run(job, () => this.download.checkState(job)));
       for (const job of downloaded) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.runner.run(job, () => this.install.start(job)));
       for (const job of updating) work.push(this.runner.run(job, () => this.install.checkUpdating(job)));
@@ -189,9 +189,12 @@ export class JobExecutor {
     );
   }
 
-  /** Cancels a job that has not started to install: see JobCancellation. */
+  /**
+   * Cancels a job that has not started to install: see JobCancellation. Outside `run` (it must not
+   * wait for a step stuck on the device), but a drain waits for it like for a step.
+   */
   cancelDownload(job: FirmwareJob, reason = 'CANCELLED'): Promise<CancelOutcome> {
-    return this.cancellation.cancelDownload(job, reason);
+    return this.runner.track(this.cancellation.cancelDownload(job, reason));
   }
 
   /**

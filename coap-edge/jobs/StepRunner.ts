@@ -79,8 +79,8 @@ export class StepRunner {
     return () => this.busy.delete(key);
   }
 
-  /** Work outside `run` that a drain must still wait for (a deadline's write). */
-  track(work: Promise<void>): Promise<void> {
+  /** Work outside `run` that a drain must still wait for (a deadline's write, a cancel). */
+  track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     return work.finally(() => this.inFlight.delete(work));
   }

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import { FirmwareUpdateResult, FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
-import { jobParts, readyJob, registerDevice, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
+import { ScriptedDevice } from './ScriptedDevice.ts';
+import { jobExecutor, jobParts, readyJob, registerDevice, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
 
 describe('cancelling a job before its install', () => {
   let tables: JobTables;
@@ -102,5 +103,21 @@ describe('cancelling a job before its install', () => {
     expect(stepRan).toBe(false);
     expect(outcome).toMatchObject({ kind: 'cancelled' });
     expect((await stored(tables, job)).status).toBe(JobStatus.Cancelled);
+  });
+
+  it('resets the device of a job a cancelled campaign marked (requestCancel) at the next tick, then cancels the job', async () => {
+    const device = new ScriptedDevice();
+    const taskId = 'task-ticking';
+    await registerDevice(tables, 'cx-marked', T0, { ownerTask: taskId });
+    const job = await readyJob(tables, 'cx-marked', T0, { ownerTask: taskId });
+    await jobParts(tables, { taskId }).download.start(job);
+    expect(await tables.jobs.requestCancel(await stored(tables, job), T0)).toBe(true);
+
+    const executor = jobExecutor(tables, device, () => T0, taskId);
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+
+    expect(device.log).toEqual(['EXECUTE /5/0/10']);
+    expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Cancelled, reason: 'CAMPAIGN_CANCELLED' });
   });
 });

@@ -4,14 +4,10 @@
  * no workflow running, whatever its device does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobExecutor } from '../../../coap-edge/jobs/JobExecutor.ts';
-import { createLogger } from '../../../coap-edge/logger.ts';
+import type { JobExecutor } from '../../../coap-edge/jobs/JobExecutor.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import { ScriptedDevice } from './ScriptedDevice.ts';
-import { readyJob, registerDevice, startJobTables, stored, T0, TASK, type JobTables } from './jobStepsHarness.ts';
-
-/** Never ticks by itself: the test steps it. */
-const BY_HAND = 3_600_000;
+import { jobExecutor, readyJob, registerDevice, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
 
 describe('deadlines the executor keeps itself', () => {
   let tables: JobTables;
@@ -26,16 +22,7 @@ describe('deadlines the executor keeps itself', () => {
 
   /** One tick of a fresh executor at `now`, and every step it started, to the end. */
   const tickAt = async (now: number, device = new ScriptedDevice()): Promise<JobExecutor> => {
-    const executor = new JobExecutor({
-      jobs: tables.jobs,
-      registrations: tables.registrations,
-      devices: device,
-      taskId: TASK,
-      packageUriBase: 'coap://edge.test:5683',
-      pollIntervalMs: BY_HAND,
-      logger: createLogger('deadline-test', 'silent'),
-      clock: () => now,
-    });
+    const executor = jobExecutor(tables, device, () => now);
     await executor.tick();
     expect(await executor.drain(30_000)).toBe(0);
     return executor;

@@ -15,6 +15,7 @@ import { DownloadSteps } from '../../../coap-edge/jobs/DownloadSteps.ts';
 import { resolveSettings, type ExecutorSettings, type JobExecutorOptions } from '../../../coap-edge/jobs/executorSettings.ts';
 import { InstallSteps } from '../../../coap-edge/jobs/InstallSteps.ts';
 import { JobCancellation } from '../../../coap-edge/jobs/JobCancellation.ts';
+import { JobExecutor } from '../../../coap-edge/jobs/JobExecutor.ts';
 import { JobSteps } from '../../../coap-edge/jobs/JobSteps.ts';
 import { JobTakeOver } from '../../../coap-edge/jobs/JobTakeOver.ts';
 import { PackageDelivery } from '../../../coap-edge/jobs/PackageDelivery.ts';
@@ -95,6 +96,26 @@ export function jobParts(tables: JobTables, overrides: Partial<JobExecutorOption
     takeOver: new JobTakeOver(settings, runner, stats),
     ended,
   };
+}
+
+/** Never ticks by itself: the test steps the executor. */
+const BY_HAND = 3_600_000;
+
+/**
+ * A whole executor on the tables, a scripted device and the clock `now`; it ticks only when the
+ * test says. A tick takes every job of its task: a test that ticks gives its jobs a task of their own.
+ */
+export function jobExecutor(tables: JobTables, device: ScriptedDevice, now: () => number, taskId = TASK): JobExecutor {
+  return new JobExecutor({
+    jobs: tables.jobs,
+    registrations: tables.registrations,
+    devices: device,
+    taskId,
+    packageUriBase: 'coap://edge.test:5683',
+    pollIntervalMs: BY_HAND,
+    logger: createLogger('job-executor-test', 'silent'),
+    clock: now,
+  });
 }
 
 /** The device registered with `ownerTask` just now (awake, alive). */

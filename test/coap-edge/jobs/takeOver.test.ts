@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
-import { jobParts, OTHER_TASK, readyJob, registerDevice, startJobTables, stored, T0, TASK, type JobTables } from './jobStepsHarness.ts';
+import { FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
+import { ScriptedDevice } from './ScriptedDevice.ts';
+import { jobExecutor, jobParts, OTHER_TASK, readyJob, registerDevice, startJobTables, stored, T0, TASK, type JobTables } from './jobStepsHarness.ts';
 
 describe('which edge task drives a job', () => {
   let tables: JobTables;
@@ -65,5 +67,28 @@ describe('which edge task drives a job', () => {
     expect((await stored(tables, ready)).ownerTask).toBe(TASK);
     expect(left).toBe(pending);
     expect((await stored(tables, pending)).ownerTask).toBe(OTHER_TASK);
+  });
+
+  it('claims the READY job of a device that registers here and starts its download at once', async () => {
+    const device = new ScriptedDevice();
+    const registration = await registerDevice(tables, 'to-register-start', T0);
+    const job = await readyJob(tables, 'to-register-start', T0, { ownerTask: OTHER_TASK });
+
+    await jobExecutor(tables, device, () => T0).onRegistration({ kind: 'registered', registration });
+
+    expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Downloading, ownerTask: TASK });
+    expect(device.count('WRITE /5/0/1')).toBe(1);
+  });
+
+  it('verifies the UPDATING job of a device that registers again after its reboot', async () => {
+    const device = new ScriptedDevice();
+    device.reboot('2.0.0');
+    const job = await readyJob(tables, 'to-rebooted', T0, { status: JobStatus.Updating });
+    const registration = await registerDevice(tables, 'to-rebooted', T0 + 1);
+
+    await jobExecutor(tables, device, () => T0 + 1).onRegistration({ kind: 'registered', registration });
+
+    expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Succeeded, reportedVersion: '2.0.0' });
+    expect(device.state).toBe(FirmwareUpdateState.Idle);
   });
 });
