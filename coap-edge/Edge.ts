@@ -9,7 +9,7 @@
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { defaultObjectRegistry } from '../core/lwm2m/objectRegistry.ts';
 import { FotaMetric, FotaMetricService } from '../core/metrics.ts';
-import type { JobStore } from '../store/DynamoDbJobStore.ts';
+import type { JobStore } from '../core/ports/JobStore.ts';
 import { emfMetricsSink } from '../store/metrics.ts';
 import { observingJobStore } from '../store/PublishingJobStore.ts';
 import { DeviceClient } from './devices/DeviceClient.ts';
