@@ -13,10 +13,11 @@ import { DeviceTimeoutError } from '../transport/errors.ts';
 import type { DeviceClient } from '../devices/DeviceClient.ts';
 import type { ActiveJob, ActiveJobs } from './ActiveJobs.ts';
 import type { JobExecutorOptions } from './JobExecutor.ts';
+import type { FailureReason } from '../../core/jobs/failureReason.ts';
 
 /** Why a job failed, as the step that saw it knows it. */
 export interface JobFailure {
-  readonly reason: string;
+  readonly reason: FailureReason;
   readonly updateResult?: number;
   readonly detail?: string;
   /** The version the device reported in /3/0/3, when it told one. */

@@ -28,6 +28,7 @@ import type { Logger } from '../logger.ts';
 import { PackageDelivery, type HttpPackageSource, type PushEnd } from './PackageDelivery.ts';
 import { cancelOnDevice, readFirmwareObject, type DeviceCancel } from './deviceFirmware.ts';
 import { Semaphore } from '../../core/concurrency.ts';
+import type { FailureReason } from '../../core/jobs/failureReason.ts';
 
 export interface JobExecutorOptions {
   readonly jobs: JobStore;
@@ -514,7 +515,7 @@ export class JobExecutor {
     return device;
   }
 
-  private async retryOrFail(job: FirmwareJob, reason: string, cause: unknown): Promise<void> {
+  private async retryOrFail(job: FirmwareJob, reason: FailureReason, cause: unknown): Promise<void> {
     this.active.forget(job);
     const latest = await this.options.jobs.get(job.campaignId, job.jobKey);
     // Only the download this step drove: a step's late error must not fail a job that another
