@@ -10,8 +10,8 @@ import { entriesFromJson, toJsonValues, undecodableValues } from '../../core/dev
 import { LwM2mPath } from '../../core/lwm2m/LwM2mPath.ts';
 import { assertNever, type Result } from '../../core/result.ts';
 import type { LwM2mEntry } from '../../core/codecs/model.ts';
-import type { DeviceRequestStore } from '../../store/DynamoDbDeviceRequestStore.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { DeviceRequestStore } from '../../core/ports/DeviceRequestStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { Observation } from '../transport/CoapTransport.ts';
 import { DeviceNoResponseError, DeviceTimeoutError } from '../transport/errors.ts';
 import type { Logger } from '../logger.ts';

@@ -15,7 +15,7 @@ import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, canApply, isAttemptOver, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../store/DynamoDbJobStore.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { DeviceClient } from '../devices/DeviceClient.ts';
 import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher } from '../firmware/PackagePusher.ts';
