@@ -59,6 +59,14 @@ export const FirmwareResource = {
 } as const;
 export type FirmwareResource = (typeof FirmwareResource)[keyof typeof FirmwareResource];
 
+/** The Firmware Update instance the orchestrator drives: a device has one, instance 0. */
+export const FIRMWARE_INSTANCE_PATH = '/5/0';
+
+/** The path of each resource of `/5/0`, from its id: `FirmwarePath.PackageUri` is `'/5/0/1'`. */
+export const FirmwarePath = Object.fromEntries(Object.entries(FirmwareResource).map(([name, id]) => [name, `${FIRMWARE_INSTANCE_PATH}/${id}`])) as {
+  readonly [Name in keyof typeof FirmwareResource]: `/5/0/${(typeof FirmwareResource)[Name]}`;
+};
+
 // Spelled out rather than derived from enum keys: these strings are stored in job records and
 // used as metric dimensions, so renaming an enum member must not change them.
 /** The names of the Update Results, in code order (index = code). */
