@@ -5,6 +5,7 @@
  * store/metrics.ts, the one EMF writer the edge uses too.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { FotaLogFormatter } from './logFormatter.ts';
 
@@ -20,9 +21,11 @@ export type FunctionsLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
  */
 export type CorrelationIds = Readonly<{ requestId?: string; campaignId?: string }>;
 
+const POWERTOOLS_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'SILENT' } as const satisfies Record<FunctionsLogLevel, LogLevel>;
+
 /** Without a level, Powertools reads POWERTOOLS_LOG_LEVEL (INFO by default). */
 export function createFunctionsLogger(component: FunctionsComponent, level?: FunctionsLogLevel): Logger {
-  return new Logger({ serviceName: component, logFormatter: new FotaLogFormatter(), ...(level === undefined ? {} : { logLevel: level === 'silent' ? 'SILENT' : level.toUpperCase() as Uppercase<Exclude<FunctionsLogLevel, 'silent'>> }) });
+  return new Logger({ serviceName: component, logFormatter: new FotaLogFormatter(), ...(level === undefined ? {} : { logLevel: POWERTOOLS_LEVELS[level] }) });
 }
 
 /** A child logger whose every line carries these correlation ids (safe with concurrent invocations in one process). */
