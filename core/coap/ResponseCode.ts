@@ -35,13 +35,6 @@ export const ResponseCode = {
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
-const REGISTERED: ReadonlySet<string> = new Set(Object.values(ResponseCode));
-
-/** A code as a peer sent it: one of the registered codes, or not (to be treated as the error it is). */
-export function isResponseCode(code: string): code is ResponseCode {
-  return REGISTERED.has(code);
-}
-
 /** Class 2 (Success), RFC 7252 §5.9.1, registered or not. */
 export function isSuccessCode(code: string): boolean {
   return code.startsWith('2.');

@@ -7,7 +7,7 @@
 import { UPDATE_RESULT_NAMES, type UpdateResultName } from '../lwm2m/firmwareUpdate.ts';
 
 /** The orchestrator's own failure reasons. */
-export const ORCHESTRATOR_FAILURE_REASONS = [
+const ORCHESTRATOR_FAILURE_REASONS = [
   /** A request to the device went unanswered (every retransmission). */
   'DEVICE_TIMEOUT',
   /** A request to the device failed for another reason (the peer moved, no DTLS session...). */
@@ -34,10 +34,10 @@ export const ORCHESTRATOR_FAILURE_REASONS = [
   /** After the install the device reports another version than the image's, with no Update Result of its own. */
   'VERSION_MISMATCH',
 ] as const;
-export type OrchestratorFailureReason = (typeof ORCHESTRATOR_FAILURE_REASONS)[number];
+type OrchestratorFailureReason = (typeof ORCHESTRATOR_FAILURE_REASONS)[number];
 
 /** An Update Result code the spec does not know, kept with its number. */
-export type UnknownUpdateResultReason = `UNKNOWN_RESULT_${number}`;
+type UnknownUpdateResultReason = `UNKNOWN_RESULT_${number}`;
 
 export type FailureReason = UpdateResultName | UnknownUpdateResultReason | OrchestratorFailureReason;
 
