@@ -4,7 +4,7 @@
  * it. The key goes in once and never comes out: no command prints it.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import type { DeviceCredential } from '../store/DeviceCredentialStore.ts';
+import type { DeviceCredential } from '../core/ports/CredentialStore.ts';
 import type { ApiClient } from './ApiClient.ts';
 import { formatTable } from './terminal.ts';
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import type { DetachedSignature, FirmwareImage } from '../core/images/FirmwareImage.ts';
-import type { PresignedUpload, UploadedPart } from '../store/ImageRegistry.ts';
+import type { PresignedUpload, UploadedPart } from '../core/ports/FirmwareImageRegistry.ts';
 import { signImageHash } from '../store/imageSigning.ts';
 import { type ApiClient, ApiClientError } from './ApiClient.ts';
 

@@ -8,7 +8,7 @@
 import { hasFreshDeviceInfo, isRegistrationAlive, type DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import { TelemetrySource } from '../core/devices/Telemetry.ts';
 import { assertNever } from '../core/result.ts';
-import type { RegistrationStore } from '../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../core/ports/RegistrationStore.ts';
 import type { DeviceClient } from './devices/DeviceClient.ts';
 import type { DeviceInfoReader } from './devices/DeviceInfoReader.ts';
 import type { DownlinkExecutor, ObservationNotification } from './devices/DownlinkExecutor.ts';

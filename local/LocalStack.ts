@@ -6,7 +6,6 @@
 import type { StoreConfig } from '../store/config.ts';
 import type { ImageSigningPolicy } from '../store/imageSigning.ts';
 import type { Stores } from '../store/Stores.ts';
-import { useHandlerStores } from '../functions/shared/context.ts';
 import { Edge, type EdgeOptions } from '../coap-edge/Edge.ts';
 import { createLogger, type LogLevel } from '../coap-edge/logger.ts';
 import { LocalStepFunctions } from './LocalStepFunctions.ts';
@@ -63,8 +62,6 @@ export class LocalStack {
       });
       closers.push(() => emulators.stop());
       const { config, stores } = emulators;
-      useHandlerStores(stores);
-      closers.push(async () => useHandlerStores(undefined));
 
       const logger = createLogger('edge', options.logLevel ?? 'warn');
       const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, securePort: options.coapsPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, metricsIntervalMs: 0, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }), ...options.edgeDelivery, ...options.edgeRequests });
@@ -72,7 +69,7 @@ export class LocalStack {
       closers.push(() => edge.stop());
 
       const workflow = loadSynthesizedWorkflow();
-      const stepFunctions = new LocalStepFunctions(workflow, options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs });
+      const stepFunctions = new LocalStepFunctions(workflow, { stores, logLevel: options.logLevel ?? 'warn', ...(options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs }) });
       const api = await startApiServer({ stores, starter: stepFunctions }, options.apiPort ?? 0);
       closers.push(() => new Promise((resolve) => api.server.close(() => resolve())));
       return new LocalStack(config, stores, edge, stepFunctions, workflow, api.url, closers);

@@ -6,30 +6,24 @@
 import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { WorkflowHandler } from '../core/campaign/workflowStates.ts';
 import type { SynthesizedWorkflow } from './synthesizedWorkflow.ts';
-import { handler as planCampaign } from '../functions/workflow/planCampaign.ts';
-import { handler as startPhase } from '../functions/workflow/startPhase.ts';
-import { handler as evaluatePhase } from '../functions/workflow/evaluatePhase.ts';
-import { handler as verifyCohort } from '../functions/workflow/verifyCohort.ts';
-import { handler as finalizeCampaign } from '../functions/workflow/finalizeCampaign.ts';
-import { handler as checkApproval } from '../functions/workflow/checkApproval.ts';
-import { handler as cancelCampaign } from '../functions/workflow/cancelCampaign.ts';
-import { handler as continueAsNew } from '../functions/workflow/continueAsNew.ts';
-import { useHandlerExecutions } from '../functions/shared/context.ts';
+import type { Stores } from '../store/Stores.ts';
+import { emfMetricsSink } from '../store/metrics.ts';
+import { FotaMetricService } from '../core/metrics.ts';
+import { workflowTasks, type WorkflowTasks } from '../functions/workflow/tasks.ts';
+import type { WorkflowDependencies } from '../functions/shared/dependencies.ts';
+import { createFunctionsLogger, createFunctionsTracer, type FunctionsLogLevel } from '../functions/shared/observability.ts';
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-const HANDLERS: Readonly<Record<WorkflowHandler, (event: unknown) => Promise<unknown>>> = {
-  planCampaign,
-  startPhase,
-  evaluatePhase,
-  verifyCohort,
-  checkApproval,
-  cancelCampaign,
-  continueAsNew,
-  finalizeCampaign,
-};
+export interface LocalStepFunctionsOptions {
+  /** The stores the workflow's tasks use: the local stack's. */
+  readonly stores: Stores;
+  /** Override every Wait state with this many milliseconds (time compression). */
+  readonly waitOverrideMs?: number;
+  /** Level of the tasks' Powertools logs. @default 'warn' */
+  readonly logLevel?: FunctionsLogLevel;
+}
 
 /** The placeholder ARN the local state machine answers to in `$$.StateMachine.Id`. */
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:local-campaign';
@@ -64,15 +58,25 @@ export interface WorkflowStarter {
 
 export class LocalStepFunctions implements WorkflowStarter {
   private readonly machine: StateMachine;
+  /** What the workflow's tasks are given here: the local stack's stores, this runner, Powertools. */
+  readonly dependencies: WorkflowDependencies;
+  private readonly tasks: WorkflowTasks;
   readonly executions = new Map<string, Execution>();
   readonly usage: WorkflowUsage = { executions: 0, stateTransitions: 0, taskInvocations: 0, taskMilliseconds: 0 };
 
   constructor(
     private readonly workflow: SynthesizedWorkflow,
-    private readonly options: { readonly waitOverrideMs?: number } = {},
+    private readonly options: LocalStepFunctionsOptions,
   ) {
-    // ContinueAsNew starts the next execution through the same small interface as in AWS.
-    useHandlerExecutions({ start: async (_arn, name, input) => (await this.startExecution(input, name)).executionId });
+    this.dependencies = {
+      stores: options.stores,
+      // ContinueAsNew starts the next execution through the same small interface as in AWS.
+      executions: { start: async (_arn, name, input) => (await this.startExecution(input, name)).executionId },
+      metrics: emfMetricsSink(FotaMetricService.Workflow),
+      logger: createFunctionsLogger('workflow', options.logLevel ?? 'warn'),
+      tracer: createFunctionsTracer('workflow'),
+    };
+    this.tasks = workflowTasks(this.dependencies);
     this.machine = new StateMachine(workflow.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
       validationOptions: { checkArn: true, checkPaths: true },
     });
@@ -94,7 +98,7 @@ export class LocalStepFunctions implements WorkflowStarter {
         this.usage.taskInvocations++;
         const started = performance.now();
         try {
-          return (await HANDLERS[handlerName](event)) as JsonValue;
+          return (await this.tasks[handlerName](event)) as JsonValue;
         } catch (error) {
           // Kept for the operator: in AWS the same error is in the execution history.
           taskErrors.push(`${stateName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);

@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import coap from 'coap';
 import { ContentFormat } from '../core/lwm2m/ContentFormat.ts';
 import { LwM2mPath } from '../core/lwm2m/LwM2mPath.ts';
-import { FirmwareDeliveryMethod, FirmwareUpdateResult, FirmwareUpdateState } from '../core/lwm2m/firmwareUpdate.ts';
+import { FirmwareDeliveryMethod, FirmwarePath, FirmwareUpdateResult, FirmwareUpdateState } from '../core/lwm2m/firmwareUpdate.ts';
 import { encodeContent, decodeContent } from '../core/codecs/index.ts';
 import type { LwM2mEntry, ResourceValue } from '../core/codecs/model.ts';
 import { szxForSize } from '../core/lwm2m/blockwise.ts';
@@ -313,7 +313,7 @@ export class SimulatedDevice {
     }
     res.code = '2.05';
     res.setOption('Content-Format', uintOption(format));
-    if (req.headers['Observe'] === 0 && (path.toString() === '/5/0/3' || path.toString() === '/5/0/5')) {
+    if (req.headers['Observe'] === 0 && (path.toString() === FirmwarePath.State || path.toString() === FirmwarePath.UpdateResult)) {
       res.write(payload);
       const notify = (): void => {
         const next = encode();
@@ -350,11 +350,11 @@ export class SimulatedDevice {
       res.end();
       return;
     }
-    if (path.toString() === '/5/0/0') {
+    if (path.toString() === FirmwarePath.Package) {
       this.receivePackage(req, res);
       return;
     }
-    if (path.toString() !== '/5/0/1') {
+    if (path.toString() !== FirmwarePath.PackageUri) {
       res.code = '4.05';
       res.end();
       return;
@@ -381,11 +381,11 @@ export class SimulatedDevice {
   }
 
   private execute(res: coap.OutgoingMessage, path: LwM2mPath): void {
-    if (path.toString() === '/5/0/10' && this.options.lwm2mVersion !== '1.0') {
+    if (path.toString() === FirmwarePath.Cancel && this.options.lwm2mVersion !== '1.0') {
       this.cancelDownload(res);
       return;
     }
-    if (path.toString() !== '/5/0/2') {
+    if (path.toString() !== FirmwarePath.Update) {
       res.code = path.objectId === 5 || path.objectId === 3 ? '4.05' : '4.04';
       res.end();
       return;
@@ -490,9 +490,9 @@ export class SimulatedDevice {
       ['/3/0/3', this.firmwareVersion],
       ['/3/0/9', 87],
       ...(this.options.timeZone === undefined ? [] : ([['/3/0/15', this.options.timeZone]] as [string, ResourceValue][])),
-      ['/5/0/1', ''],
-      ['/5/0/3', this.state],
-      ['/5/0/5', this.result],
+      [FirmwarePath.PackageUri, ''],
+      [FirmwarePath.State, this.state],
+      [FirmwarePath.UpdateResult, this.result],
       ...this.firmwareResources(),
       ...this.written,
     ]);
@@ -600,16 +600,16 @@ export class SimulatedDevice {
 
   /** /5/0/8 (one instance per protocol), /5/0/9 and, for 1.1 clients, the object 5 v1.1 resources. */
   private firmwareResources(): [string, ResourceValue][] {
-    const resources: [string, ResourceValue][] = (this.options.protocols ?? [0]).map((protocol, i) => [`/5/0/8/${i}`, protocol]);
-    resources.push(['/5/0/9', this.options.deliveryMethod ?? FirmwareDeliveryMethod.Pull]);
+    const resources: [string, ResourceValue][] = (this.options.protocols ?? [0]).map((protocol, i) => [`${FirmwarePath.ProtocolSupport}/${i}`, protocol]);
+    resources.push([FirmwarePath.DeliveryMethod, this.options.deliveryMethod ?? FirmwareDeliveryMethod.Pull]);
     if (this.options.lwm2mVersion !== '1.0') {
-      resources.push(['/5/0/11', 1], ['/5/0/12', new Date(Math.floor(this.lastStateChange / 1000) * 1000)], ['/5/0/13', 0]);
+      resources.push([FirmwarePath.Severity, 1], [FirmwarePath.LastStateChangeTime, new Date(Math.floor(this.lastStateChange / 1000) * 1000)], [FirmwarePath.MaximumDeferPeriod, 0]);
     }
     return resources;
   }
 }
 
-const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15', '/5/0/11', '/5/0/13']);
+const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15', FirmwarePath.Severity, FirmwarePath.MaximumDeferPeriod]);
 
 const PROTOCOL_BY_SCHEME: Readonly<Record<string, number>> = { 'coap:': 0, 'coaps:': 1, 'http:': 2, 'https:': 3 };
 

@@ -5,24 +5,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whenConditionHolds } from './conditionalWrite.ts';
-
-export interface DeviceClaim {
-  readonly endpoint: string;
-  readonly campaignId: string;
-  readonly claimedAt: number;
-}
-
-export type ClaimOutcome = { readonly claimed: true } | { readonly claimed: false; readonly holder: string };
-
-export interface DeviceClaimStore {
-  /** Claims a free device, or confirms a claim `campaignId` already holds (a retried plan); else names the holder. */
-  claim(endpoint: string, campaignId: string, now: number): Promise<ClaimOutcome>;
-  /** Moves the claim from `holder` to `campaignId`, only while `holder` still holds it. */
-  takeOver(endpoint: string, campaignId: string, holder: string, now: number): Promise<boolean>;
-  /** Gives the device back, only while `campaignId` holds it; false when it did not. */
-  release(endpoint: string, campaignId: string): Promise<boolean>;
-  get(endpoint: string): Promise<DeviceClaim | undefined>;
-}
+import type { ClaimOutcome, DeviceClaim, DeviceClaimStore } from '../core/ports/DeviceClaimStore.ts';
 
 /** A claim that kept changing hands while it was being taken (a retried task tries again). */
 export class ClaimContentionError extends Error {

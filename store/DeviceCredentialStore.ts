@@ -9,13 +9,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CredentialMarkers, isReservedIdentity, type RevocationLog } from './credentialMarkers.ts';
-
-export interface DeviceCredential {
-  readonly identity: string;
-  readonly endpoint: string;
-  readonly createdAt: number;
-}
+import { CredentialMarkers, isReservedIdentity } from './credentialMarkers.ts';
+import type { RevocationLog } from '../core/ports/RevocationLog.ts';
+import type { CredentialStore, DeviceCredential } from '../core/ports/CredentialStore.ts';
 
 interface StoredCredential extends DeviceCredential {
   /** base64 of iv(12) | tag(16) | ciphertext. */
@@ -91,22 +87,6 @@ export class LocalKeyFileProtector implements KeyProtector {
     })();
     return this.key;
   }
-}
-
-export interface CredentialStore {
-  /** Provisions a key; replacing the key of an existing identity revokes the old one. */
-  put(credential: DeviceCredential, key: Buffer): Promise<void>;
-  get(identity: string): Promise<DeviceCredential | undefined>;
-  /** The PSK of an identity, decrypted, for the DTLS handshake. */
-  pskFor(identity: string): Promise<Buffer | undefined>;
-  /** Revokes an identity: its key is gone, and the revocation is logged for every edge task. */
-  remove(identity: string): Promise<boolean>;
-  /** Whether the endpoint has a provisioned key: it then registers over DTLS only. */
-  requiresDtls(endpoint: string): Promise<boolean>;
-  /** The log of revoked and replaced keys, which each edge task polls. */
-  revocationLog(): Promise<RevocationLog>;
-  /** Called in this process at once when a key is revoked or replaced through this store. */
-  onRevoked(listener: (identity: string) => void): void;
 }
 
 export class DynamoDbCredentialStore implements CredentialStore {

@@ -2,24 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { DeviceRequestStatus, type DeviceRequest, type DeviceRequestResult } from '../core/devices/DeviceRequest.ts';
 import { REQUESTS_BY_ENDPOINT_INDEX, REQUESTS_BY_OWNER_INDEX } from './schema.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
-
-/** Device Management requests held until the owning edge task can send them. */
-export interface DeviceRequestStore {
-  create(request: DeviceRequest): Promise<void>;
-  get(requestId: string): Promise<DeviceRequest | undefined>;
-  listPendingForOwner(ownerTask: string): Promise<DeviceRequest[]>;
-  listForEndpoint(endpoint: string): Promise<DeviceRequest[]>;
-  /** Records the outcome once: only a PENDING request can complete. */
-  complete(requestId: string, status: DeviceRequestStatus, result: DeviceRequestResult, at: number): Promise<boolean>;
-  /** Moves a pending request to another edge task (the one that now hears from the device). */
-  claim(requestId: string, ownerTask: string): Promise<boolean>;
-  /**
-   * Records a send before it goes out: attempts goes from `previous` to `previous + 1` only while
-   * the request is PENDING, so two tasks never send the same attempt and a cancelled request is
-   * never sent.
-   */
-  recordAttempt(requestId: string, previous: number): Promise<boolean>;
-}
+import type { DeviceRequestStore } from '../core/ports/DeviceRequestStore.ts';
 
 export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
   constructor(

@@ -1,13 +1,6 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TelemetrySample } from '../core/devices/Telemetry.ts';
-
-/** Values devices reported (Send, notifications): appended by the edge, read by the API. */
-export interface TelemetryStore {
-  /** Stores samples; a repeated sample (same endpoint, time and path) overwrites itself. */
-  append(samples: readonly TelemetrySample[]): Promise<void>;
-  /** A device's latest samples, newest first. */
-  latest(endpoint: string, limit: number): Promise<TelemetrySample[]>;
-}
+import type { TelemetryStore } from '../core/ports/TelemetryStore.ts';
 
 /** DynamoDB's BatchWriteItem limit. */
 const BATCH_SIZE = 25;

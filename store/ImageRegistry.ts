@@ -10,54 +10,16 @@
  * object, never from the client: the record vouches for what devices will receive.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ImageStatus, type DetachedSignature, type FirmwareImage, type ImageSigner, type ImageUploadPlan } from '../core/images/FirmwareImage.ts';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ImageStatus, type FirmwareImage, type ImageSigner } from '../core/images/FirmwareImage.ts';
+import type { FirmwareImageRegistry, NewImage, PresignedUpload, UploadedPart, UploadRequest } from '../core/ports/FirmwareImageRegistry.ts';
 import { ImageIntegrityError, ImageSignatureError, ImageTamperedError, ImageUploadStateError, NotFoundError } from './errors.ts';
-import { isConditionalCheckFailure } from './conditionalWrite.ts';
 import { ImageObjects, isMissingObject, type StoredObject } from './imageObjects.ts';
-import { checkModelScope, markTampered, metadataOf, objectKeyFor, pinOf, pinnableVersion, uploadKeyFor } from './imageRecords.ts';
+import { checkModelScope, markTampered, metadataOf, objectKeyFor, pinOf, pinnableVersion, settleUpload, uploadKeyFor } from './imageRecords.ts';
 import { ImageSignatureVerifier, type ImageSigningPolicy } from './imageSigning.ts';
-
-export interface NewImage {
-  readonly version: string;
-  readonly models: readonly string[];
-  /** The image is for every model; required when `models` is empty. */
-  readonly anyModel?: boolean;
-  /** A detached signature over the image's SHA-256, checked against the stack's signer keys. */
-  readonly signature?: DetachedSignature;
-  readonly compatibleFrom?: readonly string[];
-  /** The firmware line's versions, oldest first (core/campaign/versions.ts). */
-  readonly versionOrder?: readonly string[];
-  readonly notes?: string;
-}
-
-export interface UploadRequest extends NewImage {
-  readonly sizeBytes: number;
-  /** Lower-case hex SHA-256 the uploader computed; the stored bytes must match it. */
-  readonly sha256?: string;
-}
-
-/** Where the uploader sends the bytes: HTTP PUT of the whole image, or of each part in order. */
-export type PresignedUpload =
-  | { readonly kind: 'single'; readonly method: 'PUT'; readonly url: string; readonly expiresAt: number }
-  | { readonly kind: 'multipart'; readonly method: 'PUT'; readonly partSizeBytes: number; readonly parts: readonly { readonly partNumber: number; readonly url: string }[]; readonly expiresAt: number };
-
-/** A part as S3 acknowledged it: the ETag header of its UploadPart response. */
-export interface UploadedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-}
+import { PresignedImageUploads } from './imageUploads.ts';
 
 export interface ImageRegistryLimits {
   /** Largest image uploaded with one presigned PUT; larger ones use multipart. @default 64 MiB */
@@ -74,37 +36,12 @@ export interface ImageRegistryLimits {
   readonly signing?: ImageSigningPolicy;
 }
 
-/** Firmware images: bytes in S3, metadata (with the server-computed SHA-256) in DynamoDB. */
-export interface FirmwareImageRegistry {
-  /** Stores a small image sent inline, hashed and verified at once. */
-  store(image: NewImage, bytes: Uint8Array): Promise<FirmwareImage>;
-  /** Records an UPLOADING image and returns where to PUT its bytes. */
-  createUpload(request: UploadRequest): Promise<{ image: FirmwareImage; upload: PresignedUpload }>;
-  /**
-   * Copies the upload to its served key, hashes it and verifies the image; throws
-   * ImageIntegrityError or ImageSignatureError (and marks it REJECTED) on a mismatch.
-   */
-  completeUpload(imageId: string, parts?: readonly UploadedPart[]): Promise<FirmwareImage>;
-  get(imageId: string): Promise<FirmwareImage | undefined>;
-  list(): Promise<FirmwareImage[]>;
-  /** Removes the bytes and the record. Whether a campaign still needs the image is the caller's check. */
-  delete(imageId: string): Promise<void>;
-  /** Reads the verified version and checks it against the recorded hash; throws ImageTamperedError (and marks the image TAMPERED) when it differs. */
-  readBytes(image: FirmwareImage): Promise<Buffer>;
-  /**
-   * A short-lived presigned GET URL of the verified version (HTTP pull: the bytes never touch the
-   * edge), handed out only while the object still has the verified ETag; throws ImageTamperedError otherwise.
-   */
-  presignDownload(image: FirmwareImage, expiresInSeconds: number): Promise<string>;
-  /** Scheme of the URLs `presignDownload` returns. */
-  readonly downloadScheme: 'http' | 'https';
-}
-
 const MIB = 1024 * 1024;
 
 export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
   readonly downloadScheme: 'http' | 'https';
-  private readonly limits: Required<Omit<ImageRegistryLimits, 'downloadScheme' | 'signing'>>;
+  private readonly maxImageBytes: number;
+  private readonly uploads: PresignedImageUploads;
   private readonly objects: ImageObjects;
   private readonly signatures: ImageSignatureVerifier;
 
@@ -116,12 +53,12 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     limits: ImageRegistryLimits = {},
   ) {
     this.downloadScheme = limits.downloadScheme ?? 'https';
-    this.limits = {
+    this.maxImageBytes = limits.maxImageBytes ?? 1024 * MIB;
+    this.uploads = new PresignedImageUploads(s3, bucket, {
       singlePutMaxBytes: limits.singlePutMaxBytes ?? 64 * MIB,
       partSizeBytes: limits.partSizeBytes ?? 16 * MIB,
-      maxImageBytes: limits.maxImageBytes ?? 1024 * MIB,
       uploadUrlExpirySeconds: limits.uploadUrlExpirySeconds ?? 3600,
-    };
+    });
     this.objects = new ImageObjects(s3, bucket);
     this.signatures = new ImageSignatureVerifier(limits.signing ?? { signers: [], requireSignedImages: false });
   }
@@ -152,8 +89,8 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
   }
 
   async createUpload(request: UploadRequest): Promise<{ image: FirmwareImage; upload: PresignedUpload }> {
-    if (!Number.isInteger(request.sizeBytes) || request.sizeBytes < 1 || request.sizeBytes > this.limits.maxImageBytes) {
-      throw new RangeError(`sizeBytes must be 1..${this.limits.maxImageBytes}`);
+    if (!Number.isInteger(request.sizeBytes) || request.sizeBytes < 1 || request.sizeBytes > this.maxImageBytes) {
+      throw new RangeError(`sizeBytes must be 1..${this.maxImageBytes}`);
     }
     checkModelScope(request);
     // Refused before any byte is sent; the signature itself is checked against the stored bytes at complete.
@@ -161,29 +98,7 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     const imageId = randomUUID();
     const objectKey = objectKeyFor(imageId);
     const uploadKey = uploadKeyFor(imageId);
-    const expiresIn = this.limits.uploadUrlExpirySeconds;
-    const expiresAt = Date.now() + expiresIn * 1000;
-    let plan: ImageUploadPlan;
-    let upload: PresignedUpload;
-    if (request.sizeBytes <= this.limits.singlePutMaxBytes) {
-      plan = { kind: 'single' };
-      const url = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: uploadKey }), { expiresIn });
-      upload = { kind: 'single', method: 'PUT', url, expiresAt };
-    } else {
-      const partSizeBytes = this.limits.partSizeBytes;
-      const partCount = Math.ceil(request.sizeBytes / partSizeBytes);
-      const created = await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: uploadKey, ContentType: 'application/octet-stream' }));
-      const uploadId = created.UploadId;
-      if (uploadId === undefined) throw new ImageUploadStateError(`S3 returned no upload id for ${uploadKey}`);
-      plan = { kind: 'multipart', uploadId, partSizeBytes, partCount };
-      const parts = await Promise.all(
-        Array.from({ length: partCount }, async (_, i) => ({
-          partNumber: i + 1,
-          url: await getSignedUrl(this.s3, new UploadPartCommand({ Bucket: this.bucket, Key: uploadKey, UploadId: uploadId, PartNumber: i + 1 }), { expiresIn }),
-        })),
-      );
-      upload = { kind: 'multipart', method: 'PUT', partSizeBytes, parts, expiresAt };
-    }
+    const { plan, upload } = await this.uploads.open(uploadKey, request.sizeBytes);
     const image: FirmwareImage = {
       ...metadataOf(imageId, request),
       sizeBytes: request.sizeBytes,
@@ -208,7 +123,7 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
     if (image.status === ImageStatus.Rejected) throw new ImageUploadStateError(`image ${imageId} was rejected (${image.rejectReason ?? 'unknown'}); upload it again as a new image`);
     if (image.status === ImageStatus.Tampered) throw new ImageUploadStateError(`image ${imageId} was tampered with after verification (${image.tamperReason ?? 'unknown'}); upload it again as a new image`);
     const uploadKey = image.uploadKey ?? image.objectKey;
-    if (image.upload?.kind === 'multipart') await this.completeMultipart(image, uploadKey, image.upload, parts ?? []);
+    if (image.upload?.kind === 'multipart') await this.uploads.assemble(image, uploadKey, image.upload, parts ?? []);
     let stored: StoredObject;
     try {
       // The copy is what gets hashed and served: a PUT through the upload URL after this line changes neither.
@@ -225,7 +140,7 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
           ? `stored SHA-256 ${stored.sha256} differs from the declared ${image.declaredSha256}`
           : undefined;
     if (problem !== undefined) {
-      await this.settle(image, { status: ImageStatus.Rejected, rejectReason: problem, sha256: stored.sha256 });
+      await settleUpload(this.dynamo, this.tableName, image, { status: ImageStatus.Rejected, rejectReason: problem, sha256: stored.sha256 });
       throw new ImageIntegrityError(`image ${imageId}: ${problem}`);
     }
     let signedBy: ImageSigner | undefined;
@@ -233,10 +148,10 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
       signedBy = this.signatures.check(stored.sha256, image.signature);
     } catch (error) {
       if (!(error instanceof ImageSignatureError)) throw error;
-      await this.settle(image, { status: ImageStatus.Rejected, rejectReason: error.message, sha256: stored.sha256 });
+      await settleUpload(this.dynamo, this.tableName, image, { status: ImageStatus.Rejected, rejectReason: error.message, sha256: stored.sha256 });
       throw error;
     }
-    const verified = await this.settle(image, { status: ImageStatus.Verified, verified: true, ...pinOf(stored), ...(signedBy === undefined ? {} : { signedBy }), verifiedAt: Date.now() });
+    const verified = await settleUpload(this.dynamo, this.tableName, image, { status: ImageStatus.Verified, verified: true, ...pinOf(stored), ...(signedBy === undefined ? {} : { signedBy }), verifiedAt: Date.now() });
     if (uploadKey !== image.objectKey) {
       // The upload's bytes are no longer needed (a bucket lifecycle rule is the backstop).
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: uploadKey })).catch(() => undefined);
@@ -263,10 +178,7 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
   async delete(imageId: string): Promise<void> {
     const image = await this.get(imageId);
     if (image === undefined) throw new NotFoundError(`image ${imageId} does not exist`);
-    if (image.status === ImageStatus.Uploading && image.upload?.kind === 'multipart') {
-      // Parts of an unfinished upload are billed until aborted (a bucket lifecycle rule is the backstop).
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: image.uploadKey ?? image.objectKey, UploadId: image.upload.uploadId })).catch(() => undefined);
-    }
+    if (image.status === ImageStatus.Uploading && image.upload?.kind === 'multipart') await this.uploads.abandon(image.uploadKey ?? image.objectKey, image.upload);
     if (image.uploadKey !== undefined) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: image.uploadKey }));
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: image.objectKey }));
     await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { imageId } }));
@@ -302,58 +214,6 @@ export class S3FirmwareImageRegistry implements FirmwareImageRegistry {
   private async tampered(image: FirmwareImage, reason: string): Promise<ImageTamperedError> {
     await markTampered(this.dynamo, this.tableName, image.imageId, reason);
     return new ImageTamperedError(`image ${image.imageId}: ${reason}`);
-  }
-
-  private async completeMultipart(image: FirmwareImage, uploadKey: string, plan: Extract<ImageUploadPlan, { kind: 'multipart' }>, parts: readonly UploadedPart[]): Promise<void> {
-    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    if (sorted.length !== plan.partCount || sorted.some((part, i) => part.partNumber !== i + 1)) {
-      throw new ImageUploadStateError(`image ${image.imageId} needs the ETags of parts 1..${plan.partCount}`);
-    }
-    try {
-      await this.s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: uploadKey,
-          UploadId: plan.uploadId,
-          MultipartUpload: { Parts: sorted.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
-        }),
-      );
-    } catch (error) {
-      // Completing twice (a retried request) finds the upload gone but the object in place.
-      if (error instanceof Error && error.name === 'NoSuchUpload') return;
-      throw new ImageUploadStateError(`S3 refused to assemble image ${image.imageId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  }
-
-  /** Moves an UPLOADING image to its verdict; a concurrent completion that won is returned as is. */
-  private async settle(image: FirmwareImage, changes: Partial<FirmwareImage>): Promise<FirmwareImage> {
-    const entries = Object.entries(changes);
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':uploading': ImageStatus.Uploading };
-    const sets = entries.map(([key, value], i) => {
-      names[`#a${i}`] = key;
-      values[`:a${i}`] = value;
-      return `#a${i} = :a${i}`;
-    });
-    try {
-      const result = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId: image.imageId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#status = :uploading',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes as FirmwareImage;
-    } catch (error) {
-      if (!isConditionalCheckFailure(error)) throw error;
-      const current = await this.get(image.imageId);
-      if (current === undefined) throw new NotFoundError(`image ${image.imageId} was deleted while it was being verified`, { cause: error });
-      return current;
-    }
   }
 }
 

@@ -7,7 +7,7 @@
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import type { JobEvent } from '../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../core/ports/JobStore.ts';
-import type { EventPublisher } from './events.ts';
+import type { EventPublisher } from '../core/ports/EventPublisher.ts';
 
 /** Hears a transition whose conditional write succeeded: the job before, the event, the job after. */
 export type TransitionListener = (before: FirmwareJob, event: JobEvent, after: FirmwareJob, now: number) => void;

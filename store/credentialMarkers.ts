@@ -15,6 +15,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whenConditionHolds } from './conditionalWrite.ts';
 import { StaleItemError } from './errors.ts';
+import type { CredentialRevocation, RevocationLog } from '../core/ports/RevocationLog.ts';
 
 /** Keys starting with this are the store's own; no PSK identity may start with it. */
 export const RESERVED_IDENTITY_PREFIX = '!fota/';
@@ -26,19 +27,6 @@ const LOG_ENTRIES_KEPT = 256;
 
 export function isReservedIdentity(identity: string): boolean {
   return identity.startsWith(RESERVED_IDENTITY_PREFIX);
-}
-
-/** One revoked (or replaced) key: `epoch` is its position in the log. */
-export interface CredentialRevocation {
-  readonly epoch: number;
-  readonly identity: string;
-  readonly at: number;
-}
-
-/** The revocation log as an edge task reads it: the current epoch and the entries still kept. */
-export interface RevocationLog {
-  readonly epoch: number;
-  readonly entries: readonly CredentialRevocation[];
 }
 
 interface StoredLog {

@@ -5,16 +5,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-
-export interface DeviceEvent {
-  /** e.g. "lwm2m.send", "lwm2m.notification": EventBridge's detail-type. */
-  readonly type: string;
-  readonly detail: object;
-}
-
-export interface EventPublisher {
-  publish(event: DeviceEvent): Promise<void>;
-}
+import type { DeviceEvent, EventPublisher } from '../core/ports/EventPublisher.ts';
 
 /** The EventBridge `source` of every event this system publishes. */
 export const EVENT_SOURCE = 'lwm2m-fota';

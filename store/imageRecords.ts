@@ -1,13 +1,15 @@
 /**
  * How the image registry shapes its records: the two object keys of an image (the upload key
  * presigned URLs write to, the key devices are served from), the pin of a verified object, and
- * the metadata an uploader gives, and the one write that takes an image out of service (TAMPERED).
+ * the metadata an uploader gives, the write that gives an upload its verdict, and the one write
+ * that takes an image out of service (TAMPERED).
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ImageStatus, modelScopeProblem, type FirmwareImage } from '../core/images/FirmwareImage.ts';
 import { isConditionalCheckFailure } from './conditionalWrite.ts';
 import type { StoredObject } from './imageObjects.ts';
-import type { NewImage } from './ImageRegistry.ts';
+import type { NewImage } from '../core/ports/FirmwareImageRegistry.ts';
+import { NotFoundError } from './errors.ts';
 
 /** The key devices are served from: no upload URL is ever issued for it. */
 export function objectKeyFor(imageId: string): string {
@@ -66,5 +68,35 @@ export async function markTampered(dynamo: DynamoDBDocumentClient, tableName: st
   } catch (error) {
     // Already marked by another reader, or deleted: either way it is not served.
     if (!isConditionalCheckFailure(error)) throw error;
+  }
+}
+
+/** Moves an UPLOADING image to its verdict; a concurrent completion that won is returned as is. */
+export async function settleUpload(dynamo: DynamoDBDocumentClient, tableName: string, image: FirmwareImage, changes: Partial<FirmwareImage>): Promise<FirmwareImage> {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':uploading': ImageStatus.Uploading };
+  const sets = Object.entries(changes).map(([key, value], i) => {
+    names[`#a${i}`] = key;
+    values[`:a${i}`] = value;
+    return `#a${i} = :a${i}`;
+  });
+  try {
+    const result = await dynamo.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { imageId: image.imageId },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#status = :uploading',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return result.Attributes as FirmwareImage;
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+    const current = await dynamo.send(new GetCommand({ TableName: tableName, Key: { imageId: image.imageId }, ConsistentRead: true }));
+    if (current.Item === undefined) throw new NotFoundError(`image ${image.imageId} was deleted while it was being verified`, { cause: error });
+    return current.Item as FirmwareImage;
   }
 }

@@ -6,7 +6,7 @@
  * 3 s plus one read, inside the 10 s the API promises. A revocation made through this process's
  * own store takes effect at once as well (`CredentialStore.onRevoked`).
  */
-import type { RevocationLog } from '../../store/credentialMarkers.ts';
+import type { RevocationLog } from '../../core/ports/RevocationLog.ts';
 import type { Logger } from '../logger.ts';
 
 export interface RevocationWatcherOptions {

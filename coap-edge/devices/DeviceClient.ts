@@ -17,6 +17,7 @@ import type { DeviceResponse, Observation } from '../transport/CoapTransport.ts'
 import type { DevicePeer, DeviceTransport } from '../transport/TransportRouter.ts';
 import { DeviceRequestError } from '../transport/errors.ts';
 import { writeBlockwise, type Block1Options, type Block1Outcome } from '../transport/block1Transfer.ts';
+import { isSuccessCode, ResponseCode } from '../../core/coap/ResponseCode.ts';
 
 export type DeviceTarget = Pick<DeviceRegistration, 'address' | 'port' | 'lwm2mVersion' | 'supportedFormats' | 'endpoint'> &
   Partial<Pick<DeviceRegistration, 'registrationId' | 'negotiatedFormat'>>;
@@ -61,11 +62,11 @@ export class DeviceClient {
     const parsed = parsePath(path);
     const outcome = await this.negotiator.negotiate(device, async (format): Promise<NegotiationStep<DeviceResponse>> => {
       const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsed.toString(), ...acceptOf(format) });
-      return response.code === '4.06' ? { kind: 'notAcceptable' } : { kind: 'answered', value: response };
+      return response.code === ResponseCode.NotAcceptable ? { kind: 'notAcceptable' } : { kind: 'answered', value: response };
     });
-    if (outcome.kind === 'notAcceptable') return { kind: 'refused', code: '4.06' };
+    if (outcome.kind === 'notAcceptable') return { kind: 'refused', code: ResponseCode.NotAcceptable };
     const response = outcome.value;
-    if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
+    if (!isSuccessCode(response.code)) return { kind: 'refused', code: response.code };
     return { kind: 'values', ...decodeResponse(response, parsed, this.registry) };
   }
 
@@ -79,16 +80,16 @@ export class DeviceClient {
    * 4.15 to one SenML flavour is asked again in the other.
    */
   async readComposite(device: DeviceTarget, paths: readonly LwM2mPath[]): Promise<ReadOutcome> {
-    let refused = '4.06';
+    let refused: string = ResponseCode.NotAcceptable;
     for (const format of compositeFormatCandidates(device)) {
       const payload = encodePathList(format, paths);
       if (!payload.success) throw payload.error;
       const response = await this.transport.request(peerOf(device), { method: 'FETCH', path: '/', payload: payload.data, contentFormat: format, accept: format });
-      if (response.code === '4.06' || response.code === '4.15') {
+      if (response.code === ResponseCode.NotAcceptable || response.code === ResponseCode.UnsupportedContentFormat) {
         refused = response.code;
         continue;
       }
-      if (!response.code.startsWith('2.')) return { kind: 'refused', code: response.code };
+      if (!isSuccessCode(response.code)) return { kind: 'refused', code: response.code };
       return { kind: 'values', ...decodeResponse(response, LwM2mPath.root(), this.registry) };
     }
     return { kind: 'refused', code: refused };
@@ -100,7 +101,7 @@ export class DeviceClient {
     const encoded = encodeContent(format, entries, LwM2mPath.root(), this.registry);
     if (!encoded.success) throw encoded.error;
     const response = await this.transport.request(peerOf(device), { method: 'iPATCH', path: '/', payload: encoded.data, contentFormat: format });
-    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+    return response.code === ResponseCode.Changed ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
   /**
@@ -116,7 +117,7 @@ export class DeviceClient {
       : encodeContent(format, entries, object, this.registry);
     if (!encoded.success) throw encoded.error;
     const response = await this.transport.request(peerOf(device), { method: 'POST', path: object.toString(), payload: encoded.data, contentFormat: format });
-    if (response.code !== '2.01') return { kind: 'refused', code: response.code };
+    if (response.code !== ResponseCode.Created) return { kind: 'refused', code: response.code };
     const location = response.locationPath ?? (instanceId === undefined ? undefined : object.append(instanceId).toString().slice(1));
     return location === undefined ? { kind: 'created' } : { kind: 'created', location: `/${location}` };
   }
@@ -137,7 +138,7 @@ export class DeviceClient {
       payload: Buffer.from(value, 'utf8'),
       contentFormat: ContentFormat.TEXT,
     });
-    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+    return response.code === ResponseCode.Changed ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
   async write(device: DeviceTarget, path: string, entries: readonly LwM2mEntry[], replace = true): Promise<WriteOutcome> {
@@ -146,7 +147,7 @@ export class DeviceClient {
     const encoded = encodeContent(format, entries, parsed, this.registry);
     if (!encoded.success) throw encoded.error;
     const response = await this.transport.request(peerOf(device), { method: replace ? 'PUT' : 'POST', path: parsed.toString(), payload: encoded.data, contentFormat: format });
-    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+    return response.code === ResponseCode.Changed ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
   /** Execute (LwM2M 1.1 §5.4.5): POST on a resource, with optional arguments as text. */
@@ -156,13 +157,13 @@ export class DeviceClient {
       path: parsePath(path).toString(),
       ...(args === undefined ? {} : { payload: Buffer.from(args, 'utf8'), contentFormat: ContentFormat.TEXT }),
     });
-    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+    return response.code === ResponseCode.Changed ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
   /** Discover (LwM2M 1.1 §5.4.2): GET with Accept link-format; the attached attributes and resources. */
   async discover(device: DeviceTarget, path: string): Promise<{ code: string; linkFormat?: string }> {
     const response = await this.transport.request(peerOf(device), { method: 'GET', path: parsePath(path).toString(), accept: ContentFormat.LINK_FORMAT });
-    return response.code === '2.05' ? { code: response.code, linkFormat: response.payload.toString('utf8') } : { code: response.code };
+    return response.code === ResponseCode.Content ? { code: response.code, linkFormat: response.payload.toString('utf8') } : { code: response.code };
   }
 
   /** Write-Attributes (§5.4.4): PUT with the attributes as query, no payload. */
@@ -171,7 +172,7 @@ export class DeviceClient {
       .map(([name, value]) => `${name}=${value}`)
       .join('&');
     const response = await this.transport.request(peerOf(device), { method: 'PUT', path: parsePath(path).toString(), query });
-    return response.code === '2.04' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+    return response.code === ResponseCode.Changed ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
   /**
@@ -185,7 +186,7 @@ export class DeviceClient {
   /** Delete (§5.4.7) of an object instance. */
   async delete(device: DeviceTarget, path: string): Promise<WriteOutcome> {
     const response = await this.transport.request(peerOf(device), { method: 'DELETE', path: parsePath(path).toString() });
-    return response.code === '2.02' ? { kind: 'done' } : { kind: 'refused', code: response.code };
+    return response.code === ResponseCode.Deleted ? { kind: 'done' } : { kind: 'refused', code: response.code };
   }
 
   /**
@@ -212,11 +213,11 @@ export class DeviceClient {
         const accept = format === NO_ACCEPT ? undefined : format;
         return { kind: 'answered', value: await this.transport.observe(peerOf(device), parsed.toString(), accept, onNotification, onEnd === undefined ? {} : { onEnd }) };
       } catch (error) {
-        if (error instanceof DeviceRequestError && error.code === '4.06') return { kind: 'notAcceptable' };
+        if (error instanceof DeviceRequestError && error.code === ResponseCode.NotAcceptable) return { kind: 'notAcceptable' };
         throw error;
       }
     });
-    if (outcome.kind === 'notAcceptable') throw new DeviceRequestError('4.06', `Observe ${parsed.toString()}: the device accepts none of the formats it was asked in`);
+    if (outcome.kind === 'notAcceptable') throw new DeviceRequestError(ResponseCode.NotAcceptable, `Observe ${parsed.toString()}: the device accepts none of the formats it was asked in`);
     return outcome.value;
   }
 

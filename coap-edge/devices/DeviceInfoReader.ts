@@ -3,7 +3,7 @@
  * model and current firmware version.
  */
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { Logger } from '../logger.ts';
 import type { DeviceClient } from './DeviceClient.ts';
 

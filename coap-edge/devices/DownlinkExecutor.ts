@@ -10,12 +10,13 @@ import { entriesFromJson, toJsonValues, undecodableValues } from '../../core/dev
 import { LwM2mPath } from '../../core/lwm2m/LwM2mPath.ts';
 import { assertNever, type Result } from '../../core/result.ts';
 import type { LwM2mEntry } from '../../core/codecs/model.ts';
-import type { DeviceRequestStore } from '../../store/DynamoDbDeviceRequestStore.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { DeviceRequestStore } from '../../core/ports/DeviceRequestStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { Observation } from '../transport/CoapTransport.ts';
 import { DeviceNoResponseError, DeviceTimeoutError } from '../transport/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DeviceClient } from './DeviceClient.ts';
+import { isSuccessCode, ResponseCode } from '../../core/coap/ResponseCode.ts';
 
 export interface DownlinkExecutorOptions {
   readonly requests: DeviceRequestStore;
@@ -119,7 +120,7 @@ export class DownlinkExecutor {
         if (!guarded && error instanceof DeviceTimeoutError && !(error instanceof DeviceNoResponseError)) await this.options.requests.recordAttempt(request.requestId, attempts);
         throw error;
       }
-      const status = result.code.startsWith('2.') ? DeviceRequestStatus.Done : DeviceRequestStatus.Failed;
+      const status = isSuccessCode(result.code) ? DeviceRequestStatus.Done : DeviceRequestStatus.Failed;
       await this.options.requests.complete(request.requestId, status, result, this.now());
     } catch (error) {
       if (error instanceof DeviceNoResponseError) {
@@ -150,25 +151,25 @@ export class DownlinkExecutor {
       }
       case 'write': {
         const outcome = await devices.writeText(device, operation.path, String(operation.value));
-        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+        return { code: outcome.kind === 'done' ? ResponseCode.Changed : outcome.code };
       }
       case 'execute': {
         const outcome = await devices.execute(device, operation.path, operation.args);
-        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+        return { code: outcome.kind === 'done' ? ResponseCode.Changed : outcome.code };
       }
       case 'writeAttributes': {
         const outcome = await devices.writeAttributes(device, operation.path, operation.attributes);
-        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+        return { code: outcome.kind === 'done' ? ResponseCode.Changed : outcome.code };
       }
       case 'delete': {
         const outcome = await devices.delete(device, operation.path);
-        return { code: outcome.kind === 'done' ? '2.02' : outcome.code };
+        return { code: outcome.kind === 'done' ? ResponseCode.Deleted : outcome.code };
       }
       case 'writeInstance': {
         const entries = this.entries(parsedPath(operation.path), operation.values);
         if (!entries.success) return { code: '', error: entries.error.message };
         const outcome = await devices.write(device, operation.path, entries.data, operation.replace === true);
-        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+        return { code: outcome.kind === 'done' ? ResponseCode.Changed : outcome.code };
       }
       case 'create': {
         const object = parsedPath(operation.path);
@@ -176,7 +177,7 @@ export class DownlinkExecutor {
         if (!entries.success) return { code: '', error: entries.error.message };
         const outcome = await devices.create(device, operation.path, entries.data, operation.instanceId);
         if (outcome.kind === 'refused') return { code: outcome.code };
-        return outcome.location === undefined ? { code: '2.01' } : { code: '2.01', location: outcome.location };
+        return outcome.location === undefined ? { code: ResponseCode.Created } : { code: ResponseCode.Created, location: outcome.location };
       }
       case 'readComposite': {
         const outcome = await devices.readComposite(device, compositePaths(operation.paths));
@@ -186,7 +187,7 @@ export class DownlinkExecutor {
         const entries = this.entries(LwM2mPath.root(), operation.values);
         if (!entries.success) return { code: '', error: entries.error.message };
         const outcome = await devices.writeComposite(device, entries.data);
-        return { code: outcome.kind === 'done' ? '2.04' : outcome.code };
+        return { code: outcome.kind === 'done' ? ResponseCode.Changed : outcome.code };
       }
       case 'observe':
         return this.observe(device, [operation.path], (onValues, onEnd) => devices.observe(device, operation.path, (_value, entries, format) => onValues(entries, format), onEnd));
@@ -232,7 +233,7 @@ export class DownlinkExecutor {
     );
     started.observation = observation;
     this.observations.set(key, observation);
-    return first ?? { code: '2.05', values: {} };
+    return first ?? { code: ResponseCode.Content, values: {} };
   }
 
   private cancelObservation(endpoint: string, paths: readonly string[], active: boolean): DeviceRequestResult {
@@ -240,7 +241,7 @@ export class DownlinkExecutor {
     const observation = this.observations.get(key);
     this.observations.delete(key);
     observation?.cancel(active);
-    return { code: observation === undefined ? '4.04' : '2.05' };
+    return { code: observation === undefined ? ResponseCode.NotFound : ResponseCode.Content };
   }
 
   /** Paths (as given) of the observations this task holds for a device. */
@@ -261,7 +262,7 @@ export class DownlinkExecutor {
 /** A read's result: the values, the format they came in, and any value that did not decode. */
 function valuesResult(entries: readonly LwM2mEntry[], contentFormat: number): DeviceRequestResult {
   const errors = undecodableValues(entries);
-  return { code: '2.05', values: toJsonValues(entries), contentFormat, ...(errors === undefined ? {} : { errors }) };
+  return { code: ResponseCode.Content, values: toJsonValues(entries), contentFormat, ...(errors === undefined ? {} : { errors }) };
 }
 
 function observationKey(endpoint: string, paths: readonly string[]): string {

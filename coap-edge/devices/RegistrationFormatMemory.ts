@@ -3,7 +3,7 @@
  * attribute, so other edge tasks and a restarted edge ask in it first.
  */
 import type { ReadFormat } from '../../core/devices/formatNegotiation.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { Logger } from '../logger.ts';
 import type { FormatMemory, NegotiationTarget } from './FormatNegotiator.ts';
 

@@ -18,10 +18,11 @@ import { CoapOption, encodeUint } from '../transport/coapOptions.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { ImageCache } from './ImageCache.ts';
+import { ResponseCode } from '../../core/coap/ResponseCode.ts';
 
 const DOWNLOADABLE: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
 export const TOKEN_CACHE_MS = 5_000;
-const NOT_FOUND: OutboundResponse = { code: '4.04' };
+const NOT_FOUND: OutboundResponse = { code: ResponseCode.NotFound };
 
 export interface FirmwareBlockStats {
   blocksServed: number;
@@ -58,7 +59,7 @@ export class FirmwareBlockServer {
   }
 
   async handle(request: InboundRequest): Promise<OutboundResponse> {
-    if (request.method !== 'GET') return { code: '4.05' };
+    if (request.method !== 'GET') return { code: ResponseCode.MethodNotAllowed };
     const token = request.pathSegments[1];
     if (token === undefined || request.pathSegments.length !== 2 || !/^[A-Za-z0-9_-]{8,64}$/.test(token)) {
       this.stats.rejectedTokens++;
@@ -71,17 +72,17 @@ export class FirmwareBlockServer {
       return NOT_FOUND;
     }
     const cached = await this.images.get(imageId);
-    if (cached === undefined) return { code: '5.03', payload: Buffer.from('image unavailable') };
+    if (cached === undefined) return { code: ResponseCode.ServiceUnavailable, payload: Buffer.from('image unavailable') };
     const rawBlock = request.option(CoapOption.Block2);
     const requested = rawBlock === undefined ? undefined : decodeBlockOption(rawBlock);
-    if (rawBlock !== undefined && requested === undefined) return { code: '4.02', payload: Buffer.from('malformed Block2') };
+    if (rawBlock !== undefined && requested === undefined) return { code: ResponseCode.BadOption, payload: Buffer.from('malformed Block2') };
     const slice = sliceForBlock2(cached.bytes.length, requested);
-    if (slice.kind === 'outOfRange') return { code: '4.02', payload: Buffer.from('block beyond the end of the image') };
+    if (slice.kind === 'outOfRange') return { code: ResponseCode.BadOption, payload: Buffer.from('block beyond the end of the image') };
     this.stats.blocksServed++;
     this.stats.bytesServed += slice.end - slice.start;
     if (!slice.option.more && grant.job !== undefined) this.onLastBlock?.(grant.job);
     return {
-      code: '2.05',
+      code: ResponseCode.Content,
       contentFormat: ContentFormat.OPAQUE,
       payload: cached.bytes.subarray(slice.start, slice.end),
       options: [

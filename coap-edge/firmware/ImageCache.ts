@@ -6,7 +6,7 @@
  * asking for a broken image do not turn each block request into an S3 read.
  */
 import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
-import type { FirmwareImageRegistry } from '../../store/ImageRegistry.ts';
+import type { FirmwareImageRegistry } from '../../core/ports/FirmwareImageRegistry.ts';
 
 export interface CachedImage {
   readonly image: FirmwareImage;

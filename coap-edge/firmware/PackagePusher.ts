@@ -13,6 +13,7 @@ import type { DeviceClient, DeviceTarget } from '../devices/DeviceClient.ts';
 import type { Block1Outcome } from '../transport/block1Transfer.ts';
 import { Semaphore } from '../../core/concurrency.ts';
 import type { ImageCache } from './ImageCache.ts';
+import { FirmwarePath } from '../../core/lwm2m/firmwareUpdate.ts';
 
 export type PushOutcome = Block1Outcome | { readonly kind: 'imageUnavailable' } | { readonly kind: 'alreadyPushing' };
 
@@ -59,7 +60,7 @@ export class PackagePusher {
         const cached = await this.images.get(imageId);
         if (cached === undefined) return { kind: 'imageUnavailable' } as const;
         this.stats.pushesStarted++;
-        const outcome = await this.devices.writeOpaque(device, '/5/0/0', cached.bytes, {
+        const outcome = await this.devices.writeOpaque(device, FirmwarePath.Package, cached.bytes, {
           szx: this.options.szx ?? 6,
           signal: controller.signal,
           ...(this.options.blockTimeoutMs === undefined ? {} : { timeoutMs: this.options.blockTimeoutMs }),

@@ -3,6 +3,7 @@
  * task can reach it (else hand the job to the task that can), read and observe object 5, and write
  * the job's transitions (a failure, a retry with back-off, a deadline), each a conditional write.
  */
+import type { FailureReason } from '../../core/jobs/failureReason.ts';
 import type { FirmwareObjectSnapshot } from '../../core/firmware/firmwareProgress.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
@@ -17,7 +18,7 @@ import type { ExecutorStats, StepRunner } from './StepRunner.ts';
 
 /** Why a job failed, as the step that saw it knows it. */
 export interface JobFailure {
-  readonly reason: string;
+  readonly reason: FailureReason;
   readonly updateResult?: number;
   readonly detail?: string;
   /** The version the device reported in /3/0/3, when it told one. */
@@ -98,7 +99,7 @@ export class JobSteps {
   }
 
   /** A download that broke off (a timeout, a refused push): READY again after a back-off, or failed after the last attempt. */
-  async retryOrFail(job: FirmwareJob, reason: string, cause: unknown): Promise<void> {
+  async retryOrFail(job: FirmwareJob, reason: FailureReason, cause: unknown): Promise<void> {
     this.active.forget(job);
     const latest = await this.settings.jobs.get(job.campaignId, job.jobKey);
     // Only the download this step drove: a step's late error must not fail a job that another

@@ -5,7 +5,7 @@
 import { QUEUE_MODE_AWAKE_MS } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { JobStore } from '../../core/ports/JobStore.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher } from '../firmware/PackagePusher.ts';
 import type { Logger } from '../logger.ts';

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { parseRegisterQuery, parseUpdateQuery } from '../../core/lwm2m/registrationRequest.ts';
 import { parseLinkFormat, registrationObjectLinks } from '../../core/lwm2m/linkFormat.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import type { RegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 
 export type RegistrationEvent =

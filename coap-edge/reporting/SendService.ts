@@ -9,6 +9,7 @@ import type { ObjectRegistry } from '../../core/lwm2m/objectRegistry.ts';
 import { TelemetrySource } from '../../core/devices/Telemetry.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 import type { TelemetryRecorder } from './TelemetryRecorder.ts';
+import { ResponseCode } from '../../core/coap/ResponseCode.ts';
 
 /** Who registered from an address through this task (RegistrationService). */
 export interface SenderDirectory {
@@ -32,17 +33,17 @@ export class SendService {
   }
 
   async handle(request: InboundRequest): Promise<OutboundResponse> {
-    if (request.pathSegments.length !== 1) return { code: '4.04' };
-    if (request.method !== 'POST') return { code: '4.05' };
+    if (request.pathSegments.length !== 1) return { code: ResponseCode.NotFound };
+    if (request.method !== 'POST') return { code: ResponseCode.MethodNotAllowed };
     if (!isSenmlFormat(request.contentFormat)) {
-      return { code: '4.15', payload: Buffer.from('Send carries SenML JSON (110) or SenML CBOR (112)') };
+      return { code: ResponseCode.UnsupportedContentFormat, payload: Buffer.from('Send carries SenML JSON (110) or SenML CBOR (112)') };
     }
     const endpoint = this.options.senders.endpointAt(request.peer);
-    if (endpoint === undefined) return { code: '4.04', payload: Buffer.from('no registration from this address: Register or Update first') };
+    if (endpoint === undefined) return { code: ResponseCode.NotFound, payload: Buffer.from('no registration from this address: Register or Update first') };
     const decoded = decodeTimedSenml(request.contentFormat, request.payload, this.options.registry, this.now());
-    if (!decoded.success) return { code: '4.00', payload: Buffer.from(decoded.error.message.slice(0, 200)) };
+    if (!decoded.success) return { code: ResponseCode.BadRequest, payload: Buffer.from(decoded.error.message.slice(0, 200)) };
     await this.options.recorder.record(endpoint, decoded.data, TelemetrySource.Send);
     this.options.onSend?.(endpoint);
-    return { code: '2.04' };
+    return { code: ResponseCode.Changed };
   }
 }

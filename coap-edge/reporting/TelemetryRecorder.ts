@@ -5,8 +5,8 @@
  */
 import { toTelemetrySamples, type TelemetrySample, type TelemetrySource } from '../../core/devices/Telemetry.ts';
 import type { TimedEntry } from '../../core/codecs/senmlPaths.ts';
-import type { TelemetryStore } from '../../store/DynamoDbTelemetryStore.ts';
-import type { EventPublisher } from '../../store/events.ts';
+import type { TelemetryStore } from '../../core/ports/TelemetryStore.ts';
+import type { EventPublisher } from '../../core/ports/EventPublisher.ts';
 import type { Logger } from '../logger.ts';
 
 /** Event detail-types, public contract for subscribers (EventBridge rules). */

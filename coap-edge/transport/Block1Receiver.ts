@@ -11,6 +11,7 @@ import { Block1Assembly, type Block1Step } from '../../core/lwm2m/block1Assembly
 import { decodeBlockOption, encodeBlockOption } from '../../core/lwm2m/blockwise.ts';
 import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
 import type { InboundRequest, OutboundResponse } from './CoapTransport.ts';
+import { ResponseCode } from '../../core/coap/ResponseCode.ts';
 
 export interface Block1ReceiverOptions {
   /** Largest request body taken, in bytes. @default 65536 */
@@ -86,14 +87,14 @@ export class Block1Receiver {
       if (!block.more && block.num === 0) return this.completed(request, { kind: 'complete', ack: block, payload: request.payload }, size1, maxBodyBytes);
       const begun = Block1Assembly.begin(block, request.payload, size1, { maxBodyBytes, ...this.preferred() });
       if (begun.assembly === undefined) return this.refuse(begun.step);
-      if (!this.admit(peer, begun.assembly.bufferedBytes)) return { kind: 'reply', response: { code: '5.03', options: [[CoapOption.MaxAge, encodeUint(BUSY_MAX_AGE_SECONDS)]] } };
+      if (!this.admit(peer, begun.assembly.bufferedBytes)) return { kind: 'reply', response: { code: ResponseCode.ServiceUnavailable, options: [[CoapOption.MaxAge, encodeUint(BUSY_MAX_AGE_SECONDS)]] } };
       this.add(key, peer, begun.assembly);
       return this.reply(begun.step);
     }
     const before = existing.assembly.bufferedBytes;
     if (this.stats.bufferedBytes + request.payload.length > (this.options.maxBufferedBytes ?? 32 * 1024 * 1024)) {
       this.drop(key);
-      return { kind: 'reply', response: { code: '5.03', options: [[CoapOption.MaxAge, encodeUint(BUSY_MAX_AGE_SECONDS)]] } };
+      return { kind: 'reply', response: { code: ResponseCode.ServiceUnavailable, options: [[CoapOption.MaxAge, encodeUint(BUSY_MAX_AGE_SECONDS)]] } };
     }
     const step = existing.assembly.accept(block, request.payload, size1);
     this.stats.bufferedBytes += existing.assembly.bufferedBytes - before;
@@ -129,7 +130,7 @@ export class Block1Receiver {
   }
 
   private reply(step: Block1Step): Block1Reception {
-    if (step.kind === 'continue') return { kind: 'reply', response: { code: '2.31', options: [[CoapOption.Block1, encodeBlockOption(step.ack)]] } };
+    if (step.kind === 'continue') return { kind: 'reply', response: { code: ResponseCode.Continue, options: [[CoapOption.Block1, encodeBlockOption(step.ack)]] } };
     return this.refuse(step);
   }
 
@@ -137,14 +138,14 @@ export class Block1Receiver {
     this.stats.refused++;
     switch (step.kind) {
       case 'tooLarge':
-        return { kind: 'reply', response: { code: '4.13', options: [[CoapOption.Size1, encodeUint(step.maxBytes)]], payload: Buffer.from(`request body over ${step.maxBytes} bytes`) } };
+        return { kind: 'reply', response: { code: ResponseCode.RequestEntityTooLarge, options: [[CoapOption.Size1, encodeUint(step.maxBytes)]], payload: Buffer.from(`request body over ${step.maxBytes} bytes`) } };
       case 'incomplete':
-        return { kind: 'reply', response: { code: '4.08', payload: Buffer.from(step.reason) } };
+        return { kind: 'reply', response: { code: ResponseCode.RequestEntityIncomplete, payload: Buffer.from(step.reason) } };
       case 'malformed':
-        return { kind: 'reply', response: { code: '4.00', payload: Buffer.from(step.reason) } };
+        return { kind: 'reply', response: { code: ResponseCode.BadRequest, payload: Buffer.from(step.reason) } };
       case 'continue':
       case 'complete':
-        return { kind: 'reply', response: { code: '5.00' } };
+        return { kind: 'reply', response: { code: ResponseCode.InternalServerError } };
     }
   }
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { blockSize, decodeBlockOption, encodeBlockOption } from '../../core/lwm2m/blockwise.ts';
 import { CoapOption, encodeUint } from './coapOptions.ts';
 import type { CoapTransport, DeviceResponse, Peer } from './CoapTransport.ts';
+import { isSuccessCode, ResponseCode } from '../../core/coap/ResponseCode.ts';
 
 export interface Block1Request {
   readonly method: 'PUT' | 'POST';
@@ -67,19 +68,19 @@ export async function writeBlockwise(transport: Pick<CoapTransport, 'request'>, 
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });
       blocks++;
-      if (response.code === '2.31') {
-        if (!more) return { kind: 'refused', code: '2.31', blocks };
+      if (response.code === ResponseCode.Continue) {
+        if (!more) return { kind: 'refused', code: ResponseCode.Continue, blocks };
         const ack = response.block1 === undefined ? undefined : decodeBlockOption(response.block1);
         // A smaller size from the device applies from the next block; `end` is a multiple of it.
         if (ack !== undefined && ack.szx < szx) szx = ack.szx;
         offset = end;
         continue;
       }
-      if (response.code.startsWith('2.')) {
+      if (isSuccessCode(response.code)) {
         // A success before the last block means the device did not take the body block-wise.
         return more ? { kind: 'refused', code: `${response.code} before the last block`, blocks } : { kind: 'done', code: response.code, blocks, blockSize: size };
       }
-      if (response.code !== '4.13') return { kind: 'refused', code: response.code, blocks };
+      if (response.code !== ResponseCode.RequestEntityTooLarge) return { kind: 'refused', code: response.code, blocks };
       const smaller = smallerSzx(response, szx, payload.length);
       if (smaller.kind === 'tooLarge') return smaller;
       szx = smaller.szx;

@@ -1,3 +1,5 @@
+import type { FailureReason } from '../jobs/failureReason.ts';
+
 /** Lifecycle of a campaign as a whole; the workflow moves it, the API reads it. */
 export const CampaignStatus = {
   Created: 'CREATED',
@@ -61,13 +63,16 @@ export interface RetryRule {
   readonly backoffSeconds: number;
 }
 
+/** A retry rule per failure reason. */
+export type RetryPolicy = Readonly<Partial<Record<FailureReason, RetryRule>>>;
+
 export interface AbortCriteria {
   /** Abort when more than this share of the cohort failed (0..100). */
   readonly failurePercent: number;
   /** ... but only once at least this many devices of the cohort have finished. @default 1 */
   readonly minFinished?: number;
   /** Stricter limits for particular failure reasons, e.g. { "UPDATE_FAILED": 1 }. */
-  readonly byReason?: Readonly<Record<string, number>>;
+  readonly byReason?: Readonly<Partial<Record<FailureReason, number>>>;
 }
 
 export interface CampaignDefinition {
@@ -95,7 +100,7 @@ export interface CampaignDefinition {
   /** Install immediately after download unless an install window is given. */
   readonly installWindow?: TimeWindow;
   /** Per failure reason; reasons not listed are not retried. */
-  readonly retry?: Readonly<Record<string, RetryRule>>;
+  readonly retry?: RetryPolicy;
   /**
    * Update devices on a higher version than the image, or on one that cannot be ordered against
    * it (else they are SKIPPED `DOWNGRADE_NOT_ALLOWED` / `VERSION_UNORDERED`). Kept in the audit trail.
@@ -166,7 +171,7 @@ export interface CampaignSummary {
 }
 
 /** Retried unless the campaign says otherwise: transient faults, never a device's verdict on the package. */
-export const DEFAULT_RETRY_POLICY: Readonly<Record<string, RetryRule>> = {
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   DEVICE_TIMEOUT: { maxAttempts: 3, backoffSeconds: 30 },
   CONNECTION_LOST: { maxAttempts: 3, backoffSeconds: 60 },
   DOWNLOAD_TIMEOUT: { maxAttempts: 2, backoffSeconds: 60 },

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_RETRY_POLICY, type AbortCriteria, type CampaignDefinition, type ReleaseBucket, type RetryRule, type RolloutRate } from './Campaign.ts';
 import type { CohortTally } from './progress.ts';
+import type { FailureReason } from '../jobs/failureReason.ts';
 
 /**
  * Devices that may have been released `elapsedMs` after the phase started, at the steady rate
@@ -65,7 +66,7 @@ export function refillReleaseBucket(
 }
 
 /** The retry rule for a failure reason: the campaign's own, else the default policy. */
-export function retryRuleFor(definition: Pick<CampaignDefinition, 'retry'>, reason: string): RetryRule | undefined {
+export function retryRuleFor(definition: Pick<CampaignDefinition, 'retry'>, reason: FailureReason): RetryRule | undefined {
   if (definition.retry !== undefined) return definition.retry[reason];
   return DEFAULT_RETRY_POLICY[reason];
 }
@@ -87,7 +88,7 @@ export function abortReason(tally: CohortTally, criteria: AbortCriteria): string
   }
   for (const [reason, limit] of Object.entries(criteria.byReason ?? {})) {
     const count = tally.failureReasons[reason] ?? 0;
-    if (count > 0 && share(count) > limit) return `${reason} ${share(count).toFixed(1)}% > ${limit}%`;
+    if (limit !== undefined && count > 0 && share(count) > limit) return `${reason} ${share(count).toFixed(1)}% > ${limit}%`;
   }
   return undefined;
 }

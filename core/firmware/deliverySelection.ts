@@ -5,6 +5,7 @@
  * tries the choices in order (a device may still refuse a URI, e.g. one longer than it stores).
  */
 import { FirmwareDeliveryMethod, FirmwareUpdateProtocol } from '../lwm2m/firmwareUpdate.ts';
+import type { FailureReason } from '../jobs/failureReason.ts';
 
 export type DeliveryChoice =
   | { readonly kind: 'http-pull'; readonly scheme: 'http' | 'https' }
@@ -61,4 +62,4 @@ export function rankDeliveries(device: DeviceDeliverySupport, edge: EdgeDelivery
 }
 
 /** The failure reason of a job whose device can take none of the deliveries on offer. */
-export const NO_DELIVERY_REASON = 'UNSUPPORTED_PROTOCOL';
+export const NO_DELIVERY_REASON: FailureReason = 'UNSUPPORTED_PROTOCOL';

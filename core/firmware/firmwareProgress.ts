@@ -5,6 +5,7 @@
  */
 import type { LwM2mEntry } from '../codecs/model.ts';
 import { FirmwareResource, FirmwareUpdateResult, FirmwareUpdateState, updateResultReason } from '../lwm2m/firmwareUpdate.ts';
+import type { FailureReason } from '../jobs/failureReason.ts';
 
 /** Object 5 instance 0 as read from a device; resources it does not have are undefined. */
 export interface FirmwareObjectSnapshot {
@@ -66,7 +67,7 @@ export type FirmwareVerdict =
   | { readonly kind: 'deferred' }
   /** Result 10: the download was cancelled on the device. */
   | { readonly kind: 'cancelled'; readonly updateResult: number }
-  | { readonly kind: 'failed'; readonly reason: string; readonly updateResult: number };
+  | { readonly kind: 'failed'; readonly reason: FailureReason; readonly updateResult: number };
 
 const IN_PROGRESS: FirmwareVerdict = { kind: 'inProgress' };
 

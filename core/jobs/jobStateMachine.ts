@@ -6,6 +6,7 @@
  */
 import { assertNever, fail, ok, type Result } from '../result.ts';
 import { IllegalTransitionError } from './errors.ts';
+import type { FailureReason } from './failureReason.ts';
 
 export const JobStatus = {
   Pending: 'PENDING',
@@ -60,8 +61,6 @@ export const JOB_TRANSITIONS: Readonly<Record<JobEvent['kind'], { from: readonly
   cancelled: { from: [JobStatus.Pending, JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded], to: JobStatus.Cancelled },
 };
 
-/** Why a job failed: an object 5 Update Result name, or one of the orchestrator's own reasons. */
-export type FailureReason = string;
 
 export type DeliveryMethod = 'coap-pull' | 'http-pull' | 'push';
 

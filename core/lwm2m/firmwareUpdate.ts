@@ -59,28 +59,34 @@ export const FirmwareResource = {
 } as const;
 export type FirmwareResource = (typeof FirmwareResource)[keyof typeof FirmwareResource];
 
-// Spelled out rather than derived from enum keys: these strings are stored in job records and
-// used as metric dimensions, so renaming an enum member must not change them.
-const UPDATE_RESULT_REASONS: Readonly<Record<FirmwareUpdateResult, string>> = {
-  [FirmwareUpdateResult.Initial]: 'INITIAL',
-  [FirmwareUpdateResult.Success]: 'SUCCESS',
-  [FirmwareUpdateResult.NotEnoughFlash]: 'NOT_ENOUGH_FLASH',
-  [FirmwareUpdateResult.OutOfRam]: 'OUT_OF_RAM',
-  [FirmwareUpdateResult.ConnectionLost]: 'CONNECTION_LOST',
-  [FirmwareUpdateResult.IntegrityCheckFailure]: 'INTEGRITY_CHECK_FAILURE',
-  [FirmwareUpdateResult.UnsupportedPackageType]: 'UNSUPPORTED_PACKAGE_TYPE',
-  [FirmwareUpdateResult.InvalidUri]: 'INVALID_URI',
-  [FirmwareUpdateResult.UpdateFailed]: 'UPDATE_FAILED',
-  [FirmwareUpdateResult.UnsupportedProtocol]: 'UNSUPPORTED_PROTOCOL',
-  [FirmwareUpdateResult.Cancelled]: 'CANCELLED',
-  [FirmwareUpdateResult.Deferred]: 'DEFERRED',
+/** The Firmware Update instance the orchestrator drives: a device has one, instance 0. */
+export const FIRMWARE_INSTANCE_PATH = '/5/0';
+
+/** The path of each resource of `/5/0`, from its id: `FirmwarePath.PackageUri` is `'/5/0/1'`. */
+export const FirmwarePath = Object.fromEntries(Object.entries(FirmwareResource).map(([name, id]) => [name, `${FIRMWARE_INSTANCE_PATH}/${id}`])) as {
+  readonly [Name in keyof typeof FirmwareResource]: `/5/0/${(typeof FirmwareResource)[Name]}`;
 };
 
-function isFirmwareUpdateResult(n: number): n is FirmwareUpdateResult {
-  return Number.isInteger(n) && n >= FirmwareUpdateResult.Initial && n <= FirmwareUpdateResult.Deferred;
-}
+// Spelled out rather than derived from enum keys: these strings are stored in job records and
+// used as metric dimensions, so renaming an enum member must not change them.
+/** The names of the Update Results, in code order (index = code). */
+export const UPDATE_RESULT_NAMES = [
+  'INITIAL',
+  'SUCCESS',
+  'NOT_ENOUGH_FLASH',
+  'OUT_OF_RAM',
+  'CONNECTION_LOST',
+  'INTEGRITY_CHECK_FAILURE',
+  'UNSUPPORTED_PACKAGE_TYPE',
+  'INVALID_URI',
+  'UPDATE_FAILED',
+  'UNSUPPORTED_PROTOCOL',
+  'CANCELLED',
+  'DEFERRED',
+] as const satisfies { readonly length: 12 }; // codes 0..FirmwareUpdateResult.Deferred
+export type UpdateResultName = (typeof UPDATE_RESULT_NAMES)[number];
 
 /** Stable SCREAMING_SNAKE name of an Update Result, e.g. 5 -> `INTEGRITY_CHECK_FAILURE`. */
-export function updateResultReason(result: number): string {
-  return isFirmwareUpdateResult(result) ? UPDATE_RESULT_REASONS[result] : `UNKNOWN_RESULT_${result}`;
+export function updateResultReason(result: number): UpdateResultName | `UNKNOWN_RESULT_${number}` {
+  return (Number.isInteger(result) ? UPDATE_RESULT_NAMES[result] : undefined) ?? `UNKNOWN_RESULT_${result}`;
 }

@@ -8,6 +8,7 @@ import { CampaignStatus, type Campaign, type CampaignDefinition } from '../../co
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
 import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { FailureReasonSchema } from './schemas.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { isConditionalCheckFailure } from '../../store/conditionalWrite.ts';
 
@@ -16,7 +17,6 @@ const TimeWindowSchema = z
   .object({ start: hhmm, end: hhmm, defaultTimeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Paris').optional() })
   .strict()
   .refine((w) => w.start !== w.end, 'start and end must differ');
-const failureReason = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a failure reason such as DEVICE_TIMEOUT');
 
 export const CampaignDefinitionSchema = z
   .object({
@@ -43,7 +43,7 @@ export const CampaignDefinitionSchema = z
     installTimeoutSeconds: z.number().int().min(1).default(1800),
     abortFailurePercent: z.number().min(0).max(100).default(5),
     abort: z
-      .object({ failurePercent: z.number().min(0).max(100), minFinished: z.number().int().min(1).optional(), byReason: z.record(failureReason, z.number().min(0).max(100)).optional() })
+      .object({ failurePercent: z.number().min(0).max(100), minFinished: z.number().int().min(1).optional(), byReason: z.partialRecord(FailureReasonSchema, z.number().min(0).max(100)).optional() })
       .strict()
       .optional(),
     successThresholdPercent: z.number().min(0).max(100).optional(),
@@ -59,7 +59,7 @@ export const CampaignDefinitionSchema = z
       .optional(),
     downloadWindow: TimeWindowSchema.optional(),
     installWindow: TimeWindowSchema.optional(),
-    retry: z.record(failureReason, z.object({ maxAttempts: z.number().int().min(1).max(20), backoffSeconds: z.number().min(0).max(86400) }).strict()).optional(),
+    retry: z.partialRecord(FailureReasonSchema, z.object({ maxAttempts: z.number().int().min(1).max(20), backoffSeconds: z.number().min(0).max(86400) }).strict()).optional(),
     allowDowngrade: z.boolean().optional(),
   })
   .strict();

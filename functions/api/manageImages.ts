@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { FINISHED_CAMPAIGN_STATUSES } from '../../core/campaign/Campaign.ts';
 import { SIGNATURE_ALGORITHMS, modelScopeProblem, type DetachedSignature, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
-import type { PresignedUpload } from '../../store/ImageRegistry.ts';
+import type { PresignedUpload } from '../../core/ports/FirmwareImageRegistry.ts';
 import type { Stores } from '../../store/Stores.ts';
 
 const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a hex SHA-256 (64 characters)');

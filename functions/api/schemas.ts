@@ -1,5 +1,6 @@
 /** Request schemas: the same definitions validate input and describe it. */
 import { z } from 'zod';
+import { FAILURE_REASONS } from '../../core/jobs/failureReason.ts';
 import { ApiError } from './http.ts';
 
 const lwm2mPath = z.string().regex(/^\/?\d{1,5}(\/\d{1,5}){0,3}$/, 'an LwM2M path such as /3/0/1');
@@ -11,6 +12,9 @@ const resourceValue = z.union([z.string().max(4096), z.number(), z.boolean(), z.
 const resourceValues = z.record(z.string().regex(/^\/?\d{1,5}(\/\d{1,5}){0,3}$/, 'a resource path such as 5700 or /3303/0/5700'), resourceValue);
 /** LwM2M 1.1 §5.4.5: `0='text',1`. */
 const executeArguments = z.string().max(255).regex(/^(\d(='[^']*')?(,\d(='[^']*')?)*)?$/, "execute arguments such as 0='fast',1");
+
+/** A failure reason a campaign may name (keys of `retry` and `abort.byReason`): a typo never silently fails to match. */
+export const FailureReasonSchema = z.enum(FAILURE_REASONS);
 
 export const DeviceOperationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('read'), path: lwm2mPath }),

@@ -7,7 +7,7 @@
 import type { Campaign, CampaignStatus } from '../../core/campaign/Campaign.ts';
 import type { IllegalCampaignTransitionError } from '../../core/campaign/errors.ts';
 import { applyCampaignTrigger, type CampaignChange, type CampaignTrigger } from '../../core/campaign/lifecycle.ts';
-import type { CampaignStore } from '../../store/DynamoDbCampaignStore.ts';
+import type { CampaignStore } from '../../core/ports/CampaignStore.ts';
 import { CampaignContendedError } from './errors.ts';
 
 /** Each lost attempt means another writer's change was applied: contention this long is not expected. */

@@ -7,7 +7,8 @@
 import { isCancelled } from '../../core/campaign/lifecycle.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotCancellingError, CampaignNotFoundError } from '../shared/errors.ts';
 import { CancelInput, parseInput } from './inputs.ts';
 
@@ -15,9 +16,9 @@ import { CancelInput, parseInput } from './inputs.ts';
 const DEVICE_CANCEL_GRACE_MS = 120_000;
 const IN_FLIGHT: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying]);
 
-export async function handler(event: unknown): Promise<{ settled: boolean; inFlight: number }> {
+export async function cancelCampaign(deps: WorkflowDependencies, event: unknown): Promise<{ settled: boolean; inFlight: number }> {
   const { campaignId, step } = parseInput(CancelInput, event);
-  const { campaigns, jobs } = handlerStores();
+  const { campaigns, jobs } = deps.stores;
   const campaign = await campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const now = Date.now();
@@ -53,3 +54,5 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
   });
   return { settled: inFlight === 0, inFlight };
 }
+
+export const handler = workflowLambda('cancelCampaign', cancelCampaign);

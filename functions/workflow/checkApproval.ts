@@ -6,13 +6,14 @@
 import { CampaignStatus } from '../../core/campaign/Campaign.ts';
 import { isCancelled } from '../../core/campaign/lifecycle.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { CohortInput, parseInput } from './inputs.ts';
 
-export async function handler(event: unknown): Promise<{ approved: boolean; cancel: boolean }> {
+export async function checkApproval(deps: WorkflowDependencies, event: unknown): Promise<{ approved: boolean; cancel: boolean }> {
   const { campaignId, cohort } = parseInput(CohortInput, event);
-  const { campaigns } = handlerStores();
+  const { campaigns } = deps.stores;
   const campaign = await campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   if (isCancelled(campaign.status)) return { approved: false, cancel: true };
@@ -24,3 +25,5 @@ export async function handler(event: unknown): Promise<{ approved: boolean; canc
   }
   return { approved: false, cancel: false };
 }
+
+export const handler = workflowLambda('checkApproval', checkApproval);

@@ -18,6 +18,7 @@ import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.t
 import type { Stores } from '../../store/Stores.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { reserveReleases, type ReleaseReservation } from './releaseRate.ts';
+import { isFailureReason } from '../../core/jobs/failureReason.ts';
 
 export interface PhaseTick {
   readonly complete: boolean;
@@ -73,15 +74,17 @@ export async function tickCohortPhase(
       changed = true;
     }
     if (latest.status === JobStatus.Failing && !paused) {
-      const at = mayRetryFromStart(latest) ? retryAt(retryRuleFor(campaign, latest.reason ?? ''), latest.attempt, now) : undefined;
-      if (at === undefined) {
+      // A stored reason that is no failure reason (none recorded) has no retry rule.
+      const failure = isFailureReason(latest.reason) ? latest.reason : undefined;
+      const at = failure !== undefined && mayRetryFromStart(latest) ? retryAt(retryRuleFor(campaign, failure), latest.attempt, now) : undefined;
+      if (failure === undefined || at === undefined) {
         // No retry left for this reason: the verdict is final (FAILED is never left).
         latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'gaveUp' }, now))) ?? latest;
         changed = true;
       } else {
         const device = await deviceOf(latest.endpoint);
         const retried = await transitioned(stores, latest, () =>
-          stores.jobs.transition(latest, { kind: 'retry', reason: latest.reason ?? 'UNKNOWN', notBefore: at }, now, {
+          stores.jobs.transition(latest, { kind: 'retry', reason: failure, notBefore: at }, now, {
             deadline: at + campaign.downloadTimeoutSeconds * 1000,
             installRequested: false,
             // A new Package URI token per attempt: the edge revokes a token when its attempt ends.

@@ -5,14 +5,15 @@
  */
 import { MAX_POLLS_PER_EXECUTION } from '../../core/campaign/workflowStates.ts';
 import type { CohortTally } from '../../core/campaign/progress.ts';
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { EvaluateInput, parseInput, type PhaseState } from './inputs.ts';
 import { nextPoll, tickCohortPhase } from './cohortPhase.ts';
 
-export async function handler(event: unknown): Promise<PhaseState & { tally: CohortTally; abortReason?: string }> {
+export async function evaluatePhase(deps: WorkflowDependencies, event: unknown): Promise<PhaseState & { tally: CohortTally; abortReason?: string }> {
   const { campaignId, cohort, phase, polls, pollSeconds, startedAt } = parseInput(EvaluateInput, event);
-  const stores = handlerStores();
+  const { stores } = deps;
   const campaign = await stores.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const tick = await tickCohortPhase(stores, campaign, cohort, phase, startedAt, Date.now(), pollSeconds);
@@ -30,3 +31,5 @@ export async function handler(event: unknown): Promise<PhaseState & { tally: Coh
     ...(tick.abortReason === undefined ? {} : { abortReason: tick.abortReason }),
   };
 }
+
+export const handler = workflowLambda('evaluatePhase', evaluatePhase);

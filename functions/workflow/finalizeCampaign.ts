@@ -10,9 +10,9 @@ import { tallyJobs } from '../../core/campaign/progress.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
-import { handlerMetrics } from '../shared/metrics.ts';
 import { FotaMetric } from '../../core/metrics.ts';
 import { FinalizeInput, parseInput } from './inputs.ts';
 
@@ -36,9 +36,9 @@ export function describeWorkflowError(error: unknown): string {
 
 const OUTCOME_EVENT = { completed: 'completed', aborted: 'aborted', cancelled: 'cancelSettled' } as const;
 
-export async function handler(event: unknown): Promise<CampaignSummary & { status: string }> {
+export async function finalizeCampaign(deps: WorkflowDependencies, event: unknown): Promise<CampaignSummary & { status: string }> {
   const { campaignId, outcome, error } = parseInput(FinalizeInput, event);
-  const stores = handlerStores();
+  const { stores } = deps;
   const { campaigns, jobs } = stores;
   const now = Date.now();
   const all = await jobs.listCampaign(campaignId);
@@ -71,7 +71,7 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   const status = result.campaign.status;
   // Counted once: by the call whose write made the campaign ABORTED, not by a retry that finds it so.
   if (result.kind === 'applied' && status === CampaignStatus.Aborted && result.previous !== CampaignStatus.Aborted) {
-    handlerMetrics().count({ [FotaMetric.CampaignsAborted]: 1 });
+    deps.metrics.count({ [FotaMetric.CampaignsAborted]: 1 });
   }
   // After the final status: a device whose job is over goes back to the pool (one still updating
   // stays held until its job ends; a later campaign may take it over then), and so does the image.
@@ -79,3 +79,5 @@ export async function handler(event: unknown): Promise<CampaignSummary & { statu
   if (FINISHED_CAMPAIGN_STATUSES.has(status)) await stores.imageReservations.releaseCampaign(result.campaign.imageId, campaignId);
   return { ...summary, status };
 }
+
+export const handler = workflowLambda('finalizeCampaign', finalizeCampaign);

@@ -14,7 +14,8 @@ import { selectTargets } from '../../core/campaign/targets.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { guardCompatibility } from '../../core/campaign/compatibility.ts';
 import { claimDevices, DEVICE_BUSY } from '../shared/deviceClaims.ts';
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError, ImageNotUsableError } from '../shared/errors.ts';
 import { parseInput, PlanInput, type PhaseState } from './inputs.ts';
 
@@ -34,9 +35,9 @@ export interface PlannedCampaign {
 /** Cohort index for devices skipped before any cohort starts. */
 export const SKIPPED_COHORT = 9999;
 
-export async function handler(event: unknown): Promise<PlannedCampaign> {
+export async function planCampaign(deps: WorkflowDependencies, event: unknown): Promise<PlannedCampaign> {
   const { campaignId, resume } = parseInput(PlanInput, event);
-  const stores = handlerStores();
+  const { stores } = deps;
   const campaign = await stores.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   if (resume !== undefined && campaign.cohortCount !== undefined) {
@@ -84,3 +85,5 @@ export async function handler(event: unknown): Promise<PlannedCampaign> {
   await triggerCampaign(stores.campaigns, campaignId, { kind: 'planned', cohortCount: plan.cohortSizes.length, targetVersion: image.version }, () => now);
   return { campaignId, cursor: { cohort: 0, cohortCount: plan.cohortSizes.length, pollSeconds: campaign.pollSeconds }, resumePhase: 'none' };
 }
+
+export const handler = workflowLambda('planCampaign', planCampaign);

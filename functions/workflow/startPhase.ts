@@ -2,14 +2,15 @@
  * Workflow task StartDownloadPhase / StartInstallPhase: records the cohort's phase on the
  * campaign and runs the first tick (the first devices are released at once).
  */
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { parseInput, PhaseInput, type PhaseState } from './inputs.ts';
 import { tickCohortPhase } from './cohortPhase.ts';
 
-export async function handler(event: unknown): Promise<PhaseState> {
+export async function startPhase(deps: WorkflowDependencies, event: unknown): Promise<PhaseState> {
   const { campaignId, cohort, phase } = parseInput(PhaseInput, event);
-  const stores = handlerStores();
+  const { stores } = deps;
   const campaign = await stores.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const now = Date.now();
@@ -17,3 +18,5 @@ export async function handler(event: unknown): Promise<PhaseState> {
   const tick = await tickCohortPhase(stores, campaign, cohort, phase, now, now, campaign.pollSeconds);
   return { phase, complete: false, abort: tick.abort, cancel: tick.cancel, continueAsNew: false, pollSeconds: campaign.pollSeconds, polls: 0, startedAt: now };
 }
+
+export const handler = workflowLambda('startPhase', startPhase);

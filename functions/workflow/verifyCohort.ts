@@ -5,7 +5,8 @@
 import { tallyJobs, type CohortTally } from '../../core/campaign/progress.ts';
 import { cohortVerdict } from '../../core/campaign/rollout.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
-import { handlerStores } from '../shared/context.ts';
+import { workflowLambda } from '../shared/awsDependencies.ts';
+import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError } from '../shared/errors.ts';
 import { CohortInput, parseInput } from './inputs.ts';
 
@@ -17,9 +18,9 @@ export interface CohortGate {
   readonly tally: CohortTally;
 }
 
-export async function handler(event: unknown): Promise<CohortGate> {
+export async function verifyCohort(deps: WorkflowDependencies, event: unknown): Promise<CohortGate> {
   const { campaignId, cohort } = parseInput(CohortInput, event);
-  const { campaigns, jobs } = handlerStores();
+  const { campaigns, jobs } = deps.stores;
   const campaign = await campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(`campaign ${campaignId} does not exist`);
   const tally = tallyJobs(await jobs.listCohort(campaignId, cohort));
@@ -35,3 +36,5 @@ export async function handler(event: unknown): Promise<CohortGate> {
   if (awaitApproval) await triggerCampaign(campaigns, campaignId, { kind: 'awaitingApproval' }, Date.now);
   return { abort: false, awaitApproval, nextCohort, tally };
 }
+
+export const handler = workflowLambda('verifyCohort', verifyCohort);

@@ -287,6 +287,18 @@ describe('REST API routes', () => {
       expect((await call('POST', '/campaigns')).status).toBe(400);
     });
 
+    it('refuses a retry or abort.byReason key that is no failure reason with 400 naming the field and the key', async () => {
+      const definition = { name: 'typo', imageId: image.imageId, target: { model: 'API-1' } };
+      const retry = await call('POST', '/campaigns', { ...definition, retry: { DEVICE_TIMOUT: { maxAttempts: 2, backoffSeconds: 1 } } });
+      expect(retry).toMatchObject(badRequest('retry'));
+      expect(retry.body.error?.message).toContain('DEVICE_TIMOUT');
+      const byReason = await call('POST', '/campaigns/dry-run', { ...definition, abort: { failurePercent: 5, byReason: { UPDATE_FAIL: 1 } } });
+      expect(byReason).toMatchObject(badRequest('abort.byReason'));
+      expect(byReason.body.error?.message).toContain('UPDATE_FAIL');
+      const spelt = await call('POST', '/campaigns/dry-run', { ...definition, retry: { DEVICE_TIMEOUT: { maxAttempts: 2, backoffSeconds: 1 } }, abort: { failurePercent: 5, byReason: { UPDATE_FAILED: 1 } } });
+      expect(spelt.status).toBe(200);
+    });
+
     it('pauses and cancels a running campaign; refuses resume and approve on it once cancelled with 409', async () => {
       for (const action of ['pause', 'resume', 'cancel', 'approve']) route('POST', `/campaigns/{campaignId}/${action}`);
       const created = await call('POST', '/campaigns', { name: 'to cancel', imageId: image.imageId, target: { endpoints: ['api-meter-00002', 'api-meter-00003'] }, rate: { devicesPerMinute: 1 }, pollSeconds: 1 });
@@ -330,6 +342,7 @@ describe('REST API routes', () => {
       const campaignBody = paths['/campaigns']?.['post']?.requestBody?.content['application/json'].schema;
       expect(campaignBody?.required).toEqual(['name', 'imageId', 'target']);
       expect(Object.keys(campaignBody?.properties ?? {})).toEqual(expect.arrayContaining(['cohorts', 'rate', 'downloadWindow', 'retry']));
+      expect(campaignBody?.properties?.['retry']).toMatchObject({ propertyNames: { enum: expect.arrayContaining(['DEVICE_TIMEOUT', 'INTEGRITY_CHECK_FAILURE', 'INSTALL_TIMEOUT']) } });
       for (const path of ['/devices', '/images', '/campaigns', '/campaigns/{campaignId}/jobs']) {
         expect(paths[path]?.['get']?.parameters?.map((p) => p.name), path).toEqual(expect.arrayContaining(['limit', 'cursor']));
       }

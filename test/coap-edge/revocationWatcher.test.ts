@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RevocationWatcher } from '../../coap-edge/credentials/RevocationWatcher.ts';
 import { createLogger } from '../../coap-edge/logger.ts';
-import type { CredentialRevocation, RevocationLog } from '../../store/credentialMarkers.ts';
+import type { CredentialRevocation, RevocationLog } from '../../core/ports/RevocationLog.ts';
 
 /** The watcher against a log held in memory; polls are driven by hand, never by its timer. */
 function watcherOver(initial: RevocationLog) {

@@ -130,9 +130,9 @@ describe('job state machine', () => {
           deferred: { kind: 'deferred', notBefore: 1, deferrals: 1 },
           reregistered: { kind: 'reregistered' },
           verified: { kind: 'verified', firmwareVersion: '1' },
-          failed: { kind: 'failed', reason: 'x' },
+          failed: { kind: 'failed', reason: 'DEVICE_TIMEOUT' },
           gaveUp: { kind: 'gaveUp' },
-          retry: { kind: 'retry', reason: 'x', notBefore: 1 },
+          retry: { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: 1 },
           cancelled: { kind: 'cancelled', reason: 'x' },
         };
         expect(applyJobEvent(job(status), sample[kind] as JobEvent, NOW).success).toBe(false);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
 import { actOnCampaign } from '../../functions/api/campaignActions.ts';
-import { handler as planCampaign } from '../../functions/workflow/planCampaign.ts';
-import { handler as finalizeCampaign } from '../../functions/workflow/finalizeCampaign.ts';
-import { handler as checkApproval } from '../../functions/workflow/checkApproval.ts';
+import { planCampaign } from '../../functions/workflow/planCampaign.ts';
+import { finalizeCampaign } from '../../functions/workflow/finalizeCampaign.ts';
+import { checkApproval } from '../../functions/workflow/checkApproval.ts';
 import { tickCohortPhase } from '../../functions/workflow/cohortPhase.ts';
 import { triggerCampaign } from '../../functions/shared/campaignLifecycle.ts';
 import { applyCampaignTrigger } from '../../core/campaign/lifecycle.ts';
@@ -42,7 +42,7 @@ describe('campaign lifecycle in the store and the workflow tasks', () => {
     }
     const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 256));
     const launched = await launchCampaign(stack.stores, { startExecution: () => Promise.resolve({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
-    await planCampaign({ campaignId: launched.campaignId });
+    await planCampaign(stack.stepFunctions.dependencies, { campaignId: launched.campaignId });
     return launched.campaignId;
   }
   const stored = async (campaignId: string) => {
@@ -106,7 +106,7 @@ describe('campaign lifecycle in the store and the workflow tasks', () => {
   it('ends a campaign that completes while cancelling as CANCELLED', async () => {
     const id = await plannedCampaign(1);
     await actOnCampaign(stack.stores, id, 'cancel', 'alice', Date.now);
-    expect(await finalizeCampaign({ campaignId: id, outcome: 'completed' })).toMatchObject({ status: 'CANCELLED' });
+    expect(await finalizeCampaign(stack.stepFunctions.dependencies, { campaignId: id, outcome: 'completed' })).toMatchObject({ status: 'CANCELLED' });
     expect((await stored(id)).status).toBe('CANCELLED');
   });
 
@@ -114,11 +114,11 @@ describe('campaign lifecycle in the store and the workflow tasks', () => {
     const id = await plannedCampaign(2, { cohorts: [{ count: 1 }, { percent: 100 }], approvalRequired: true });
     await actOnCampaign(stack.stores, id, 'pause', 'alice', Date.now);
     expect(await triggerCampaign(stack.stores.campaigns, id, { kind: 'awaitingApproval' }, Date.now)).toMatchObject({ kind: 'applied', campaign: { status: 'PAUSED' } });
-    expect(await checkApproval({ campaignId: id, cohort: 1 })).toEqual({ approved: false, cancel: false });
+    expect(await checkApproval(stack.stepFunctions.dependencies, { campaignId: id, cohort: 1 })).toEqual({ approved: false, cancel: false });
     await actOnCampaign(stack.stores, id, 'resume', 'alice', Date.now);
-    expect(await checkApproval({ campaignId: id, cohort: 1 })).toEqual({ approved: false, cancel: false });
+    expect(await checkApproval(stack.stepFunctions.dependencies, { campaignId: id, cohort: 1 })).toEqual({ approved: false, cancel: false });
     expect((await stored(id)).status).toBe('WAITING_APPROVAL');
     await actOnCampaign(stack.stores, id, 'cancel', 'alice', Date.now);
-    expect(await checkApproval({ campaignId: id, cohort: 1 })).toEqual({ approved: false, cancel: true });
+    expect(await checkApproval(stack.stepFunctions.dependencies, { campaignId: id, cohort: 1 })).toEqual({ approved: false, cancel: true });
   });
 });

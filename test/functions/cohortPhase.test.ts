@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
-import { handler as planCampaign } from '../../functions/workflow/planCampaign.ts';
-import { describeWorkflowError, handler as finalizeCampaign } from '../../functions/workflow/finalizeCampaign.ts';
+import { planCampaign } from '../../functions/workflow/planCampaign.ts';
+import { describeWorkflowError, finalizeCampaign } from '../../functions/workflow/finalizeCampaign.ts';
 import { tickCohortPhase } from '../../functions/workflow/cohortPhase.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -51,7 +51,7 @@ describe('cohort phase tick at scale', () => {
     }
     const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 512));
     const launched = await launchCampaign(stack.stores, { startExecution: async () => ({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
-    await planCampaign({ campaignId: launched.campaignId });
+    await planCampaign(stack.stepFunctions.dependencies, { campaignId: launched.campaignId });
     const stored = await stack.stores.campaigns.get(launched.campaignId);
     if (stored === undefined) throw new Error('campaign not stored');
     return stored;
@@ -110,7 +110,7 @@ describe('cohort phase tick at scale', () => {
   it('cancels every job that has not started when a campaign fails, and records why', async () => {
     const campaign = await plannedCampaign(120);
     const error = { Error: 'States.Timeout', Cause: '' };
-    const summary = await finalizeCampaign({ campaignId: campaign.campaignId, outcome: 'failed', error });
+    const summary = await finalizeCampaign(stack.stepFunctions.dependencies, { campaignId: campaign.campaignId, outcome: 'failed', error });
     expect(summary).toMatchObject({ status: 'FAILED', devices: 120, cancelled: 120 });
     const stored = await stack.stores.campaigns.get(campaign.campaignId);
     expect(stored?.failureCause).toBe('States.Timeout');

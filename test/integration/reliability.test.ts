@@ -7,9 +7,9 @@ import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import type { SimulatedDeviceOptions } from '../../sim/SimulatedDevice.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import { handler as evaluatePhase } from '../../functions/workflow/evaluatePhase.ts';
-import { handler as planCampaign } from '../../functions/workflow/planCampaign.ts';
-import { handler as startPhase } from '../../functions/workflow/startPhase.ts';
+import { evaluatePhase } from '../../functions/workflow/evaluatePhase.ts';
+import { planCampaign } from '../../functions/workflow/planCampaign.ts';
+import { startPhase } from '../../functions/workflow/startPhase.ts';
 import { startScenario, expectNothingLost } from './scenarioHelpers.ts';
 
 describe('reliability scenarios', () => {
@@ -76,12 +76,12 @@ describe('reliability scenarios', () => {
       launchCampaign(stack.stores, { startExecution: async () => ({ executionId: 'manual' }) }, { name: 'twice', imageId: image.imageId, target: { endpoints: fleet.devices.map((d) => d.endpoint) }, pollSeconds: 1 }),
     );
     const twice = <T>(run: () => Promise<T>) => Promise.all([run(), run()]);
-    await twice(() => planCampaign({ campaignId: campaign.campaignId }));
+    await twice(() => planCampaign(stack.stepFunctions.dependencies, { campaignId: campaign.campaignId }));
     expect(await stack.stores.jobs.listCampaign(campaign.campaignId)).toHaveLength(6);
     const started = Date.now();
-    await twice(() => startPhase({ campaignId: campaign.campaignId, cohort: 0, phase: 'download' }));
+    await twice(() => startPhase(stack.stepFunctions.dependencies, { campaignId: campaign.campaignId, cohort: 0, phase: 'download' }));
     for (let i = 0; i < 40; i++) {
-      const [a] = await twice(() => evaluatePhase({ campaignId: campaign.campaignId, cohort: 0, phase: 'download', polls: i, pollSeconds: 1, startedAt: started }));
+      const [a] = await twice(() => evaluatePhase(stack.stepFunctions.dependencies, { campaignId: campaign.campaignId, cohort: 0, phase: 'download', polls: i, pollSeconds: 1, startedAt: started }));
       if (a.complete) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

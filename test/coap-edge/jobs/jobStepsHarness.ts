@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startEmulators, type Emulators } from '../../../local/emulators.ts';
 import { DynamoDbJobStore } from '../../../store/DynamoDbJobStore.ts';
-import type { RegistrationStore } from '../../../store/DynamoDbRegistrationStore.ts';
+import type { RegistrationStore } from '../../../core/ports/RegistrationStore.ts';
 import type { DeviceRegistration } from '../../../core/devices/DeviceRegistration.ts';
 import { jobKeyFor, type FirmwareJob } from '../../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
