@@ -7,6 +7,7 @@
 import { DtlsSocket } from '../dtls/DtlsSocket.ts';
 import type { DtlsStats } from '../dtls/types.ts';
 import type { Stores } from '../store/Stores.ts';
+import { PskCache } from './credentials/PskCache.ts';
 import { RevocationWatcher } from './credentials/RevocationWatcher.ts';
 import type { EdgeOptions } from './EdgeOptions.ts';
 import { CoapTransport, type CoapTransportOptions, type InboundHandler, type Peer } from './transport/CoapTransport.ts';
@@ -26,6 +27,7 @@ export class EdgeTransports {
   readonly router: TransportRouter;
   private dtls: DtlsSocket | undefined;
   private revocations: RevocationWatcher | undefined;
+  private psks: PskCache | undefined;
 
   constructor(private readonly options: EdgeOptions) {
     const { logger, stores } = options;
@@ -88,8 +90,11 @@ export class EdgeTransports {
   }
 
   private openDtls(stores: Stores): DtlsSocket {
-    // PSKs come decrypted from the credential store for the handshake only; never logged.
-    this.dtls = new DtlsSocket({ pskLookup: (identity) => stores.credentials.pskFor(identity.toString('utf8')) });
+    // PSKs come decrypted from the credential store for the handshake only; never logged. The
+    // cache spares a DynamoDB read and a KMS Decrypt per handshake; a revocation drops its entry.
+    this.psks = new PskCache({ lookup: (identity) => stores.credentials.pskFor(identity), now: Date.now });
+    const psks = this.psks;
+    this.dtls = new DtlsSocket({ pskLookup: (identity) => psks.pskFor(identity.toString('utf8')) });
     return this.dtls;
   }
 
@@ -98,12 +103,20 @@ export class EdgeTransports {
     const { stores, logger } = this.options;
     this.revocations = new RevocationWatcher({
       revocationLog: () => stores.credentials.revocationLog(),
-      revoke: (identity) => this.dtls?.revoke(identity),
-      revokeAll: () => this.dtls?.revokeAll(),
+      revoke: (identity) => this.revoke(identity),
+      revokeAll: () => {
+        this.psks?.forgetAll();
+        this.dtls?.revokeAll();
+      },
       pollIntervalMs: this.options.revocationPollIntervalMs ?? 3_000,
       logger,
     });
     await this.revocations.start();
-    stores.credentials.onRevoked((identity) => this.dtls?.revoke(identity));
+    stores.credentials.onRevoked((identity) => this.revoke(identity));
+  }
+
+  private revoke(identity: string): void {
+    this.psks?.forget(identity);
+    this.dtls?.revoke(identity);
   }
 }
