@@ -3,6 +3,8 @@
  * (local/) and tests, so a rename cannot silently break one of them.
  */
 export const WorkflowState = {
+  ScheduledStart: 'ScheduledStart',
+  WaitForStartTime: 'WaitForStartTime',
   PlanCampaign: 'PlanCampaign',
   ResumeOrStart: 'ResumeOrStart',
   NextCohortOrFinish: 'NextCohortOrFinish',

@@ -5,6 +5,8 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { routeApiRequest } from './routes/index.ts';
 import { handlerStores } from '../shared/context.ts';
+import { rolesOfCallerArn } from '../../core/access/roles.ts';
+import { loadStoreConfig } from '../../store/config.ts';
 import type { ExecutionStarter } from './launchCampaign.ts';
 
 interface HttpApiEvent {
@@ -18,6 +20,10 @@ interface HttpApiEvent {
 }
 
 const sfn = new SFNClient({});
+
+let approvers: number | undefined;
+/** The stage's four-eyes default, read once (FOTA_DEFAULT_APPROVERS). */
+const defaultApprovers = (): number => (approvers ??= loadStoreConfig().defaultApprovers ?? 1);
 
 /**
  * Starts the execution and waits for Step Functions to accept it before the API answers (a
@@ -42,14 +48,17 @@ export async function handler(event: HttpApiEvent): Promise<{ statusCode: number
   // OPTIONS here, should API Gateway ever forward a preflight: an empty answer, no store touched.
   if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204, headers: {}, body: '' };
   const body = event.body === undefined ? undefined : event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const callerArn = event.requestContext.authorizer?.iam?.userArn ?? 'unknown';
   const response = await routeApiRequest(
-    { stores: handlerStores(), starter: new StepFunctionsStarter(process.env['FOTA_STATE_MACHINE_ARN'] ?? '') },
+    { stores: handlerStores(), starter: new StepFunctionsStarter(process.env['FOTA_STATE_MACHINE_ARN'] ?? ''), defaultApprovers: defaultApprovers() },
     {
       method: event.requestContext.http.method,
       path: event.rawPath,
       query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
       ...(body === undefined ? {} : { body }),
-      actor: event.requestContext.authorizer?.iam?.userArn ?? 'unknown',
+      actor: callerArn,
+      // IAM already decided the call; the roles tell the dashboard what to offer (GET /whoami).
+      roles: rolesOfCallerArn(callerArn),
       headers: Object.fromEntries(Object.entries(event.headers ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
     },
   );

@@ -28,6 +28,15 @@ function addTransientRetries(task: tasks.LambdaInvoke): tasks.LambdaInvoke {
   return task;
 }
 
+/**
+ * A campaign with a `startAt` (in the execution input, UTC ISO 8601) waits for it before it is
+ * planned, so devices that register meanwhile are planned too; it stays CREATED while it waits.
+ */
+function scheduledStart(scope: Construct, plan: sfn.IChainable): sfn.Choice {
+  const waitForStart = new sfn.Wait(scope, S.WaitForStartTime, { stateName: S.WaitForStartTime, time: sfn.WaitTime.timestampPath('$.startAt') }).next(plan);
+  return new sfn.Choice(scope, S.ScheduledStart, { stateName: S.ScheduledStart }).when(sfn.Condition.isPresent('$.startAt'), waitForStart).otherwise(plan);
+}
+
 export interface CampaignWorkflowProps {
   /** One Lambda function per workflow handler. */
   readonly handlers: Readonly<Record<WorkflowHandler, lambda.IFunction>>;
@@ -139,7 +148,8 @@ export class CampaignWorkflow extends Construct {
     const plan = catchAll(
       addTransientRetries(new tasks.LambdaInvoke(this, S.PlanCampaign, { stateName: S.PlanCampaign, lambdaFunction: h.planCampaign, payloadResponseOnly: true, retryOnServiceExceptions: true })),
     );
-    const definition = plan.next(resumeOrStart);
+    plan.next(resumeOrStart);
+    const definition = scheduledStart(this, plan);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       ...(props.stateMachineName === undefined ? {} : { stateMachineName: props.stateMachineName }),

@@ -30,12 +30,22 @@ describe('campaign workflow definition', () => {
 
   it('has the real campaign shape: plan, download phase, install phase, verify, finalize', () => {
     const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
-    expect(definition.StartAt).toBe(WorkflowState.PlanCampaign);
+    expect(definition.StartAt).toBe(WorkflowState.ScheduledStart);
     for (const state of [WorkflowState.StartDownloadPhase, WorkflowState.EvaluateDownloads, WorkflowState.StartInstallPhase, WorkflowState.EvaluateInstalls, WorkflowState.VerifyCohort, WorkflowState.FinalizeCampaign]) {
       expect(definition.States[state]?.Type, state).toBe('Task');
     }
     expect(definition.States[WorkflowState.WaitForDownloads]).toMatchObject({ Type: 'Wait', SecondsPath: '$.phase.pollSeconds' });
     expect(taskHandlers.get(WorkflowState.EvaluateInstalls)).toBe('evaluatePhase');
+  });
+
+  it('waits for a scheduled start time before planning, and plans at once without one', () => {
+    const { definition } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    expect(definition.States[WorkflowState.ScheduledStart]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.startAt', IsPresent: true, Next: WorkflowState.WaitForStartTime }],
+      Default: WorkflowState.PlanCampaign,
+    });
+    expect(definition.States[WorkflowState.WaitForStartTime]).toMatchObject({ Type: 'Wait', TimestampPath: '$.startAt', Next: WorkflowState.PlanCampaign });
   });
 
   it('uses only JSONPath features the local runner supports (no JSONata, no Assign, no callbacks)', () => {

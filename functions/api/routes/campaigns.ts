@@ -8,6 +8,7 @@ import { actOnCampaign, CAMPAIGN_ACTIONS } from '../campaignActions.ts';
 import { ok, type Route } from './types.ts';
 import { ApiError } from '../http.ts';
 import { createCampaignOnce } from '../createCampaign.ts';
+import { followUpRoutes } from './followUps.ts';
 
 /** The Idempotency-Key header (IETF draft-ietf-httpapi-idempotency-key-header): 1..255 visible ASCII characters. */
 function idempotencyKeyOf(headers: Readonly<Record<string, string>> | undefined): string | undefined {
@@ -58,9 +59,10 @@ export const campaignRoutes: readonly Route[] = [
       method: 'POST',
       path: `/campaigns/{campaignId}/${action}`,
       summary: ACTION_SUMMARIES[action],
-      handle: async ({ stores, clock }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', clock ?? Date.now)),
+      handle: async ({ stores, clock, defaultApprovers }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', clock ?? Date.now, defaultApprovers)),
     }),
   ),
+  ...followUpRoutes,
   {
     method: 'POST',
     path: '/campaigns/dry-run',
