@@ -9,6 +9,8 @@ import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from './eventually.ts';
 import { jsonOf, runFota, runFotaWith, type FotaRun } from './fotaCli.ts';
 
+const ALL_SIX = 'sim-meter-00000,sim-meter-00001,sim-meter-00002,sim-meter-00003,sim-meter-00004,sim-meter-00005';
+
 interface JobRow {
   readonly endpoint: string;
   readonly status: string;
@@ -104,7 +106,7 @@ describe('a release manager relaunches, rolls back and approves with the fota CL
   let firstId = '';
 
   it('notifies the webhook of a finished campaign with its figures and dashboard link', async () => {
-    const created = jsonOf<CreatedCampaign>(await fota('--json', 'campaigns', 'create', '--name', 'first', '--image', demoImageId, '--poll-seconds', '1', '--abort-failure-percent', '50'));
+    const created = jsonOf<CreatedCampaign>(await fota('--json', 'campaigns', 'create', '--name', 'first', '--image', demoImageId, '--endpoints', ALL_SIX, '--poll-seconds', '1', '--abort-failure-percent', '50'));
     firstId = created.campaignId;
     expect((await fota('campaigns', 'watch', firstId, '--timeout', '150')).code).toBe(0);
     const notification = await notified(firstId, 'SUCCEEDED');
