@@ -7,10 +7,10 @@ export const accessRoutes: readonly Route[] = [
   {
     method: 'GET',
     path: '/whoami',
-    summary: "The caller's identity and roles, and which campaign actions they allow (`roles` unknown for an IAM principal that is not one of the stack's roles: every action offered, IAM decides)",
+    summary: "The caller's identity and roles, and which campaign actions they allow (none for a principal that is not one of the stack's roles; every one for the local user without a role)",
     handle: async (_deps, _params, request) => {
       const roles = request.roles;
-      const actions = CAMPAIGN_ACTIONS.filter((action) => roles === undefined || roles.length === 0 || rolesAllow(roles, 'POST', `/campaigns/x/${action}`));
+      const actions = CAMPAIGN_ACTIONS.filter((action) => roles === undefined || rolesAllow(roles, 'POST', `/campaigns/x/${action}`));
       return ok({ actor: request.actor ?? 'anonymous', ...(roles === undefined ? {} : { roles }), actions });
     },
   },
