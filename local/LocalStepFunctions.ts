@@ -13,6 +13,7 @@ import { handler as startPhase } from '../functions/workflow/startPhase.ts';
 import { handler as evaluatePhase } from '../functions/workflow/evaluatePhase.ts';
 import { handler as verifyCohort } from '../functions/workflow/verifyCohort.ts';
 import { handler as finalizeCampaign } from '../functions/workflow/finalizeCampaign.ts';
+import { handler as joinLateDevices } from '../functions/workflow/joinLateDevices.ts';
 import { handler as checkApproval } from '../functions/workflow/checkApproval.ts';
 import { handler as cancelCampaign } from '../functions/workflow/cancelCampaign.ts';
 import { handler as continueAsNew } from '../functions/workflow/continueAsNew.ts';
@@ -29,6 +30,7 @@ const HANDLERS: Readonly<Record<WorkflowHandler, (event: unknown) => Promise<unk
   cancelCampaign,
   continueAsNew,
   finalizeCampaign,
+  joinLateDevices,
 };
 
 /** The placeholder ARN the local state machine answers to in `$$.StateMachine.Id`. */

@@ -105,6 +105,10 @@ export interface CampaignDefinition {
   readonly startAt?: string;
   /** Endpoints that form the first cohort (the canary), whatever the cohort sizes say. */
   readonly canaryEndpoints?: readonly string[];
+  /** Devices that register or come to match the target later join the last cohort, until `endAt`. */
+  readonly dynamic?: boolean;
+  /** When a dynamic campaign stops taking devices in (ISO 8601 with offset), at most 7 days after its start. */
+  readonly endAt?: string;
   /** How many different people it takes: 2 refuses an approval by the campaign's creator (four eyes). @default 1 */
   readonly approvers?: number;
 }

@@ -28,6 +28,10 @@ export const WorkflowState = {
   CancellationSettled: 'CancellationSettled',
   FinalizeCancelled: 'FinalizeCancelled',
   CampaignCancelled: 'CampaignCancelled',
+  JoinLateDevices: 'JoinLateDevices',
+  LateDevicesJoined: 'LateDevicesJoined',
+  WaitToJoinLateDevices: 'WaitToJoinLateDevices',
+  RejoinLastCohort: 'RejoinLastCohort',
   ContinueAsNew: 'ContinueAsNew',
   ContinuedAsNew: 'ContinuedAsNew',
   FinalizeCampaign: 'FinalizeCampaign',
@@ -48,6 +52,7 @@ export const WorkflowHandler = {
   CancelCampaign: 'cancelCampaign',
   ContinueAsNew: 'continueAsNew',
   FinalizeCampaign: 'finalizeCampaign',
+  JoinLateDevices: 'joinLateDevices',
 } as const;
 export type WorkflowHandler = (typeof WorkflowHandler)[keyof typeof WorkflowHandler];
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CampaignStatus, type Campaign, type CampaignDefinition, type CampaignLineage } from '../../core/campaign/Campaign.ts';
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
+import { dynamicWindowProblem } from '../../core/campaign/dynamic.ts';
 import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { isConditionalCheckFailure } from '../../store/conditionalWrite.ts';
@@ -64,6 +65,8 @@ export const CampaignDefinitionSchema = z
     startAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time with its offset, such as 2026-12-24T22:00:00Z' }).optional(),
     canaryEndpoints: z.array(z.string().min(1).max(2048)).min(1).max(1000).optional(),
     approvers: z.number().int().min(1).max(2).optional(),
+    dynamic: z.boolean().optional(),
+    endAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time with its offset, such as 2026-12-31T00:00:00Z' }).optional(),
   })
   .strict();
 
@@ -137,6 +140,8 @@ export async function checkCampaignDefinition(stores: Stores, input: unknown): P
   } catch (error) {
     throw new InvalidCampaignError(`${definition.cohorts === undefined ? 'cohortPercentages' : 'cohorts'}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+  const dynamicProblem = dynamicWindowProblem(definition, Date.now());
+  if (dynamicProblem !== undefined) throw new InvalidCampaignError(dynamicProblem);
   const image = await stores.images.get(definition.imageId);
   if (image === undefined) throw new InvalidCampaignError(`imageId: no image ${definition.imageId}`);
   if (image.status === ImageStatus.Deleting) throw new ImageUnavailableError(`imageId: image ${definition.imageId} is being deleted`);
