@@ -34,6 +34,8 @@ export interface CampaignFlags {
   readonly startAt?: string;
   readonly canaryEndpoints?: string[];
   readonly approvers?: number;
+  readonly dynamic?: boolean;
+  readonly endAt?: string;
 }
 
 const number = (value: string): number => {
@@ -82,7 +84,9 @@ export function withCampaignFlags(command: Command): Command {
     .option('--time-zone <iana>', 'time zone of windows for devices whose zone is unknown')
     .option('--start-at <time>', 'start no earlier than this ISO 8601 time with its offset (e.g. 2026-12-24T22:00:00Z); the campaign waits CREATED until then')
     .option('--canary-endpoints <list>', 'these endpoints form the first cohort (comma-separated)', list)
-    .option('--approvers <n>', '2: the creator may not approve the campaign (four eyes)', number);
+    .option('--approvers <n>', '2: the creator may not approve the campaign (four eyes)', number)
+    .option('--dynamic', 'devices that register or come to match later join the last cohort, until --end-at')
+    .option('--end-at <time>', 'when a dynamic campaign stops taking devices in (ISO 8601 with offset, at most 7 days after the start)');
 }
 
 /** Reads a definition file: JSON, or YAML (which JSON also is, but JSON errors read better). */
@@ -139,5 +143,7 @@ export async function campaignDefinition(flags: CampaignFlags): Promise<Record<s
     ...defined('startAt', flags.startAt),
     ...defined('canaryEndpoints', flags.canaryEndpoints),
     ...defined('approvers', flags.approvers),
+    ...defined('dynamic', flags.dynamic),
+    ...defined('endAt', flags.endAt),
   };
 }

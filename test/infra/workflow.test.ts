@@ -48,6 +48,23 @@ describe('campaign workflow definition', () => {
     expect(definition.States[WorkflowState.WaitForStartTime]).toMatchObject({ Type: 'Wait', TimestampPath: '$.startAt', Next: WorkflowState.PlanCampaign });
   });
 
+  it('ends a campaign after its last cohort through JoinLateDevices, which a dynamic campaign loops back from to run the last cohort again', () => {
+    const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    expect(definition.States[WorkflowState.NextCohortOrFinish]).toMatchObject({ Default: WorkflowState.JoinLateDevices });
+    expect(taskHandlers.get(WorkflowState.JoinLateDevices)).toBe('joinLateDevices');
+    expect(definition.States[WorkflowState.LateDevicesJoined]).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.join.cancel', BooleanEquals: true, Next: WorkflowState.RequestCancellation },
+        { Variable: '$.join.ended', BooleanEquals: true, Next: WorkflowState.FinalizeCampaign },
+        { Variable: '$.join.joined', NumericGreaterThan: 0, Next: WorkflowState.RejoinLastCohort },
+      ],
+      Default: WorkflowState.WaitToJoinLateDevices,
+    });
+    expect(definition.States[WorkflowState.WaitToJoinLateDevices]).toMatchObject({ Type: 'Wait', Seconds: 300, Next: WorkflowState.JoinLateDevices });
+    expect(definition.States[WorkflowState.RejoinLastCohort]).toMatchObject({ Type: 'Pass', Next: WorkflowState.StartDownloadPhase });
+  });
+
   it('uses only JSONPath features the local runner supports (no JSONata, no Assign, no callbacks)', () => {
     const text = JSON.stringify(workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]).definition);
     expect(text).not.toMatch(/JSONata|"Assign"|waitForTaskToken|ItemReader/);
