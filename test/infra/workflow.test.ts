@@ -118,6 +118,8 @@ describe('campaign workflow definition', () => {
             if (++planCalls === 1) throw planError;
             return { campaignId: 'c1', cursor: { cohort: 0, cohortCount: 0, pollSeconds: 1 }, resumePhase: 'none' };
           }
+          // A campaign that is not dynamic ends after its last cohort.
+          if (stateName === WorkflowState.JoinLateDevices) return { joined: 0, cohort: 0, ended: true, cancel: false };
           return { status: 'done' };
         };
       }
@@ -128,7 +130,7 @@ describe('campaign workflow definition', () => {
     };
 
     const transient = await run(new CampaignContendedError('lost the write to another writer'));
-    expect(transient.calls).toEqual([WorkflowState.PlanCampaign, WorkflowState.PlanCampaign, WorkflowState.FinalizeCampaign]);
+    expect(transient.calls).toEqual([WorkflowState.PlanCampaign, WorkflowState.PlanCampaign, WorkflowState.JoinLateDevices, WorkflowState.FinalizeCampaign]);
     expect(transient.result).toHaveProperty('output');
 
     const permanent = await run(new InvalidWorkflowInputError('campaignId missing'));
