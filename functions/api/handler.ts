@@ -16,7 +16,10 @@ interface HttpApiEvent {
   readonly isBase64Encoded?: boolean;
   /** HTTP API payload 2.0: header names in lower case. */
   readonly headers?: Readonly<Record<string, string | undefined>>;
-  readonly requestContext: { readonly http: { readonly method: string }; readonly authorizer?: { readonly iam?: { readonly userArn?: string } } };
+  readonly requestContext: {
+    readonly http: { readonly method: string };
+    readonly authorizer?: { readonly iam?: { readonly userArn?: string; readonly cognitoIdentity?: { readonly identityId?: string } } };
+  };
 }
 
 const sfn = new SFNClient({});
@@ -49,6 +52,10 @@ export async function handler(event: HttpApiEvent): Promise<{ statusCode: number
   if (event.requestContext.http.method === 'OPTIONS') return { statusCode: 204, headers: {}, body: '' };
   const body = event.body === undefined ? undefined : event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const callerArn = event.requestContext.authorizer?.iam?.userArn ?? 'unknown';
+  // Every dashboard user of a group shares the group role's session ARN: the Cognito identity tells
+  // them apart (audit trail, four eyes).
+  const identityId = event.requestContext.authorizer?.iam?.cognitoIdentity?.identityId;
+  const actor = identityId === undefined ? callerArn : `${callerArn} (cognito ${identityId})`;
   const response = await routeApiRequest(
     { stores: handlerStores(), starter: new StepFunctionsStarter(process.env['FOTA_STATE_MACHINE_ARN'] ?? ''), defaultApprovers: defaultApprovers() },
     {
@@ -56,7 +63,7 @@ export async function handler(event: HttpApiEvent): Promise<{ statusCode: number
       path: event.rawPath,
       query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
       ...(body === undefined ? {} : { body }),
-      actor: callerArn,
+      actor,
       // IAM already decided the call; the roles tell the dashboard what to offer (GET /whoami).
       roles: rolesOfCallerArn(callerArn),
       headers: Object.fromEntries(Object.entries(event.headers ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
