@@ -20,6 +20,8 @@ export class ApiClientError extends Error {
 export interface ApiClientOptions {
   /** Signs each request; none for the local stack. */
   readonly signer?: RequestSigner;
+  /** Sent with every request: the local stack's caller identity (`x-fota-actor`, `x-fota-role`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One page of a list route. */
@@ -76,7 +78,7 @@ export class ApiClient {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }), ...extraHeaders };
+    const headers: Record<string, string> = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }), ...this.options.headers, ...extraHeaders };
     const signed = this.options.signer === undefined ? headers : await this.options.signer.sign({ method, url, headers, ...(text === undefined ? {} : { body: text }) });
     // fetch sets Host itself, from the same URL the signature covers.
     const sent = Object.fromEntries(Object.entries(signed).filter(([name]) => name.toLowerCase() !== 'host'));
@@ -103,6 +105,17 @@ export class ApiClient {
   }
 }
 
+/**
+ * Who the CLI says it is to the local stack, which has no sign-in: FOTA_ACTOR (a name) and
+ * FOTA_ROLE (viewer, operator, approver), as `x-fota-actor` / `x-fota-role`. A deployed stack
+ * knows the caller from the signature instead.
+ */
+export function localIdentityHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
+  const actor = env['FOTA_ACTOR'];
+  const role = env['FOTA_ROLE'];
+  return { ...(actor === undefined || actor === '' ? {} : { 'x-fota-actor': actor }), ...(role === undefined || role === '' ? {} : { 'x-fota-role': role }) };
+}
+
 /** The client for an API URL: signed for https (a deployed stack), unsigned for the local stack. */
 export function apiClientFor(apiUrl: string, options: { readonly region?: string } = {}): ApiClient {
   let url: URL;
@@ -112,6 +125,6 @@ export function apiClientFor(apiUrl: string, options: { readonly region?: string
     throw new ApiClientError(0, 'BAD_URL', `--api: not a URL: ${apiUrl}`, undefined, { cause: error });
   }
   if (url.protocol === 'https:') return new ApiClient(apiUrl, { signer: signerForDeployedApi(url, options.region) });
-  if (url.protocol === 'http:') return new ApiClient(apiUrl);
+  if (url.protocol === 'http:') return new ApiClient(apiUrl, { headers: localIdentityHeaders(process.env) });
   throw new ApiClientError(0, 'BAD_URL', `--api: expected an http:// or https:// URL, got ${apiUrl}`);
 }

@@ -7,6 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
+import type { CampaignWaiting } from '../core/campaign/scheduling.ts';
+import { addFollowUpCommands } from './followUpCommands.ts';
 import type { FirmwareJobView } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
 import { ApiClientError, type ApiClient } from './ApiClient.ts';
@@ -20,7 +22,7 @@ export interface CampaignCommandContext {
 }
 
 /** GET /campaigns/{id}: the campaign with its progress, overall and per cohort. */
-export type CampaignView = Campaign & { progress: CohortTally; cohortProgress: (CohortTally & { cohort: number })[] };
+export type CampaignView = Campaign & { progress: CohortTally; cohortProgress: (CohortTally & { cohort: number })[]; waiting?: CampaignWaiting };
 
 const ACTIONS = {
   pause: 'PAUSED at once: stop releasing devices (devices already updating carry on)',
@@ -127,6 +129,8 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
       if (opts.output === undefined) process.stdout.write(text);
       else await writeFile(opts.output, text);
     });
+
+  addFollowUpCommands(campaigns, cli);
 }
 
 async function watch(cli: CampaignCommandContext, id: string, intervalMs: number, timeoutSeconds: number | undefined): Promise<void> {
@@ -167,6 +171,7 @@ export function describeCampaign(view: CampaignView): string {
   const cohortName = (cohort: number): string => (cohort === SKIPPED_COHORT ? 'skipped' : String(cohort));
   return [
     `campaign ${view.campaignId} "${view.name}": ${view.status}, target version ${view.targetVersion}, image ${view.imageId}`,
+    ...(view.waiting === undefined ? [] : [`waiting for its start time: ${view.waiting.until}`]),
     formatTable([
       ['cohort', 'devices', 'finished', 'succeeded', 'failed'],
       ...view.cohortProgress.map((c) => [cohortName(c.cohort), c.total, c.finished, c.succeeded, c.failed]),

@@ -31,6 +31,11 @@ export interface CampaignFlags {
   readonly downloadWindow?: { start: string; end: string };
   readonly installWindow?: { start: string; end: string };
   readonly timeZone?: string;
+  readonly startAt?: string;
+  readonly canaryEndpoints?: string[];
+  readonly approvers?: number;
+  readonly dynamic?: boolean;
+  readonly endAt?: string;
 }
 
 const number = (value: string): number => {
@@ -76,7 +81,12 @@ export function withCampaignFlags(command: Command): Command {
     .option('--success-threshold <percent>', 'a cohort passes only when this share succeeded', number)
     .option('--download-window <HH:MM-HH:MM>', 'download only in this daily window, device local time', window)
     .option('--install-window <HH:MM-HH:MM>', 'install only in this daily window, device local time', window)
-    .option('--time-zone <iana>', 'time zone of windows for devices whose zone is unknown');
+    .option('--time-zone <iana>', 'time zone of windows for devices whose zone is unknown')
+    .option('--start-at <time>', 'start no earlier than this ISO 8601 time with its offset (e.g. 2026-12-24T22:00:00Z); the campaign waits CREATED until then')
+    .option('--canary-endpoints <list>', 'these endpoints form the first cohort (comma-separated)', list)
+    .option('--approvers <n>', '2: the creator may not approve the campaign (four eyes)', number)
+    .option('--dynamic', 'devices that register or come to match later join the last cohort, until --end-at')
+    .option('--end-at <time>', 'when a dynamic campaign stops taking devices in (ISO 8601 with offset, at most 7 days after the start)');
 }
 
 /** Reads a definition file: JSON, or YAML (which JSON also is, but JSON errors read better). */
@@ -130,5 +140,10 @@ export async function campaignDefinition(flags: CampaignFlags): Promise<Record<s
     ...defined('successThresholdPercent', flags.successThreshold),
     ...defined('downloadWindow', timeWindow(flags.downloadWindow)),
     ...defined('installWindow', timeWindow(flags.installWindow)),
+    ...defined('startAt', flags.startAt),
+    ...defined('canaryEndpoints', flags.canaryEndpoints),
+    ...defined('approvers', flags.approvers),
+    ...defined('dynamic', flags.dynamic),
+    ...defined('endAt', flags.endAt),
   };
 }

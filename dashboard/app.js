@@ -2,6 +2,7 @@
 // from the REST API every second (GET /campaigns, /campaigns/{id}, /campaigns/{id}/jobs). A
 // deployed dashboard signs in first (session.js).
 import { configureApi, getJson, listAll } from './api.js';
+import { renderActions, takeAction } from './actions.js';
 import { renderLegend, renderStateChart } from './chart.js';
 import { countByCategory, replayCounts } from './states.js';
 import { loadConfig, startSession } from './session.js';
@@ -20,6 +21,7 @@ const nodes = {
   detail: $('campaign'),
   empty: $('empty'),
   header: { name: $('campaign-name'), status: $('campaign-status'), meta: $('campaign-meta'), abort: $('campaign-abort') },
+  actions: { buttons: $('campaign-actions'), message: $('action-message') },
   summary: $('summary'),
   cohorts: $('cohorts'),
   chart: $('chart'),
@@ -37,6 +39,9 @@ const state = {
   /** campaignId -> [{ at, counts }] */
   samples: new Map(),
   expanded: new Set(),
+  /** Campaign actions the caller's roles allow (GET /whoami); none until known. */
+  allowedActions: [],
+  actionInFlight: false,
 };
 
 const selectedFromHash = () => new URLSearchParams(location.hash.slice(1)).get('campaign') ?? undefined;
@@ -75,6 +80,7 @@ function renderDetail() {
   nodes.empty.hidden = view !== undefined;
   if (view === undefined) return;
   renderHeader(nodes.header, view);
+  renderActions(nodes.actions, view, state.allowedActions, state.actionInFlight);
   renderSummary(nodes.summary, view.progress);
   renderCohorts(nodes.cohorts, view);
   renderStateChart(nodes.chart, state.samples.get(view.campaignId) ?? []);
@@ -124,6 +130,25 @@ async function poll() {
   }
 }
 
+function showActionMessage(message) {
+  nodes.actions.message.hidden = false;
+  nodes.actions.message.textContent = message.text;
+  nodes.actions.message.className = message.ok ? 'action-message' : 'action-message refused';
+}
+
+nodes.actions.buttons.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-action]');
+  if (button === null || state.view === undefined || state.actionInFlight) return;
+  state.actionInFlight = true;
+  renderDetail();
+  try {
+    showActionMessage(await takeAction(state.view.campaignId, button.dataset.action));
+  } finally {
+    state.actionInFlight = false;
+    void poll();
+  }
+});
+
 nodes.search.addEventListener('input', renderDevices);
 nodes.devices.body.addEventListener('click', (event) => {
   const row = event.target.closest('tr.device');
@@ -147,6 +172,12 @@ async function start() {
     return;
   }
   configureApi(session);
+  try {
+    state.allowedActions = (await getJson('/whoami')).actions ?? [];
+  } catch (error) {
+    // Without knowing the caller's roles the page offers no action (the API would decide anyway).
+    setConnection(false, `cannot tell who you are (${error.message})`);
+  }
   if (session.signOut !== undefined) {
     nodes.signOut.hidden = false;
     nodes.signOut.addEventListener('click', (event) => {

@@ -53,8 +53,15 @@ export async function loadConfig() {
  */
 export async function startSession(config) {
   if (config.auth !== 'cognito') {
-    // The local stack: same origin, or the base URL given as ?api=... .
-    return { apiBase: (new URLSearchParams(location.search).get('api') ?? '').replace(/\/+$/, '') };
+    // The local stack: same origin, or the base URL given as ?api=... ; no sign-in, so the page
+    // says who it acts as with ?as=NAME&role=viewer|operator|approver (local/localCaller.ts).
+    const params = new URLSearchParams(location.search);
+    const as = params.get('as');
+    const role = params.get('role');
+    return {
+      apiBase: (params.get('api') ?? '').replace(/\/+$/, ''),
+      headers: { ...(as === null ? {} : { 'x-fota-actor': as }), ...(role === null ? {} : { 'x-fota-role': role }) },
+    };
   }
   const redirectUri = `${location.origin}/`;
   await completeSignIn(config, redirectUri);
@@ -70,7 +77,8 @@ export async function startSession(config) {
   await credentials();
   return {
     apiBase: config.apiUrl.replace(/\/+$/, ''),
-    sign: async (url) => signRequest({ method: 'GET', url, region: config.region, service: 'execute-api', credentials: await credentials() }),
+    // GETs, and the campaign actions: POSTs without a body (the signature covers the empty payload).
+    sign: async (url, method = 'GET') => signRequest({ method, url, region: config.region, service: 'execute-api', credentials: await credentials() }),
     signOut: () => {
       for (const key of Object.values(STORAGE)) sessionStorage.removeItem(key);
       location.assign(logoutUrl({ authDomain: config.authDomain, clientId: config.userPoolClientId, logoutUri: redirectUri }));

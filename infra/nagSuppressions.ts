@@ -10,6 +10,7 @@ import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { IMAGE_KEY_PREFIX, UPLOAD_KEY_PREFIX } from './constructs/FotaStorage.ts';
 import type { FotaStacks } from './FotaApp.ts';
+import { ACCESS_ROLES, ROLE_GRANTS } from '../core/access/roles.ts';
 
 interface Acknowledgement {
   readonly scope: IConstruct;
@@ -96,6 +97,16 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
         'The dashboard role exists to read the API: execute-api:Invoke on GET of every route of this one HTTP API, any stage. Route paths carry campaign ids, ' +
         'device endpoints and cursors known only at run time; no other method (POST, PUT, DELETE) and no other API can be invoked.',
     },
+    // The roles of core/access/roles.ts: each grant is a method on a route pattern of this one API.
+    ...ACCESS_ROLES.flatMap((role) =>
+      ROLE_GRANTS[role].allow.map((grant) => ({
+        scope: orchestration.accessRoles.policies[role],
+        id: iam5(orchestration.accessRoles.policies[role], orchestration.api.api.arnForExecuteApi(grant.method, grant.path, '*')),
+        reason:
+          `The ${role} role of the REST API: execute-api:Invoke on ${grant.method} ${grant.path} of this one HTTP API, any stage (core/access/roles.ts). ` +
+          'Route paths carry campaign ids and device endpoints known only at run time; the wildcard stands for them, and an explicit Deny (operator: approve) narrows it.',
+      })),
+    ),
     ...deploymentActions.map((action) => ({
       scope: dashboard.deploymentRole,
       id: `AwsSolutions-IAM5[Action::${action}]`,

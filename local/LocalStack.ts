@@ -38,6 +38,10 @@ export interface LocalStackOptions {
   readonly dataDirectory?: string;
   /** Signer keys of firmware images and whether unsigned ones are refused. @default none, unsigned accepted */
   readonly imageSigning?: ImageSigningPolicy;
+  /** Campaign notifications (waiting for approval, paused, aborted, succeeded, failed) are POSTed here as JSON. */
+  readonly notifyWebhookUrl?: string;
+  /** How many people a campaign needs when it does not say (`approvers`): 2 for four eyes on every campaign. @default 1 */
+  readonly defaultApprovers?: number;
 }
 
 export class LocalStack {
@@ -53,8 +57,13 @@ export class LocalStack {
 
   static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
     const closers: (() => Promise<void>)[] = [];
+    // The dashboard is the local API's: notifications link to it once it listens.
+    let dashboardUrl: string | undefined;
     try {
       const emulators = await startEmulators({
+        dashboardUrl: () => dashboardUrl,
+        ...(options.notifyWebhookUrl === undefined ? {} : { notifyWebhookUrl: options.notifyWebhookUrl }),
+        ...(options.defaultApprovers === undefined ? {} : { defaultApprovers: options.defaultApprovers }),
         ...(options.dynamoDbPort === undefined ? {} : { dynamoDbPort: options.dynamoDbPort }),
         ...(options.s3Port === undefined ? {} : { s3Port: options.s3Port }),
         ...(options.dataDirectory === undefined ? {} : { dataDirectory: options.dataDirectory }),
@@ -70,7 +79,8 @@ export class LocalStack {
 
       const workflow = loadSynthesizedWorkflow();
       const stepFunctions = new LocalStepFunctions(workflow, { stores, logLevel: options.logLevel ?? 'warn', ...(options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs }) });
-      const api = await startApiServer({ stores, starter: stepFunctions }, options.apiPort ?? 0);
+      const api = await startApiServer({ stores, starter: stepFunctions, defaultApprovers: config.defaultApprovers ?? 1 }, options.apiPort ?? 0);
+      dashboardUrl = api.url;
       closers.push(() => new Promise((resolve) => api.server.close(() => resolve())));
       return new LocalStack(config, stores, edge, stepFunctions, workflow, api.url, closers);
     } catch (error) {

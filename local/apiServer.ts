@@ -7,6 +7,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { routeApiRequest, type ApiDependencies } from '../functions/api/routes/index.ts';
 import { isDashboardPath, readDashboardFile } from './dashboardFiles.ts';
+import { localCaller } from './localCaller.ts';
+import { rolesAllow } from '../core/access/roles.ts';
+import { ApiError, errorBody } from '../functions/api/http.ts';
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -22,12 +25,26 @@ export async function startApiServer(deps: ApiDependencies, port: number): Promi
           return;
         }
         const body = await readBody(req);
+        const caller = localCaller(req.headers);
+        if (!caller.success) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(errorBody(caller.error)));
+          return;
+        }
+        const method = req.method ?? 'GET';
+        // What IAM decides in AWS (the role's managed policy), decided here from the same table.
+        if (caller.data.roles !== undefined && !rolesAllow(caller.data.roles, method, url.pathname)) {
+          res.writeHead(403, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(errorBody(new ApiError(403, 'FORBIDDEN', `${caller.data.actor} (${caller.data.roles.join(', ')}) may not ${method} ${url.pathname}`))));
+          return;
+        }
         const response = await routeApiRequest(deps, {
-          method: req.method ?? 'GET',
+          method,
           path: url.pathname,
           query: Object.fromEntries(url.searchParams),
           ...(body === undefined ? {} : { body }),
-          actor: typeof req.headers['x-fota-actor'] === 'string' ? req.headers['x-fota-actor'] : `local:${process.env['USER'] ?? 'user'}`,
+          actor: caller.data.actor,
+          ...(caller.data.roles === undefined ? {} : { roles: caller.data.roles }),
           // Node gives header names in lower case; repeated headers (arrays) are not ones the routes read.
           headers: Object.fromEntries(Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
         });

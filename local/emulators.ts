@@ -33,6 +33,12 @@ export interface EmulatorOptions {
   readonly dataDirectory?: string;
   /** Signer keys of firmware images and whether unsigned ones are refused. @default none, unsigned accepted */
   readonly imageSigning?: ImageSigningPolicy;
+  /** Campaign notifications are also POSTed to this URL. */
+  readonly notifyWebhookUrl?: string;
+  /** The dashboard's address as known now (the local API's, once it listens): notifications link to it. */
+  readonly dashboardUrl?: () => string | undefined;
+  /** How many people a campaign needs when it does not say. @default 1 */
+  readonly defaultApprovers?: number;
 }
 
 export interface Emulators {
@@ -74,8 +80,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       keyFile: join(options.dataDirectory ?? (await mkdtemp(join(tmpdir(), 'fota-keys-'))), 'credentials.key'),
       // Device events (telemetry) kept beside the data, one JSON object per line.
       ...(options.dataDirectory === undefined ? {} : { eventsFile: join(options.dataDirectory, 'events.jsonl') }),
+      ...(options.notifyWebhookUrl === undefined ? {} : { notifications: { webhookUrl: options.notifyWebhookUrl } }),
+      ...(options.defaultApprovers === undefined ? {} : { defaultApprovers: options.defaultApprovers }),
     };
-    const stores = createStores(config);
+    const stores = createStores(config, options.dashboardUrl === undefined ? {} : { dashboardUrl: options.dashboardUrl });
     closers.push(async () => {
       stores.clients.dynamo.destroy();
       stores.clients.s3.destroy();

@@ -27,6 +27,9 @@ interface StartOptions {
   blockSize: number;
   logLevel: LogLevel;
   data?: string;
+  failingDevices: number;
+  webhook?: string;
+  approvers?: number;
 }
 
 const positiveInt = (value: string): number => {
@@ -50,7 +53,23 @@ const program = new Command()
   .option('--cohorts <list>', 'cumulative cohort percentages, e.g. 10,100', (v) => v.split(',').map(Number), [10, 100])
   .option('--block-size <n>', 'Block2 size the simulated devices ask for (16..1024)', positiveInt, 512)
   .option('--log-level <level>', 'edge log level: debug, info, warn, error, silent', 'warn')
-  .option('--data <dir>', 'keep DynamoDB and S3 data in this folder instead of memory');
+  .option('--data <dir>', 'keep DynamoDB and S3 data in this folder instead of memory')
+  .option('--failing-devices <n>', 'with --serve --devices: the last n simulated devices fail every update (UPDATE_FAILED)', positiveInt, 0)
+  .option('--webhook <url>', 'POST campaign notifications (waiting for approval, paused, aborted, succeeded, failed) to this URL as JSON (env FOTA_NOTIFY_WEBHOOK_URL)')
+  .option('--approvers <n>', 'people a campaign needs when it does not say: 2 refuses an approval by its creator (env FOTA_DEFAULT_APPROVERS)', (v) => {
+    if (v !== '1' && v !== '2') throw new InvalidArgumentError('1 or 2');
+    return Number(v);
+  });
+
+/** The webhook and the four-eyes default, from the flags or else the environment (FOTA_NOTIFY_WEBHOOK_URL, FOTA_DEFAULT_APPROVERS). */
+function notificationOptions(options: StartOptions): { notifyWebhookUrl?: string; defaultApprovers?: number } {
+  const webhook = options.webhook ?? process.env['FOTA_NOTIFY_WEBHOOK_URL'];
+  if (webhook !== undefined && !URL.canParse(webhook)) throw new InvalidArgumentError(`--webhook: not a URL: ${webhook}`);
+  const envApprovers = process.env['FOTA_DEFAULT_APPROVERS'];
+  if (envApprovers !== undefined && envApprovers !== '1' && envApprovers !== '2') throw new InvalidArgumentError(`FOTA_DEFAULT_APPROVERS: 1 or 2, got ${envApprovers}`);
+  const approvers = options.approvers ?? (envApprovers === undefined ? undefined : Number(envApprovers));
+  return { ...(webhook === undefined ? {} : { notifyWebhookUrl: webhook }), ...(approvers === undefined ? {} : { defaultApprovers: approvers }) };
+}
 
 async function main(): Promise<void> {
   program.parse();
@@ -67,6 +86,7 @@ async function main(): Promise<void> {
     ...(options.data === undefined ? {} : { dataDirectory: options.data }),
     // FOTA_IMAGE_SIGNERS(_FILE) and FOTA_REQUIRE_SIGNED_IMAGES, as in AWS.
     imageSigning: loadImageSigningPolicy(),
+    ...notificationOptions(options),
   });
   let attached: AttachedFleet | undefined;
   const stopOnSignal = (): void => {
@@ -94,10 +114,10 @@ async function main(): Promise<void> {
     );
     if (program.getOptionValueSource('devices') === 'cli' && options.devices > 0) {
       const bar = createProgressBar('attaching simulated devices', options.devices);
-      attached = await attachServeFleet(stack, { devices: options.devices, imageBytes: options.imageBytes, blockSize: options.blockSize }, (n) => bar.update(n));
+      attached = await attachServeFleet(stack, { devices: options.devices, imageBytes: options.imageBytes, blockSize: options.blockSize, failingDevices: options.failingDevices }, (n) => bar.update(n));
       bar.stop();
       process.stdout.write(
-        `\n${formatTable([['simulated device', 'model', 'firmware'], ...attached.inventory.map((d) => [d.endpoint, d.model, d.firmwareVersion])])}\n` +
+        `\n${formatTable([['simulated device', 'model', 'firmware', 'updates'], ...attached.inventory.map((d) => [d.endpoint, d.model, d.firmwareVersion, d.failsUpdates ? 'fail (UPDATE_FAILED)' : 'succeed'])])}\n` +
           `\ndemo image ${attached.image.imageId}: version ${attached.image.version} for ${attached.image.models.join(', ')}, ${attached.image.sizeBytes} bytes (npx fota images list)\n` +
           `launch a campaign: npx fota campaigns create --name first --image ${attached.image.imageId} --cohorts 50,100 --watch\n`,
       );

@@ -5,6 +5,7 @@
  * stored and verified like any upload.
  */
 import { Fleet } from '../sim/Fleet.ts';
+import { FirmwareUpdateResult } from '../core/lwm2m/firmwareUpdate.ts';
 import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
 import type { FirmwareImage } from '../core/images/FirmwareImage.ts';
 import type { LocalStack } from './LocalStack.ts';
@@ -21,13 +22,15 @@ export interface ServeFleetOptions {
   readonly devices: number;
   readonly imageBytes: number;
   readonly blockSize: number;
+  /** The last this many devices fail every update (Update Result 8, UPDATE_FAILED), to try relaunch and abort rules. @default 0 */
+  readonly failingDevices?: number;
 }
 
 export interface AttachedFleet {
   readonly fleet: Fleet;
   readonly image: FirmwareImage;
   /** Endpoint, model and firmware version of each device, as it registered. */
-  readonly inventory: readonly { readonly endpoint: string; readonly model: string; readonly firmwareVersion: string }[];
+  readonly inventory: readonly { readonly endpoint: string; readonly model: string; readonly firmwareVersion: string; readonly failsUpdates: boolean }[];
   stop(): Promise<void>;
 }
 
@@ -42,7 +45,12 @@ export async function attachServeFleet(stack: LocalStack, options: ServeFleetOpt
   const fleet = new Fleet({
     size: options.devices,
     serverPort: stack.edge.address.port,
-    deviceOptions: (i) => ({ ...serveFleetDevice(i), blockSize: options.blockSize, lifetimeSeconds: LIFETIME_SECONDS }),
+    deviceOptions: (i) => ({
+      ...serveFleetDevice(i),
+      blockSize: options.blockSize,
+      lifetimeSeconds: LIFETIME_SECONDS,
+      ...(i >= options.devices - (options.failingDevices ?? 0) ? { updateFailure: FirmwareUpdateResult.UpdateFailed } : {}),
+    }),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
   await fleet.start();
@@ -59,7 +67,7 @@ export async function attachServeFleet(stack: LocalStack, options: ServeFleetOpt
   return {
     fleet,
     image,
-    inventory: fleet.devices.map((device, i) => ({ endpoint: device.endpoint, ...serveFleetDevice(i) })),
+    inventory: fleet.devices.map((device, i) => ({ endpoint: device.endpoint, ...serveFleetDevice(i), failsUpdates: i >= options.devices - (options.failingDevices ?? 0) })),
     async stop(): Promise<void> {
       clearInterval(keepAlive);
       await fleet.stop();

@@ -9,6 +9,7 @@ import { S3FirmwareImageRegistry } from './ImageRegistry.ts';
 import { DynamoDbTelemetryStore } from './DynamoDbTelemetryStore.ts';
 import { createEventPublisher } from './events.ts';
 import { publishingJobStore } from './PublishingJobStore.ts';
+import { EventBusCampaignNotifier, notifyingCampaignStore, WebhookCampaignNotifier } from './campaignNotifications.ts';
 import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector } from './DeviceCredentialStore.ts';
 import { awsKmsApi } from './kmsApi.ts';
 import { DynamoDbDeviceClaimStore } from './DeviceClaimStore.ts';
@@ -24,6 +25,19 @@ import type { RegistrationStore } from '../core/ports/RegistrationStore.ts';
 import type { TelemetryStore } from '../core/ports/TelemetryStore.ts';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+
+export interface StoreOptions {
+  /** The dashboard's address as known now (locally: once the API listens). @default config.notifications.dashboardUrl */
+  readonly dashboardUrl?: () => string | undefined;
+  /** Hears a campaign notification that could not be sent. @default a JSON line on stderr */
+  readonly onNotificationError?: (error: unknown) => void;
+}
+
+/** A notification that could not be sent: one structured line on stderr (CloudWatch keeps the Lambda's). */
+function reportNotificationError(error: unknown): void {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  process.stderr.write(`${JSON.stringify({ level: 'WARN', message: error instanceof Error ? error.message : String(error), ...(cause === undefined ? {} : { cause }) })}\n`);
+}
 
 /** Every store a process needs, built once from one configuration. */
 export interface Stores {
@@ -44,15 +58,24 @@ export interface Stores {
   readonly idempotency: BasePersistenceLayer;
 }
 
-export function createStores(config: StoreConfig): Stores {
+export function createStores(config: StoreConfig, options: StoreOptions = {}): Stores {
   const clients = createAwsClients(config);
   const events = createEventPublisher(config);
+  const jobs = publishingJobStore(new DynamoDbJobStore(clients.dynamo, config.tables.jobs), events);
+  const webhook = config.notifications?.webhookUrl;
+  const campaigns = notifyingCampaignStore(new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns), {
+    notifiers: [new EventBusCampaignNotifier(events), ...(webhook === undefined ? [] : [new WebhookCampaignNotifier(webhook)])],
+    jobs,
+    dashboardUrl: options.dashboardUrl ?? (() => config.notifications?.dashboardUrl),
+    onError: options.onNotificationError ?? reportNotificationError,
+  });
   return {
     clients,
     registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
     // Every job transition is also published (EventBridge in AWS, the in-process log locally).
-    jobs: publishingJobStore(new DynamoDbJobStore(clients.dynamo, config.tables.jobs), events),
-    campaigns: new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns),
+    jobs,
+    // Status changes people are told about go out as campaign notifications (store/campaignNotifications.ts).
+    campaigns,
     images: new S3FirmwareImageRegistry(clients.dynamo, clients.s3, config.tables.images, config.imageBucket, {
       // Presigned URLs carry the endpoint's scheme: plain http against a local S3 (s3rver).
       downloadScheme: config.s3Endpoint?.startsWith('http:') === true ? 'http' : 'https',

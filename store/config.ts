@@ -36,6 +36,12 @@ const StoreConfigSchema = z.object({
   FOTA_IMAGE_SIGNERS_FILE: z.string().min(1).optional(),
   /** `true`: refuse unsigned images. */
   FOTA_REQUIRE_SIGNED_IMAGES: z.enum(['true', 'false']).default('false'),
+  /** Campaign notifications are also POSTed here (JSON). */
+  FOTA_NOTIFY_WEBHOOK_URL: z.url().optional(),
+  /** The dashboard's address: each campaign notification links to the campaign's page under it. */
+  FOTA_DASHBOARD_URL: z.url().optional(),
+  /** How many people a campaign needs when it does not say (`approvers`): 2 turns four eyes on for every campaign. */
+  FOTA_DEFAULT_APPROVERS: z.enum(['1', '2']).default('1'),
 });
 
 export interface StoreConfig {
@@ -64,6 +70,15 @@ export interface StoreConfig {
   readonly eventBusName?: string;
   /** JSON Lines file the in-process event publisher appends to. */
   readonly eventsFile?: string;
+  /** Where campaign notifications go besides the event bus, and what they link to. */
+  readonly notifications?: NotificationConfig;
+  /** The stage's four-eyes default (a campaign's `approvers` wins). @default 1 */
+  readonly defaultApprovers?: number;
+}
+
+export interface NotificationConfig {
+  readonly webhookUrl?: string;
+  readonly dashboardUrl?: string;
 }
 
 export class ConfigurationError extends Error {
@@ -101,6 +116,11 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     imageSigning: { signers: signerKeys(e.FOTA_IMAGE_SIGNERS, e.FOTA_IMAGE_SIGNERS_FILE), requireSignedImages: e.FOTA_REQUIRE_SIGNED_IMAGES === 'true' },
     ...(e.FOTA_EVENT_BUS_NAME === undefined ? {} : { eventBusName: e.FOTA_EVENT_BUS_NAME }),
     ...(e.FOTA_EVENTS_FILE === undefined ? {} : { eventsFile: e.FOTA_EVENTS_FILE }),
+    notifications: {
+      ...(e.FOTA_NOTIFY_WEBHOOK_URL === undefined ? {} : { webhookUrl: e.FOTA_NOTIFY_WEBHOOK_URL }),
+      ...(e.FOTA_DASHBOARD_URL === undefined ? {} : { dashboardUrl: e.FOTA_DASHBOARD_URL }),
+    },
+    defaultApprovers: Number(e.FOTA_DEFAULT_APPROVERS),
   };
 }
 

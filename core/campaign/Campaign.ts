@@ -106,6 +106,16 @@ export interface CampaignDefinition {
    * it (else they are SKIPPED `DOWNGRADE_NOT_ALLOWED` / `VERSION_UNORDERED`). Kept in the audit trail.
    */
   readonly allowDowngrade?: boolean;
+  /** Start no earlier than this (ISO 8601 with offset): the workflow waits for it before planning. */
+  readonly startAt?: string;
+  /** Endpoints that form the first cohort (the canary), whatever the cohort sizes say. */
+  readonly canaryEndpoints?: readonly string[];
+  /** Devices that register or come to match the target later join the last cohort, until `endAt`. */
+  readonly dynamic?: boolean;
+  /** When a dynamic campaign stops taking devices in (ISO 8601 with offset), at most 7 days after its start. */
+  readonly endAt?: string;
+  /** How many different people it takes: 2 refuses an approval by the campaign's creator (four eyes). @default 1 */
+  readonly approvers?: number;
 }
 
 /** An operator's action as applied: the status it found and the status it left. */
@@ -157,8 +167,18 @@ export interface Campaign extends CampaignDefinition {
   /** Why the workflow failed (the Step Functions error and cause of the task that failed). */
   readonly failureCause?: string;
   readonly audit?: readonly AuditEntry[];
+  /** Who created it (the caller's identity): with `approvers: 2` this person may not approve it. */
+  readonly createdBy?: string;
+  /** The campaign this one relaunches or rolls back. */
+  readonly derivedFrom?: CampaignLineage;
   /** SHA-256 of the actor, Idempotency-Key and definition a create was asked with (a retry must match it). */
   readonly requestSha256?: string;
+}
+
+/** A campaign made from another: the same definition over the devices left to do, or back to their previous images. */
+export interface CampaignLineage {
+  readonly kind: 'relaunch' | 'rollback';
+  readonly campaignId: string;
 }
 
 export interface CampaignSummary {

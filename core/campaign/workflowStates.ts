@@ -3,6 +3,8 @@
  * (local/) and tests, so a rename cannot silently break one of them.
  */
 export const WorkflowState = {
+  ScheduledStart: 'ScheduledStart',
+  WaitForStartTime: 'WaitForStartTime',
   PlanCampaign: 'PlanCampaign',
   ResumeOrStart: 'ResumeOrStart',
   NextCohortOrFinish: 'NextCohortOrFinish',
@@ -26,6 +28,10 @@ export const WorkflowState = {
   CancellationSettled: 'CancellationSettled',
   FinalizeCancelled: 'FinalizeCancelled',
   CampaignCancelled: 'CampaignCancelled',
+  JoinLateDevices: 'JoinLateDevices',
+  LateDevicesJoined: 'LateDevicesJoined',
+  WaitToJoinLateDevices: 'WaitToJoinLateDevices',
+  RejoinLastCohort: 'RejoinLastCohort',
   ContinueAsNew: 'ContinueAsNew',
   ContinuedAsNew: 'ContinuedAsNew',
   FinalizeCampaign: 'FinalizeCampaign',
@@ -46,6 +52,7 @@ export const WorkflowHandler = {
   CancelCampaign: 'cancelCampaign',
   ContinueAsNew: 'continueAsNew',
   FinalizeCampaign: 'finalizeCampaign',
+  JoinLateDevices: 'joinLateDevices',
 } as const;
 export type WorkflowHandler = (typeof WorkflowHandler)[keyof typeof WorkflowHandler];
 

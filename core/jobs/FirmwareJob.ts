@@ -11,6 +11,10 @@ export interface FirmwareJob {
   readonly attempt: number;
   readonly imageId: string;
   readonly targetVersion: string;
+  /** The firmware version the device reported when the campaign planned it: where a rollback takes it back to. */
+  readonly previousVersion?: string;
+  /** The device's model (`/3/0/1`) when the campaign planned it. */
+  readonly model?: string;
   /** Secret in the Package URI: a device can fetch only the image of its own job. */
   readonly downloadToken: string;
   readonly ownerTask?: string;

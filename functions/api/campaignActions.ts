@@ -10,11 +10,13 @@ import type { Stores } from '../../store/Stores.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { CampaignContendedError } from '../shared/errors.ts';
 import { ApiError } from './http.ts';
+import { approvalRefusal } from '../../core/campaign/approval.ts';
 
 export { CAMPAIGN_ACTIONS, type CampaignAction };
 
 /** Applies the action and answers the campaign as it is after it. */
-export async function actOnCampaign(stores: Stores, campaignId: string, action: CampaignAction, actor: string, clock: () => number): Promise<Campaign> {
+export async function actOnCampaign(stores: Stores, campaignId: string, action: CampaignAction, actor: string, clock: () => number, defaultApprovers = 1): Promise<Campaign> {
+  if (action === 'approve') await refuseOwnApproval(stores, campaignId, actor, defaultApprovers);
   try {
     const outcome = await triggerCampaign(stores.campaigns, campaignId, { kind: action, actor }, clock);
     switch (outcome.kind) {
@@ -29,4 +31,12 @@ export async function actOnCampaign(stores: Stores, campaignId: string, action: 
     if (error instanceof CampaignContendedError) throw new ApiError(409, 'CONCURRENT_CHANGE', `${error.message}; try again`);
     throw error;
   }
+}
+
+/** Four eyes: 403 when the campaign needs two people and its creator approves (who created it never changes). */
+async function refuseOwnApproval(stores: Stores, campaignId: string, actor: string, defaultApprovers: number): Promise<void> {
+  const campaign = await stores.campaigns.get(campaignId);
+  if (campaign === undefined) return;
+  const refusal = approvalRefusal(campaign, actor, defaultApprovers);
+  if (refusal !== undefined) throw new ApiError(403, 'FOUR_EYES', `campaign ${campaignId}: ${refusal}`);
 }

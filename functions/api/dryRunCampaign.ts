@@ -4,7 +4,7 @@
  * (`selectTargets`, `planCohortSpecs`), and estimates how long the rollout takes. Creates nothing.
  */
 import type { CampaignDefinition, RolloutRate } from '../../core/campaign/Campaign.ts';
-import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
+import { planWithCanaries } from '../../core/campaign/canary.ts';
 import { releaseAllowance } from '../../core/campaign/rollout.ts';
 import { selectTargets } from '../../core/campaign/targets.ts';
 import { guardCompatibility } from '../../core/campaign/compatibility.ts';
@@ -65,7 +65,7 @@ export async function dryRunCampaign(stores: Stores, input: unknown): Promise<Ca
   for (const endpoint of busy) skip(DEVICE_BUSY, endpoint);
   for (const endpoints of Object.values(byReason)) endpoints.sort();
   const specs = definition.cohorts ?? definition.cohortPercentages.map((percent) => ({ percent }));
-  const plan = eligible.length === 0 ? { assignments: new Map<string, number>(), cohortSizes: [] } : planCohortSpecs(eligible, specs);
+  const plan = eligible.length === 0 ? { assignments: new Map<string, number>(), cohortSizes: [] } : planWithCanaries(eligible, specs, definition.canaryEndpoints);
   const members = plan.cohortSizes.map(() => [] as string[]);
   for (const [endpoint, cohort] of plan.assignments) members[cohort]?.push(endpoint);
   const cohorts = plan.cohortSizes.map((size, cohort) => ({ cohort, size, endpoints: (members[cohort] ?? []).sort(), releaseSeconds: secondsToRelease(definition.rate, size) }));

@@ -8,6 +8,7 @@ import { awsApiDependencies, lambdaEntry } from '../shared/awsDependencies.ts';
 import type { ApiHandlerDependencies } from '../shared/dependencies.ts';
 import { correlatedLogger, traced, type CorrelationIds } from '../shared/observability.ts';
 import { routeApiRequest } from './routes/index.ts';
+import { rolesOfCallerArn } from '../../core/access/roles.ts';
 
 export interface HttpApiEvent {
   readonly rawPath: string;
@@ -19,7 +20,7 @@ export interface HttpApiEvent {
   readonly requestContext: {
     readonly requestId?: string;
     readonly http: { readonly method: string };
-    readonly authorizer?: { readonly iam?: { readonly userArn?: string } };
+    readonly authorizer?: { readonly iam?: { readonly userArn?: string; readonly cognitoIdentity?: { readonly identityId?: string } } };
   };
 }
 
@@ -39,12 +40,18 @@ export function createApiHandler(deps: ApiHandlerDependencies): (event: HttpApiE
     return traced(deps.tracer, 'api', ids, async () => {
       const started = performance.now();
       const body = event.body === undefined ? undefined : event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const callerArn = event.requestContext.authorizer?.iam?.userArn ?? 'unknown';
+      // Every dashboard user of a group shares the group role's session ARN: the Cognito identity
+      // tells them apart (audit trail, four eyes).
+      const identityId = event.requestContext.authorizer?.iam?.cognitoIdentity?.identityId;
       const request = {
         method,
         path: event.rawPath,
         query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
         ...(body === undefined ? {} : { body }),
-        actor: event.requestContext.authorizer?.iam?.userArn ?? 'unknown',
+        actor: identityId === undefined ? callerArn : `${callerArn} (cognito ${identityId})`,
+        // IAM already decided the call; the roles tell the dashboard what to offer (GET /whoami).
+        roles: rolesOfCallerArn(callerArn),
         headers: Object.fromEntries(Object.entries(event.headers ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
       };
       const line = (status: number) => ({ method, path: event.rawPath, status, durationMs: Math.round(performance.now() - started) });

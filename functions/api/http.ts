@@ -1,4 +1,6 @@
 /** The API's transport-neutral request and response, shared by the Lambda and local adapters. */
+import type { AccessRole } from '../../core/access/roles.ts';
+
 export interface ApiRequest {
   readonly method: string;
   readonly path: string;
@@ -7,6 +9,8 @@ export interface ApiRequest {
   readonly body?: string;
   /** Who is calling: the IAM principal in AWS, the local user at home. Recorded in audit trails. */
   readonly actor?: string;
+  /** The caller's roles where the adapter knows them (core/access/roles.ts); absent: not known. */
+  readonly roles?: readonly AccessRole[];
   /** Request headers the routes read (Idempotency-Key), names in lower case. */
   readonly headers?: Readonly<Record<string, string>>;
 }

@@ -4,9 +4,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CampaignStatus, type Campaign, type CampaignDefinition } from '../../core/campaign/Campaign.ts';
+import { CampaignStatus, type Campaign, type CampaignDefinition, type CampaignLineage } from '../../core/campaign/Campaign.ts';
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
+import { dynamicWindowProblem } from '../../core/campaign/dynamic.ts';
 import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import { FailureReasonSchema } from './schemas.ts';
 import type { Stores } from '../../store/Stores.ts';
@@ -61,6 +62,11 @@ export const CampaignDefinitionSchema = z
     installWindow: TimeWindowSchema.optional(),
     retry: z.partialRecord(FailureReasonSchema, z.object({ maxAttempts: z.number().int().min(1).max(20), backoffSeconds: z.number().min(0).max(86400) }).strict()).optional(),
     allowDowngrade: z.boolean().optional(),
+    startAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time with its offset, such as 2026-12-24T22:00:00Z' }).optional(),
+    canaryEndpoints: z.array(z.string().min(1).max(2048)).min(1).max(1000).optional(),
+    approvers: z.number().int().min(1).max(2).optional(),
+    dynamic: z.boolean().optional(),
+    endAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time with its offset, such as 2026-12-31T00:00:00Z' }).optional(),
   })
   .strict();
 
@@ -111,6 +117,8 @@ export interface LaunchOptions {
   readonly actor?: string;
   /** The client's Idempotency-Key: the campaign id is derived from (actor, key), so a retry finds the first campaign. */
   readonly idempotencyKey?: string;
+  /** The campaign this one relaunches or rolls back (recorded, and in the audit trail). */
+  readonly derivedFrom?: CampaignLineage;
 }
 
 /** A campaign definition checked against the schema, its cohort plan and its image's registry entry. */
@@ -132,6 +140,8 @@ export async function checkCampaignDefinition(stores: Stores, input: unknown): P
   } catch (error) {
     throw new InvalidCampaignError(`${definition.cohorts === undefined ? 'cohortPercentages' : 'cohorts'}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+  const dynamicProblem = dynamicWindowProblem(definition, Date.now());
+  if (dynamicProblem !== undefined) throw new InvalidCampaignError(dynamicProblem);
   const image = await stores.images.get(definition.imageId);
   if (image === undefined) throw new InvalidCampaignError(`imageId: no image ${definition.imageId}`);
   if (image.status === ImageStatus.Deleting) throw new ImageUnavailableError(`imageId: image ${definition.imageId} is being deleted`);
@@ -152,6 +162,10 @@ export async function launchCampaign(stores: Stores, starter: ExecutionStarter, 
   const now = Date.now();
   const key = options.idempotencyKey;
   const requestSha256 = key === undefined ? undefined : sha256(canonicalJson(definition));
+  const audit = [
+    ...(options.derivedFrom === undefined ? [] : [{ at: now, actor, action: options.derivedFrom.kind, detail: `of campaign ${options.derivedFrom.campaignId}` }]),
+    ...(definition.allowDowngrade === true ? [{ at: now, actor, action: 'allow-downgrade', detail: 'devices on a higher or unordered version may be given this image' }] : []),
+  ];
   const campaign: Campaign = {
     ...definition,
     campaignId: key === undefined ? randomUUID() : campaignIdFor(actor, key),
@@ -159,8 +173,10 @@ export async function launchCampaign(stores: Stores, starter: ExecutionStarter, 
     targetVersion: image.version,
     createdAt: now,
     updatedAt: now,
+    createdBy: actor,
     ...(requestSha256 === undefined ? {} : { requestSha256 }),
-    ...(definition.allowDowngrade === true ? { audit: [{ at: now, actor, action: 'allow-downgrade', detail: 'devices on a higher or unordered version may be given this image' }] } : {}),
+    ...(options.derivedFrom === undefined ? {} : { derivedFrom: options.derivedFrom }),
+    ...(audit.length === 0 ? {} : { audit }),
   };
   const recorded = await recordOnce(stores, campaign);
   // Reserved again on a retry (a map entry: idempotent), in case the first request stopped between
@@ -171,7 +187,9 @@ export async function launchCampaign(stores: Stores, starter: ExecutionStarter, 
     throw new ImageUnavailableError(`imageId: image ${image.imageId} is being deleted or is no longer verified`);
   }
   try {
-    const { executionId } = await starter.startExecution({ campaignId: recorded.campaignId }, recorded.campaignId);
+    // Step Functions' Wait reads an RFC 3339 time; in UTC whatever offset the client gave.
+    const startAt = recorded.startAt === undefined ? {} : { startAt: new Date(recorded.startAt).toISOString() };
+    const { executionId } = await starter.startExecution({ campaignId: recorded.campaignId, ...startAt }, recorded.campaignId);
     return { ...recorded, executionId };
   } catch (error) {
     throw new WorkflowStartError(

@@ -31,7 +31,9 @@ export function awsWorkflowDependencies(): WorkflowDependencies {
 
 export function awsApiDependencies(): ApiHandlerDependencies {
   const { tracer, stores, sfn } = tracedClients('api');
-  return { stores, starter: new StepFunctionsStarter(sfn, process.env['FOTA_STATE_MACHINE_ARN'] ?? ''), logger: createFunctionsLogger('api'), tracer };
+  // The stage's four-eyes default (FOTA_DEFAULT_APPROVERS), read once per container.
+  const defaultApprovers = loadStoreConfig().defaultApprovers ?? 1;
+  return { stores, starter: new StepFunctionsStarter(sfn, process.env['FOTA_STATE_MACHINE_ARN'] ?? ''), defaultApprovers, logger: createFunctionsLogger('api'), tracer };
 }
 
 /** A Lambda handler whose dependencies are built on its first invocation, then kept for the container's life. */

@@ -7,9 +7,10 @@
  * resumes where it was.
  */
 import { randomBytes } from 'node:crypto';
-import { planCohortSpecs } from '../../core/campaign/cohorts.ts';
+import { planWithCanaries } from '../../core/campaign/canary.ts';
 import { jobKeyFor, type FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { selectTargets } from '../../core/campaign/targets.ts';
 import { triggerCampaign } from '../shared/campaignLifecycle.ts';
 import { guardCompatibility } from '../../core/campaign/compatibility.ts';
@@ -57,7 +58,8 @@ export async function planCampaign(deps: WorkflowDependencies, event: unknown): 
   const now = Date.now();
   const claims = await claimDevices(stores, campaignId, guarded.eligible.map((device) => device.endpoint), now);
   const specs = campaign.cohorts ?? campaign.cohortPercentages.map((percent) => ({ percent }));
-  const plan = planCohortSpecs([...claims.claimed], specs.length > 0 ? specs : [{ percent: 100 }]);
+  const plan = planWithCanaries([...claims.claimed], specs.length > 0 ? specs : [{ percent: 100 }], campaign.canaryEndpoints);
+  const devices = new Map(selection.eligible.concat(selection.alreadyCurrent, selection.incompatible).map((device) => [device.endpoint, device]));
   const newJob = (endpoint: string, cohort: number, status: JobStatus, reason?: string): FirmwareJob => ({
     campaignId,
     jobKey: jobKeyFor(cohort, endpoint),
@@ -68,6 +70,7 @@ export async function planCampaign(deps: WorkflowDependencies, event: unknown): 
     attempt: 0,
     imageId: image.imageId,
     targetVersion: image.version,
+    ...deviceFacts(devices.get(endpoint)),
     downloadToken: randomBytes(12).toString('base64url'),
     createdAt: now,
     updatedAt: now,
@@ -84,6 +87,11 @@ export async function planCampaign(deps: WorkflowDependencies, event: unknown): 
   // CREATED -> RUNNING; a campaign paused or cancelled before planning keeps that status.
   await triggerCampaign(stores.campaigns, campaignId, { kind: 'planned', cohortCount: plan.cohortSizes.length, targetVersion: image.version }, () => now);
   return { campaignId, cursor: { cohort: 0, cohortCount: plan.cohortSizes.length, pollSeconds: campaign.pollSeconds }, resumePhase: 'none' };
+}
+
+/** What a rollback needs to know later: the version the device ran before and its model. */
+function deviceFacts(device: DeviceRegistration | undefined): Pick<FirmwareJob, 'previousVersion' | 'model'> {
+  return { ...(device?.firmwareVersion === undefined ? {} : { previousVersion: device.firmwareVersion }), ...(device?.model === undefined ? {} : { model: device.model }) };
 }
 
 export const handler = workflowLambda('planCampaign', planCampaign);

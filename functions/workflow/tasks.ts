@@ -11,6 +11,7 @@ import { checkApproval } from './checkApproval.ts';
 import { continueAsNew } from './continueAsNew.ts';
 import { evaluatePhase } from './evaluatePhase.ts';
 import { finalizeCampaign } from './finalizeCampaign.ts';
+import { joinLateDevices } from './joinLateDevices.ts';
 import { planCampaign } from './planCampaign.ts';
 import { startPhase } from './startPhase.ts';
 import { verifyCohort } from './verifyCohort.ts';
@@ -27,5 +28,6 @@ export function workflowTasks(deps: WorkflowDependencies): WorkflowTasks {
     cancelCampaign: observedTask('cancelCampaign', cancelCampaign, deps),
     continueAsNew: observedTask('continueAsNew', continueAsNew, deps),
     finalizeCampaign: observedTask('finalizeCampaign', finalizeCampaign, deps),
+    joinLateDevices: observedTask('joinLateDevices', joinLateDevices, deps),
   };
 }

@@ -15,6 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { WorkflowHandler, WorkflowState as S } from '../../core/campaign/workflowStates.ts';
 import { LAMBDA_THROTTLING_ERRORS, TRANSIENT_TASK_ERRORS } from '../../core/campaign/workflowErrors.ts';
+import { DYNAMIC_JOIN_SECONDS } from '../../core/campaign/dynamic.ts';
 
 /**
  * Retries of every task, after the Lambda service exceptions that `retryOnServiceExceptions` adds
@@ -26,6 +27,37 @@ function addTransientRetries(task: tasks.LambdaInvoke): tasks.LambdaInvoke {
   task.addRetry({ errors: [...LAMBDA_THROTTLING_ERRORS], interval: Duration.seconds(2), maxAttempts: 8, backoffRate: 2, maxDelay: Duration.minutes(2), jitterStrategy: sfn.JitterType.FULL });
   task.addRetry({ errors: [...TRANSIENT_TASK_ERRORS], interval: Duration.seconds(3), maxAttempts: 5, backoffRate: 2, maxDelay: Duration.minutes(1), jitterStrategy: sfn.JitterType.FULL });
   return task;
+}
+
+/**
+ * A campaign with a `startAt` (in the execution input, UTC ISO 8601) waits for it before it is
+ * planned, so devices that register meanwhile are planned too; it stays CREATED while it waits.
+ */
+function scheduledStart(scope: Construct, plan: sfn.IChainable): sfn.Choice {
+  const waitForStart = new sfn.Wait(scope, S.WaitForStartTime, { stateName: S.WaitForStartTime, time: sfn.WaitTime.timestampPath('$.startAt') }).next(plan);
+  return new sfn.Choice(scope, S.ScheduledStart, { stateName: S.ScheduledStart }).when(sfn.Condition.isPresent('$.startAt'), waitForStart).otherwise(plan);
+}
+
+/**
+ * After the last cohort: JoinLateDevices (core/campaign/dynamic.ts) ends any campaign that is not
+ * dynamic at once; a dynamic one runs the last cohort's phases again for the devices that joined,
+ * and looks again every DYNAMIC_JOIN_SECONDS until its `endAt`.
+ */
+function lateDevices(scope: Construct, join: tasks.LambdaInvoke, next: { download: sfn.IChainable; finalize: sfn.IChainable; cancel: sfn.IChainable }): tasks.LambdaInvoke {
+  const waitToJoin = new sfn.Wait(scope, S.WaitToJoinLateDevices, { stateName: S.WaitToJoinLateDevices, time: sfn.WaitTime.duration(Duration.seconds(DYNAMIC_JOIN_SECONDS)) });
+  const rejoin = new sfn.Pass(scope, S.RejoinLastCohort, {
+    stateName: S.RejoinLastCohort,
+    parameters: { 'cohort.$': '$.join.cohort', 'cohortCount.$': '$.cursor.cohortCount', 'pollSeconds.$': '$.cursor.pollSeconds' },
+    resultPath: '$.cursor',
+  }).next(next.download);
+  const joined = new sfn.Choice(scope, S.LateDevicesJoined, { stateName: S.LateDevicesJoined })
+    .when(sfn.Condition.booleanEquals('$.join.cancel', true), next.cancel)
+    .when(sfn.Condition.booleanEquals('$.join.ended', true), next.finalize)
+    .when(sfn.Condition.numberGreaterThan('$.join.joined', 0), rejoin)
+    .otherwise(waitToJoin);
+  waitToJoin.next(join);
+  join.next(joined);
+  return join;
 }
 
 export interface CampaignWorkflowProps {
@@ -129,7 +161,7 @@ export class CampaignWorkflow extends Construct {
     const install = task(S.StartInstallPhase, h.startPhase, { ...cohortRef, phase: 'install' }, '$.phase').next(waitForInstalls);
     const waitForDownloads = monitorPhase('download', S.WaitForDownloads, S.EvaluateDownloads, S.DownloadsSettled, install);
     const download = task(S.StartDownloadPhase, h.startPhase, { ...cohortRef, phase: 'download' }, '$.phase').next(waitForDownloads);
-    nextCohortOrFinish.when(sfn.Condition.numberLessThanJsonPath('$.cursor.cohort', '$.cursor.cohortCount'), download).otherwise(finalize);
+    nextCohortOrFinish.when(sfn.Condition.numberLessThanJsonPath('$.cursor.cohort', '$.cursor.cohortCount'), download).otherwise(lateDevices(this, task(S.JoinLateDevices, h.joinLateDevices, campaignId, '$.join'), { download, finalize, cancel }));
 
     const resumeOrStart = choice(S.ResumeOrStart)
       .when(sfn.Condition.stringEquals('$.resumePhase', 'download'), waitForDownloads)
@@ -139,7 +171,8 @@ export class CampaignWorkflow extends Construct {
     const plan = catchAll(
       addTransientRetries(new tasks.LambdaInvoke(this, S.PlanCampaign, { stateName: S.PlanCampaign, lambdaFunction: h.planCampaign, payloadResponseOnly: true, retryOnServiceExceptions: true })),
     );
-    const definition = plan.next(resumeOrStart);
+    plan.next(resumeOrStart);
+    const definition = scheduledStart(this, plan);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       ...(props.stateMachineName === undefined ? {} : { stateMachineName: props.stateMachineName }),

@@ -88,6 +88,8 @@ export class DashboardHosting extends Construct {
   readonly userPoolDomain: cognito.UserPoolDomain;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly identityPool: cognito.CfnIdentityPool;
+  /** Which role a signed-in person gets: the read-only role, or their group's (infra/constructs/AccessRoles.ts adds the mapping). */
+  readonly identityPoolRoles: cognito.CfnIdentityPoolRoleAttachment;
   /** The role of signed-in release managers: `execute-api:Invoke` on GET routes of the API, nothing else. */
   readonly readerRole: iam.Role;
   /** The hosted UI's host name. */
@@ -239,7 +241,7 @@ export class DashboardHosting extends Construct {
       ),
       maxSessionDuration: Duration.hours(1),
     });
-    new cognito.CfnIdentityPoolRoleAttachment(this, 'IdentityPoolRoles', { identityPoolId: this.identityPool.ref, roles: { authenticated: this.readerRole.roleArn } });
+    this.identityPoolRoles = new cognito.CfnIdentityPoolRoleAttachment(this, 'IdentityPoolRoles', { identityPoolId: this.identityPool.ref, roles: { authenticated: this.readerRole.roleArn } });
 
     // Its own role and log group rather than the AWS managed AWSLambdaBasicExecutionRole and a log
     // group kept forever; CDK adds the S3 grants the copy needs (infra/nagSuppressions.ts).

@@ -120,7 +120,8 @@ export class FotaApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: [...(props.corsAllowOrigins ?? [])],
-              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.OPTIONS],
+              // POST: the dashboard's campaign actions, for those whose role allows them.
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.OPTIONS],
               allowHeaders: [...SIGV4_REQUEST_HEADERS],
               maxAge: Duration.hours(1),
             },

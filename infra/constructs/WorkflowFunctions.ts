@@ -87,6 +87,7 @@ export class WorkflowFunctions extends Construct {
       cancelCampaign: make(WorkflowHandler.CancelCampaign),
       continueAsNew: make(WorkflowHandler.ContinueAsNew),
       finalizeCampaign: make(WorkflowHandler.FinalizeCampaign),
+      joinLateDevices: make(WorkflowHandler.JoinLateDevices),
     };
     // ContinueAsNew starts the workflow again; the ARN is built from the fixed name because the
     // state machine itself depends on these functions.

@@ -9,6 +9,8 @@ import { CampaignWorkflow } from '../constructs/CampaignWorkflow.ts';
 import { WorkflowFunctions } from '../constructs/WorkflowFunctions.ts';
 import { FotaApi } from '../constructs/FotaApi.ts';
 import { DashboardHosting } from '../constructs/DashboardHosting.ts';
+import { CampaignNotifications } from '../constructs/CampaignNotifications.ts';
+import { AccessRoles } from '../constructs/AccessRoles.ts';
 
 export interface OrchestrationStackProps extends StackProps {
   readonly storage: FotaStorage;
@@ -31,6 +33,8 @@ export class OrchestrationStack extends Stack {
   readonly functions: WorkflowFunctions;
   readonly api: FotaApi;
   readonly dashboard: DashboardHosting;
+  readonly notifications: CampaignNotifications;
+  readonly accessRoles: AccessRoles;
 
   constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
@@ -52,6 +56,12 @@ export class OrchestrationStack extends Stack {
     });
     // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
     this.dashboard.connectApi(this.api.api as apigw.IHttpApi);
+    this.notifications = new CampaignNotifications(this, 'CampaignNotifications', { bus: this.events.bus as events.IEventBus });
+    // Notifications link to the campaign's page in the dashboard.
+    for (const fn of [this.api.handler, ...this.functions.functions]) fn.addEnvironment('FOTA_DASHBOARD_URL', `${this.dashboard.url}/`);
+    const { userPool, userPoolClient, identityPool, identityPoolRoles } = this.dashboard;
+    this.accessRoles = new AccessRoles(this, 'AccessRoles', { api: this.api.api as apigw.IHttpApi, userPool, userPoolClient, identityPool, identityPoolRoles, namePrefix: this.stackName });
+    new CfnOutput(this, 'NotificationTopicArn', { description: 'Campaign notifications: aws sns subscribe --protocol email --topic-arn <this> --notification-endpoint you@example.com', value: this.notifications.topic.topicArn });
     new CfnOutput(this, 'ApiUrl', { description: 'The REST API (fota --api <url>)', value: this.api.api.apiEndpoint });
     new CfnOutput(this, 'DashboardUrl', { description: 'The release-manager dashboard', value: `${this.dashboard.url}/` });
     new CfnOutput(this, 'UserPoolId', { description: 'Release managers: aws cognito-idp admin-create-user --user-pool-id <this>', value: this.dashboard.userPool.userPoolId });

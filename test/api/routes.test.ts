@@ -318,6 +318,48 @@ describe('REST API routes', () => {
     });
   });
 
+  describe('relaunch, rollback and the caller', () => {
+    const asCaller = async (method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> => {
+      const response = await fetch(`${stack.apiUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: response.status, body: (await response.json()) as Answer['body'] };
+    };
+
+    it('refuses a relaunch of a campaign with nothing left undone (409), of an unknown one (404), and a bad body naming the field (400)', async () => {
+      route('POST', '/campaigns/{campaignId}/relaunch');
+      expect(await call('POST', `/campaigns/${finishedCampaignId}/relaunch`)).toMatchObject({ status: 409, body: { error: { code: 'NOTHING_TO_RELAUNCH' } } });
+      expect(await call('POST', `/campaigns/${finishedCampaignId}/relaunch`, { failedOnly: true })).toMatchObject({ status: 409, body: { error: { code: 'NOTHING_TO_RELAUNCH' } } });
+      expect(await call('POST', '/campaigns/no-such-campaign/relaunch')).toMatchObject(notFound);
+      expect(await call('POST', `/campaigns/${finishedCampaignId}/relaunch`, { failedOnly: 'yes' })).toMatchObject(badRequest('failedOnly'));
+    });
+
+    it('answers a rollback dry run with its plan (devices whose previous image is not stored named), creates nothing, and refuses to roll back nothing (409)', async () => {
+      route('POST', '/campaigns/{campaignId}/rollback');
+      const before = (await stack.stores.campaigns.list()).length;
+      const plan = await call('POST', `/campaigns/${finishedCampaignId}/rollback`, { dryRun: true });
+      expect(plan).toMatchObject({ status: 200, body: { dryRun: true, groups: [], campaigns: [] } });
+      expect(plan.body['excluded']).toEqual([
+        { endpoint: 'api-meter-00000', previousVersion: '1.0.0', reason: 'NO_IMAGE_FOR_PREVIOUS_VERSION' },
+        { endpoint: 'api-meter-00001', previousVersion: '1.0.0', reason: 'NO_IMAGE_FOR_PREVIOUS_VERSION' },
+      ]);
+      expect(await call('POST', `/campaigns/${finishedCampaignId}/rollback`)).toMatchObject({ status: 409, body: { error: { code: 'NOTHING_TO_ROLL_BACK' } } });
+      expect((await stack.stores.campaigns.list()).length).toBe(before);
+      expect(await call('POST', `/campaigns/${finishedCampaignId}/rollback`, { dryRun: 1 })).toMatchObject(badRequest('dryRun'));
+    });
+
+    it('tells the caller who it is and which campaign actions its roles allow', async () => {
+      route('GET', '/whoami');
+      expect(await asCaller('GET', '/whoami', { 'x-fota-actor': 'olga', 'x-fota-role': 'operator' })).toEqual({ status: 200, body: { actor: 'olga', roles: ['operator'], actions: ['pause', 'resume', 'cancel'] } });
+      expect(await asCaller('GET', '/whoami', { 'x-fota-role': 'viewer' })).toMatchObject({ status: 200, body: { roles: ['viewer'], actions: [] } });
+      expect((await call('GET', '/whoami')).body['actions']).toEqual(['pause', 'resume', 'cancel', 'approve']);
+    });
+
+    it("refuses locally what the caller's role does not allow (403), and an unknown role naming the header (400)", async () => {
+      expect(await asCaller('POST', `/campaigns/${finishedCampaignId}/pause`, { 'x-fota-role': 'viewer' })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+      expect(await asCaller('POST', `/campaigns/${finishedCampaignId}/approve`, { 'x-fota-role': 'operator' })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+      expect(await asCaller('GET', '/campaigns', { 'x-fota-role': 'admin' })).toMatchObject({ status: 400, body: { error: { field: 'X-Fota-Role' } } });
+    });
+  });
+
   describe('OpenAPI document', () => {
     it('is served at GET /openapi.json as OpenAPI 3.1 with every route and the error schema', async () => {
       route('GET', '/openapi.json');

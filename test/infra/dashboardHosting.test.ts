@@ -190,11 +190,11 @@ describe('the dashboard of a deployed stack (Orchestration stack, dev stage)', (
   });
 
   describe('the API as the dashboard calls it', () => {
-    it('allows CORS from the distribution only, for GET with the SigV4 headers', () => {
+    it('allows CORS from the distribution only, for GET and the campaign actions (POST) with the SigV4 headers', () => {
       const api = template.findResources('AWS::ApiGatewayV2::Api')[ids.api]?.['Properties'];
       const cors = api['CorsConfiguration'];
       expect((cors['AllowOrigins'] as unknown[]).map(flatten)).toEqual([`https://<${ids.distribution}.DomainName>`]);
-      expect(cors['AllowMethods']).toEqual(['GET', 'OPTIONS']);
+      expect(cors['AllowMethods']).toEqual(['GET', 'POST', 'OPTIONS']);
       expect(cors['AllowHeaders']).toEqual([...SIGV4_REQUEST_HEADERS]);
       expect(cors['AllowCredentials']).toBeUndefined();
     });

@@ -229,9 +229,11 @@ describe('the dev stage (default context)', () => {
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['events:PutEvents'], resources: [`<${logicalId(stacks.orchestration.events.bus)}.Arn>`] });
         expect(statements).toContainEqual({ effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [expect.stringMatching(/^<WorkflowFunctions\w+Logs\w+\.Arn>$/)] });
       }
-      // Only the API role carries a managed policy: the storage stack's images/* read-write policy.
+      // Managed policies only on the API role (the storage stack's images/* read-write policy) and
+      // on the dashboard's group roles (their access role's API policy).
       const withManaged = Object.keys(orchestration.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }));
-      expect(withManaged).toEqual([logicalId(stacks.orchestration.api.role)]);
+      const groupRoles = Object.values(stacks.orchestration.accessRoles.dashboardRoles).map((role) => logicalId(role));
+      expect(withManaged.sort()).toEqual([logicalId(stacks.orchestration.api.role), ...groupRoles].sort());
     });
 
     it('serves the REST API through an HTTP API with IAM authorization on every route, access-logged', () => {

@@ -30,12 +30,39 @@ describe('campaign workflow definition', () => {
 
   it('has the real campaign shape: plan, download phase, install phase, verify, finalize', () => {
     const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
-    expect(definition.StartAt).toBe(WorkflowState.PlanCampaign);
+    expect(definition.StartAt).toBe(WorkflowState.ScheduledStart);
     for (const state of [WorkflowState.StartDownloadPhase, WorkflowState.EvaluateDownloads, WorkflowState.StartInstallPhase, WorkflowState.EvaluateInstalls, WorkflowState.VerifyCohort, WorkflowState.FinalizeCampaign]) {
       expect(definition.States[state]?.Type, state).toBe('Task');
     }
     expect(definition.States[WorkflowState.WaitForDownloads]).toMatchObject({ Type: 'Wait', SecondsPath: '$.phase.pollSeconds' });
     expect(taskHandlers.get(WorkflowState.EvaluateInstalls)).toBe('evaluatePhase');
+  });
+
+  it('waits for a scheduled start time before planning, and plans at once without one', () => {
+    const { definition } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    expect(definition.States[WorkflowState.ScheduledStart]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.startAt', IsPresent: true, Next: WorkflowState.WaitForStartTime }],
+      Default: WorkflowState.PlanCampaign,
+    });
+    expect(definition.States[WorkflowState.WaitForStartTime]).toMatchObject({ Type: 'Wait', TimestampPath: '$.startAt', Next: WorkflowState.PlanCampaign });
+  });
+
+  it('ends a campaign after its last cohort through JoinLateDevices, which a dynamic campaign loops back from to run the last cohort again', () => {
+    const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    expect(definition.States[WorkflowState.NextCohortOrFinish]).toMatchObject({ Default: WorkflowState.JoinLateDevices });
+    expect(taskHandlers.get(WorkflowState.JoinLateDevices)).toBe('joinLateDevices');
+    expect(definition.States[WorkflowState.LateDevicesJoined]).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.join.cancel', BooleanEquals: true, Next: WorkflowState.RequestCancellation },
+        { Variable: '$.join.ended', BooleanEquals: true, Next: WorkflowState.FinalizeCampaign },
+        { Variable: '$.join.joined', NumericGreaterThan: 0, Next: WorkflowState.RejoinLastCohort },
+      ],
+      Default: WorkflowState.WaitToJoinLateDevices,
+    });
+    expect(definition.States[WorkflowState.WaitToJoinLateDevices]).toMatchObject({ Type: 'Wait', Seconds: 300, Next: WorkflowState.JoinLateDevices });
+    expect(definition.States[WorkflowState.RejoinLastCohort]).toMatchObject({ Type: 'Pass', Next: WorkflowState.StartDownloadPhase });
   });
 
   it('uses only JSONPath features the local runner supports (no JSONata, no Assign, no callbacks)', () => {
@@ -91,6 +118,8 @@ describe('campaign workflow definition', () => {
             if (++planCalls === 1) throw planError;
             return { campaignId: 'c1', cursor: { cohort: 0, cohortCount: 0, pollSeconds: 1 }, resumePhase: 'none' };
           }
+          // A campaign that is not dynamic ends after its last cohort.
+          if (stateName === WorkflowState.JoinLateDevices) return { joined: 0, cohort: 0, ended: true, cancel: false };
           return { status: 'done' };
         };
       }
@@ -101,7 +130,7 @@ describe('campaign workflow definition', () => {
     };
 
     const transient = await run(new CampaignContendedError('lost the write to another writer'));
-    expect(transient.calls).toEqual([WorkflowState.PlanCampaign, WorkflowState.PlanCampaign, WorkflowState.FinalizeCampaign]);
+    expect(transient.calls).toEqual([WorkflowState.PlanCampaign, WorkflowState.PlanCampaign, WorkflowState.JoinLateDevices, WorkflowState.FinalizeCampaign]);
     expect(transient.result).toHaveProperty('output');
 
     const permanent = await run(new InvalidWorkflowInputError('campaignId missing'));

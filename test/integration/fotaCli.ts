@@ -12,8 +12,13 @@ export interface FotaRun {
 }
 
 export async function runFota(api: string, ...args: string[]): Promise<FotaRun> {
+  return runFotaWith(api, {}, ...args);
+}
+
+/** The same, with variables added to its environment (FOTA_ACTOR, FOTA_ROLE: who the CLI says it is to the local stack). */
+export async function runFotaWith(api: string, env: Readonly<Record<string, string>>, ...args: string[]): Promise<FotaRun> {
   try {
-    const { stdout, stderr } = await execFileAsync('node', ['cli/fota.js', '--api', api, ...args], { timeout: 60_000 });
+    const { stdout, stderr } = await execFileAsync('node', ['cli/fota.js', '--api', api, ...args], { timeout: 60_000, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

@@ -1,4 +1,5 @@
 import { tallyJobs } from '../../../core/campaign/progress.ts';
+import { startTimeWaiting } from '../../../core/campaign/scheduling.ts';
 import { jobView } from '../../../core/jobs/FirmwareJob.ts';
 import { dryRunCampaign } from '../dryRunCampaign.ts';
 import { parseJsonBody } from '../http.ts';
@@ -8,6 +9,7 @@ import { actOnCampaign, CAMPAIGN_ACTIONS } from '../campaignActions.ts';
 import { ok, type Route } from './types.ts';
 import { ApiError } from '../http.ts';
 import { createCampaignOnce } from '../createCampaign.ts';
+import { followUpRoutes } from './followUps.ts';
 
 /** The Idempotency-Key header (IETF draft-ietf-httpapi-idempotency-key-header): 1..255 visible ASCII characters. */
 function idempotencyKeyOf(headers: Readonly<Record<string, string>> | undefined): string | undefined {
@@ -31,13 +33,15 @@ export const campaignRoutes: readonly Route[] = [
     method: 'GET',
     path: '/campaigns/{campaignId}',
     summary: 'Show a campaign with progress per cohort',
-    handle: async ({ stores }, { campaignId = '' }) => {
+    handle: async ({ stores, clock }, { campaignId = '' }) => {
       const campaign = await mustFind(stores.campaigns.get(campaignId), `campaign ${campaignId}`);
+      const waiting = startTimeWaiting(campaign, (clock ?? Date.now)());
       const jobs = await stores.jobs.listCampaign(campaign.campaignId);
       const cohorts = new Map<number, typeof jobs>();
       for (const job of jobs) cohorts.set(job.cohort, [...(cohorts.get(job.cohort) ?? []), job]);
       return ok({
         ...campaign,
+        ...(waiting === undefined ? {} : { waiting }),
         progress: tallyJobs(jobs),
         cohortProgress: [...cohorts].sort(([a], [b]) => a - b).map(([cohort, cohortJobs]) => ({ cohort, ...tallyJobs(cohortJobs) })),
       });
@@ -58,9 +62,10 @@ export const campaignRoutes: readonly Route[] = [
       method: 'POST',
       path: `/campaigns/{campaignId}/${action}`,
       summary: ACTION_SUMMARIES[action],
-      handle: async ({ stores, clock }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', clock ?? Date.now)),
+      handle: async ({ stores, clock, defaultApprovers }, { campaignId = '' }, request) => ok(await actOnCampaign(stores, campaignId, action, request.actor ?? 'anonymous', clock ?? Date.now, defaultApprovers)),
     }),
   ),
+  ...followUpRoutes,
   {
     method: 'POST',
     path: '/campaigns/dry-run',

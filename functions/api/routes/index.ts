@@ -9,6 +9,7 @@ import { ApiError, errorBody, type ApiRequest, type ApiResponse } from '../http.
 import { IdempotencyConflictError, ImageUnavailableError, InvalidCampaignError, WorkflowStartError } from '../launchCampaign.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { paginate, parsePageQuery, timeOrderedKey } from '../pagination.ts';
+import { accessRoutes } from './access.ts';
 import { campaignRoutes } from './campaigns.ts';
 import { credentialRoutes } from './credentials.ts';
 import { deviceRoutes } from './devices.ts';
@@ -24,6 +25,7 @@ export const ROUTES: readonly Route[] = [
   ...imageRoutes,
   ...campaignRoutes,
   ...credentialRoutes,
+  ...accessRoutes,
 ];
 
 type Item = Readonly<Record<string, unknown>>;

@@ -7,6 +7,8 @@ export interface ApiDependencies {
   readonly stores: Stores;
   readonly starter: ExecutionStarter;
   readonly clock?: () => number;
+  /** How many people a campaign needs when it does not say (`approvers`): the stage's four-eyes default. @default 1 */
+  readonly defaultApprovers?: number;
 }
 
 /**
