@@ -28,6 +28,7 @@ import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 import { RevocationWatcher } from './credentials/RevocationWatcher.ts';
 import type { JobStore } from '../store/DynamoDbJobStore.ts';
 import { observingJobStore } from '../store/PublishingJobStore.ts';
+import { PhaseWaker, type TaskTokenSender } from './jobs/PhaseWaker.ts';
 import { emfMetricsSink, type MetricsSink } from '../store/metrics.ts';
 import { FotaMetric, FotaMetricService } from '../core/metrics.ts';
 import { EdgeMetricsReporter, type EdgeMetricCounts } from './metrics/EdgeMetricsReporter.ts';
@@ -73,6 +74,8 @@ export interface EdgeOptions {
   readonly metricsIntervalMs?: number;
   /** Where the edge's metrics go. @default EMF on stdout */
   readonly metricsSink?: MetricsSink;
+  /** Ends the campaign workflow's phase waits when this edge's jobs of a cohort are done (PhaseWaker); without it the workflow polls. */
+  readonly taskTokens?: TaskTokenSender;
   readonly logger: Logger;
 }
 
@@ -98,11 +101,17 @@ export class Edge {
   private readonly counters = { registrations: 0, jobTransitions: 0 };
   /** The job store every part of this edge writes through, counting applied transitions. */
   private readonly jobs: JobStore;
+  private readonly phaseWaker: PhaseWaker | undefined;
   readonly metrics: EdgeMetricsReporter;
 
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger } = options;
-    this.jobs = observingJobStore(stores.jobs, () => this.counters.jobTransitions++);
+    const phaseWaker = options.taskTokens === undefined ? undefined : new PhaseWaker(stores.campaigns, options.taskTokens, logger);
+    this.phaseWaker = phaseWaker;
+    this.jobs = observingJobStore(stores.jobs, (_job, _event, after) => {
+      this.counters.jobTransitions++;
+      phaseWaker?.onTransition(after);
+    });
     this.metrics = new EdgeMetricsReporter(() => this.metricCounts(), options.metricsSink ?? emfMetricsSink(FotaMetricService.Edge));
     this.transport = new CoapTransport({
       port: options.port,
@@ -300,6 +309,7 @@ export class Edge {
 
   async stop(): Promise<void> {
     this.metrics.stop();
+    this.phaseWaker?.stop();
     this.executor?.stop();
     this.downlink?.stop();
     await this.revocations?.stop();

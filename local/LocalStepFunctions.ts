@@ -11,6 +11,7 @@ import type { SynthesizedWorkflow } from './synthesizedWorkflow.ts';
 import { handler as planCampaign } from '../functions/workflow/planCampaign.ts';
 import { handler as startPhase } from '../functions/workflow/startPhase.ts';
 import { handler as evaluatePhase } from '../functions/workflow/evaluatePhase.ts';
+import { handler as awaitPhase } from '../functions/workflow/awaitPhase.ts';
 import { handler as verifyCohort } from '../functions/workflow/verifyCohort.ts';
 import { handler as finalizeCampaign } from '../functions/workflow/finalizeCampaign.ts';
 import { handler as checkApproval } from '../functions/workflow/checkApproval.ts';
@@ -24,6 +25,7 @@ const HANDLERS: Readonly<Record<WorkflowHandler, (event: unknown) => Promise<unk
   planCampaign,
   startPhase,
   evaluatePhase,
+  awaitPhase,
   verifyCohort,
   checkApproval,
   cancelCampaign,
@@ -62,9 +64,27 @@ export interface WorkflowStarter {
   startExecution(input: Record<string, unknown>, name?: string): Promise<Execution>;
 }
 
-export class LocalStepFunctions implements WorkflowStarter {
+/** Ends a task that waits for a task token (Step Functions' SendTaskSuccess). */
+export interface TaskTokenCallbacks {
+  /** False when no task waits for this token any more (it timed out, or was ended before). */
+  sendTaskSuccess(taskToken: string, output?: JsonValue): Promise<boolean>;
+}
+
+interface TokenWait {
+  readonly taskToken: string;
+  readonly end: (output: JsonValue) => void;
+}
+
+/**
+ * aws-local-stepfunctions 3 has no task tokens: here a callback state (`.waitForTaskToken`) runs
+ * its handler with the Payload, whose `$$.Task.Token` is a token minted per wait, then waits until
+ * `sendTaskSuccess` names that token; the state's own TimeoutSecondsPath still times it out.
+ */
+export class LocalStepFunctions implements WorkflowStarter, TaskTokenCallbacks {
   private readonly machine: StateMachine;
   readonly executions = new Map<string, Execution>();
+  /** The wait of each execution that is in a callback state: one at a time per execution. */
+  private readonly tokenWaits = new Map<string, TokenWait>();
   readonly usage: WorkflowUsage = { executions: 0, stateTransitions: 0, taskInvocations: 0, taskMilliseconds: 0 };
 
   constructor(
@@ -87,13 +107,22 @@ export class LocalStepFunctions implements WorkflowStarter {
     if (existing !== undefined) return existing;
     const taskLog: string[] = [];
     const taskErrors: string[] = [];
+    const executionId = name ?? randomUUID();
+    let waits = 0;
+    // Read by `$$.Task.Token` when a callback state's Parameters are evaluated: a new token per wait.
+    const task = { get Token(): string { return `${executionId}/${waits}`; } };
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const [stateName, handlerName] of this.workflow.taskHandlers) {
+      const callback = this.workflow.callbackStates.has(stateName);
       taskResourceLocalHandlers[stateName] = async (event) => {
         taskLog.push(stateName);
         this.usage.taskInvocations++;
         const started = performance.now();
         try {
+          if (callback) {
+            waits++;
+            return await this.waitForToken(executionId, (event as { Payload: JsonValue }).Payload, (payload) => HANDLERS[handlerName](payload));
+          }
           return (await HANDLERS[handlerName](event)) as JsonValue;
         } catch (error) {
           // Kept for the operator: in AWS the same error is in the execution history.
@@ -110,10 +139,9 @@ export class LocalStepFunctions implements WorkflowStarter {
         if (state.Type === 'Wait') waitTimeOverrides[name] = this.options.waitOverrideMs;
       }
     }
-    const executionId = name ?? randomUUID();
     const run = this.machine.run(input as JsonValue, {
       overrides: { taskResourceLocalHandlers, waitTimeOverrides },
-      context: { StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'local-campaign' }, Execution: { Id: `${LOCAL_STATE_MACHINE_ARN}:${executionId}`, Input: input as JsonValue, StartTime: new Date().toISOString() } },
+      context: { StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'local-campaign' }, Execution: { Id: `${LOCAL_STATE_MACHINE_ARN}:${executionId}`, Input: input as JsonValue, StartTime: new Date().toISOString() }, Task: task as unknown as JsonValue },
     });
     this.usage.executions++;
     // Step Functions bills every state entered (Map iterations' states included) as a transition.
@@ -126,7 +154,7 @@ export class LocalStepFunctions implements WorkflowStarter {
       status: 'RUNNING',
       taskLog,
       abort: () => run.abort(),
-      done: run.result.then(
+      done: run.result.finally(() => this.tokenWaits.delete(executionId)).then(
         (output) => {
           execution.status = 'SUCCEEDED';
           execution.output = output;
@@ -139,5 +167,33 @@ export class LocalStepFunctions implements WorkflowStarter {
     };
     this.executions.set(execution.executionId, execution);
     return execution;
+  }
+
+  async sendTaskSuccess(taskToken: string, output: JsonValue = {}): Promise<boolean> {
+    const executionId = taskToken.slice(0, taskToken.lastIndexOf('/'));
+    const wait = this.tokenWaits.get(executionId);
+    if (wait?.taskToken !== taskToken) return false;
+    this.tokenWaits.delete(executionId);
+    wait.end(output);
+    return true;
+  }
+
+  /**
+   * Runs a callback state's handler, then waits for its token. With `waitOverrideMs` (tests that
+   * shorten every Wait), the wait ends after that long too, as a timed-out wait would.
+   */
+  private async waitForToken(executionId: string, payload: JsonValue, run: (payload: unknown) => Promise<unknown>): Promise<JsonValue> {
+    const taskToken = (payload as { taskToken?: unknown } | null)?.taskToken;
+    if (typeof taskToken !== 'string') throw new Error('a callback state passes its task token in Payload.taskToken');
+    const ended = new Promise<JsonValue>((resolve) => this.tokenWaits.set(executionId, { taskToken, end: resolve }));
+    await run(payload);
+    const override = this.options.waitOverrideMs;
+    if (override === undefined) return ended;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([ended, new Promise<JsonValue>((resolve) => (timer = setTimeout(() => resolve({}), override)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

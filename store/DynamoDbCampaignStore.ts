@@ -4,7 +4,7 @@ import type { CampaignChange } from '../core/campaign/lifecycle.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 
 /** Campaign attributes written outside the lifecycle: never the status, its version or the audit trail. */
-export type CampaignProgressFacts = Partial<Pick<Campaign, 'currentCohort' | 'phase' | 'abortReason' | 'releaseBucket'>>;
+export type CampaignProgressFacts = Partial<Pick<Campaign, 'currentCohort' | 'phase' | 'abortReason' | 'releaseBucket' | 'phaseWaiter'>>;
 
 export interface CampaignStore {
   create(campaign: Campaign): Promise<void>;
