@@ -7,7 +7,7 @@ import './polyfills.ts';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { WorkflowHandler } from '../core/campaign/workflowStates.ts';
-import type { SynthesizedWorkflow } from './synthesizedWorkflow.ts';
+import type { AslDefinition, AslState, SynthesizedWorkflow } from './synthesizedWorkflow.ts';
 import { handler as planCampaign } from '../functions/workflow/planCampaign.ts';
 import { handler as startPhase } from '../functions/workflow/startPhase.ts';
 import { handler as evaluatePhase } from '../functions/workflow/evaluatePhase.ts';
@@ -93,7 +93,7 @@ export class LocalStepFunctions implements WorkflowStarter, TaskTokenCallbacks {
   ) {
     // ContinueAsNew starts the next execution through the same small interface as in AWS.
     useHandlerExecutions({ start: async (_arn, name, input) => (await this.startExecution(input, name)).executionId });
-    this.machine = new StateMachine(workflow.definition as unknown as ConstructorParameters<typeof StateMachine>[0], {
+    this.machine = new StateMachine(withLocalTimeouts(workflow) as unknown as ConstructorParameters<typeof StateMachine>[0], {
       validationOptions: { checkArn: true, checkPaths: true },
     });
   }
@@ -196,4 +196,24 @@ export class LocalStepFunctions implements WorkflowStarter, TaskTokenCallbacks {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * aws-local-stepfunctions evaluates a Task's TimeoutSecondsPath against the state's effective input
+ * (its Parameters: `{ FunctionName, Payload }` for a Lambda invoke), Step Functions against the
+ * state's input. A callback state repeats the value in `Payload.timeoutSeconds`, and the runner's
+ * copy of the definition points its TimeoutSecondsPath there: the same timeout, the same
+ * States.Timeout, the same Catch.
+ */
+function withLocalTimeouts(workflow: SynthesizedWorkflow): AslDefinition {
+  const states: Record<string, AslState> = { ...workflow.definition.States };
+  for (const name of workflow.callbackStates) {
+    const state = states[name];
+    const path = state?.['TimeoutSecondsPath'];
+    if (state === undefined || path === undefined) continue;
+    const payload = (state['Parameters'] as { Payload?: Record<string, unknown> } | undefined)?.Payload;
+    if (payload?.['timeoutSeconds.$'] !== path) throw new Error(`callback state ${name} must repeat its TimeoutSecondsPath ${String(path)} as Payload.timeoutSeconds for the local runner`);
+    states[name] = { ...state, TimeoutSecondsPath: '$.Payload.timeoutSeconds' };
+  }
+  return { ...workflow.definition, States: states };
 }

@@ -97,7 +97,8 @@ export class CampaignWorkflow extends Construct {
     // as soon as its devices are done. Timing out after the poll interval is the safety net: the
     // phase is then evaluated as before.
     const awaitPhase = (name: string, phase: 'download' | 'install', evaluate: sfn.IChainable): tasks.LambdaInvoke => {
-      const waiting = invoke(name, h.awaitPhase, { ...cohortRef, phase, taskToken: sfn.JsonPath.taskToken }, sfn.JsonPath.DISCARD, sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN);
+      // timeoutSeconds repeats the TimeoutSecondsPath for the local runner (local/LocalStepFunctions.ts).
+      const waiting = invoke(name, h.awaitPhase, { ...cohortRef, phase, taskToken: sfn.JsonPath.taskToken, 'timeoutSeconds.$': '$.phase.pollSeconds' }, sfn.JsonPath.DISCARD, sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN);
       waiting.addCatch(evaluate, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
       return catchAll(waiting);
     };
