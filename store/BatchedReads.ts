@@ -52,7 +52,11 @@ export class BatchedReads {
     this.scheduled = false;
     const all = [...this.queue.values()];
     this.queue = new Map();
-    for (let start = 0; start < all.length; start += MAX_KEYS_PER_BATCH) void this.send(all.slice(start, start + MAX_KEYS_PER_BATCH));
+    for (let start = 0; start < all.length; start += MAX_KEYS_PER_BATCH) {
+      const batch = all.slice(start, start + MAX_KEYS_PER_BATCH);
+      // send() hands its own failures to the waiters; anything else still reaches them.
+      this.send(batch).catch((error: unknown) => batch.forEach((read) => settle(read, { error })));
+    }
   }
 
   private async send(reads: readonly PendingRead[]): Promise<void> {

@@ -66,7 +66,11 @@ export class BatchedWrites {
       this.queue.delete(write.id);
       this.onTheWire.add(write.id);
     }
-    for (let start = 0; start < ready.length; start += MAX_ITEMS_PER_BATCH) void this.send(ready.slice(start, start + MAX_ITEMS_PER_BATCH));
+    for (let start = 0; start < ready.length; start += MAX_ITEMS_PER_BATCH) {
+      const batch = ready.slice(start, start + MAX_ITEMS_PER_BATCH);
+      // send() hands its own failures to the waiters; anything else still reaches them.
+      this.send(batch).catch((error: unknown) => batch.forEach((write) => settle(write, { error })));
+    }
   }
 
   private async send(writes: readonly PendingWrite[]): Promise<void> {
