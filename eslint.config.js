@@ -9,11 +9,13 @@ import { builtinModules } from 'node:module';
  * The README's layout table, enforced at any depth (issue 15): which top-level folder may import
  * which. `dashboard/` is browser code and imports nothing of ours.
  */
-const LAYERS = ['core', 'store', 'coap-edge', 'functions', 'infra', 'local', 'cli', 'sim', 'bench', 'scripts', 'test'];
+const LAYERS = ['core', 'dtls', 'store', 'coap-edge', 'functions', 'infra', 'local', 'cli', 'sim', 'bench', 'scripts', 'test'];
 const MAY_IMPORT = {
   core: [],
+  // DTLS 1.2 PSK stands apart from the edge, as Californium keeps Scandium: it knows no LwM2M.
+  dtls: [],
   store: ['core'],
-  'coap-edge': ['core', 'store'],
+  'coap-edge': ['core', 'store', 'dtls'],
   functions: ['core', 'store'],
   infra: ['core', 'store'],
   sim: ['core'],
@@ -68,6 +70,10 @@ export default tseslint.config(
     rules: { 'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }] },
   },
   { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', restrictedForCore] } },
+  {
+    files: ['dtls/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['coap', 'coap-packet', '@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'dtls/ is a record layer on node:crypto and node:dgram: no CoAP, no AWS.' }] }] },
+  },
   {
     files: ['store/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['coap', 'coap-packet', 'node:dgram', 'dgram'], message: 'store/ is storage: no transport.' }] }] },

@@ -3,8 +3,8 @@
  * through one session. Server (DtlsSocket) and client (DtlsClient) share this process and the
  * loopback interface, so each figure pays for both ends' crypto.
  */
-import { DtlsClient } from '../coap-edge/dtls/DtlsClient.ts';
-import { DtlsSocket } from '../coap-edge/dtls/DtlsSocket.ts';
+import { DtlsClient } from '../dtls/DtlsClient.ts';
+import { DtlsSocket } from '../dtls/DtlsSocket.ts';
 import type { Figure } from './figures.ts';
 
 

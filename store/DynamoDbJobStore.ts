@@ -1,33 +1,14 @@
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { cohortPrefix } from '../core/jobs/FirmwareJob.ts';
-import { applyJobEvent, type JobEvent, type JobStatus } from '../core/jobs/jobStateMachine.ts';
+import { applyJobEvent, JobStatus, type DeliveryMethod, type JobEvent } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
-import type { IllegalTransitionError } from '../core/jobs/errors.ts';
+import { StaleJobError } from '../core/jobs/errors.ts';
+import type { ExecuteOutcome, JobStore, OwnerListing, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
 import { JOBS_BY_ENDPOINT_INDEX, JOBS_BY_OWNER_INDEX, JOBS_BY_TOKEN_INDEX } from './schema.ts';
-import { StaleItemError } from './errors.ts';
 import { isConditionalCheckFailure, whenConditionHolds } from './conditionalWrite.ts';
 
-export type TransitionError = IllegalTransitionError | StaleItemError;
-
-/** Per-device jobs. Every status change is a conditional write on (status, version). */
-export interface JobStore {
-  createJobs(jobs: readonly FirmwareJob[]): Promise<void>;
-  get(campaignId: string, jobKey: string): Promise<FirmwareJob | undefined>;
-  transition(job: FirmwareJob, event: JobEvent, now: number, extra?: Readonly<Record<string, string | number | boolean>>): Promise<Result<FirmwareJob, TransitionError>>;
-  /** Sets attributes that are not part of the state machine (owner task, install request). */
-  annotate(job: FirmwareJob, attributes: Readonly<Record<string, string | number | boolean>>): Promise<boolean>;
-  listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]>;
-  listCampaign(campaignId: string): Promise<FirmwareJob[]>;
-  listForEndpoint(endpoint: string): Promise<FirmwareJob[]>;
-  /**
-   * The jobs a task owns in a status. `limit`: at most that many (a page of the owner's backlog);
-   * `dueBy`: only jobs with no `notBefore` or one at or before that time (epoch ms).
-   */
-  listForOwner(ownerTask: string, status: JobStatus, options?: { readonly limit?: number; readonly dueBy?: number }): Promise<FirmwareJob[]>;
-  findByToken(token: string): Promise<FirmwareJob | undefined>;
-}
-
+/** Per-device jobs in one DynamoDB table: every write is conditional on (status, version). */
 export class DynamoDbJobStore implements JobStore {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
@@ -55,7 +36,7 @@ export class DynamoDbJobStore implements JobStore {
     job: FirmwareJob,
     event: JobEvent,
     now: number,
-    extra: Readonly<Record<string, string | number | boolean>> = {},
+    extra: TransitionExtras = {},
   ): Promise<Result<FirmwareJob, TransitionError>> {
     const change = applyJobEvent(job, event, now);
     if (!change.success) return change;
@@ -96,32 +77,63 @@ export class DynamoDbJobStore implements JobStore {
       return ok(result.Attributes as FirmwareJob);
     } catch (error) {
       if (isConditionalCheckFailure(error)) {
-        return fail(new StaleItemError(`job ${job.campaignId}/${job.endpoint} is no longer ${expected.status} v${expected.version}`, { cause: error }));
+        return fail(new StaleJobError(`job ${job.campaignId}/${job.endpoint} is no longer ${expected.status} v${expected.version}`, { cause: error }));
       }
       throw error;
     }
   }
 
-  async annotate(job: FirmwareJob, attributes: Readonly<Record<string, string | number | boolean>>): Promise<boolean> {
-    const entries = Object.entries(attributes);
-    if (entries.length === 0) return true;
+  claim(job: FirmwareJob, ownerTask: string): Promise<boolean> {
+    return this.setUnchanged(job, { ownerTask });
+  }
+
+  requestInstall(job: FirmwareJob, deadline: number): Promise<boolean> {
+    return this.setUnchanged(job, { installRequested: true, deadline }, [JobStatus.Downloaded]);
+  }
+
+  requestCancel(job: FirmwareJob, at: number): Promise<boolean> {
+    return this.setUnchanged(job, { cancelRequested: true, cancelRequestedAt: at }, [JobStatus.Downloading, JobStatus.Downloaded]);
+  }
+
+  recordDelivery(job: FirmwareJob, delivery: DeliveryMethod): Promise<boolean> {
+    return this.setUnchanged(job, { delivery }, [JobStatus.Downloading]);
+  }
+
+  recordExecuteOutcome(job: FirmwareJob, outcome: ExecuteOutcome, at: number): Promise<boolean> {
+    return this.setUnchanged(job, { executeOutcome: outcome, executeEndedAt: at }, [JobStatus.Updating]);
+  }
+
+  /**
+   * Sets attributes outside the state machine on a job that has not changed since it was read (its
+   * version), and is in one of `statuses` when given. The version is not bumped: these writes
+   * inform the job's next transition, they are not one.
+   */
+  private setUnchanged(job: FirmwareJob, attributes: Readonly<Record<string, string | number | boolean>>, statuses: readonly JobStatus[] = []): Promise<boolean> {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':version': job.version };
-    const sets = entries.map(([key, value], i) => {
+    const sets = Object.entries(attributes).map(([key, value], i) => {
       names[`#a${i}`] = key;
       values[`:a${i}`] = value;
       return `#a${i} = :a${i}`;
     });
-    return whenConditionHolds(this.dynamo.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { campaignId: job.campaignId, jobKey: job.jobKey },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#version = :version',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    ));
+    const conditions = ['#version = :version'];
+    if (statuses.length > 0) {
+      names['#status'] = 'status';
+      statuses.forEach((status, i) => (values[`:s${i}`] = status));
+      conditions.push(`#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`);
+    }
+    return whenConditionHolds(
+      this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { campaignId: job.campaignId, jobKey: job.jobKey },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
   listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]> {
@@ -140,7 +152,7 @@ export class DynamoDbJobStore implements JobStore {
     return this.queryAll({ IndexName: JOBS_BY_ENDPOINT_INDEX, KeyConditionExpression: 'endpoint = :e', ExpressionAttributeValues: { ':e': endpoint } });
   }
 
-  listForOwner(ownerTask: string, status: JobStatus, options: { readonly limit?: number; readonly dueBy?: number } = {}): Promise<FirmwareJob[]> {
+  listForOwner(ownerTask: string, status: JobStatus, options: OwnerListing = {}): Promise<FirmwareJob[]> {
     const { limit, dueBy } = options;
     return this.queryAll(
       {

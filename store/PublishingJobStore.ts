@@ -6,7 +6,7 @@
  */
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import type { JobEvent } from '../core/jobs/jobStateMachine.ts';
-import type { JobStore } from './DynamoDbJobStore.ts';
+import type { JobStore } from '../core/ports/JobStore.ts';
 import type { EventPublisher } from './events.ts';
 
 /** Hears a transition whose conditional write succeeded: the job before, the event, the job after. */
@@ -16,7 +16,11 @@ export function observingJobStore(inner: JobStore, onApplied: TransitionListener
   return {
     createJobs: (jobs) => inner.createJobs(jobs),
     get: (campaignId, jobKey) => inner.get(campaignId, jobKey),
-    annotate: (job, attributes) => inner.annotate(job, attributes),
+    claim: (job, ownerTask) => inner.claim(job, ownerTask),
+    requestInstall: (job, deadline) => inner.requestInstall(job, deadline),
+    requestCancel: (job, at) => inner.requestCancel(job, at),
+    recordDelivery: (job, delivery) => inner.recordDelivery(job, delivery),
+    recordExecuteOutcome: (job, outcome, at) => inner.recordExecuteOutcome(job, outcome, at),
     listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
     listCampaign: (campaignId) => inner.listCampaign(campaignId),
     listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),

@@ -1,7 +1,8 @@
 import type { StoreConfig } from './config.ts';
 import { createAwsClients, type AwsClients } from './clients.ts';
 import { DynamoDbRegistrationStore, type RegistrationStore } from './DynamoDbRegistrationStore.ts';
-import { DynamoDbJobStore, type JobStore } from './DynamoDbJobStore.ts';
+import { DynamoDbJobStore } from './DynamoDbJobStore.ts';
+import type { JobStore } from '../core/ports/JobStore.ts';
 import { DynamoDbCampaignStore, type CampaignStore } from './DynamoDbCampaignStore.ts';
 import { DynamoDbDeviceRequestStore, type DeviceRequestStore } from './DynamoDbDeviceRequestStore.ts';
 import { S3FirmwareImageRegistry, type FirmwareImageRegistry } from './ImageRegistry.ts';

@@ -13,7 +13,7 @@
 import { decodeBlockOption, encodeBlockOption, sliceForBlock2 } from '../../core/lwm2m/blockwise.ts';
 import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import type { JobStore } from '../../store/DynamoDbJobStore.ts';
+import type { JobStore } from '../../core/ports/JobStore.ts';
 import { CoapOption, encodeUint } from '../transport/coapOptions.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';

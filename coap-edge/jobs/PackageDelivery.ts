@@ -9,11 +9,11 @@
 import { rankDeliveries, type DeliveryChoice } from '../../core/firmware/deliverySelection.ts';
 import type { FirmwareObjectSnapshot } from '../../core/firmware/firmwareProgress.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import type { DeviceClient, DeviceTarget } from '../devices/DeviceClient.ts';
+import type { DeviceTarget } from '../devices/DeviceClient.ts';
 import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher, PushOutcome } from '../firmware/PackagePusher.ts';
 import type { Logger } from '../logger.ts';
-import { readFirmwareObject } from './deviceFirmware.ts';
+import { readFirmwareObject, type FirmwareDevices } from './deviceFirmware.ts';
 
 /** Presigned HTTP(S) URLs of images: what makes HTTP pull available. */
 export interface HttpPackageSource {
@@ -23,7 +23,7 @@ export interface HttpPackageSource {
 }
 
 export interface PackageDeliveryOptions {
-  readonly devices: DeviceClient;
+  readonly devices: FirmwareDevices;
   /** Base of CoAP Package URIs as devices must see it, e.g. coap://fota.example.com:5683 */
   readonly packageUriBase: string;
   /** Base of CoAPS Package URIs, e.g. coaps://fota.example.com:5684; absent when DTLS is off. */

@@ -6,6 +6,9 @@ import { firmwareObjectSnapshot, type FirmwareObjectSnapshot } from '../../core/
 import type { DeliveryMethod } from '../../core/jobs/jobStateMachine.ts';
 import type { DeviceClient, DeviceTarget } from '../devices/DeviceClient.ts';
 
+/** The device operations a firmware job uses (the edge's DeviceClient; a scripted device in step tests). */
+export type FirmwareDevices = Pick<DeviceClient, 'read' | 'readValue' | 'writeText' | 'writeOpaque' | 'execute' | 'observe'>;
+
 /** What a cancel did on the device. */
 export type DeviceCancel = 'cancelExecuted' | 'packageUriReset' | 'packageReset' | 'notContacted';
 

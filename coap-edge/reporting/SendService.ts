@@ -10,8 +10,13 @@ import { TelemetrySource } from '../../core/devices/Telemetry.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 import type { TelemetryRecorder } from './TelemetryRecorder.ts';
 
+/** Who registered from an address through this task (RegistrationService). */
+export interface SenderDirectory {
+  endpointAt(peer: Peer): string | undefined;
+}
+
 export interface SendServiceOptions {
-  readonly endpointAt: (peer: Peer) => string | undefined;
+  readonly senders: SenderDirectory;
   readonly recorder: TelemetryRecorder;
   readonly registry: ObjectRegistry;
   /** The device spoke: a queue-mode device is awake now. */
@@ -32,7 +37,7 @@ export class SendService {
     if (!isSenmlFormat(request.contentFormat)) {
       return { code: '4.15', payload: Buffer.from('Send carries SenML JSON (110) or SenML CBOR (112)') };
     }
-    const endpoint = this.options.endpointAt(request.peer);
+    const endpoint = this.options.senders.endpointAt(request.peer);
     if (endpoint === undefined) return { code: '4.04', payload: Buffer.from('no registration from this address: Register or Update first') };
     const decoded = decodeTimedSenml(request.contentFormat, request.payload, this.options.registry, this.now());
     if (!decoded.success) return { code: '4.00', payload: Buffer.from(decoded.error.message.slice(0, 200)) };

@@ -105,7 +105,7 @@ export function installVerdict(snapshot: Pick<FirmwareObjectSnapshot, 'state' | 
 }
 
 /** The device's Last State Change Time (/5/0/12) as a job attribute, when it has the resource. */
-export function changeTimeOf(snapshot: Pick<FirmwareObjectSnapshot, 'lastStateChangeTime'>): Readonly<Record<string, number>> {
+export function changeTimeOf(snapshot: Pick<FirmwareObjectSnapshot, 'lastStateChangeTime'>): { readonly lastStateChangeTime?: number } {
   return snapshot.lastStateChangeTime === undefined ? {} : { lastStateChangeTime: snapshot.lastStateChangeTime };
 }
 

@@ -12,3 +12,11 @@ export class IllegalTransitionError extends Error {
     this.event = event;
   }
 }
+
+/** A conditional write of a job lost: the job is no longer the status and version the caller read. */
+export class StaleJobError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StaleJobError';
+  }
+}

@@ -35,7 +35,7 @@ export async function handler(event: unknown): Promise<{ settled: boolean; inFli
     } else if (job.status === JobStatus.Downloading || job.status === JobStatus.Downloaded) {
       const requestedAt = job.cancelRequestedAt;
       if (requestedAt === undefined) {
-        await jobs.annotate(job, { cancelRequested: true, cancelRequestedAt: now });
+        await jobs.requestCancel(job, now);
         inFlight++;
       } else if (now - requestedAt > DEVICE_CANCEL_GRACE_MS) {
         await jobs.transition(job, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED_DEVICE_NOT_RESET' }, now);

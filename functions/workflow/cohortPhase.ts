@@ -169,7 +169,7 @@ async function release(
     const device = await deviceOf(job.endpoint);
     if (!isWithinWindow(campaign.installWindow, now, device?.timeZone)) return;
     const deadline = now + campaign.installTimeoutSeconds * 1000;
-    if (await stores.jobs.annotate(job, { installRequested: true, deadline })) {
+    if (await stores.jobs.requestInstall(job, deadline)) {
       jobs[index] = { ...job, installRequested: true, deadline };
       changed = true;
     }

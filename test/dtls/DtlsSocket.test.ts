@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertDescription } from '../../coap-edge/dtls/constants.ts';
-import { DtlsClient, type DtlsClientOptions } from '../../coap-edge/dtls/DtlsClient.ts';
-import { DtlsAlertError, DtlsNoSessionError } from '../../coap-edge/dtls/errors.ts';
-import type { DtlsSessionInfo, SessionEndReason } from '../../coap-edge/dtls/DtlsSocket.ts';
+import { AlertDescription } from '../../dtls/constants.ts';
+import { DtlsClient, type DtlsClientOptions } from '../../dtls/DtlsClient.ts';
+import { DtlsAlertError, DtlsNoSessionError } from '../../dtls/errors.ts';
+import type { DtlsSessionInfo, SessionEndReason } from '../../dtls/DtlsSocket.ts';
 import { KEYS, LossyRelay, sleep, startServer, waitFor, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
@@ -54,15 +54,15 @@ describe('DtlsSocket sessions', () => {
     expect(server.socket.sessionFor('127.0.0.1', client.localPort)?.extendedMasterSecret).toBe(false);
   });
 
-  it('fails an unknown identity with unknown_psk_identity and keeps no state', async () => {
+  it('fails an unknown identity with decrypt_error, as a wrong key (no identity is revealed), names it in its own logs and keeps no state', async () => {
     server = await startServer();
     const failures: string[] = [];
-    server.socket.on('handshakeFailure', (error) => failures.push(error.name));
+    server.socket.on('handshakeFailure', (error) => failures.push(`${error.name}: ${error.message}`));
 
     const attempt = connect(server.port, { identity: 'stranger' });
 
-    await expect(attempt).rejects.toMatchObject({ name: 'DtlsAlertError', description: AlertDescription.UnknownPskIdentity, sentByPeer: true });
-    expect(failures).toEqual(['DtlsAlertError']);
+    await expect(attempt).rejects.toMatchObject({ name: 'DtlsAlertError', description: AlertDescription.DecryptError, sentByPeer: true });
+    expect(failures).toEqual(['DtlsAlertError: unknown PSK identity "stranger"']);
     expect([server.socket.handshakeCount, server.socket.sessionCount]).toEqual([0, 0]);
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CookieIssuer } from '../../coap-edge/dtls/CookieIssuer.ts';
-import type { ClientHello } from '../../coap-edge/dtls/helloMessages.ts';
+import { CookieIssuer } from '../../dtls/CookieIssuer.ts';
+import type { ClientHello } from '../../dtls/helloMessages.ts';
 
 function hello(cookie: Buffer = Buffer.alloc(0)): ClientHello {
   return { version: 0xfefd, random: Buffer.alloc(32, 5), sessionId: Buffer.alloc(0), cookie, cipherSuites: [0xc0a8], compressionMethods: Buffer.from([0]), extensions: new Map() };

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ContentType, DTLS_1_2, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from '../../coap-edge/dtls/constants.ts';
-import { DtlsClient } from '../../coap-edge/dtls/DtlsClient.ts';
-import { encodeHandshake, parseHandshakeFragments } from '../../coap-edge/dtls/handshakeFraming.ts';
-import { encodeClientHello, parseHelloVerifyRequest } from '../../coap-edge/dtls/helloMessages.ts';
-import { encodeRecord, parseRecords } from '../../coap-edge/dtls/record.ts';
+import { ContentType, DTLS_1_2, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from '../../dtls/constants.ts';
+import { DtlsClient } from '../../dtls/DtlsClient.ts';
+import { encodeHandshake, parseHandshakeFragments } from '../../dtls/handshakeFraming.ts';
+import { encodeClientHello, parseHelloVerifyRequest } from '../../dtls/helloMessages.ts';
+import { encodeRecord, parseRecords } from '../../dtls/record.ts';
 import { KEYS, sleep, startServer, waitFor, type TestServer } from './helpers.ts';
 
 let server: TestServer | undefined;
@@ -152,6 +152,26 @@ describe('DtlsSocket handshakes in progress', () => {
     expect(peer.replies).toHaveLength(1 + 3); // HelloVerifyRequest, the flight, two retransmissions
     expect(failures).toEqual(['DtlsHandshakeTimeoutError']);
     expect(server.socket.handshakeCount).toBe(0);
+  });
+
+  it('drops a handshake whose client sends no ClientKeyExchange within keyExchangeTimeoutMs, freeing its slot', async () => {
+    server = await startServer({ keyExchangeTimeoutMs: 300, retransmitInitialMs: 10_000, maxHandshakes: 1 });
+    const failures: string[] = [];
+    server.socket.on('handshakeFailure', (error) => failures.push(error.message));
+    const [silent, next] = await openSockets(2);
+    if (silent === undefined || next === undefined) throw new Error('sockets');
+    const random = randomBytes(32);
+    silent.socket.send(clientHello(random, Buffer.alloc(0)), server.port, '127.0.0.1');
+    await waitFor(() => silent.replies.length === 1);
+    silent.socket.send(clientHello(random, cookieIn(silent.replies[0] ?? Buffer.alloc(0)), 1), server.port, '127.0.0.1');
+    await waitFor(() => server?.socket.handshakeCount === 1);
+
+    await waitFor(() => failures.length === 1, 5_000, 'the silent handshake dropped');
+    expect(failures[0]).toMatch(/no ClientKeyExchange in 300 ms/);
+    expect(server.socket.handshakeCount).toBe(0);
+    const client = await DtlsClient.connect({ address: '127.0.0.1', port: server.port, identity: 'device-2', psk: KEYS['device-2'] ?? Buffer.alloc(0) });
+    await client.close();
+    expect(server.socket.stats.handshakesCompleted).toBe(1);
   });
 
   it('resends its flight when the client repeats its ClientHello', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HandshakeType } from '../../coap-edge/dtls/constants.ts';
-import { encodeHandshake, fragmentHandshake, parseHandshakeFragments } from '../../coap-edge/dtls/handshakeFraming.ts';
-import { HandshakeReassembler } from '../../coap-edge/dtls/HandshakeReassembler.ts';
+import { HandshakeType } from '../../dtls/constants.ts';
+import { encodeHandshake, fragmentHandshake, parseHandshakeFragments } from '../../dtls/handshakeFraming.ts';
+import { HandshakeReassembler } from '../../dtls/HandshakeReassembler.ts';
 
 const body = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
 const message = encodeHandshake(HandshakeType.ClientKeyExchange, 2, body);

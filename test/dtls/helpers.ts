@@ -1,7 +1,7 @@
 /** Shared fixtures of the DTLS tests: a server on a loopback port, child processes, a lossy proxy. */
 import { spawn } from 'node:child_process';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { DtlsSocket, type DtlsSocketOptions } from '../../coap-edge/dtls/DtlsSocket.ts';
+import { DtlsSocket, type DtlsSocketOptions } from '../../dtls/DtlsSocket.ts';
 
 /** Identities and keys the test server knows. libcoap's -k takes the key as text. */
 export const KEYS: Readonly<Record<string, Buffer>> = {

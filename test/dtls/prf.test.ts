@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandKeys, finishedVerifyData, masterSecret, prf, pskPremasterSecret } from '../../coap-edge/dtls/prf.ts';
+import { expandKeys, finishedVerifyData, masterSecret, prf, pskPremasterSecret } from '../../dtls/prf.ts';
 
 describe('TLS 1.2 key derivation', () => {
   it('produces the published TLS 1.2 PRF (SHA-256) test vector', () => {

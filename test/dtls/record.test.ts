@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ContentType, DTLS_1_2 } from '../../coap-edge/dtls/constants.ts';
-import { encodeRecord, openRecord, packDatagrams, parseRecords, sealRecord, type DtlsRecord } from '../../coap-edge/dtls/record.ts';
+import { ContentType, DTLS_1_2 } from '../../dtls/constants.ts';
+import { encodeRecord, openRecord, packDatagrams, parseRecords, sealRecord, type DtlsRecord } from '../../dtls/record.ts';
 
 const keys = { key: randomBytes(16), salt: randomBytes(4) };
 const CID = Buffer.from('0102030405060708', 'hex');

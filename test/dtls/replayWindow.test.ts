@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplayWindow } from '../../coap-edge/dtls/ReplayWindow.ts';
+import { ReplayWindow } from '../../dtls/ReplayWindow.ts';
 
 function windowWith(...marked: number[]): ReplayWindow {
   const window = new ReplayWindow();

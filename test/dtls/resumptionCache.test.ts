@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResumptionCache } from '../../coap-edge/dtls/ResumptionCache.ts';
+import { ResumptionCache } from '../../dtls/ResumptionCache.ts';
 
 const id = (n: number): Buffer => Buffer.alloc(32, n);
 const session = (identity = 'device-1') => ({ identity: Buffer.from(identity), masterSecret: Buffer.alloc(48, 1), extendedMasterSecret: true });

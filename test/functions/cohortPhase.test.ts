@@ -93,9 +93,13 @@ describe('cohort phase tick at scale', () => {
     const started = Date.now();
     await tickCohortPhase(stack.stores, campaign, 0, 'download', started, Date.now(), 1);
     const ready = await stack.stores.jobs.listCohort(campaign.campaignId, 0);
-    // Ten of them back off for a minute (as a retry would), the others are due now.
-    for (const job of ready.slice(0, 10)) expect(await stack.stores.jobs.annotate(job, { ownerTask: 'paging-task', notBefore: started + 60_000 })).toBe(true);
-    for (const job of ready.slice(10)) expect(await stack.stores.jobs.annotate(job, { ownerTask: 'paging-task' })).toBe(true);
+    // All go to one task; ten of them back off for a minute (a download retried), the others are due now.
+    for (const job of ready) expect(await stack.stores.jobs.claim(job, 'paging-task')).toBe(true);
+    for (const job of ready.slice(0, 10)) {
+      const downloading = await stack.stores.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: started + 600_000 }, started);
+      if (!downloading.success) throw downloading.error;
+      expect((await stack.stores.jobs.transition(downloading.data, { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: started + 60_000 }, started)).success).toBe(true);
+    }
     const due = await stack.stores.jobs.listForOwner('paging-task', JobStatus.Ready, { dueBy: started + 1000 });
     expect(due.map((job) => job.endpoint).sort()).toEqual(ready.slice(10).map((job) => job.endpoint).sort());
     expect(await stack.stores.jobs.listForOwner('paging-task', JobStatus.Ready, { limit: 7, dueBy: started + 1000 })).toHaveLength(7);

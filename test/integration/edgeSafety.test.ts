@@ -14,7 +14,7 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { FirmwareUpdateState } from '../../core/lwm2m/firmwareUpdate.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
-import type { JobStore } from '../../store/DynamoDbJobStore.ts';
+import type { JobStore } from '../../core/ports/JobStore.ts';
 import type { DeviceClient, DeviceTarget } from '../../coap-edge/devices/DeviceClient.ts';
 import { startDevices, startJob, waitForJob } from './firmwareHelpers.ts';
 
@@ -83,7 +83,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
   const executeLost = async (job: FirmwareJob): Promise<FirmwareJob> => {
     const updating = await stack.stores.jobs.transition(job, { kind: 'updateStarted', deadline: Date.now() + 120_000 }, Date.now(), { installRequested: true });
     if (!updating.success) throw updating.error;
-    if (!(await stack.stores.jobs.annotate(updating.data, { executeOutcome: 'noAnswer', executeEndedAt: Date.now() }))) throw new Error('annotate lost');
+    if (!(await stack.stores.jobs.recordExecuteOutcome(updating.data, 'noAnswer', Date.now()))) throw new Error('the Execute outcome was not recorded');
     return updating.data;
   };
 
@@ -117,7 +117,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
   it('never sends Execute Update again once the device answered it, even while a read still shows Downloaded', async () => {
     const sim = await device('answered-once');
     const job = await executeLost(await downloaded('answered-once'));
-    await stack.stores.jobs.annotate(job, { executeOutcome: 'accepted' });
+    await stack.stores.jobs.recordExecuteOutcome(job, 'accepted', Date.now());
 
     await step(executor());
 
@@ -130,7 +130,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     const job = await downloaded('lost-package');
     // The device lost the package while it waited for the install phase (object 5 back to Idle).
     sim.state = FirmwareUpdateState.Idle;
-    await stack.stores.jobs.annotate(job, { installRequested: true });
+    await stack.stores.jobs.requestInstall(job, Date.now() + 120_000);
 
     await step(executor());
 
@@ -141,7 +141,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
   it('records the version a device reports after an update that did not reach the target on its failed job', async () => {
     await device('mismatch');
     const job = await downloaded('mismatch', { targetVersion: '9.9.9' });
-    await stack.stores.jobs.annotate(job, { installRequested: true });
+    await stack.stores.jobs.requestInstall(job, Date.now() + 120_000);
 
     await step(executor());
     const failed = await waitForJob(stack, job);

@@ -1,41 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulators } from '../../local/emulators.ts';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mockKms } from './mockKms.ts';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { additionalData, DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type KeyProtector, type KmsApi } from '../../store/DeviceCredentialStore.ts';
-
-/**
- * MOCK KMS: AWS KMS has no local emulator. This stand-in wraps data keys under its own master
- * key, bound to the encryption context as KMS does (Decrypt fails with another context), so the
- * envelope format and the protector's use of GenerateDataKey/Decrypt are exercised.
- */
-function mockKms(): KmsApi & { calls: string[] } {
-  const master = randomBytes(32);
-  const calls: string[] = [];
-  const described = (context: Readonly<Record<string, string>> | undefined) => (context === undefined ? '' : ` ${JSON.stringify(context)}`);
-  return {
-    calls,
-    async generateDataKey(keyId, context) {
-      calls.push(`GenerateDataKey ${keyId}${described(context)}`);
-      const plaintext = randomBytes(32);
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', master, iv);
-      cipher.setAAD(additionalData(context));
-      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return { plaintext: Buffer.from(plaintext), encrypted: Buffer.concat([iv, cipher.getAuthTag(), body]) };
-    },
-    async decrypt(encrypted, context) {
-      calls.push(`Decrypt${described(context)}`);
-      const decipher = createDecipheriv('aes-256-gcm', master, encrypted.subarray(0, 12));
-      decipher.setAAD(additionalData(context));
-      decipher.setAuthTag(encrypted.subarray(12, 28));
-      return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]);
-    },
-  };
-}
+import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, type KeyProtector } from '../../store/DeviceCredentialStore.ts';
 
 describe('protection of device keys at rest', () => {
   it('seals a PSK with a KMS data key and opens it again, the master key never leaving KMS', async () => {

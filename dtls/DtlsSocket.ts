@@ -9,19 +9,21 @@
  * `maxSessions`. Forged, replayed and malformed records are dropped silently (§4.1.2.7) and
  * counted in `stats`. Keys are never logged nor put in errors.
  */
-import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { admitClientHello } from './clientHelloAdmission.ts';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_PLAINTEXT_LENGTH } from './constants.ts';
+import { AlertDescription, AlertLevel, ContentType, MAX_PLAINTEXT_LENGTH } from './constants.ts';
 import { CookieIssuer } from './CookieIssuer.ts';
 import { DtlsError, DtlsHandshakeTimeoutError, DtlsNoSessionError } from './errors.ts';
+import { expiredHandshakes } from './handshakeExpiry.ts';
+import { planHandshake } from './handshakePlan.ts';
 import { CID_LENGTH, PeerTable } from './PeerTable.ts';
 import { parseRecords, type DtlsRecord } from './record.ts';
+import { routeRecord } from './recordRouting.ts';
 import { ResumptionCache } from './ResumptionCache.ts';
 import { ServerHandshake } from './ServerHandshake.ts';
-import { Session, type PeerAddress } from './Session.ts';
+import type { PeerAddress, Session } from './Session.ts';
 import { DTLS_SOCKET_DEFAULTS, emptyStats, type DtlsPeer, type DtlsSessionInfo, type DtlsSocketEvents, type DtlsSocketOptions, type DtlsStats, type SessionEndReason } from './types.ts';
 
 export type { DtlsPeer, DtlsSessionInfo, DtlsSocketEvents, DtlsSocketOptions, DtlsStats, SessionEndReason } from './types.ts';
@@ -54,7 +56,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   /** The established session with this peer address, e.g. to learn which device sent a datagram. */
   sessionFor(address: string, port: number): DtlsSessionInfo | undefined {
     const session = this.table.sessionAt(address, port);
-    return session === undefined ? undefined : infoOf(session);
+    return session?.info();
   }
 
   /**
@@ -79,7 +81,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     udp.on('message', (datagram, remote) => this.receive(datagram, remote));
     udp.on('error', (error) => this.emit('error', error));
     udp.bind(port, address, () => {
-      const sweepEvery = Math.max(50, Math.min(10_000, this.settings.sessionIdleTimeoutMs / 2, this.settings.handshakeTimeoutMs / 2));
+      const sweepEvery = Math.max(50, Math.min(10_000, this.settings.sessionIdleTimeoutMs / 2, this.settings.handshakeTimeoutMs / 2, this.settings.keyExchangeTimeoutMs / 2));
       this.sweepTimer = setInterval(() => this.sweep(), sweepEvery).unref();
       callback();
     });
@@ -117,10 +119,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     this.resumable.clear();
     const udp = this.udp;
     this.udp = undefined;
-    for (const handshake of this.table.allHandshakes()) {
-      handshake.dispose();
-      this.table.removeHandshake(handshake);
-    }
+    for (const handshake of this.table.allHandshakes()) this.table.dropHandshake(handshake);
     const sessions = this.table.allSessions();
     let pending = sessions.length + 1;
     const done = (): void => {
@@ -130,11 +129,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     };
     for (const session of sessions) {
       this.table.removeSession(session);
-      try {
-        udp?.send(session.seal(ContentType.Alert, Buffer.from([AlertLevel.Warning, AlertDescription.CloseNotify])), session.peer.port, session.peer.address, done);
-      } catch {
-        done(); // sequence numbers exhausted: nothing to say
-      }
+      const alert = session.closeNotify();
+      if (alert === undefined || udp === undefined) done();
+      else udp.send(alert, session.peer.port, session.peer.address, done);
     }
     done();
     return this;
@@ -148,26 +145,17 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   }
 
   private route(record: DtlsRecord, remote: RemoteInfo): void {
-    if (record.type === ContentType.Tls12Cid) {
-      const target = record.cid === undefined ? undefined : this.table.byConnectionId(record.cid);
-      if (target instanceof Session) this.sessionRecord(target, record, remote);
-      else if (target instanceof ServerHandshake && target.peer.address === remote.address && target.peer.port === remote.port) target.receive(record);
-      else this.stats.recordsDropped++;
-      return;
+    const route = routeRecord(record, remote, this.table);
+    switch (route.kind) {
+      case 'session':
+        return this.sessionRecord(route.session, record, remote);
+      case 'handshake':
+        return route.handshake.receive(record);
+      case 'clientHello':
+        return this.clientHello(record, remote);
+      case 'drop':
+        this.stats.recordsDropped++;
     }
-    if (record.epoch === 0 && record.type === ContentType.Handshake && record.fragment[0] === HandshakeType.ClientHello) {
-      this.clientHello(record, remote);
-      return;
-    }
-    const handshake = this.table.handshakeAt(remote.address, remote.port);
-    // Epoch 0 records are unauthenticated: they may reach a handshake, never a session.
-    if (handshake !== undefined && (record.epoch === 0 || record.type === ContentType.Handshake)) {
-      handshake.receive(record);
-      return;
-    }
-    const session = this.table.sessionAt(remote.address, remote.port);
-    if (session !== undefined && record.epoch !== 0) this.sessionRecord(session, record, remote);
-    else this.stats.recordsDropped++;
   }
 
   private clientHello(record: DtlsRecord, remote: RemoteInfo): void {
@@ -189,40 +177,22 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
       case 'admitted':
         break;
     }
-    const existing = this.table.handshakeAt(remote.address, remote.port);
-    if (existing !== undefined && existing.clientRandom.equals(admission.hello.random)) {
-      existing.resendFlight(); // the client repeats its ClientHello: our flight was lost (§4.2.4)
-      return;
-    }
-    // Slots are bounded per source address and per /24 before the global cap, so one host (or one
-    // network) holding every slot it can get leaves room for everybody else's devices.
-    if (
-      existing === undefined &&
-      (this.table.handshakeCount >= this.settings.maxHandshakes ||
-        this.table.handshakesFromAddress(remote.address) >= this.settings.maxHandshakesPerSource ||
-        this.table.handshakesFromSubnet(remote.address) >= this.settings.maxHandshakesPerSubnet)
-    ) {
+    const plan = planHandshake(admission, remote.address, this.table.handshakeAt(remote.address, remote.port), this.table, this.resumable, this.settings);
+    if (plan.kind === 'resendFlight') return plan.handshake.resendFlight();
+    if (plan.kind === 'noSlot') {
       this.stats.handshakesRejected++;
       return;
     }
-    if (existing !== undefined) {
-      existing.dispose();
-      this.table.removeHandshake(existing);
-    }
-    const cid = admission.negotiated.peerCid === undefined ? undefined : this.table.newConnectionId();
-    const cached = this.resumable.find(admission.hello.sessionId);
-    // RFC 7627 §5.3: resume only a session whose master secret was derived the same way.
-    const resuming = cached?.extendedMasterSecret === admission.negotiated.extendedMasterSecret ? cached : undefined;
-    const sessionId = resuming !== undefined ? admission.hello.sessionId : this.settings.resumption ? randomBytes(32) : Buffer.alloc(0);
+    if (plan.replacing !== undefined) this.table.dropHandshake(plan.replacing);
     const handshake: ServerHandshake = new ServerHandshake(
-      { ...this.settings, peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid, sessionId: Buffer.from(sessionId), resuming },
+      { ...this.settings, peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid: plan.cid, sessionId: plan.sessionId, resuming: plan.resuming },
       {
         send: (datagrams, to) => this.sendTo(datagrams, to),
         established: (session, masterSecret) => this.established(handshake, session, masterSecret),
         failed: (error) => this.handshakeFailed(handshake, error),
       },
     );
-    this.table.addHandshake(handshake, cid);
+    this.table.addHandshake(handshake, plan.cid);
     this.stats.handshakesStarted++;
     handshake.start();
   }
@@ -231,18 +201,16 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     this.table.removeHandshake(handshake);
     if (!session.resumed && session.sessionId.length > 0) this.resumable.remember(session.sessionId, { identity: session.identity, masterSecret, extendedMasterSecret: session.extendedMasterSecret });
     else masterSecret.fill(0);
-    if (this.table.sessionAt(session.peer.address, session.peer.port) === undefined && this.table.sessionCount >= this.settings.maxSessions) {
-      const oldest = this.table.leastRecentlyActive();
-      if (oldest !== undefined) {
-        this.stats.sessionsEvicted++;
-        this.endSession(oldest, 'evicted');
-      }
+    const oldest = this.table.evictionFor(session, this.settings.maxSessions);
+    if (oldest !== undefined) {
+      this.stats.sessionsEvicted++;
+      this.endSession(oldest, 'evicted');
     }
     const replaced = this.table.addSession(session);
-    if (replaced !== undefined) this.emit('sessionEnd', infoOf(replaced), 'replaced');
+    if (replaced !== undefined) this.emit('sessionEnd', replaced.info(), 'replaced');
     this.stats.handshakesCompleted++;
     if (session.resumed) this.stats.handshakesResumed++;
-    this.emit('session', infoOf(session));
+    this.emit('session', session.info());
   }
 
   private handshakeFailed(handshake: ServerHandshake, error: DtlsError): void {
@@ -253,21 +221,18 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
 
   private sessionRecord(session: Session, record: DtlsRecord, remote: RemoteInfo): void {
     const outcome = session.open(record);
-    if (outcome.kind === 'replayed') {
-      this.stats.replaysDropped++;
-      return;
-    }
-    if (outcome.kind === 'forged') {
-      this.stats.recordsDropped++;
+    if (outcome.kind !== 'opened') {
+      if (outcome.kind === 'replayed') this.stats.replaysDropped++;
+      else this.stats.recordsDropped++;
       return;
     }
     // RFC 9146 §6: only an authenticated record newer than all before it may move the peer.
     if ((session.peer.address !== remote.address || session.peer.port !== remote.port) && outcome.newest && session.cid !== undefined) {
       const previous = { address: session.peer.address, port: session.peer.port };
       const displaced = this.table.moveSession(session, { address: remote.address, port: remote.port, family: remote.family });
-      if (displaced !== undefined) this.emit('sessionEnd', infoOf(displaced), 'replaced');
+      if (displaced !== undefined) this.emit('sessionEnd', displaced.info(), 'replaced');
       this.stats.addressChanges++;
-      this.emit('addressChange', infoOf(session), previous);
+      this.emit('addressChange', session.info(), previous);
     }
     const { type, content } = outcome.record;
     if (type === ContentType.ApplicationData) {
@@ -287,8 +252,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     if (content.length !== 2 || description === undefined) return;
     if (description === AlertDescription.CloseNotify) {
       // RFC 5246 §7.2.1: answer close_notify with close_notify.
-      this.sendTo([session.seal(ContentType.Alert, Buffer.from([AlertLevel.Warning, AlertDescription.CloseNotify]))], session.peer);
-      this.endSession(session, 'closed by peer');
+      this.closeSession(session, 'closed by peer');
     } else if (level === AlertLevel.Fatal) {
       this.resumable.forgetSession(session.sessionId); // RFC 5246 §7.2.2: never resume after a fatal alert
       this.endSession(session, 'fatal alert');
@@ -297,23 +261,20 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
 
   /** Says close_notify (RFC 5246 §7.2.1), so the peer knows to handshake again, and ends the session. */
   private closeSession(session: Session, reason: SessionEndReason): void {
-    try {
-      this.sendTo([session.seal(ContentType.Alert, Buffer.from([AlertLevel.Warning, AlertDescription.CloseNotify]))], session.peer);
-    } catch {
-      // sequence numbers exhausted: nothing to say
-    }
+    const alert = session.closeNotify();
+    if (alert !== undefined) this.sendTo([alert], session.peer);
     this.endSession(session, reason);
   }
 
   private endSession(session: Session, reason: SessionEndReason): void {
-    if (this.table.removeSession(session)) this.emit('sessionEnd', infoOf(session), reason);
+    if (this.table.removeSession(session)) this.emit('sessionEnd', session.info(), reason);
   }
 
   private sweep(): void {
     const now = Date.now();
-    for (const handshake of this.table.handshakesStartedBefore(now - this.settings.handshakeTimeoutMs)) {
+    for (const { handshake, why } of expiredHandshakes(this.table.allHandshakes(), now, this.settings)) {
       handshake.dispose();
-      this.handshakeFailed(handshake, new DtlsHandshakeTimeoutError(`handshake with ${handshake.peer.address}:${handshake.peer.port} not finished in ${this.settings.handshakeTimeoutMs} ms`));
+      this.handshakeFailed(handshake, new DtlsHandshakeTimeoutError(`handshake with ${handshake.peer.address}:${handshake.peer.port}: ${why}`));
     }
     for (const session of this.table.idleSessions(now - this.settings.sessionIdleTimeoutMs)) {
       this.stats.sessionsExpired++;
@@ -331,6 +292,3 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   }
 }
 
-function infoOf(session: Session): DtlsSessionInfo {
-  return { identity: session.identityText, address: session.peer.address, port: session.peer.port, connectionId: session.cid !== undefined, extendedMasterSecret: session.extendedMasterSecret, resumed: session.resumed };
-}

@@ -4,11 +4,12 @@
  * crypto; DtlsSocket decides what records mean.
  */
 import type { DirectionKeys } from './ccm.ts';
-import { ContentType } from './constants.ts';
+import { AlertDescription, AlertLevel, ContentType } from './constants.ts';
 import type { DtlsRecord, OpenedRecord } from './record.ts';
 import { openRecord } from './record.ts';
 import type { FlightEntry, RecordWriter } from './RecordWriter.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
+import type { DtlsSessionInfo } from './types.ts';
 
 export interface PeerAddress {
   readonly address: string;
@@ -81,5 +82,19 @@ export class Session {
   /** An application data (or alert) record for the peer, in epoch 1. */
   seal(type: number, content: Buffer): Buffer {
     return this.writer.write(type, 1, content);
+  }
+
+  /** A close_notify alert (RFC 5246 §7.2.1), or nothing once the sequence numbers are exhausted. */
+  closeNotify(): Buffer | undefined {
+    try {
+      return this.seal(ContentType.Alert, Buffer.from([AlertLevel.Warning, AlertDescription.CloseNotify]));
+    } catch {
+      return undefined; // nothing more can be said in this session
+    }
+  }
+
+  /** What the socket's events tell about this session (never a key). */
+  info(): DtlsSessionInfo {
+    return { identity: this.identityText, address: this.peer.address, port: this.peer.port, connectionId: this.cid !== undefined, extendedMasterSecret: this.extendedMasterSecret, resumed: this.resumed };
   }
 }

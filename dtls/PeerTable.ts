@@ -70,6 +70,12 @@ export class PeerTable {
     this.cidOf.set(handshake, cid.toString('latin1'));
   }
 
+  /** Ends a handshake without a word to its peer and forgets it (replaced, socket closing). */
+  dropHandshake(handshake: ServerHandshake): void {
+    handshake.dispose();
+    this.removeHandshake(handshake);
+  }
+
   removeHandshake(handshake: ServerHandshake): void {
     const key = peerKey(handshake.peer.address, handshake.peer.port);
     if (this.handshakes.get(key) === handshake) {
@@ -110,8 +116,13 @@ export class PeerTable {
     return displaced;
   }
 
+  /** The session to end so that `session` fits within `maxSessions`: none when it only replaces one at its address. */
+  evictionFor(session: Session, maxSessions: number): Session | undefined {
+    return this.sessionAt(session.peer.address, session.peer.port) === undefined && this.sessions.size >= maxSessions ? this.leastRecentlyActive() : undefined;
+  }
+
   /** The session idle longest, to make room when the table is full. */
-  leastRecentlyActive(): Session | undefined {
+  private leastRecentlyActive(): Session | undefined {
     let oldest: Session | undefined;
     for (const session of this.sessions.values()) {
       if (oldest === undefined || session.lastActivity < oldest.lastActivity) oldest = session;
@@ -129,10 +140,6 @@ export class PeerTable {
       if (next <= 0) map.delete(key);
       else map.set(key, next);
     }
-  }
-
-    handshakesStartedBefore(startedBefore: number): ServerHandshake[] {
-    return [...this.handshakes.values()].filter((handshake) => handshake.startedAt < startedBefore);
   }
 
   allSessions(): Session[] {

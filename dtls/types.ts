@@ -25,6 +25,12 @@ export interface DtlsSocketOptions {
   readonly sessionIdleTimeoutMs?: number;
   /** A handshake not finished by then is dropped. @default 45_000 */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * A handshake whose client has not sent its ClientKeyExchange by then is dropped: a source that
+   * completes the cookie exchange and goes silent holds its slot this long, not `handshakeTimeoutMs`.
+   * The server's flight is sent again at 1, 3 and 7 s meanwhile. @default 10_000
+   */
+  readonly keyExchangeTimeoutMs?: number;
   /** First retransmission timeout of the server's flight (RFC 6347 §4.2.4.1). @default 1_000 */
   readonly retransmitInitialMs?: number;
   /** @default 4 */
@@ -80,6 +86,7 @@ export const DTLS_SOCKET_DEFAULTS: Required<Omit<DtlsSocketOptions, 'pskLookup'>
   maxHandshakesPerSubnet: 128,
   sessionIdleTimeoutMs: 3_600_000,
   handshakeTimeoutMs: 45_000,
+  keyExchangeTimeoutMs: 10_000,
   retransmitInitialMs: 1_000,
   maxRetransmissions: 4,
   cookieRotationMs: 60_000,

@@ -78,6 +78,8 @@ export class ServerHandshake {
   private readonly epoch0Window = new ReplayWindow();
   private readonly epoch1Window = new ReplayWindow();
   private readonly buffered: DtlsRecord[] = [];
+  /** The identity named in the ClientKeyExchange has no key: told to the logs, never to the peer. */
+  private unknownIdentity = false;
   private readonly firstFlight: FlightEntry[];
   private nextMessageSeq: number;
   private identity: Buffer | undefined;
@@ -151,6 +153,11 @@ export class ServerHandshake {
     }
   }
 
+  /** Still waiting for the client's ClientKeyExchange (after the cookie exchange and our flight). */
+  get awaitingKeyExchange(): boolean {
+    return this.state === 'awaitKeyExchange';
+  }
+
   /** Ends the handshake without a word to the peer (replaced, expired, socket closing). */
   dispose(): void {
     this.state = 'ended';
@@ -169,7 +176,7 @@ export class ServerHandshake {
       if (!this.epoch1Window.isFresh(record.sequenceNumber)) return;
       const opened = openRecord({ key: this.keys.clientWriteKey, salt: this.keys.clientWriteIv }, record);
       // With a wrong PSK the client's keys differ and its Finished cannot authenticate (RFC 4279 §2).
-      if (opened === undefined) throw new DtlsAlertError(AlertDescription.DecryptError, false, 'the client Finished does not authenticate (wrong PSK?)');
+      if (opened === undefined) throw new DtlsAlertError(AlertDescription.DecryptError, false, this.unknownIdentity ? `unknown PSK identity ${this.identityForLogs()}` : 'the client Finished does not authenticate (wrong PSK?)');
       this.epoch1Window.mark(record.sequenceNumber);
       type = opened.type;
       content = opened.content;
@@ -221,8 +228,10 @@ export class ServerHandshake {
     }
     if (this.state !== 'lookingUp') return;
     if (psk === undefined) {
-      this.fail(new DtlsAlertError(AlertDescription.UnknownPskIdentity, false, `unknown PSK identity ${JSON.stringify(identity.toString('utf8').slice(0, 64))}`));
-      return;
+      // RFC 4279 §2: go on as if the identity existed with another key, so the client's Finished
+      // fails with decrypt_error exactly as for a wrong key: a stranger learns no identity.
+      this.unknownIdentity = true;
+      psk = randomBytes(32);
     }
     const premaster = pskPremasterSecret(psk);
     this.master = masterSecret(premaster, this.clientRandom, this.serverRandom, sessionHash);
@@ -230,6 +239,10 @@ export class ServerHandshake {
     this.keys = expandKeys(this.master, this.clientRandom, this.serverRandom);
     this.state = 'awaitFinished';
     for (const record of this.buffered.splice(0)) this.receive(record);
+  }
+
+  private identityForLogs(): string {
+    return JSON.stringify(this.identity?.toString('utf8').slice(0, 64) ?? '');
   }
 
   /** Checks the client's Finished; a full handshake then sends ours, the last flight. */

@@ -1,0 +1,52 @@
+/**
+ * The socket node-coap's Agent sees: it sends through the transport's real socket, and receives
+ * only what the transport hands it (responses, empty ACKs, RSTs), so a malformed request can never
+ * reach library code. The Agent shares the server's socket this way, so a device behind NAT sees
+ * one server address.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { DatagramSocket } from './transportTypes.ts';
+
+export class AgentSocket extends EventEmitter {
+  readonly type = 'udp4';
+  private socket: DatagramSocket | undefined;
+
+  /** True between the transport's start and stop. */
+  get attached(): boolean {
+    return this.socket !== undefined;
+  }
+
+  attach(socket: DatagramSocket): void {
+    this.socket = socket;
+  }
+
+  detach(): void {
+    this.socket = undefined;
+  }
+
+  deliver(message: Buffer, remote: RemoteInfo): void {
+    try {
+      this.emit('message', message, remote);
+    } catch {
+      // node-coap threw on a response it could not handle; the exchange times out instead.
+    }
+  }
+
+  address(): ReturnType<DatagramSocket['address']> {
+    if (this.socket === undefined) return { address: '0.0.0.0', family: 'IPv4', port: 0 };
+    return this.socket.address();
+  }
+
+  send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): void {
+    if (this.socket === undefined) {
+      callback?.(new Error('socket closed'));
+      return;
+    }
+    this.socket.send(buffer, offset, length, port, address, (error) => callback?.(error ?? null));
+  }
+
+  close(): void {
+    // The transport owns the real socket.
+  }
+}

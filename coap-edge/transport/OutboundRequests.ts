@@ -1,0 +1,161 @@
+/**
+ * Requests from the edge to devices, through a node-coap Agent on the transport's own socket (via
+ * AgentSocket): each a confirmable request settled by OutboundExchange, with node-coap's string
+ * errors and RetrySendError turned into typed errors. An empty ACK turns the wait into the wait
+ * for a separate response (RFC 7252 §5.2.2); a peer known to have moved is given up at once.
+ */
+import type { RemoteInfo, Socket } from 'node:dgram';
+import coap from 'coap';
+import type { ParsedPacket } from 'coap-packet';
+import { AgentSocket } from './AgentSocket.ts';
+import { DeviceNoResponseError, DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
+import { Observations } from './Observations.ts';
+import { OutboundExchange } from './OutboundExchange.ts';
+import { messageIdOf, setRequestOptions, toDeviceResponse, type ObserveStream } from './packetCodec.ts';
+import { peerKey } from './peerAddresses.ts';
+import type { DatagramSocket, DeviceRequest, DeviceResponse, Observation, ObserveOptions, Peer } from './transportTypes.ts';
+
+export interface OutboundRequestsOptions {
+  readonly requestTimeoutMs: number;
+  readonly separateResponseTimeoutMs: number;
+  readonly onError: (error: Error, context: string) => void;
+}
+
+export class OutboundRequests {
+  private readonly agentSocket = new AgentSocket();
+  private readonly agent = new coap.Agent({ socket: this.agentSocket as unknown as Socket });
+  private readonly observations: Observations;
+  /** Outstanding exchanges by peer: each entry gives up its exchange with the error. */
+  private readonly outstanding = new Map<string, Set<(error: Error) => void>>();
+  /** (peer, message id) of each request awaiting its ACK -> what an empty ACK starts. */
+  private readonly awaitingAck = new Map<string, () => void>();
+
+  constructor(private readonly options: OutboundRequestsOptions) {
+    this.observations = new Observations(options.onError);
+  }
+
+  attach(socket: DatagramSocket): void {
+    this.agentSocket.attach(socket);
+  }
+
+  detach(): void {
+    this.agentSocket.detach();
+  }
+
+  /** Sends a confirmable request to a device and waits for its response (piggybacked or separate). */
+  request(peer: Peer, request: DeviceRequest): Promise<DeviceResponse> {
+    if (!this.agentSocket.attached) return Promise.reject(new TransportError('transport is not started'));
+    const what = `${request.method} ${request.path} to ${peer.address}:${peer.port}`;
+    const timeoutMs = request.timeoutMs ?? this.options.requestTimeoutMs;
+    return new Promise<DeviceResponse>((resolve, reject) => {
+      const outgoing = this.agent.request({
+        hostname: peer.address,
+        port: peer.port,
+        method: request.method,
+        pathname: request.path,
+        ...(request.query === undefined ? {} : { query: request.query }),
+        ...(request.token === undefined ? {} : { token: request.token }),
+        confirmable: true,
+      });
+      const exchange = this.open<DeviceResponse>(peer, outgoing, what, resolve, reject);
+      exchange.deadline(timeoutMs, () => new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));
+      setRequestOptions(outgoing, request);
+      outgoing.on('response', (response: coap.IncomingMessage) => exchange.succeed(toDeviceResponse(response)));
+      outgoing.on('error', (error: unknown) => exchange.fail(toTransportError(error, what)));
+      outgoing.on('timeout', (error: unknown) => exchange.fail(toTransportError(error, what)));
+      outgoing.end(request.payload === undefined ? undefined : Buffer.from(request.payload));
+      // An empty ACK means the device has the request and answers later (RFC 7252 §5.2.2): from
+      // then on the wait is the separate-response wait, and its end is DeviceNoResponseError.
+      const messageId = messageIdOf(outgoing);
+      if (exchange.isSettled || messageId === undefined) return;
+      const ackKey = `${peerKey(peer)}:${messageId}`;
+      const waitMs = this.options.separateResponseTimeoutMs;
+      this.awaitingAck.set(ackKey, () => exchange.deadline(waitMs, () => new DeviceNoResponseError(`${what}: acknowledged, but no response within ${waitMs} ms`)));
+      exchange.onSettled(() => this.awaitingAck.delete(ackKey));
+    });
+  }
+
+  /**
+   * Observes a resource (RFC 7641): `onNotification` gets the first response and every
+   * notification. Resolves once the device accepted the observation (2.05 with Observe).
+   */
+  observe(peer: Peer, path: string, accept: number | undefined, onNotification: (response: DeviceResponse) => void, observeOptions: ObserveOptions = {}): Promise<Observation> {
+    if (!this.agentSocket.attached) return Promise.reject(new TransportError('transport is not started'));
+    const what = `Observe ${path} at ${peer.address}:${peer.port}`;
+    const timeoutMs = this.options.requestTimeoutMs;
+    const fetch = observeOptions.fetch;
+    return new Promise<Observation>((resolve, reject) => {
+      const outgoing = this.agent.request({ hostname: peer.address, port: peer.port, method: fetch === undefined ? 'GET' : 'FETCH', pathname: path, observe: true, confirmable: true });
+      setRequestOptions(outgoing, { ...(accept === undefined ? {} : { accept }), ...(fetch === undefined ? {} : { contentFormat: fetch.contentFormat }) });
+      const exchange = this.open<Observation>(peer, outgoing, what, resolve, reject);
+      exchange.deadline(timeoutMs, () => new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));
+      outgoing.on('response', (stream: ObserveStream) => {
+        if (exchange.isSettled) return;
+        const first = toDeviceResponse(stream);
+        if (!first.code.startsWith('2.')) exchange.fail(new DeviceRequestError(first.code, `${what}: device answered ${first.code}`));
+        else exchange.succeed(this.observations.open({ peer, outgoing, stream, first, what }, onNotification, observeOptions));
+      });
+      outgoing.on('error', (error: unknown) => exchange.fail(toTransportError(error, what)));
+      outgoing.end(fetch === undefined ? undefined : Buffer.from(fetch.payload));
+    });
+  }
+
+  /** A datagram that is not a request (a response, a notification, an empty ACK, an RST): node-coap's exchanges take it. */
+  receive(message: Buffer, packet: ParsedPacket, remote: RemoteInfo): void {
+    if (packet.code === '0.00' && packet.ack && this.awaitingAck.size > 0) {
+      const key = `${peerKey(remote)}:${packet.messageId}`;
+      const acknowledged = this.awaitingAck.get(key);
+      this.awaitingAck.delete(key);
+      acknowledged?.();
+    }
+    this.agentSocket.deliver(message, remote);
+    if (packet.code.startsWith('4.') || packet.code.startsWith('5.')) this.observations.endByError(packet.token, packet.code);
+  }
+
+  /**
+   * Gives up every exchange outstanding with a peer that is known to have left that address
+   * (it registered again from another one): they fail at once with PeerMovedError instead of
+   * retransmitting for the rest of the exchange lifetime. Returns how many were given up.
+   */
+  abandonPeer(peer: Peer, reason: string): number {
+    const key = peerKey(peer);
+    const giveUps = this.outstanding.get(key);
+    if (giveUps === undefined) return 0;
+    this.outstanding.delete(key);
+    for (const giveUp of giveUps) giveUp(new PeerMovedError(`${key}: ${reason}`));
+    return giveUps.size;
+  }
+
+  /** Gives up the exchanges with an address now taken by another endpoint and ends the observations made there. */
+  forgetPeer(peer: Peer, reason: string): void {
+    this.abandonPeer(peer, reason);
+    this.observations.forgetPeer(peer);
+  }
+
+  /** An exchange for a request just made, tracked by its peer until it settles. */
+  private open<T>(peer: Peer, outgoing: coap.OutgoingMessage, what: string, resolve: (value: T) => void, reject: (error: Error) => void): OutboundExchange<T> {
+    const exchange = new OutboundExchange<T>(resolve, reject, () => this.abortQuietly(outgoing, what));
+    const key = peerKey(peer);
+    const giveUp = (error: Error): void => exchange.fail(error, { abort: true });
+    let giveUps = this.outstanding.get(key);
+    if (giveUps === undefined) {
+      giveUps = new Set();
+      this.outstanding.set(key, giveUps);
+    }
+    giveUps.add(giveUp);
+    exchange.onSettled(() => {
+      const current = this.outstanding.get(key);
+      current?.delete(giveUp);
+      if (current?.size === 0) this.outstanding.delete(key);
+    });
+    return exchange;
+  }
+
+  private abortQuietly(outgoing: coap.OutgoingMessage, what: string): void {
+    try {
+      this.agent.abort(outgoing);
+    } catch (error) {
+      this.options.onError(toTransportError(error, what), 'abort');
+    }
+  }
+}

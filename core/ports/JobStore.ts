@@ -1,0 +1,57 @@
+/**
+ * The job store's role (ARCHITECTURE.md, "Per-device jobs"): what the edge and the workflow do to
+ * per-device jobs, implemented by store/DynamoDbJobStore.ts. A status change is a `transition`
+ * of core/jobs/jobStateMachine.ts's table; every other write is one of the named operations below.
+ * All writes are conditional on the job as the caller read it (its version, and so its status):
+ * of two writers holding the same job, only the first lands; the other gets `false` (or a
+ * StaleJobError) and reads the job again.
+ */
+import type { FirmwareJob } from '../jobs/FirmwareJob.ts';
+import type { IllegalTransitionError, StaleJobError } from '../jobs/errors.ts';
+import type { DeliveryMethod, JobEvent, JobStatus } from '../jobs/jobStateMachine.ts';
+import type { Result } from '../result.ts';
+
+export type TransitionError = IllegalTransitionError | StaleJobError;
+
+/**
+ * Attributes a transition writes besides the state machine's own: the owner and the new Package URI
+ * token of a retried or scheduled job, its install request reset, the device's Last State Change
+ * Time and Update Result as read with the news that moved it.
+ */
+export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'installRequested' | 'downloadToken' | 'deadline' | 'notBefore' | 'lastStateChangeTime' | 'updateResult'>>;
+
+/** How an Execute Update exchange ended: answered by the device, or every retransmission unanswered. */
+export type ExecuteOutcome = NonNullable<FirmwareJob['executeOutcome']>;
+
+export interface OwnerListing {
+  /** At most this many jobs (a page of the owner's backlog). */
+  readonly limit?: number;
+  /** Only jobs with no `notBefore` or one at or before this time (epoch ms). */
+  readonly dueBy?: number;
+}
+
+/** Per-device jobs. Every write is conditional on the job's version as read. */
+export interface JobStore {
+  createJobs(jobs: readonly FirmwareJob[]): Promise<void>;
+  get(campaignId: string, jobKey: string): Promise<FirmwareJob | undefined>;
+  transition(job: FirmwareJob, event: JobEvent, now: number, extra?: TransitionExtras): Promise<Result<FirmwareJob, TransitionError>>;
+  /**
+   * The job is driven by edge task `ownerTask` from now: the task that last heard from its device
+   * (the only one that can reach it through the NLB). False when the job changed meanwhile.
+   */
+  claim(job: FirmwareJob, ownerTask: string): Promise<boolean>;
+  /** The install phase asks the owning edge to Execute Update on a DOWNLOADED job before `deadline`. */
+  requestInstall(job: FirmwareJob, deadline: number): Promise<boolean>;
+  /** A cancelled campaign asks the owning edge to reset the device of a DOWNLOADING or DOWNLOADED job. */
+  requestCancel(job: FirmwareJob, at: number): Promise<boolean>;
+  /** A DOWNLOADING job's package went out by another delivery than the one its start recorded. */
+  recordDelivery(job: FirmwareJob, delivery: DeliveryMethod): Promise<boolean>;
+  /** How the Execute Update of an UPDATING job ended, and when (what a resend decision rests on). */
+  recordExecuteOutcome(job: FirmwareJob, outcome: ExecuteOutcome, at: number): Promise<boolean>;
+  listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]>;
+  listCampaign(campaignId: string): Promise<FirmwareJob[]>;
+  listForEndpoint(endpoint: string): Promise<FirmwareJob[]>;
+  /** The jobs a task owns in a status. */
+  listForOwner(ownerTask: string, status: JobStatus, options?: OwnerListing): Promise<FirmwareJob[]>;
+  findByToken(token: string): Promise<FirmwareJob | undefined>;
+}

@@ -1,0 +1,91 @@
+/**
+ * The job store's named operations (core/ports/JobStore.ts, store/DynamoDbJobStore.ts) on dynalite:
+ * each is a conditional write that lands only on the job as its caller read it, in the statuses it
+ * has a meaning for, and none of them counts as a transition (the version stays).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { StaleJobError } from '../../core/jobs/errors.ts';
+import { readyJob, startJobTables, stored, T0, type JobTables } from '../coap-edge/jobs/jobStepsHarness.ts';
+
+describe('the named operations of the job store', () => {
+  let tables: JobTables;
+
+  beforeAll(async () => {
+    tables = await startJobTables();
+  });
+
+  afterAll(async () => {
+    await tables?.stop();
+  });
+
+  it('claims a job for a task without changing its version, so the next transition on what was read still lands', async () => {
+    const job = await readyJob(tables, 'op-claim', T0, { ownerTask: 'task-a' });
+
+    expect(await tables.jobs.claim(job, 'task-b')).toBe(true);
+    const started = await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0);
+
+    expect(started.success).toBe(true);
+    expect(await stored(tables, job)).toMatchObject({ ownerTask: 'task-b', version: 2, status: JobStatus.Downloading });
+  });
+
+  it('refuses a claim on a job that moved since it was read', async () => {
+    const job = await readyJob(tables, 'op-claim-stale', T0, { ownerTask: 'task-a' });
+    expect((await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    expect(await tables.jobs.claim(job, 'task-b')).toBe(false);
+    expect((await stored(tables, job)).ownerTask).toBe('task-a');
+  });
+
+  it('requests the install of a DOWNLOADED job with its deadline, and of no job in another status', async () => {
+    const downloaded = await readyJob(tables, 'op-install', T0, { status: JobStatus.Downloaded });
+    const downloading = await readyJob(tables, 'op-install-early', T0, { status: JobStatus.Downloading });
+
+    expect(await tables.jobs.requestInstall(downloaded, T0 + 5_000)).toBe(true);
+    expect(await tables.jobs.requestInstall(downloading, T0 + 5_000)).toBe(false);
+
+    expect(await stored(tables, downloaded)).toMatchObject({ installRequested: true, deadline: T0 + 5_000, version: 1 });
+    expect((await stored(tables, downloading)).installRequested).toBeUndefined();
+  });
+
+  it('requests the cancel of a DOWNLOADING or DOWNLOADED job, and of no job that is installing', async () => {
+    const downloading = await readyJob(tables, 'op-cancel', T0, { status: JobStatus.Downloading });
+    const updating = await readyJob(tables, 'op-cancel-late', T0, { status: JobStatus.Updating });
+
+    expect(await tables.jobs.requestCancel(downloading, T0 + 7)).toBe(true);
+    expect(await tables.jobs.requestCancel(updating, T0 + 7)).toBe(false);
+
+    expect(await stored(tables, downloading)).toMatchObject({ cancelRequested: true, cancelRequestedAt: T0 + 7 });
+    expect((await stored(tables, updating)).cancelRequested).toBeUndefined();
+  });
+
+  it('records the delivery of a DOWNLOADING job only', async () => {
+    const downloading = await readyJob(tables, 'op-delivery', T0, { status: JobStatus.Downloading, delivery: 'http-pull' });
+    const ready = await readyJob(tables, 'op-delivery-ready', T0);
+
+    expect(await tables.jobs.recordDelivery(downloading, 'coap-pull')).toBe(true);
+    expect(await tables.jobs.recordDelivery(ready, 'coap-pull')).toBe(false);
+
+    expect((await stored(tables, downloading)).delivery).toBe('coap-pull');
+  });
+
+  it('records how Execute Update ended on an UPDATING job only', async () => {
+    const updating = await readyJob(tables, 'op-execute', T0, { status: JobStatus.Updating });
+    const downloaded = await readyJob(tables, 'op-execute-early', T0, { status: JobStatus.Downloaded });
+
+    expect(await tables.jobs.recordExecuteOutcome(updating, 'noAnswer', T0 + 3)).toBe(true);
+    expect(await tables.jobs.recordExecuteOutcome(downloaded, 'accepted', T0 + 3)).toBe(false);
+
+    expect(await stored(tables, updating)).toMatchObject({ executeOutcome: 'noAnswer', executeEndedAt: T0 + 3 });
+    expect((await stored(tables, downloaded)).executeOutcome).toBeUndefined();
+  });
+
+  it('answers a transition on a job that moved since it was read with a StaleJobError', async () => {
+    const job = await readyJob(tables, 'op-stale', T0);
+    expect((await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    const again = await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0);
+
+    expect(again).toMatchObject({ success: false, error: expect.any(StaleJobError) });
+  });
+});
