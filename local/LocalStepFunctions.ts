@@ -117,19 +117,23 @@ export class LocalStepFunctions implements WorkflowStarter, TaskTokenCallbacks {
       taskResourceLocalHandlers[stateName] = async (event) => {
         taskLog.push(stateName);
         this.usage.taskInvocations++;
-        const started = performance.now();
-        try {
-          if (callback) {
-            waits++;
-            return await this.waitForToken(executionId, (event as { Payload: JsonValue }).Payload, (payload) => HANDLERS[handlerName](payload));
+        // Billed Lambda time is the handler's run: a callback state's wait is Step Functions' (free).
+        const invoke = async (payload: unknown): Promise<unknown> => {
+          const started = performance.now();
+          try {
+            return await HANDLERS[handlerName](payload);
+          } finally {
+            this.usage.taskMilliseconds += performance.now() - started;
           }
-          return (await HANDLERS[handlerName](event)) as JsonValue;
+        };
+        try {
+          if (!callback) return (await invoke(event)) as JsonValue;
+          waits++;
+          return await this.waitForToken(executionId, (event as { Payload: JsonValue }).Payload, invoke);
         } catch (error) {
           // Kept for the operator: in AWS the same error is in the execution history.
           taskErrors.push(`${stateName}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
           throw error;
-        } finally {
-          this.usage.taskMilliseconds += performance.now() - started;
         }
       };
     }
