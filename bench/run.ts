@@ -16,6 +16,7 @@ import type { Figure } from './figures.ts';
 import { loadTestBenchmark } from './loadTest.ts';
 import { blockBenchmark, registrationBenchmark } from './sideBySide.ts';
 import { orchestrationCostBenchmark } from './orchestrationCost.ts';
+import { campaignOverheadBenchmark } from './campaignOverhead.ts';
 import type { Benchmark } from './figures.ts';
 
 /** The demo campaign at 200 simulated devices: end-to-end devices updated per second. */
@@ -39,6 +40,7 @@ const campaignThroughput: Benchmark = async () => {
 
 const BENCHMARKS: readonly [string, Benchmark][] = [
   ['campaign throughput', campaignThroughput],
+  ['campaign overhead: 10 devices, 2 cohorts, API defaults', campaignOverheadBenchmark],
   ['firmware delivery', firmwareBenchmark],
   ['blocks side by side: edge, libcoap, dgram echo', blockBenchmark],
   ['registrations side by side: edge, coap-rd', registrationBenchmark],

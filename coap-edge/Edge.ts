@@ -12,6 +12,7 @@ import { FotaMetric, FotaMetricService } from '../core/metrics.ts';
 import type { JobStore } from '../core/ports/JobStore.ts';
 import { emfMetricsSink } from '../store/metrics.ts';
 import { observingJobStore } from '../store/PublishingJobStore.ts';
+import { PhaseWaker } from './jobs/PhaseWaker.ts';
 import { DeviceClient } from './devices/DeviceClient.ts';
 import { DeviceInfoReader } from './devices/DeviceInfoReader.ts';
 import { DownlinkExecutor } from './devices/DownlinkExecutor.ts';
@@ -49,6 +50,8 @@ export class Edge {
   private readonly events: EdgeEvents;
   /** The job store every part of this edge writes through, counting applied transitions. */
   private readonly jobs: JobStore;
+  /** Ends the workflow's phase waits when this edge's jobs of a cohort are done (when given task tokens). */
+  private readonly phaseWaker: PhaseWaker | undefined;
   private readonly registration: RegistrationService;
   private readonly deviceInfo: DeviceInfoReader;
   private readonly telemetry: TelemetryRecorder;
@@ -60,7 +63,12 @@ export class Edge {
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger, taskId } = options;
     this.events = new EdgeEvents(logger);
-    this.jobs = observingJobStore(stores.jobs, () => this.counters.jobTransitions++);
+    const phaseWaker = options.taskTokens === undefined ? undefined : new PhaseWaker(stores.campaigns, options.taskTokens, logger);
+    this.phaseWaker = phaseWaker;
+    this.jobs = observingJobStore(stores.jobs, (_job, _event, after) => {
+      this.counters.jobTransitions++;
+      phaseWaker?.onTransition(after);
+    });
     this.metrics = new EdgeMetricsReporter(() => this.metricCounts(), options.metricsSink ?? emfMetricsSink(FotaMetricService.Edge));
     this.transports = new EdgeTransports(options);
     this.devices = new DeviceClient(this.transports.router, options.objectRegistry ?? defaultObjectRegistry, new RegistrationFormatMemory(stores.registrations, logger));
@@ -171,6 +179,7 @@ export class Edge {
 
   async stop(): Promise<void> {
     this.metrics.stop();
+    this.phaseWaker?.stop();
     this.running?.executor.stop();
     this.downlink.stop();
     await this.transports.stop();

@@ -3,6 +3,7 @@ import type { Stores } from '../store/Stores.ts';
 import type { MetricsSink } from '../store/metrics.ts';
 import type { ObjectRegistry } from '../core/lwm2m/objectRegistry.ts';
 import type { Logger } from './logger.ts';
+import type { TaskTokenSender } from './jobs/PhaseWaker.ts';
 import type { Block1ReceiverOptions } from './transport/Block1Receiver.ts';
 
 export interface EdgeOptions {
@@ -46,5 +47,7 @@ export interface EdgeOptions {
   readonly metricsIntervalMs?: number;
   /** Where the edge's metrics go. @default EMF on stdout */
   readonly metricsSink?: MetricsSink;
+  /** Ends the campaign workflow's phase waits when this edge's jobs of a cohort are done (jobs/PhaseWaker.ts); without it the workflow polls. */
+  readonly taskTokens?: TaskTokenSender;
   readonly logger: Logger;
 }

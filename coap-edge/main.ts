@@ -4,6 +4,7 @@
  * answers the health check with 503 so the NLB drains the task, then closes.
  */
 import { createServer } from 'node:http';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { loadStoreConfig } from '../store/config.ts';
 import { createStores } from '../store/Stores.ts';
 import { Edge } from './Edge.ts';
@@ -11,6 +12,7 @@ import { loadEdgeConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { loadObjectRegistry } from './objects/objectModelFiles.ts';
 import { installProcessGuards } from './processGuards.ts';
+import { SfnTaskTokens } from './jobs/SfnTaskTokens.ts';
 
 async function main(): Promise<void> {
   const config = loadEdgeConfig();
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
     separateResponseTimeoutMs: config.separateResponseSeconds * 1000,
     httpPackageUrlExpirySeconds: config.httpPackageUrlExpirySeconds,
     ...(objectRegistry === undefined ? {} : { objectRegistry }),
+    // Ends the campaign workflow's phase waits when this task's jobs of a cohort are done.
+    taskTokens: new SfnTaskTokens(new SFNClient({})),
     logger,
   });
   let draining = false;

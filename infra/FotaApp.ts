@@ -64,6 +64,7 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
     edge: {
       storage: storage.storage,
       taskRolePath: credentialKeyUsers.decryptRolePath,
+      campaignWorkflow: orchestration.workflow.stateMachine,
       desiredCount: config.edgeDesiredCount,
       allowNoSec: config.allowNoSec,
       logRetention,

@@ -73,12 +73,12 @@ export class LocalStack {
       const { config, stores } = emulators;
 
       const logger = createLogger('edge', options.logLevel ?? 'warn');
-      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, securePort: options.coapsPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, metricsIntervalMs: 0, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }), ...options.edgeDelivery, ...options.edgeRequests });
+      const workflow = loadSynthesizedWorkflow();
+      const stepFunctions = new LocalStepFunctions(workflow, { stores, logLevel: options.logLevel ?? 'warn', ...(options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs }) });
+      const edge = new Edge({ stores, taskId: 'local-edge-1', port: options.coapPort ?? 0, securePort: options.coapsPort ?? 0, jobPollIntervalMs: options.jobPollIntervalMs ?? 500, logger, metricsIntervalMs: 0, taskTokens: stepFunctions, ...(options.queueModeAwakeMs === undefined ? {} : { queueModeAwakeMs: options.queueModeAwakeMs }), ...options.edgeDelivery, ...options.edgeRequests });
       await edge.start();
       closers.push(() => edge.stop());
 
-      const workflow = loadSynthesizedWorkflow();
-      const stepFunctions = new LocalStepFunctions(workflow, { stores, logLevel: options.logLevel ?? 'warn', ...(options.waitOverrideMs === undefined ? {} : { waitOverrideMs: options.waitOverrideMs }) });
       const api = await startApiServer({ stores, starter: stepFunctions, defaultApprovers: config.defaultApprovers ?? 1 }, options.apiPort ?? 0);
       dashboardUrl = api.url;
       closers.push(() => new Promise((resolve) => api.server.close(() => resolve())));

@@ -13,6 +13,8 @@ export interface SynthesizedWorkflow {
   readonly definition: AslDefinition;
   /** Task state name -> the workflow handler its Lambda function runs. */
   readonly taskHandlers: ReadonlyMap<string, WorkflowHandler>;
+  /** Task states that wait for a task token (`lambda:invoke.waitForTaskToken`): their input is `{ FunctionName, Payload }`. */
+  readonly callbackStates: ReadonlySet<string>;
 }
 
 export interface AslDefinition {
@@ -47,18 +49,22 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
   const definitionString = machines[0]?.Properties?.['DefinitionString'] as CfnValue;
   const definition = JSON.parse(resolveCfn(definitionString)) as AslDefinition;
   const taskHandlers = new Map<string, WorkflowHandler>();
+  const callbackStates = new Set<string>();
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task' || state.Resource === undefined) continue;
-    const logicalId = state.Resource.split(':function:')[1];
+    const callback = state.Resource.endsWith(':lambda:invoke.waitForTaskToken');
+    if (callback) callbackStates.add(name);
+    const functionArn = callback ? String((state['Parameters'] as { FunctionName?: unknown } | undefined)?.FunctionName) : state.Resource;
+    const logicalId = functionArn.split(':function:')[1];
     const fn = logicalId === undefined ? undefined : template.Resources[logicalId];
     const environment = (fn?.Properties?.['Environment'] as { Variables?: Record<string, string> } | undefined)?.Variables;
     const handler = environment?.[HANDLER_ENV];
     if (handler === undefined || !Object.values<string>(WorkflowHandler).includes(handler)) {
-      throw new Error(`task state ${name} invokes ${state.Resource}, which names no workflow handler`);
+      throw new Error(`task state ${name} invokes ${functionArn}, which names no workflow handler`);
     }
     taskHandlers.set(name, handler as WorkflowHandler);
   }
-  return { definition, taskHandlers };
+  return { definition, taskHandlers, callbackStates };
 }
 
 /** Placeholder ARNs keep the logical id, so a Task's function can be found in the template. */
@@ -66,7 +72,7 @@ function resolveCfn(value: CfnValue): string {
   if (typeof value === 'string') return value;
   if ('Fn::Join' in value) return value['Fn::Join'][1].map(resolveCfn).join(value['Fn::Join'][0]);
   if ('Fn::GetAtt' in value) return `arn:aws:lambda:us-east-1:123456789012:function:${value['Fn::GetAtt'][0]}`;
-  if ('Ref' in value) return value.Ref;
+  if ('Ref' in value) return value.Ref === 'AWS::Partition' ? 'aws' : value.Ref;
   throw new Error(`unsupported CloudFormation intrinsic in the definition: ${JSON.stringify(value)}`);
 }
 

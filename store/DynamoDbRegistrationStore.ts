@@ -1,22 +1,34 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
+import { batchedReads, type BatchedReads } from './BatchedReads.ts';
+import { batchedWrites, type BatchedWrites } from './BatchedWrites.ts';
 import { DEVICES_BY_REGISTRATION_INDEX } from './schema.ts';
 import type { RegistrationStore } from '../core/ports/RegistrationStore.ts';
 
+/**
+ * Reads by endpoint and whole-item writes go out batched (BatchGetItem, BatchWriteItem) with the
+ * other reads and writes of the same turn: a burst of Registers costs a few calls, not two per
+ * device. Each caller still waits for its own item.
+ */
 export class DynamoDbRegistrationStore implements RegistrationStore {
+  private readonly reads: BatchedReads;
+  private readonly writes: BatchedWrites;
+
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.reads = batchedReads(dynamo);
+    this.writes = batchedWrites(dynamo);
+  }
 
   async put(registration: DeviceRegistration): Promise<void> {
-    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...registration } }));
+    await this.writes.put(this.tableName, 'endpoint', { ...registration });
   }
 
   async get(endpoint: string): Promise<DeviceRegistration | undefined> {
-    const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { endpoint }, ConsistentRead: true }));
-    return result.Item as DeviceRegistration | undefined;
+    return (await this.reads.get(this.tableName, 'endpoint', endpoint)) as DeviceRegistration | undefined;
   }
 
   async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
@@ -73,3 +85,4 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
     return items;
   }
 }
+

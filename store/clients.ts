@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -13,9 +15,20 @@ export interface AwsClients {
 /** Local endpoints (dynalite, s3rver) take any credentials; in AWS the default chain applies. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/**
+ * Connections kept open and enough of them for an edge task's burst of batched calls (the SDK's
+ * default is 50 sockets): a Register burst never waits for a TCP (and TLS) handshake.
+ */
+const MAX_SOCKETS = 256;
+
 export function createAwsClients(config: StoreConfig): AwsClients {
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
   const dynamoClient = new DynamoDBClient({
     region: config.region,
+    requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
+    // No account id in the endpoint: the endpoint is resolved from the region alone (and cached),
+    // without waiting on the credentials for each call's endpoint parameters.
+    accountIdEndpointMode: 'disabled',
     ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS }),
   });
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, {

@@ -14,6 +14,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whenConditionHolds } from './conditionalWrite.ts';
+import { batchedReads } from './BatchedReads.ts';
 import { StaleItemError } from './errors.ts';
 import type { CredentialRevocation, RevocationLog } from '../core/ports/RevocationLog.ts';
 
@@ -65,8 +66,9 @@ export class CredentialMarkers {
 
   /** Whether the endpoint has at least one provisioned identity: it then registers over DTLS only. */
   async hasIdentity(endpoint: string): Promise<boolean> {
-    const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { identity: endpointKey(endpoint) }, ConsistentRead: true }));
-    const identities = result.Item?.['identities'] as ReadonlySet<string> | undefined;
+    // Batched with the registration read of the same Register (store/BatchedReads.ts).
+    const item = await batchedReads(this.dynamo).get(this.tableName, 'identity', endpointKey(endpoint));
+    const identities = item?.['identities'] as ReadonlySet<string> | undefined;
     return identities !== undefined && identities.size > 0;
   }
 

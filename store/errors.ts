@@ -52,3 +52,11 @@ export class ImageSignatureRequiredError extends Error {
     this.name = 'ImageSignatureRequiredError';
   }
 }
+
+/** A batched read or write whose items DynamoDB kept handing back unprocessed (throttling). */
+export class BatchIncompleteError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BatchIncompleteError';
+  }
+}

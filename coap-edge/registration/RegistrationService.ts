@@ -13,6 +13,7 @@ import { parseLinkFormat, registrationObjectLinks } from '../../core/lwm2m/linkF
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
+import { KnownDevices } from './KnownDevices.ts';
 
 export type RegistrationEvent =
   | { readonly kind: 'registered'; readonly registration: DeviceRegistration; readonly previous?: DeviceRegistration }
@@ -34,6 +35,8 @@ export interface RegistrationServiceOptions {
    * what the edge kept for that address is gone before anything is sent to the new endpoint.
    */
   readonly onAddressTaken?: (taken: AddressTaken) => void;
+  /** Devices whose address and registration id this task keeps in memory (least recently heard from forgotten first). @default 200,000 */
+  readonly knownDevicesCapacity?: number;
 }
 
 export interface AddressTaken {
@@ -46,41 +49,29 @@ export interface AddressTaken {
 
 const REGISTRATION_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
+/** A few hundred bytes each, so tens of MB at the most; more devices than a task serves at once. */
+const KNOWN_DEVICES_CAPACITY = 200_000;
+
 const BAD_REQUEST = (message: string): OutboundResponse => ({ code: '4.00', payload: Buffer.from(message) });
 
 export class RegistrationService {
   private readonly now: () => number;
-  /** address:port -> endpoint of the devices that registered or updated through this task (Send has no other name). */
-  private readonly endpointsByPeer = new Map<string, string>();
-  private readonly peersByEndpoint = new Map<string, string>();
-  /** Ids of the registrations made through this task, so an Update right after a Register never waits for the index. */
-  private readonly registrationIds = new Map<string, string>();
-  private readonly endpointsByRegistrationId = new Map<string, string>();
+  /** Addresses (Send has no other name) and registration ids of the devices heard through this task. */
+  private readonly known: KnownDevices;
 
   constructor(private readonly options: RegistrationServiceOptions) {
     this.now = options.clock ?? Date.now;
+    this.known = new KnownDevices(options.knownDevicesCapacity ?? KNOWN_DEVICES_CAPACITY);
   }
 
   /** The endpoint that last registered or updated from this address and port through this task. */
   endpointAt(peer: Peer): string | undefined {
-    return this.endpointsByPeer.get(peerKey(peer));
+    return this.known.endpointAt(peerKey(peer));
   }
 
-  private remember(endpoint: string, peer: Peer): void {
-    this.forget(endpoint);
-    const displaced = this.endpointsByPeer.get(peerKey(peer));
-    if (displaced !== undefined && displaced !== endpoint) {
-      this.peersByEndpoint.delete(displaced);
-      this.options.onAddressTaken?.({ endpoint: displaced, peer: { address: peer.address, port: peer.port }, by: endpoint });
-    }
-    this.endpointsByPeer.set(peerKey(peer), endpoint);
-    this.peersByEndpoint.set(endpoint, peerKey(peer));
-  }
-
-  private forget(endpoint: string): void {
-    const known = this.peersByEndpoint.get(endpoint);
-    if (known !== undefined && this.endpointsByPeer.get(known) === endpoint) this.endpointsByPeer.delete(known);
-    this.peersByEndpoint.delete(endpoint);
+  private remember(endpoint: string, peer: Peer, registrationId?: string): void {
+    const displaced = this.known.heardFrom(endpoint, peerKey(peer), registrationId);
+    if (displaced !== undefined) this.options.onAddressTaken?.({ endpoint: displaced, peer: { address: peer.address, port: peer.port }, by: endpoint });
   }
 
   async handle(request: InboundRequest): Promise<OutboundResponse> {
@@ -100,9 +91,11 @@ export class RegistrationService {
     const links = parseObjectLinks(request.payload);
     if (!links.success) return BAD_REQUEST(links.message);
     const now = this.now();
-    const previous = await this.options.store.get(params.data.endpoint);
-    const refusal = await this.securityRefusal(request, params.data.endpoint, previous);
-    if (refusal !== undefined) return { code: '4.03', payload: Buffer.from(refusal) };
+    // Both reads go out together, batched with the other Registers of the moment (store/BatchedReads.ts).
+    const [previous, refusal] = await Promise.all([this.options.store.get(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
+    // A device that registered securely before may not fall back to NoSec (a downgrade).
+    const downgrade = request.security === undefined && previous?.pskIdentity !== undefined ? `${params.data.endpoint} registers over DTLS only` : undefined;
+    if (refusal !== undefined || downgrade !== undefined) return { code: '4.03', payload: Buffer.from(refusal ?? downgrade ?? '') };
     const registration: DeviceRegistration = {
       endpoint: params.data.endpoint,
       registrationId: newRegistrationId(),
@@ -123,9 +116,9 @@ export class RegistrationService {
       ...(previous?.model === undefined ? {} : { model: previous.model }),
       ...(previous?.firmwareVersion === undefined ? {} : { firmwareVersion: previous.firmwareVersion }),
     };
+    // The one write before the 2.01, batched with the other Registers of the moment (store/BatchedWrites.ts).
     await this.options.store.put(registration);
-    this.rememberRegistrationId(registration.endpoint, registration.registrationId);
-    this.remember(registration.endpoint, request.peer);
+    this.remember(registration.endpoint, request.peer, registration.registrationId);
     this.emitLater({ kind: 'registered', registration, ...(previous === undefined ? {} : { previous }) });
     return { code: '2.01', locationPath: ['rd', registration.registrationId] };
   }
@@ -166,8 +159,7 @@ export class RegistrationService {
     if (refusal !== undefined) return { code: '4.03', payload: Buffer.from(refusal) };
     const removed = await this.options.store.remove(current.endpoint, registrationId);
     if (!removed) return { code: '4.04' };
-    this.forgetRegistrationId(current.endpoint);
-    this.forget(current.endpoint);
+    this.known.forget(current.endpoint);
     this.emitLater({ kind: 'deregistered', endpoint: current.endpoint });
     return { code: '2.02' };
   }
@@ -176,23 +168,11 @@ export class RegistrationService {
   private async registrationNamed(registrationId: string): Promise<DeviceRegistration | undefined> {
     // Only what this server ever minted (base64url, and the older `endpoint.hex`) reaches the index.
     if (!REGISTRATION_ID.test(registrationId)) return undefined;
-    const endpoint = this.endpointsByRegistrationId.get(registrationId);
+    const endpoint = this.known.endpointWithRegistrationId(registrationId);
     // The index's copy is enough: a registration's identity never changes, and the write that
     // follows (Update, De-register) is conditional on the id, so a stale copy writes nothing wrong.
     const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.get(endpoint);
     return current?.registrationId === registrationId ? current : undefined;
-  }
-
-  private rememberRegistrationId(endpoint: string, registrationId: string): void {
-    this.forgetRegistrationId(endpoint);
-    this.registrationIds.set(endpoint, registrationId);
-    this.endpointsByRegistrationId.set(registrationId, endpoint);
-  }
-
-  private forgetRegistrationId(endpoint: string): void {
-    const known = this.registrationIds.get(endpoint);
-    if (known !== undefined) this.endpointsByRegistrationId.delete(known);
-    this.registrationIds.delete(endpoint);
   }
 
   /**
@@ -215,14 +195,14 @@ export class RegistrationService {
   /**
    * A device registering over DTLS must be the device its PSK identity was provisioned for. Over
    * NoSec: an endpoint with a provisioned key registers over DTLS only (credentials decide the
-   * transport), and a device that registered securely before may not fall back (a downgrade).
+   * transport).
    */
-  private async securityRefusal(request: InboundRequest, endpoint: string, previous: DeviceRegistration | undefined): Promise<string | undefined> {
+  private async securityRefusal(request: InboundRequest, endpoint: string): Promise<string | undefined> {
     if (request.security !== undefined) {
       const owner = await this.options.credentialOwner?.(request.security.pskIdentity);
       return owner === endpoint ? undefined : `identity ${request.security.pskIdentity} may not register as ${endpoint}`;
     }
-    if (previous?.pskIdentity !== undefined || (await this.options.dtlsRequired?.(endpoint)) === true) return `${endpoint} registers over DTLS only`;
+    if ((await this.options.dtlsRequired?.(endpoint)) === true) return `${endpoint} registers over DTLS only`;
     return undefined;
   }
 

@@ -164,6 +164,8 @@ export interface Campaign extends CampaignDefinition {
   readonly finishedAt?: number;
   readonly summary?: CampaignSummary;
   readonly abortReason?: string;
+  /** The workflow's wait for the current phase, which the edge ends early when the phase's jobs are done. */
+  readonly phaseWaiter?: PhaseWaiter;
   /** Why the workflow failed (the Step Functions error and cause of the task that failed). */
   readonly failureCause?: string;
   readonly audit?: readonly AuditEntry[];
@@ -179,6 +181,18 @@ export interface Campaign extends CampaignDefinition {
 export interface CampaignLineage {
   readonly kind: 'relaunch' | 'rollback';
   readonly campaignId: string;
+}
+
+/**
+ * A Step Functions task token the workflow waits on while a cohort's phase runs (WaitForDownloads,
+ * WaitForInstalls): SendTaskSuccess with it starts the phase's evaluation at once; without it the
+ * wait times out after the poll interval, the safety net.
+ */
+export interface PhaseWaiter {
+  readonly taskToken: string;
+  readonly cohort: number;
+  readonly phase: 'download' | 'install';
+  readonly armedAt: number;
 }
 
 export interface CampaignSummary {

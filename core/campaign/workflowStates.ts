@@ -47,6 +47,7 @@ export const WorkflowHandler = {
   PlanCampaign: 'planCampaign',
   StartPhase: 'startPhase',
   EvaluatePhase: 'evaluatePhase',
+  AwaitPhase: 'awaitPhase',
   VerifyCohort: 'verifyCohort',
   CheckApproval: 'checkApproval',
   CancelCampaign: 'cancelCampaign',

@@ -8,6 +8,7 @@ export const PlanInput = CampaignInput.extend({
 });
 export const CohortInput = CampaignInput.extend({ cohort: z.number().int().min(0) });
 export const PhaseInput = CohortInput.extend({ phase: z.enum(['download', 'install']) });
+export const AwaitInput = PhaseInput.extend({ taskToken: z.string().min(1) });
 export const EvaluateInput = PhaseInput.extend({ polls: z.number().int().min(0), pollSeconds: z.number().int().min(1), startedAt: z.number() });
 export const CancelInput = CampaignInput.extend({ step: z.enum(['request', 'settle']) });
 export const ContinueInput = PhaseInput.extend({ stateMachineArn: z.string().min(1), startedAt: z.number() });

@@ -6,6 +6,7 @@
 import type { WorkflowHandler } from '../../core/campaign/workflowStates.ts';
 import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { observedTask, type BoundTask } from '../shared/observedTask.ts';
+import { awaitPhase } from './awaitPhase.ts';
 import { cancelCampaign } from './cancelCampaign.ts';
 import { checkApproval } from './checkApproval.ts';
 import { continueAsNew } from './continueAsNew.ts';
@@ -23,6 +24,7 @@ export function workflowTasks(deps: WorkflowDependencies): WorkflowTasks {
     planCampaign: observedTask('planCampaign', planCampaign, deps),
     startPhase: observedTask('startPhase', startPhase, deps),
     evaluatePhase: observedTask('evaluatePhase', evaluatePhase, deps),
+    awaitPhase: observedTask('awaitPhase', awaitPhase, deps),
     verifyCohort: observedTask('verifyCohort', verifyCohort, deps),
     checkApproval: observedTask('checkApproval', checkApproval, deps),
     cancelCampaign: observedTask('cancelCampaign', cancelCampaign, deps),

@@ -3,8 +3,9 @@
  * plan -> for each cohort: start downloads -> monitor loop -> start installs -> monitor loop ->
  * verify and gate (abort, approval) -> next cohort -> finalize; pause is honoured inside the
  * monitor loops, cancel leads to a settle loop. Devices are driven by the edge, not by this
- * workflow, so its cost does not grow with devices; the poll interval grows while nothing
- * changes, and after MAX_POLLS_PER_EXECUTION polls an execution hands over to a fresh one.
+ * workflow, so its cost does not grow with devices. A monitor loop waits on a task token that the
+ * edge hands back when the phase's last job ends, or else for the poll interval, which grows while
+ * nothing changes; after MAX_POLLS_PER_EXECUTION polls an execution hands over to a fresh one.
  * JSONPath only: the local runner executes this very definition with aws-local-stepfunctions.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -75,15 +76,17 @@ export class CampaignWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: CampaignWorkflowProps) {
     super(scope, id);
     const h = props.handlers;
-    const invoke = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string): tasks.LambdaInvoke =>
+    const invoke = (name: string, fn: lambda.IFunction, payload: Record<string, unknown>, resultPath: string, pattern = sfn.IntegrationPattern.REQUEST_RESPONSE): tasks.LambdaInvoke =>
       addTransientRetries(
         new tasks.LambdaInvoke(this, name, {
           stateName: name,
           lambdaFunction: fn,
           payload: sfn.TaskInput.fromObject(payload),
-          payloadResponseOnly: true,
           resultPath,
           retryOnServiceExceptions: true,
+          ...(pattern === sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN
+            ? { integrationPattern: pattern, taskTimeout: sfn.Timeout.at('$.phase.pollSeconds') }
+            : { payloadResponseOnly: true }),
         }),
       );
     const wait = (name: string, secondsPath: string): sfn.Wait => new sfn.Wait(this, name, { stateName: name, time: sfn.WaitTime.secondsPath(secondsPath) });
@@ -121,8 +124,17 @@ export class CampaignWorkflow extends Construct {
       'stateMachineArn.$': '$$.StateMachine.Id',
     }, '$.continued').next(new sfn.Succeed(this, S.ContinuedAsNew, { stateName: S.ContinuedAsNew }));
 
-    const monitorPhase = (phase: 'download' | 'install', waitName: string, evaluateName: string, settledName: string, next: sfn.IChainable): sfn.Wait => {
-      const waitState = wait(waitName, '$.phase.pollSeconds');
+    // The phase's wait: a task token left on the campaign (awaitPhase), which the edge hands back
+    // (SendTaskSuccess) when the last job of the phase it drives ends, so the phase is evaluated
+    // as soon as its devices are done. Timing out after the poll interval is the safety net: the
+    // phase is then evaluated as before.
+    const awaitPhase = (name: string, phase: 'download' | 'install', evaluate: sfn.IChainable): tasks.LambdaInvoke => {
+      // timeoutSeconds repeats the TimeoutSecondsPath for the local runner (local/LocalStepFunctions.ts).
+      const waiting = invoke(name, h.awaitPhase, { ...cohortRef, phase, taskToken: sfn.JsonPath.taskToken, 'timeoutSeconds.$': '$.phase.pollSeconds' }, sfn.JsonPath.DISCARD, sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN);
+      waiting.addCatch(evaluate, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
+      return catchAll(waiting);
+    };
+    const monitorPhase = (phase: 'download' | 'install', waitName: string, evaluateName: string, settledName: string, next: sfn.IChainable): tasks.LambdaInvoke => {
       const evaluate = task(evaluateName, h.evaluatePhase, {
         ...cohortRef,
         phase,
@@ -130,6 +142,7 @@ export class CampaignWorkflow extends Construct {
         'pollSeconds.$': '$.phase.pollSeconds',
         'startedAt.$': '$.phase.startedAt',
       }, '$.phase');
+      const waitState = awaitPhase(waitName, phase, evaluate);
       const settled = choice(settledName)
         .when(sfn.Condition.booleanEquals('$.phase.cancel', true), cancel)
         .when(sfn.Condition.booleanEquals('$.phase.abort', true), abort)

@@ -12,6 +12,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { FotaStorage } from './FotaStorage.ts';
@@ -28,6 +29,8 @@ export interface EdgeServiceProps {
   readonly storage: FotaStorage;
   /** IAM path of the task role: the one FotaStorage's credentialKeyUsers lets decrypt. @default '/fota/edge/' */
   readonly taskRolePath?: string;
+  /** The campaign workflow, whose phase waits the edge ends (SendTaskSuccess). @default none: the workflow polls */
+  readonly campaignWorkflow?: sfn.IStateMachine;
   /**
    * The VPC to run in. It needs public subnets (for the NLB) and private subnets with egress (for
    * the tasks). A VPC created here also gets S3 and DynamoDB gateway endpoints and flow logs.
@@ -113,7 +116,9 @@ export class EdgeService extends Construct {
       description: 'FOTA CoAP edge task: device registry and jobs read/write, image metadata and objects read',
     });
     props.storage.grantReadWriteData(this.taskRole, 'devices', 'jobs', 'requests', 'telemetry');
-    props.storage.grantReadData(this.taskRole, 'images', 'credentials');
+    props.storage.grantReadData(this.taskRole, 'images', 'credentials', 'campaigns');
+    // The edge ends the workflow's phase waits (coap-edge/jobs/PhaseWaker.ts): the task token is on the campaign.
+    props.campaignWorkflow?.grantTaskResponse(this.taskRole);
     props.storage.credentialKey.grantDecrypt(this.taskRole);
     this.taskRole.addManagedPolicy(props.storage.imageReadPolicy);
 

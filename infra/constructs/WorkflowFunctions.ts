@@ -82,6 +82,7 @@ export class WorkflowFunctions extends Construct {
       planCampaign: make(WorkflowHandler.PlanCampaign),
       startPhase: make(WorkflowHandler.StartPhase),
       evaluatePhase: make(WorkflowHandler.EvaluatePhase),
+      awaitPhase: make(WorkflowHandler.AwaitPhase),
       verifyCohort: make(WorkflowHandler.VerifyCohort),
       checkApproval: make(WorkflowHandler.CheckApproval),
       cancelCampaign: make(WorkflowHandler.CancelCampaign),

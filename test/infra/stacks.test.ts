@@ -181,14 +181,22 @@ describe('the dev stage (default context)', () => {
   });
 
   describe('least privilege', () => {
-    it('lets the edge task role use the devices, jobs, requests and telemetry tables, read images and credentials, and nothing else in DynamoDB', () => {
+    it('lets the edge task role use the devices, jobs, requests and telemetry tables, read images, credentials and campaigns, and nothing else in DynamoDB', () => {
       const statements = statementsOfRole(edge, logicalId(stacks.edge.edge.taskRole));
       expect(dynamoDbResources(statements, stacks)).toEqual(
-        ['Credentials', 'Devices', 'Devices/index/byRegistrationId', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken', 'Requests', 'Requests/index/byEndpoint', 'Requests/index/byOwner', 'Telemetry'].sort(),
+        ['Campaigns', 'Credentials', 'Devices', 'Devices/index/byRegistrationId', 'Images', 'Jobs', 'Jobs/index/byEndpoint', 'Jobs/index/byOwner', 'Jobs/index/byToken', 'Requests', 'Requests/index/byEndpoint', 'Requests/index/byOwner', 'Telemetry'].sort(),
       );
-      const readOnly = statements.filter((s) => s.resources.some((r) => ['Images', 'Credentials'].includes(tableResourceName(r, stacks))));
+      const readOnly = statements.filter((s) => s.resources.some((r) => ['Images', 'Credentials', 'Campaigns'].includes(tableResourceName(r, stacks))));
       expect(readOnly.length).toBeGreaterThan(0);
       for (const statement of readOnly) expect(statement.actions.some((a) => /Put|Update|Delete|Write/.test(a))).toBe(false);
+    });
+
+    it('lets the edge task role end the campaign workflow\'s task waits on that state machine only', () => {
+      const statements = statementsOfRole(edge, logicalId(stacks.edge.edge.taskRole)).filter((s) => s.actions.some((a) => a.startsWith('states:')));
+      expect(statements.flatMap((s) => s.actions).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
+      const resources = statements.flatMap((s) => s.resources);
+      expect(resources).toHaveLength(1);
+      expect(resources[0]).toContain(logicalId(stacks.orchestration.workflow.stateMachine));
     });
 
     it('lets the edge read firmware objects (at a version) under images/ only, through the storage stack policy', () => {

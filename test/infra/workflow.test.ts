@@ -34,7 +34,6 @@ describe('campaign workflow definition', () => {
     for (const state of [WorkflowState.StartDownloadPhase, WorkflowState.EvaluateDownloads, WorkflowState.StartInstallPhase, WorkflowState.EvaluateInstalls, WorkflowState.VerifyCohort, WorkflowState.FinalizeCampaign]) {
       expect(definition.States[state]?.Type, state).toBe('Task');
     }
-    expect(definition.States[WorkflowState.WaitForDownloads]).toMatchObject({ Type: 'Wait', SecondsPath: '$.phase.pollSeconds' });
     expect(taskHandlers.get(WorkflowState.EvaluateInstalls)).toBe('evaluatePhase');
   });
 
@@ -65,9 +64,27 @@ describe('campaign workflow definition', () => {
     expect(definition.States[WorkflowState.RejoinLastCohort]).toMatchObject({ Type: 'Pass', Next: WorkflowState.StartDownloadPhase });
   });
 
-  it('uses only JSONPath features the local runner supports (no JSONata, no Assign, no callbacks)', () => {
+  it('waits for each phase on a task token, timing out after the poll interval into the evaluation', () => {
+    const { definition, taskHandlers, callbackStates } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    for (const [wait, evaluate] of [[WorkflowState.WaitForDownloads, WorkflowState.EvaluateDownloads], [WorkflowState.WaitForInstalls, WorkflowState.EvaluateInstalls]] as const) {
+      expect(callbackStates.has(wait), wait).toBe(true);
+      expect(taskHandlers.get(wait)).toBe('awaitPhase');
+      expect(definition.States[wait]).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        TimeoutSecondsPath: '$.phase.pollSeconds',
+        ResultPath: null,
+        Next: evaluate,
+        Parameters: { Payload: { 'taskToken.$': '$$.Task.Token' } },
+      });
+      expect((definition.States[wait]?.['Catch'] as readonly unknown[])[0]).toEqual({ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: evaluate });
+    }
+    expect([...callbackStates].sort()).toEqual([WorkflowState.WaitForDownloads, WorkflowState.WaitForInstalls]);
+  });
+
+  it('uses only JSONPath features the local runner supports (no JSONata, no Assign, no distributed Map)', () => {
     const text = JSON.stringify(workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]).definition);
-    expect(text).not.toMatch(/JSONata|"Assign"|waitForTaskToken|ItemReader/);
+    expect(text).not.toMatch(/JSONata|"Assign"|ItemReader/);
   });
 
   it('deploys a Standard state machine with tracing and logging', () => {
@@ -95,7 +112,7 @@ describe('campaign workflow definition', () => {
       expect(retried, name).not.toContain('States.ALL');
       for (const r of retry) expect(r.BackoffRate, name).toBeGreaterThan(1);
       expect(retry.filter((r) => r.JitterStrategy === 'FULL').length, name).toBe(2);
-      if (name !== WorkflowState.MarkCampaignFailed) expect(state['Catch'], name).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
+      if (name !== WorkflowState.MarkCampaignFailed) expect((state['Catch'] as readonly unknown[]).at(-1), name).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'] }));
     }
   });
 

@@ -1,0 +1,106 @@
+/**
+ * Consistent single-item reads, coalesced: every GetItem asked for in one turn of the event loop
+ * goes out as one BatchGetItem (up to 100 keys, across tables). At a trickle that is one call per
+ * read, as before; under load (a burst of Registers) one call carries many, so the SDK's fixed
+ * cost per call (serialization, signing, the HTTP round trip) is paid once per batch.
+ */
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchIncompleteError } from './errors.ts';
+
+/** DynamoDB's BatchGetItem limit. */
+const MAX_KEYS_PER_BATCH = 100;
+/** Rounds for keys handed back unprocessed (throttling) before the read fails. */
+const MAX_ROUNDS = 8;
+const BACKOFF_MS = 25;
+
+type Item = Record<string, unknown>;
+type ReadResult = { readonly item: Item | undefined } | { readonly error: unknown };
+
+interface PendingRead {
+  readonly tableName: string;
+  readonly keyName: string;
+  readonly keyValue: string;
+  readonly waiters: ((result: ReadResult) => void)[];
+  rounds: number;
+}
+
+export class BatchedReads {
+  private queue = new Map<string, PendingRead>();
+  private scheduled = false;
+
+  constructor(private readonly dynamo: DynamoDBDocumentClient) {}
+
+  /** The item whose single string key `keyName` is `keyValue`, read consistently. */
+  get(tableName: string, keyName: string, keyValue: string): Promise<Item | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiter = (result: ReadResult): void => ('error' in result ? reject(result.error as Error) : resolve(result.item));
+      this.enqueue({ tableName, keyName, keyValue, waiters: [waiter], rounds: 0 });
+    });
+  }
+
+  private enqueue(read: PendingRead): void {
+    const id = readId(read.tableName, read.keyValue);
+    const pending = this.queue.get(id);
+    if (pending === undefined) this.queue.set(id, read);
+    else pending.waiters.push(...read.waiters);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const all = [...this.queue.values()];
+    this.queue = new Map();
+    for (let start = 0; start < all.length; start += MAX_KEYS_PER_BATCH) {
+      const batch = all.slice(start, start + MAX_KEYS_PER_BATCH);
+      // send() hands its own failures to the waiters; anything else still reaches them.
+      this.send(batch).catch((error: unknown) => batch.forEach((read) => settle(read, { error })));
+    }
+  }
+
+  private async send(reads: readonly PendingRead[]): Promise<void> {
+    const requestItems: Record<string, { Keys: Item[]; ConsistentRead: true }> = {};
+    for (const read of reads) (requestItems[read.tableName] ??= { Keys: [], ConsistentRead: true }).Keys.push({ [read.keyName]: read.keyValue });
+    try {
+      const result = await this.dynamo.send(new BatchGetCommand({ RequestItems: requestItems }));
+      const found = new Map<string, Item>();
+      for (const read of reads) {
+        const item = result.Responses?.[read.tableName]?.find((candidate) => candidate[read.keyName] === read.keyValue);
+        if (item !== undefined) found.set(readId(read.tableName, read.keyValue), item);
+      }
+      const unprocessed = new Set<string>();
+      for (const [tableName, entry] of Object.entries(result.UnprocessedKeys ?? {})) {
+        for (const key of entry.Keys ?? []) for (const value of Object.values(key)) unprocessed.add(readId(tableName, String(value)));
+      }
+      for (const read of reads) {
+        const id = readId(read.tableName, read.keyValue);
+        if (!unprocessed.has(id)) settle(read, { item: found.get(id) });
+        else if (++read.rounds >= MAX_ROUNDS) settle(read, { error: new BatchIncompleteError(`${read.tableName}: ${read.keyValue} was not read in ${MAX_ROUNDS} rounds (throttled)`) });
+        else setTimeout(() => this.enqueue(read), BACKOFF_MS * read.rounds);
+      }
+    } catch (error) {
+      for (const read of reads) settle(read, { error });
+    }
+  }
+}
+
+function settle(read: PendingRead, result: ReadResult): void {
+  for (const waiter of read.waiters) waiter(result);
+}
+
+function readId(tableName: string, keyValue: string): string {
+  return `${tableName}\u0000${keyValue}`;
+}
+
+const perClient = new WeakMap<DynamoDBDocumentClient, BatchedReads>();
+
+/** The one BatchedReads of a client: the stores sharing a client share its batches. */
+export function batchedReads(dynamo: DynamoDBDocumentClient): BatchedReads {
+  let instance = perClient.get(dynamo);
+  if (instance === undefined) {
+    instance = new BatchedReads(dynamo);
+    perClient.set(dynamo, instance);
+  }
+  return instance;
+}
