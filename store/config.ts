@@ -36,6 +36,8 @@ const StoreConfigSchema = z.object({
   FOTA_IMAGE_SIGNERS_FILE: z.string().min(1).optional(),
   /** `true`: refuse unsigned images. */
   FOTA_REQUIRE_SIGNED_IMAGES: z.enum(['true', 'false']).default('false'),
+  /** Days telemetry values and device requests are kept before DynamoDB TTL deletes them. */
+  FOTA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
 });
 
 export interface StoreConfig {
@@ -64,6 +66,8 @@ export interface StoreConfig {
   readonly eventBusName?: string;
   /** JSON Lines file the in-process event publisher appends to. */
   readonly eventsFile?: string;
+  /** Days telemetry values and device requests are kept (DynamoDB TTL). @default 90 */
+  readonly retentionDays?: number;
 }
 
 export class ConfigurationError extends Error {
@@ -101,6 +105,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     imageSigning: { signers: signerKeys(e.FOTA_IMAGE_SIGNERS, e.FOTA_IMAGE_SIGNERS_FILE), requireSignedImages: e.FOTA_REQUIRE_SIGNED_IMAGES === 'true' },
     ...(e.FOTA_EVENT_BUS_NAME === undefined ? {} : { eventBusName: e.FOTA_EVENT_BUS_NAME }),
     ...(e.FOTA_EVENTS_FILE === undefined ? {} : { eventsFile: e.FOTA_EVENTS_FILE }),
+    ...(e.FOTA_RETENTION_DAYS === undefined ? {} : { retentionDays: e.FOTA_RETENTION_DAYS }),
   };
 }
 

@@ -6,7 +6,12 @@ export interface EdgeStackProps extends StackProps {
   readonly edge: EdgeServiceProps;
 }
 
-/** The CoAP edge: VPC, Fargate service and the UDP Network Load Balancer devices talk to. */
+/**
+ * The CoAP edge: VPC, Fargate service and the UDP Network Load Balancer devices talk to. It reads
+ * the storage stack's tables and keys and the orchestration stack's bus; nothing reads from it but
+ * the observability stack, which names only what every stage has (the CoAPS target group), so
+ * `allowNoSec` can be switched either way with one `cdk deploy --all`.
+ */
 export class EdgeStack extends Stack {
   readonly edge: EdgeService;
 
