@@ -17,6 +17,7 @@ export function expiresAtSeconds(at: number, retentionDays: number): number {
 
 /** The stored item without its TTL attribute, as the type it was written from. */
 export function withoutTtl<T>(item: Record<string, unknown>): T {
-  const { [TTL_ATTRIBUTE]: _ttl, ...rest } = item;
+  const rest = { ...item };
+  delete rest[TTL_ATTRIBUTE];
   return rest as T;
 }
