@@ -12,6 +12,7 @@ import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector, t
 import { awsKmsApi } from './kmsApi.ts';
 import { DynamoDbDeviceClaimStore, type DeviceClaimStore } from './DeviceClaimStore.ts';
 import { DynamoDbImageReservationStore, type ImageReservationStore } from './ImageReservations.ts';
+import { DynamoDbAuditStore, type AuditStore } from './AuditStore.ts';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 
@@ -32,6 +33,8 @@ export interface Stores {
   readonly imageReservations: ImageReservationStore;
   /** Where idempotent requests (POST /campaigns with an Idempotency-Key) keep their first answer. */
   readonly idempotency: BasePersistenceLayer;
+  /** Who did what to which credential or image, and when. */
+  readonly audit: AuditStore;
 }
 
 export function createStores(config: StoreConfig): Stores {
@@ -53,6 +56,7 @@ export function createStores(config: StoreConfig): Stores {
     events,
     claims: new DynamoDbDeviceClaimStore(clients.dynamo, config.tables.claims),
     imageReservations: new DynamoDbImageReservationStore(clients.dynamo, config.tables.images),
+    audit: new DynamoDbAuditStore(clients.dynamo, config.tables.audit),
     idempotency: new DynamoDBPersistenceLayer({ tableName: config.tables.idempotency, awsSdkV3Client: clients.dynamoClient }),
     // KMS envelope encryption in AWS; a local key file at home.
     credentials: new DynamoDbCredentialStore(

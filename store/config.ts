@@ -21,6 +21,7 @@ const StoreConfigSchema = z.object({
   FOTA_CREDENTIALS_TABLE: z.string().min(3).default('fota-credentials'),
   FOTA_CLAIMS_TABLE: z.string().min(3).default('fota-device-claims'),
   FOTA_IDEMPOTENCY_TABLE: z.string().min(3).default('fota-idempotency'),
+  FOTA_AUDIT_TABLE: z.string().min(3).default('fota-audit'),
   /** File holding the 256-bit key that encrypts device PSKs at rest (created on first use). */
   FOTA_KEY_FILE: z.string().min(1).default('.local-data/credentials.key'),
   /** KMS key (id, ARN or alias) for envelope encryption of device PSKs: used instead of the key file when set. */
@@ -56,6 +57,8 @@ export interface StoreConfig {
     readonly claims: string;
     /** Idempotency records of campaign creation. */
     readonly idempotency: string;
+    /** Audit records of credential and image operations. */
+    readonly audit: string;
   };
   readonly keyFile: string;
   readonly kmsKeyId?: string;
@@ -98,6 +101,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       credentials: e.FOTA_CREDENTIALS_TABLE,
       claims: e.FOTA_CLAIMS_TABLE,
       idempotency: e.FOTA_IDEMPOTENCY_TABLE,
+      audit: e.FOTA_AUDIT_TABLE,
     },
     keyFile: e.FOTA_KEY_FILE,
     ...(e.FOTA_KMS_KEY_ID === undefined ? {} : { kmsKeyId: e.FOTA_KMS_KEY_ID }),

@@ -115,3 +115,14 @@ export const IDEMPOTENCY_TABLE: TableSchema = {
   partitionKey: { name: 'id', type: 'S' },
   globalSecondaryIndexes: [],
 };
+
+/**
+ * Audit records of credential and image operations (store/AuditStore.ts): one item per
+ * operation, keyed by what it concerns (`credential:<identity>`, `image:<imageId>`) and
+ * `<at, zero-padded>#<random>`, so a subject's history is one Query, oldest first. Never expires.
+ */
+export const AUDIT_TABLE: TableSchema = {
+  partitionKey: { name: 'subject', type: 'S' },
+  sortKey: { name: 'recordKey', type: 'S' },
+  globalSecondaryIndexes: [],
+};
