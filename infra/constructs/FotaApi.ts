@@ -115,6 +115,7 @@ export class FotaApi extends Construct {
         FOTA_CREDENTIALS_TABLE: storage.credentials.tableName,
         FOTA_CLAIMS_TABLE: storage.claims.tableName,
         FOTA_IDEMPOTENCY_TABLE: storage.idempotency.tableName,
+        FOTA_AUDIT_TABLE: storage.audit.tableName,
         FOTA_KMS_KEY_ID: storage.credentialKey.keyArn,
         FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
         FOTA_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
@@ -126,7 +127,8 @@ export class FotaApi extends Construct {
       },
       bundling: { minify: true, sourceMap: true, target: 'node24' },
     });
-    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'requests');
+    // Audit records are put and read (routes/audit.ts); no code deletes them.
+    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'requests', 'audit');
     // Deletes: an unstarted campaign discarded, an image deleted, a credential revoked (and its
     // marker), an idempotency record of a failed request (Powertools).
     storage.grantTables(this.role, ['read', 'write', 'delete'], ['campaigns', 'images', 'credentials', 'idempotency']);

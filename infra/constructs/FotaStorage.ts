@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { credentialKeyPolicy, type CredentialKeyUsers } from './credentialKeyPolicy.ts';
-import { CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
+import { AUDIT_TABLE, CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
 /** Object key prefix of verified firmware images in the image bucket (store/ImageRegistry.ts copies them to `images/<id>.bin`). */
 export const IMAGE_KEY_PREFIX = 'images/';
@@ -14,7 +14,7 @@ export const IMAGE_KEY_PREFIX = 'images/';
 export const UPLOAD_KEY_PREFIX = 'uploads/';
 
 /** The tables, by the name the stores use for them. */
-export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images' | 'requests' | 'telemetry' | 'credentials' | 'claims' | 'idempotency';
+export type FotaTableName = 'devices' | 'jobs' | 'campaigns' | 'images' | 'requests' | 'telemetry' | 'credentials' | 'claims' | 'idempotency' | 'audit';
 
 // The data-plane subsets of what Table.grantReadData/grantReadWriteData allow, without the stream
 // actions: no table has a stream.
@@ -66,6 +66,8 @@ export class FotaStorage extends Construct {
   readonly claims: dynamodb.Table;
   /** Idempotency records of campaign creation (Powertools' DynamoDB persistence layer). */
   readonly idempotency: dynamodb.Table;
+  /** Audit records of credential and image operations (who, what, when). */
+  readonly audit: dynamodb.Table;
   /** Master key of the envelope encryption of device PSKs (the edge decrypts, the API encrypts). */
   readonly credentialKey: kms.Key;
   /** The stage's customer-managed data key (tables, image bucket, backups, log groups), when enabled. */
@@ -101,6 +103,7 @@ export class FotaStorage extends Construct {
     this.credentials = this.table('Credentials', CREDENTIALS_TABLE, removalPolicy, retain);
     this.claims = this.table('DeviceClaims', CLAIMS_TABLE, removalPolicy, retain);
     this.idempotency = this.table('Idempotency', IDEMPOTENCY_TABLE, removalPolicy, retain);
+    this.audit = this.table('Audit', AUDIT_TABLE, removalPolicy, retain);
     this.credentialKey = new kms.Key(this, 'CredentialKey', {
       description: 'Envelope encryption of LwM2M device pre-shared keys',
       enableKeyRotation: true,
@@ -117,6 +120,7 @@ export class FotaStorage extends Construct {
       ['images', { table: this.images, schema: IMAGES_TABLE }],
       ['claims', { table: this.claims, schema: CLAIMS_TABLE }],
       ['idempotency', { table: this.idempotency, schema: IDEMPOTENCY_TABLE }],
+      ['audit', { table: this.audit, schema: AUDIT_TABLE }],
     ]);
 
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {

@@ -177,6 +177,13 @@ describe('the prod stage in a regulated account (issue 18, items 4-9)', () => {
       }
     });
 
+    it('lets the API put and read audit records and delete none', () => {
+      const statements = statementsOfRole(orchestration, logicalId(stacks.orchestration.api.role));
+      expect(tablesWith(statements, 'dynamodb:PutItem', stacks)).toContain('Audit');
+      expect(tablesWith(statements, 'dynamodb:Query', stacks)).toContain('Audit');
+      orchestration.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FOTA_AUDIT_TABLE: Match.anyValue() }) } });
+    });
+
     it('grants DeleteItem to the API on campaigns, images, credentials and idempotency records only, and to the edge on devices only', () => {
       expect(tablesWith(statementsOfRole(orchestration, logicalId(stacks.orchestration.api.role)), 'dynamodb:DeleteItem', stacks)).toEqual(['Campaigns', 'Credentials', 'Idempotency', 'Images']);
       expect(tablesWith(statementsOfRole(edge, logicalId(stacks.edge.edge.taskRole)), 'dynamodb:DeleteItem', stacks)).toEqual(['Devices']);

@@ -20,7 +20,7 @@ function logicalId(construct: IConstruct): string {
 /** Names a table resource of a statement `Devices`, `Jobs/index/byOwner`...; imports carry the producer's logical id. */
 function tableResourceName(resource: string, stacks: FotaStacks): string {
   const { storage } = stacks.storage;
-  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials, DeviceClaims: storage.claims, Idempotency: storage.idempotency };
+  const tables = { Devices: storage.devices, Jobs: storage.jobs, Campaigns: storage.campaigns, Images: storage.images, Requests: storage.requests, Telemetry: storage.telemetry, Credentials: storage.credentials, DeviceClaims: storage.claims, Idempotency: storage.idempotency, Audit: storage.audit };
   const table = Object.entries(tables).find(([, t]) => resource.includes(logicalId(t)))?.[0] ?? resource;
   return table + (/\/index\/.+$/.exec(resource)?.[0] ?? '');
 }
@@ -163,9 +163,9 @@ describe('the dev stage (default context)', () => {
       });
     });
 
-    it('bills all nine tables on demand, with point-in-time recovery and deletion protection, retained on delete', () => {
+    it('bills all ten tables on demand, with point-in-time recovery and deletion protection, retained on delete', () => {
       const tables = storage.findResources('AWS::DynamoDB::Table');
-      expect(Object.keys(tables)).toHaveLength(9);
+      expect(Object.keys(tables)).toHaveLength(10);
       for (const table of Object.values(tables)) {
         expect(table['Properties']).toMatchObject({
           BillingMode: 'PAY_PER_REQUEST',
