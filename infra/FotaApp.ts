@@ -1,6 +1,8 @@
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { StorageStack } from './stacks/StorageStack.ts';
 import { OrchestrationStack } from './stacks/OrchestrationStack.ts';
 import { EdgeStack } from './stacks/EdgeStack.ts';
@@ -49,15 +51,21 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
   const storage = new StorageStack(app, `Fota-${stage}-Storage`, {
     description: `LwM2M FOTA ${stage}: device registry, jobs, campaigns, firmware images (retained)`,
     retainData: config.retainData,
+    customerManagedKeys: config.customerManagedKeys,
     credentialKeyUsers,
     terminationProtection: production,
   });
+  // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
+  const logKey = storage.storage.dataKey === undefined ? {} : { logKey: storage.storage.dataKey as kms.IKey };
   const orchestration = new OrchestrationStack(app, `Fota-${stage}-Orchestration`, {
     description: `LwM2M FOTA ${stage}: campaign workflow, its Lambda tasks and event bus`,
     storage: storage.storage,
     logRetention,
     imageSigning: { signers: config.imageSigners, requireSignedImages: config.requireSignedImages },
     apiRolePath: credentialKeyUsers.encryptRolePath,
+    ...logKey,
+    retentionDays: config.retentionDays,
+    ...(config.dashboardDomain === undefined ? {} : { dashboardDomain: config.dashboardDomain }),
   });
   const edge = new EdgeStack(app, `Fota-${stage}-Edge`, {
     description: `LwM2M FOTA ${stage}: CoAP edge on Fargate behind a UDP Network Load Balancer`,
@@ -72,6 +80,10 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
       natGateways: production ? 2 : 1,
       loadBalancerDeletionProtection: production,
       ...(config.publicHost === undefined ? {} : { publicHost: config.publicHost }),
+      // The edge's job transitions go to the same bus as the workflow's.
+      eventBus: orchestration.events.bus as events.IEventBus,
+      retentionDays: config.retentionDays,
+      ...logKey,
     },
   });
   const observability = new ObservabilityStack(app, `Fota-${stage}-Observability`, {

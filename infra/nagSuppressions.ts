@@ -1,5 +1,5 @@
 /**
- * Every cdk-nag (AwsSolutions) acknowledgement of the app, in one place, each with its reason
+ * Every cdk-nag AwsSolutions acknowledgement of the app, in one place, each with its reason
  * (STYLE.md §9). cdk-nag 3 reads CDK's own acknowledgements (`Validations.of(x).acknowledge`,
  * which replaced v2's NagSuppressions); a finding of a rule that reports several (IAM5) is
  * acknowledged one by one as `Rule[Finding]`, the finding spelled the way cdk-nag flattens the
@@ -8,22 +8,24 @@
  */
 import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { IMAGE_KEY_PREFIX, UPLOAD_KEY_PREFIX } from './constructs/FotaStorage.ts';
+import { BACKUP_MANAGED_POLICIES, IMAGE_KEY_PREFIX, UPLOAD_KEY_PREFIX } from './constructs/FotaStorage.ts';
 import type { FotaStacks } from './FotaApp.ts';
 import { ACCESS_ROLES, ROLE_GRANTS } from '../core/access/roles.ts';
+import { nistAcknowledgements } from './nistAcknowledgements.ts';
 
-interface Acknowledgement {
+export interface Acknowledgement {
   readonly scope: IConstruct;
   readonly id: string;
   readonly reason: string;
 }
 
+/** Records the AwsSolutions and the NIST 800-53 rev 5 acknowledgements (infra/nistAcknowledgements.ts). */
 export function acknowledgeNagFindings(stacks: FotaStacks): void {
-  for (const { scope, id, reason } of nagAcknowledgements(stacks)) Validations.of(scope).acknowledge({ id, reason });
+  for (const { scope, id, reason } of [...nagAcknowledgements(stacks), ...nistAcknowledgements(stacks)]) Validations.of(scope).acknowledge({ id, reason });
 }
 
-/** The acknowledgements, as data (the nag test checks each has a real reason). */
-export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks): readonly Acknowledgement[] {
+/** The AwsSolutions acknowledgements, as data (the nag test checks each has a real reason). */
+export function nagAcknowledgements({ config, storage, orchestration, edge }: FotaStacks): readonly Acknowledgement[] {
   const { imageBucket, imageReadPolicy } = storage.storage;
   const { stateMachine } = orchestration.workflow;
   const service = edge.edge;
@@ -42,18 +44,6 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
       reason:
         'Edge tasks fetch any firmware image assigned to a job, keyed images/<imageId>.bin; the set of image ids is data, not known at deploy time. ' +
         'The wildcard is limited to the images/ prefix and to s3:GetObject.',
-    },
-    {
-      scope: orchestration.functions,
-      id: 'AwsSolutions-L1',
-      reason:
-        'Workflow Lambdas stay on nodejs22.x (project decision, issue 6): the code is built and tested on Node 20/22 (esbuild target node20); ' +
-        'moving to nodejs24.x waits until the toolchain and tests run on Node 24.',
-    },
-    {
-      scope: orchestration.api.handler,
-      id: 'AwsSolutions-L1',
-      reason: 'The API Lambda stays on nodejs22.x like the workflow Lambdas: built with esbuild target node20 and tested on Node 20; nodejs24.x follows the toolchain.',
     },
     {
       scope: storage.storage.imageManagePolicy,
@@ -156,13 +146,23 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
         'The distribution serves a few static files to a handful of release managers and takes no input; a WAF web ACL would cost more than the dashboard. ' +
         'CloudFront has AWS Shield Standard, and the API behind the sign-in is throttled per stage.',
     },
-    {
-      scope: dashboard.distribution,
-      id: 'AwsSolutions-CFR4',
+    // With dashboardDomain + dashboardCertificateArn the distribution requires TLS 1.2 and the finding does not occur.
+    ...(config.dashboardDomain === undefined
+      ? [{
+          scope: dashboard.distribution,
+          id: 'AwsSolutions-CFR4',
+          reason:
+            'This stage names no dashboardDomain, so the dashboard uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum ' +
+            'viewer protocol; set dashboardDomain and dashboardCertificateArn for TLS 1.2 (README, deploy). HTTPS is enforced (redirect) with HSTS.',
+        }]
+      : []),
+    ...BACKUP_MANAGED_POLICIES.map((name) => ({
+      scope: storage.storage.backupRole,
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${name}]`,
       reason:
-        'The dashboard uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum viewer protocol; a TLS 1.2 minimum needs a custom ' +
-        'domain with an ACM certificate in us-east-1, which the stack does not configure. HTTPS is enforced (redirect) with HSTS.',
-    },
+        `${name} is the policy AWS maintains for the AWS Backup service role (AWS Backup docs, "Managed policies for AWS Backup"): it follows the ` +
+        'actions each supported service needs as AWS changes them, and is attached only to the role AWS Backup assumes.',
+    })),
     {
       scope: service.taskDefinition.obtainExecutionRole(),
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -178,18 +178,18 @@ export function nagAcknowledgements({ storage, orchestration, edge }: FotaStacks
         'AWS credentials come from the task role; Secrets Manager would add cost and a start-up dependency for public values.',
     },
     {
-      scope: service.securityGroup,
+      scope: service.loadBalancerSecurityGroup,
       id: 'AwsSolutions-EC23',
       reason:
-        'LwM2M devices (smart meters behind arbitrary carrier NATs) reach the edge from any IPv4 address; the NLB UDP target groups preserve their ' +
-        'source address, so the task security group must admit UDP 5683/5684 from 0.0.0.0/0. Only those ports are open to the internet; the health port is VPC-only.',
+        'LwM2M devices (smart meters behind arbitrary carrier NATs) reach the edge from any IPv4 address, so the NLB security group admits UDP 5684 ' +
+        '(and 5683 when NoSec is allowed) from 0.0.0.0/0. Only those ports; the tasks admit the NLB group only.',
     },
     {
       scope: service.loadBalancer,
       id: 'AwsSolutions-ELB2',
       reason:
         'NLB access logs record TLS listener traffic only; this load balancer has UDP listeners only, so its access log would always be empty. ' +
-        'Device traffic is observed through VPC flow logs (rejected flows), the NLB UDP flow metrics and the edge structured logs.',
+        'Device traffic is observed through VPC flow logs (all traffic), the NLB UDP flow metrics and the edge structured logs.',
     },
   ];
 }

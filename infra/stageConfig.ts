@@ -7,7 +7,10 @@ import { createPublicKey } from 'node:crypto';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /** The context keys the app reads, each documented on `StageConfig`. */
-export const STAGE_CONTEXT_KEYS = ['stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'requireSignedImages', 'imageSigners', 'alarmEmail'] as const;
+export const STAGE_CONTEXT_KEYS = [
+  'stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'requireSignedImages', 'imageSigners', 'alarmEmail',
+  'customerManagedKeys', 'retentionDays', 'dashboardDomain', 'dashboardCertificateArn',
+] as const;
 export type StageContextKey = (typeof STAGE_CONTEXT_KEYS)[number];
 /** Raw context values by key, as `node.tryGetContext` returns them. */
 export type StageContext = Readonly<Partial<Record<StageContextKey, unknown>>>;
@@ -15,7 +18,11 @@ export type StageContext = Readonly<Partial<Record<StageContextKey, unknown>>>;
 export interface StageConfig {
   /** `stage`: names the stacks (`Fota-<stage>-Edge`). @default 'dev' */
   readonly stage: string;
-  /** `publicHost`: the host name devices use. @default the NLB's DNS name */
+  /**
+   * `publicHost`: the host name devices use (a CNAME to the NLB). Required for prod: devices keep
+   * it for years, and the NLB's own DNS name changes whenever the NLB is replaced.
+   * @default the NLB's DNS name (other stages)
+   */
   readonly publicHost?: string;
   /** `edgeDesiredCount`: edge tasks, and the floor of auto scaling. @default 2 */
   readonly edgeDesiredCount: number;
@@ -34,6 +41,22 @@ export interface StageConfig {
   readonly imageSigners: readonly ImageSignerKey[];
   /** `alarmEmail`: an address subscribed to the alarm topic (it must confirm the subscription). @default none */
   readonly alarmEmail?: string;
+  /**
+   * `customerManagedKeys`: encrypt tables, the image bucket, backups and log groups with a
+   * customer-managed KMS key of the stage (rotated yearly) instead of AWS-owned keys.
+   * @default true for prod, false otherwise
+   */
+  readonly customerManagedKeys: boolean;
+  /** `retentionDays`: how long telemetry values and device requests are kept (DynamoDB TTL). @default 90 */
+  readonly retentionDays: number;
+  /** `dashboardDomain` + `dashboardCertificateArn` (ACM, us-east-1): the dashboard on this name with TLS 1.2 or later. @default none: *.cloudfront.net */
+  readonly dashboardDomain?: DashboardDomain;
+}
+
+/** The dashboard's own host name and its ACM certificate (CloudFront takes certificates from us-east-1 only). */
+export interface DashboardDomain {
+  readonly domainName: string;
+  readonly certificateArn: string;
 }
 
 /** A signer public key of firmware images, as the API function receives it (FOTA_IMAGE_SIGNERS). */
@@ -70,6 +93,12 @@ export function parseStageConfig(context: StageContext): StageConfig {
     throw new StageConfigurationError(`context logRetentionDays must be one of ${[...RETENTION_DAYS].join(', ')}, got ${logRetentionDays}`);
   }
   const publicHost = optionalString(context, 'publicHost');
+  if (production && publicHost === undefined) {
+    throw new StageConfigurationError(
+      'context publicHost is required for stage prod (e.g. -c publicHost=lwm2m.example.com, a CNAME to the NLB): devices keep the host they are given, ' +
+        'and the NLB DNS name changes if the load balancer is ever replaced',
+    );
+  }
   const alarmEmail = optionalString(context, 'alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new StageConfigurationError(`context alarmEmail must be an e-mail address, got "${alarmEmail}"`);
@@ -83,7 +112,32 @@ export function parseStageConfig(context: StageContext): StageConfig {
     allowNoSec: optionalBoolean(context, 'allowNoSec') ?? false,
     ...imageSigning(context),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    customerManagedKeys: optionalBoolean(context, 'customerManagedKeys') ?? production,
+    retentionDays: retentionDays(context),
+    ...dashboardDomain(context),
   };
+}
+
+function retentionDays(context: StageContext): number {
+  const days = optionalInteger(context, 'retentionDays') ?? 90;
+  if (days < 1 || days > 3650) throw new StageConfigurationError(`context retentionDays must be between 1 and 3650, got ${days}`);
+  return days;
+}
+
+function dashboardDomain(context: StageContext): Pick<StageConfig, 'dashboardDomain'> {
+  const domainName = optionalString(context, 'dashboardDomain');
+  const certificateArn = optionalString(context, 'dashboardCertificateArn');
+  if (domainName === undefined && certificateArn === undefined) return {};
+  if (domainName === undefined || certificateArn === undefined) {
+    throw new StageConfigurationError('context dashboardDomain and dashboardCertificateArn go together: the domain needs its certificate and the certificate its domain');
+  }
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)) {
+    throw new StageConfigurationError(`context dashboardDomain must be a lower-case DNS name, got "${domainName}"`);
+  }
+  if (!/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+    throw new StageConfigurationError(`context dashboardCertificateArn must be an ACM certificate ARN in us-east-1 (CloudFront's region), got "${certificateArn}"`);
+  }
+  return { dashboardDomain: { domainName, certificateArn } };
 }
 
 function imageSigning(context: StageContext): Pick<StageConfig, 'requireSignedImages' | 'imageSigners'> {

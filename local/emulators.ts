@@ -14,7 +14,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { StoreConfig } from '../store/config.ts';
 import type { ImageSigningPolicy } from '../store/imageSigning.ts';
 import { createStores, type Stores } from '../store/Stores.ts';
-import { CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
+import { AUDIT_TABLE, CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
 import { closeIteratorsOnReturn } from './dynaliteIterators.ts';
 
 const require = createRequire(import.meta.url);
@@ -73,7 +73,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       region: 'us-east-1',
       dynamoDbEndpoint: `http://127.0.0.1:${dynamoPort}`,
       s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
-      tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials', claims: 'fota-device-claims', idempotency: 'fota-idempotency' },
+      tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials', claims: 'fota-device-claims', idempotency: 'fota-idempotency', audit: 'fota-audit' },
       imageBucket: 'fota-images',
       ...(options.imageSigning === undefined ? {} : { imageSigning: options.imageSigning }),
       // The key that encrypts device PSKs at rest: beside the data, or in the stack's temp folder.
@@ -118,6 +118,7 @@ async function createTables(stores: Stores, config: StoreConfig): Promise<void> 
     [config.tables.credentials, CREDENTIALS_TABLE],
     [config.tables.claims, CLAIMS_TABLE],
     [config.tables.idempotency, IDEMPOTENCY_TABLE],
+    [config.tables.audit, AUDIT_TABLE],
   ];
   for (const [name, schema] of tables) {
     await stores.clients.dynamo.send(new CreateTableCommand(tableInput(name, schema))).catch((error: unknown) => {

@@ -3,20 +3,24 @@ import { DeviceRequestStatus, type DeviceRequest, type DeviceRequestResult } fro
 import { REQUESTS_BY_ENDPOINT_INDEX, REQUESTS_BY_OWNER_INDEX } from './schema.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 import type { DeviceRequestStore } from '../core/ports/DeviceRequestStore.ts';
+import { expiresAtSeconds, withoutTtl, DEFAULT_RETENTION_DAYS } from './retention.ts';
 
 export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Requests expire (DynamoDB TTL) this many days after they were created, answered or not. */
+    private readonly retentionDays: number = DEFAULT_RETENTION_DAYS,
   ) {}
 
   async create(request: DeviceRequest): Promise<void> {
-    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...request }, ConditionExpression: 'attribute_not_exists(requestId)' }));
+    const item = { ...request, ttl: expiresAtSeconds(request.createdAt, this.retentionDays) };
+    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(requestId)' }));
   }
 
   async get(requestId: string): Promise<DeviceRequest | undefined> {
     const result = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { requestId }, ConsistentRead: true }));
-    return result.Item as DeviceRequest | undefined;
+    return result.Item === undefined ? undefined : withoutTtl<DeviceRequest>(result.Item);
   }
 
   listPendingForOwner(ownerTask: string): Promise<DeviceRequest[]> {
@@ -67,7 +71,7 @@ export class DynamoDbDeviceRequestStore implements DeviceRequestStore {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.dynamo.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
-      items.push(...((page.Items ?? []) as DeviceRequest[]));
+      items.push(...(page.Items ?? []).map((item) => withoutTtl<DeviceRequest>(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;

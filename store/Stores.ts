@@ -23,6 +23,7 @@ import type { FirmwareImageRegistry } from '../core/ports/FirmwareImageRegistry.
 import type { ImageReservationStore } from '../core/ports/ImageReservationStore.ts';
 import type { RegistrationStore } from '../core/ports/RegistrationStore.ts';
 import type { TelemetryStore } from '../core/ports/TelemetryStore.ts';
+import { DynamoDbAuditStore, type AuditStore } from './AuditStore.ts';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 
@@ -56,6 +57,8 @@ export interface Stores {
   readonly imageReservations: ImageReservationStore;
   /** Where idempotent requests (POST /campaigns with an Idempotency-Key) keep their first answer. */
   readonly idempotency: BasePersistenceLayer;
+  /** Who did what to which credential or image, and when. */
+  readonly audit: AuditStore;
 }
 
 export function createStores(config: StoreConfig, options: StoreOptions = {}): Stores {
@@ -81,11 +84,12 @@ export function createStores(config: StoreConfig, options: StoreOptions = {}): S
       downloadScheme: config.s3Endpoint?.startsWith('http:') === true ? 'http' : 'https',
       ...(config.imageSigning === undefined ? {} : { signing: config.imageSigning }),
     }),
-    requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests),
-    telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry),
+    requests: new DynamoDbDeviceRequestStore(clients.dynamo, config.tables.requests, config.retentionDays),
+    telemetry: new DynamoDbTelemetryStore(clients.dynamo, config.tables.telemetry, config.retentionDays),
     events,
     claims: new DynamoDbDeviceClaimStore(clients.dynamo, config.tables.claims),
     imageReservations: new DynamoDbImageReservationStore(clients.dynamo, config.tables.images),
+    audit: new DynamoDbAuditStore(clients.dynamo, config.tables.audit),
     idempotency: new DynamoDBPersistenceLayer({ tableName: config.tables.idempotency, awsSdkV3Client: clients.dynamoClient }),
     // KMS envelope encryption in AWS; a local key file at home.
     credentials: new DynamoDbCredentialStore(

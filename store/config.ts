@@ -21,6 +21,7 @@ const StoreConfigSchema = z.object({
   FOTA_CREDENTIALS_TABLE: z.string().min(3).default('fota-credentials'),
   FOTA_CLAIMS_TABLE: z.string().min(3).default('fota-device-claims'),
   FOTA_IDEMPOTENCY_TABLE: z.string().min(3).default('fota-idempotency'),
+  FOTA_AUDIT_TABLE: z.string().min(3).default('fota-audit'),
   /** File holding the 256-bit key that encrypts device PSKs at rest (created on first use). */
   FOTA_KEY_FILE: z.string().min(1).default('.local-data/credentials.key'),
   /** KMS key (id, ARN or alias) for envelope encryption of device PSKs: used instead of the key file when set. */
@@ -42,6 +43,8 @@ const StoreConfigSchema = z.object({
   FOTA_DASHBOARD_URL: z.url().optional(),
   /** How many people a campaign needs when it does not say (`approvers`): 2 turns four eyes on for every campaign. */
   FOTA_DEFAULT_APPROVERS: z.enum(['1', '2']).default('1'),
+  /** Days telemetry values and device requests are kept before DynamoDB TTL deletes them. */
+  FOTA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
 });
 
 export interface StoreConfig {
@@ -60,6 +63,8 @@ export interface StoreConfig {
     readonly claims: string;
     /** Idempotency records of campaign creation. */
     readonly idempotency: string;
+    /** Audit records of credential and image operations. */
+    readonly audit: string;
   };
   readonly keyFile: string;
   readonly kmsKeyId?: string;
@@ -74,6 +79,8 @@ export interface StoreConfig {
   readonly notifications?: NotificationConfig;
   /** The stage's four-eyes default (a campaign's `approvers` wins). @default 1 */
   readonly defaultApprovers?: number;
+  /** Days telemetry values and device requests are kept (DynamoDB TTL). @default 90 */
+  readonly retentionDays?: number;
 }
 
 export interface NotificationConfig {
@@ -109,6 +116,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       credentials: e.FOTA_CREDENTIALS_TABLE,
       claims: e.FOTA_CLAIMS_TABLE,
       idempotency: e.FOTA_IDEMPOTENCY_TABLE,
+      audit: e.FOTA_AUDIT_TABLE,
     },
     keyFile: e.FOTA_KEY_FILE,
     ...(e.FOTA_KMS_KEY_ID === undefined ? {} : { kmsKeyId: e.FOTA_KMS_KEY_ID }),
@@ -121,6 +129,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
       ...(e.FOTA_DASHBOARD_URL === undefined ? {} : { dashboardUrl: e.FOTA_DASHBOARD_URL }),
     },
     defaultApprovers: Number(e.FOTA_DEFAULT_APPROVERS),
+    ...(e.FOTA_RETENTION_DAYS === undefined ? {} : { retentionDays: e.FOTA_RETENTION_DAYS }),
   };
 }
 

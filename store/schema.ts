@@ -17,7 +17,12 @@ export interface TableSchema {
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexSchema[];
+  /** Attribute holding an item's expiry (epoch seconds) for DynamoDB TTL, when items expire. */
+  readonly timeToLiveAttribute?: string;
 }
+
+/** The TTL attribute (epoch seconds) of the tables whose items expire: telemetry values and device requests. */
+export const TTL_ATTRIBUTE = 'ttl';
 
 export const DEVICES_BY_REGISTRATION_INDEX = 'byRegistrationId';
 
@@ -71,6 +76,7 @@ export const REQUESTS_TABLE: TableSchema = {
     { indexName: REQUESTS_BY_OWNER_INDEX, partitionKey: { name: 'ownerTask', type: 'S' }, sortKey: { name: 'status', type: 'S' } },
     { indexName: REQUESTS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'createdAt', type: 'N' } },
   ],
+  timeToLiveAttribute: TTL_ATTRIBUTE,
 };
 
 /**
@@ -82,6 +88,7 @@ export const TELEMETRY_TABLE: TableSchema = {
   partitionKey: { name: 'endpoint', type: 'S' },
   sortKey: { name: 'sampleKey', type: 'S' },
   globalSecondaryIndexes: [],
+  timeToLiveAttribute: TTL_ATTRIBUTE,
 };
 
 /** DTLS-PSK credentials by identity; keys encrypted at rest (store/DeviceCredentialStore.ts). */
@@ -106,5 +113,16 @@ export const CLAIMS_TABLE: TableSchema = {
  */
 export const IDEMPOTENCY_TABLE: TableSchema = {
   partitionKey: { name: 'id', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+/**
+ * Audit records of credential and image operations (store/AuditStore.ts): one item per
+ * operation, keyed by what it concerns (`credential:<identity>`, `image:<imageId>`) and
+ * `<at, zero-padded>#<random>`, so a subject's history is one Query, oldest first. Never expires.
+ */
+export const AUDIT_TABLE: TableSchema = {
+  partitionKey: { name: 'subject', type: 'S' },
+  sortKey: { name: 'recordKey', type: 'S' },
   globalSecondaryIndexes: [],
 };

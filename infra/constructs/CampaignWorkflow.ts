@@ -10,6 +10,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -68,6 +69,8 @@ export interface CampaignWorkflowProps {
   readonly stateMachineName?: string;
   /** @default 3 months */
   readonly logRetention?: logs.RetentionDays;
+  /** Customer-managed key of the execution log group. @default CloudWatch Logs' own encryption */
+  readonly logKey?: kms.IKey;
 }
 
 export class CampaignWorkflow extends Construct {
@@ -196,7 +199,7 @@ export class CampaignWorkflow extends Construct {
       // 2^31 ms (24.8 days): the local runner arms one Node timer for it.
       timeout: Duration.days(21),
       logs: {
-        destination: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS }),
+        destination: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, ...(props.logKey === undefined ? {} : { encryptionKey: props.logKey }) }),
         level: sfn.LogLevel.ERROR,
         includeExecutionData: false,
       },

@@ -11,10 +11,12 @@
  */
 import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -62,6 +64,14 @@ export interface DashboardHostingProps {
   readonly accessLogRetention?: Duration;
   /** Retention of the file deployment's Lambda logs. @default 3 months */
   readonly logRetention?: logs.RetentionDays;
+  /** Customer-managed key of the file deployment's log group. @default CloudWatch Logs' own encryption */
+  readonly logKey?: kms.IKey;
+  /**
+   * Serve the dashboard on this host name with this ACM certificate (us-east-1), at TLS 1.2 or
+   * later; point a CNAME (or an alias record) at the distribution. @default `*.cloudfront.net`,
+   * whose certificate CloudFront fixes (TLS 1.0 minimum)
+   */
+  readonly domain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /** The config.json a deployed dashboard reads at start (dashboard/session.js). */
@@ -82,7 +92,7 @@ export class DashboardHosting extends Construct {
   readonly logBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
   readonly responseHeaders: cloudfront.ResponseHeadersPolicy;
-  /** `https://<distribution>.cloudfront.net`, the origin the API's CORS rule allows. */
+  /** `https://<distribution>.cloudfront.net` or `https://<domain>`, the origin the API's CORS rule allows. */
   readonly url: string;
   readonly userPool: cognito.UserPool;
   readonly userPoolDomain: cognito.UserPoolDomain;
@@ -115,14 +125,19 @@ export class DashboardHosting extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       enforceSSL: true,
       removalPolicy,
-      lifecycleRules: [{ expiration: props.accessLogRetention ?? Duration.days(365) }],
+      // Versioned: a log overwritten or deleted by mistake can be recovered.
+      versioned: true,
+      lifecycleRules: [{ expiration: props.accessLogRetention ?? Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      // The content is rebuilt from the repository on every deploy: no versioning needed.
+      // The content is rebuilt from the repository on every deploy; versions keep the previous
+      // deploy's files for a week, to roll back by hand.
+      versioned: true,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(7) }],
       removalPolicy,
       autoDeleteObjects: false,
       // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
@@ -174,11 +189,19 @@ export class DashboardHosting extends Construct {
       defaultRootObject: `${DASHBOARD_KEY_PREFIX}index.html`,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      ...(props.domain === undefined
+        ? {}
+        : {
+            domainNames: [props.domain.domainName],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+            // It hands out AWS credentials: TLS 1.2 or later only.
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }),
       enableLogging: true,
       logBucket: this.logBucket as s3.IBucket,
       logFilePrefix: 'cloudfront/',
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    this.url = `https://${props.domain?.domainName ?? this.distribution.distributionDomainName}`;
     const signInRedirect = `${this.url}/`;
 
     this.userPool = new cognito.UserPool(this, 'ReleaseManagers', {
@@ -245,7 +268,7 @@ export class DashboardHosting extends Construct {
 
     // Its own role and log group rather than the AWS managed AWSLambdaBasicExecutionRole and a log
     // group kept forever; CDK adds the S3 grants the copy needs (infra/nagSuppressions.ts).
-    this.deploymentLogs = new logs.LogGroup(this, 'DeploymentLogs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    this.deploymentLogs = new logs.LogGroup(this, 'DeploymentLogs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, ...(props.logKey === undefined ? {} : { encryptionKey: props.logKey }) });
     this.deploymentRole = new iam.Role(this, 'DeploymentRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'Copies the FOTA dashboard files into their bucket at deploy time' });
     this.deploymentLogs.grantWrite(this.deploymentRole);
 

@@ -1,21 +1,26 @@
 /**
  * The CoAP edge in AWS (ARCHITECTURE.md, "Reaching devices"): Fargate tasks on arm64 behind an
- * internet-facing Network Load Balancer with UDP listeners. UDP target groups preserve the
- * device's address, so the tasks' security group admits devices from anywhere; the NLB health
- * checks them over HTTP on the health port, because a UDP target group cannot be health-checked
- * over UDP.
+ * internet-facing Network Load Balancer with UDP listeners. The NLB's security group admits
+ * devices from anywhere; the tasks' group admits only the NLB's (UDP target groups preserve the
+ * device's address, and a rule naming the NLB's group still matches it). The NLB health checks the
+ * tasks over HTTP on the health port, because a UDP target group cannot be health-checked over UDP.
+ * Egress is HTTPS only: every AWS API the tasks use is behind a VPC endpoint (infra/constructs/edgeNetwork.ts).
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { FotaStorage } from './FotaStorage.ts';
+import { createEdgeNetwork, type EdgeNetwork } from './edgeNetwork.ts';
+import { EVENT_BUS_ENV } from './WorkflowFunctions.ts';
 
 /** The ports of the edge: CoAP over UDP (NoSec), CoAP over DTLS, and the HTTP health endpoint. */
 export const EdgePort = { Coap: 5683, Coaps: 5684, Health: 8080 } as const;
@@ -33,7 +38,8 @@ export interface EdgeServiceProps {
   readonly campaignWorkflow?: sfn.IStateMachine;
   /**
    * The VPC to run in. It needs public subnets (for the NLB) and private subnets with egress (for
-   * the tasks). A VPC created here also gets S3 and DynamoDB gateway endpoints and flow logs.
+   * the tasks), and VPC endpoints for S3, DynamoDB, KMS, Logs, ECR, STS and EventBridge: the
+   * tasks' egress is HTTPS only. A VPC created here has them all, and flow logs of all traffic.
    * @default a new VPC over two Availability Zones
    */
   readonly vpc?: ec2.IVpc;
@@ -67,6 +73,12 @@ export interface EdgeServiceProps {
    * @default 30 seconds
    */
   readonly drainTime?: Duration;
+  /** The bus the edge publishes job transitions to (FOTA_EVENT_BUS_NAME). @default none: events stay in the task */
+  readonly eventBus?: events.IEventBus;
+  /** Customer-managed key of the edge's and the flow logs' log groups. @default CloudWatch Logs' own encryption */
+  readonly logKey?: kms.IKey;
+  /** Days telemetry values and device requests are kept (FOTA_RETENTION_DAYS, DynamoDB TTL). @default the store's, 90 */
+  readonly retentionDays?: number;
 }
 
 export class EdgeService extends Construct {
@@ -76,6 +88,13 @@ export class EdgeService extends Construct {
   readonly container: ecs.ContainerDefinition;
   readonly taskRole: iam.Role;
   readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * The NLB's security group. An NLB gets security groups only at creation (adding them later
+   * replaces it, and with it its DNS name): hence one from the start.
+   */
+  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  /** The VPC and its endpoints, when created here (undefined with `vpc`). */
+  readonly network: EdgeNetwork | undefined;
   readonly service: ecs.FargateService;
   readonly scaling: ecs.ScalableTaskCount;
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
@@ -98,11 +117,21 @@ export class EdgeService extends Construct {
 
     // `as`: jsii classes declare optional members without `| undefined`, so under
     // exactOptionalPropertyTypes a construct is not assignable to its own interface.
-    this.vpc = props.vpc ?? (this.createVpc(props.natGateways ?? 1, props.logRetention) as ec2.IVpc);
+    this.network = props.vpc === undefined ? createEdgeNetwork(this, { ...(props.natGateways === undefined ? {} : { natGateways: props.natGateways }), ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }), ...(props.logKey === undefined ? {} : { logKey: props.logKey }) }) : undefined;
+    this.vpc = props.vpc ?? (this.network?.vpc as ec2.IVpc);
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: 'FOTA edge NLB: CoAP from devices anywhere; to the edge tasks only',
+      allowAllOutbound: false,
+    });
+    for (const port of devicePorts) {
+      this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(port), port === EdgePort.Coap ? 'CoAP (NoSec) from devices' : 'CoAP over DTLS from devices');
+    }
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: this.vpc,
       internetFacing: true,
+      securityGroups: [this.loadBalancerSecurityGroup],
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       crossZoneEnabled: true,
       deletionProtection: props.loadBalancerDeletionProtection ?? false,
@@ -115,14 +144,23 @@ export class EdgeService extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: 'FOTA CoAP edge task: device registry and jobs read/write, image metadata and objects read',
     });
-    props.storage.grantReadWriteData(this.taskRole, 'devices', 'jobs', 'requests', 'telemetry');
-    props.storage.grantReadData(this.taskRole, 'images', 'credentials', 'campaigns');
+    // Through the VPC's endpoints only, when the VPC is ours: a leaked task credential is no use outside it.
+    const throughDynamoDbEndpoint = this.network === undefined ? undefined : { StringEquals: { 'aws:SourceVpce': this.network.dynamoDbEndpoint.vpcEndpointId } };
+    // Devices register and de-register (DeleteItem on devices); jobs, requests and telemetry are put and updated only.
+    props.storage.grantTables(this.taskRole, ['read', 'write', 'delete'], ['devices'], throughDynamoDbEndpoint);
+    props.storage.grantTables(this.taskRole, ['read', 'write'], ['jobs', 'requests', 'telemetry'], throughDynamoDbEndpoint);
+    props.storage.grantTables(this.taskRole, ['read'], ['images', 'credentials', 'campaigns'], throughDynamoDbEndpoint);
     // The edge ends the workflow's phase waits (coap-edge/jobs/PhaseWaker.ts): the task token is on the campaign.
     props.campaignWorkflow?.grantTaskResponse(this.taskRole);
-    props.storage.credentialKey.grantDecrypt(this.taskRole);
+    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [props.storage.credentialKey.keyArn],
+      ...(this.network === undefined ? {} : { conditions: { StringEquals: { 'aws:SourceVpce': this.network.kmsEndpoint.vpcEndpointId } } }),
+    }));
     this.taskRole.addManagedPolicy(props.storage.imageReadPolicy);
+    props.eventBus?.grantPutEventsTo(this.taskRole);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, ...(props.logKey === undefined ? {} : { encryptionKey: props.logKey }) });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 512,
       memoryLimitMiB: props.memoryLimitMiB ?? 1024,
@@ -152,6 +190,9 @@ export class EdgeService extends Construct {
         FOTA_CREDENTIALS_TABLE: props.storage.credentials.tableName,
         FOTA_KMS_KEY_ID: props.storage.credentialKey.keyArn,
         FOTA_IMAGE_BUCKET: props.storage.imageBucket.bucketName,
+        ...(props.retentionDays === undefined ? {} : { FOTA_RETENTION_DAYS: String(props.retentionDays) }),
+        // Job transitions the edge applies are published like the workflow's (store/PublishingJobStore.ts).
+        ...(props.eventBus === undefined ? {} : { [EVENT_BUS_ENV]: props.eventBus.eventBusName }),
       },
       portMappings: [
         ...devicePorts.map((containerPort) => ({ containerPort, protocol: ecs.Protocol.UDP })),
@@ -174,14 +215,18 @@ export class EdgeService extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
-      description: 'FOTA edge tasks: CoAP from devices anywhere, HTTP health checks from the VPC',
-      allowAllOutbound: true,
+      description: 'FOTA edge tasks: CoAP and health checks from the NLB only; HTTPS out to AWS endpoints',
+      allowAllOutbound: false,
     });
+    // Each rule also opens the NLB group's egress to the tasks on that port.
     for (const port of devicePorts) {
-      // UDP target groups preserve the client address: the tasks see the devices' own addresses.
-      this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(port), port === EdgePort.Coap ? 'CoAP (NoSec) from devices' : 'CoAP over DTLS from devices');
+      this.securityGroup.connections.allowFrom(this.loadBalancerSecurityGroup, ec2.Port.udp(port), port === EdgePort.Coap ? 'CoAP (NoSec) through the NLB' : 'CoAP over DTLS through the NLB');
     }
-    this.securityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(EdgePort.Health), 'NLB health checks');
+    this.securityGroup.connections.allowFrom(this.loadBalancerSecurityGroup, ec2.Port.tcp(EdgePort.Health), 'NLB health checks');
+    // HTTPS only: DynamoDB and S3 (gateway endpoints), KMS, Logs, ECR, STS, EventBridge (interface
+    // endpoints). Answers to devices need no rule: security groups are stateful.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through the VPC endpoints');
+    this.network?.endpointSecurityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(443), 'HTTPS from the edge tasks');
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster as ecs.ICluster,
@@ -228,25 +273,6 @@ export class EdgeService extends Construct {
       // Scale in slowly: a removed task hands its devices' flows to others (ARCHITECTURE.md).
       scaleInCooldown: Duration.minutes(10),
       scaleOutCooldown: Duration.minutes(1),
-    });
-  }
-
-  private createVpc(natGateways: number, logRetention: logs.RetentionDays | undefined): ec2.Vpc {
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', { retention: logRetention ?? logs.RetentionDays.THREE_MONTHS });
-    return new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
-      ],
-      // Jobs, registrations and image reads stay off the NAT gateway (cost, and one less hop).
-      gatewayEndpoints: {
-        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
-        DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
-      },
-      // Rejected traffic only: accepted flows of a large fleet would cost more than they tell.
-      flowLogs: { Rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
   }
 }

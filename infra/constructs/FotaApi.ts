@@ -6,11 +6,13 @@
  * dashboard's CloudFront origin), browsers on those origins may send signed GETs.
  */
 import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -44,7 +46,35 @@ export interface FotaApiProps {
   readonly reservedConcurrency?: number;
   /** IAM path of the function's role: the one FotaStorage's credentialKeyUsers lets seal device keys. @default '/fota/api/' */
   readonly rolePath?: string;
+  /** Customer-managed key of the function's and the access logs' log groups. @default CloudWatch Logs' own encryption */
+  readonly logKey?: kms.IKey;
+  /** Days device requests are kept (FOTA_RETENTION_DAYS, DynamoDB TTL). @default the store's, 90 */
+  readonly retentionDays?: number;
 }
+
+/**
+ * One JSON object per request, in HTTP API variables (not REST API ones such as
+ * `$context.resourcePath`): who called (IAM caller ARN, and the Cognito identity when the caller
+ * signed in through the dashboard's identity pool), which route, the answer and how long it took.
+ */
+export const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    latencyMs: '$context.responseLatency',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    callerArn: '$context.identity.userArn',
+    cognitoIdentityId: '$context.identity.cognitoIdentityId',
+    cognitoIdentityPoolId: '$context.identity.cognitoIdentityPoolId',
+    cognitoAuthenticationProvider: '$context.identity.cognitoAuthenticationProvider',
+  }),
+);
 
 /** The request headers of a SigV4-signed browser request, which the CORS preflight must allow. */
 export const SIGV4_REQUEST_HEADERS = ['authorization', 'content-type', 'x-amz-content-sha256', 'x-amz-date', 'x-amz-security-token'] as const;
@@ -60,13 +90,14 @@ export class FotaApi extends Construct {
     super(scope, id);
     const { storage } = props;
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention });
+    const encryption = props.logKey === undefined ? {} : { encryptionKey: props.logKey };
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', { retention, ...encryption });
     this.role = new iam.Role(this, 'HandlerRole', { path: props.rolePath ?? '/fota/api/', assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'FOTA REST API' });
     logGroup.grantWrite(this.role);
     this.handler = new nodejs.NodejsFunction(this, 'Handler', {
       entry: fileURLToPath(new URL('../../functions/api/handler.ts', import.meta.url)),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
       // Device operations wait up to 25 s for the device before answering 202.
@@ -84,6 +115,7 @@ export class FotaApi extends Construct {
         FOTA_CREDENTIALS_TABLE: storage.credentials.tableName,
         FOTA_CLAIMS_TABLE: storage.claims.tableName,
         FOTA_IDEMPOTENCY_TABLE: storage.idempotency.tableName,
+        FOTA_AUDIT_TABLE: storage.audit.tableName,
         FOTA_KMS_KEY_ID: storage.credentialKey.keyArn,
         FOTA_IMAGE_BUCKET: storage.imageBucket.bucketName,
         FOTA_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
@@ -91,12 +123,19 @@ export class FotaApi extends Construct {
         FOTA_IMAGE_SIGNERS: JSON.stringify(props.imageSigners ?? []),
         FOTA_REQUIRE_SIGNED_IMAGES: String(props.requireSignedImages === true),
         ...(props.eventBus === undefined ? {} : { [EVENT_BUS_ENV]: props.eventBus.eventBusName }),
+        ...(props.retentionDays === undefined ? {} : { FOTA_RETENTION_DAYS: String(props.retentionDays) }),
       },
-      bundling: { minify: true, sourceMap: true, target: 'node20' },
+      bundling: { minify: true, sourceMap: true, target: 'node24' },
     });
-    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'campaigns', 'images', 'requests', 'credentials', 'idempotency');
+    // Audit records are put and read (routes/audit.ts); no code deletes them.
+    storage.grantReadWriteData(this.role, 'devices', 'jobs', 'requests', 'audit');
+    // Deletes: an unstarted campaign discarded, an image deleted, a credential revoked (and its
+    // marker), an idempotency record of a failed request (Powertools).
+    storage.grantTables(this.role, ['read', 'write', 'delete'], ['campaigns', 'images', 'credentials', 'idempotency']);
     // Claims are read by the dry run (DEVICE_BUSY); only the workflow writes them.
     storage.grantReadData(this.role, 'telemetry', 'claims');
+    // The image bucket's objects are encrypted with the data key when the stage has one (presigned uploads and downloads run as this role).
+    storage.grantDataKey(this.role, true);
     // Sealing only: the API never decrypts a device key (the edge does), and seals each with its
     // {identity, endpoint} context (the key policy requires it too).
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -108,7 +147,7 @@ export class FotaApi extends Construct {
     props.stateMachine.grantStartExecution(this.role);
     props.eventBus?.grantPutEventsTo(this.role);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention, ...encryption });
     const router = new HttpLambdaIntegration('Router', this.handler);
     const cors = props.corsAllowOrigins !== undefined && props.corsAllowOrigins.length > 0;
     this.api = new apigw.HttpApi(this, 'HttpApi', {
@@ -141,7 +180,7 @@ export class FotaApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
       throttle: { rateLimit: 100, burstLimit: 200 },
     });
   }

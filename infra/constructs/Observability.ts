@@ -16,6 +16,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EdgePort } from './EdgeService.ts';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -129,7 +130,7 @@ export class Observability extends Construct {
    * UnHealthyHostCount (which is 0 when no task is registered at all); missing data breaches.
    */
   private noHealthyEdgeAlarms(edge: ObservedEdge): cloudwatch.Alarm[] {
-    return [...edge.targetGroups].map(([port, targetGroup]) =>
+    return alwaysPresentTargetGroups(edge).map(([port, targetGroup]) =>
       targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MINIMUM }).createAlarm(this, `EdgeNoHealthyHost${port}`, {
         alarmDescription: `No healthy edge task behind UDP ${port} for 3 minutes: devices cannot register or download.`,
         threshold: 1,
@@ -204,7 +205,7 @@ export class Observability extends Construct {
 
   private createDashboard(props: ObservabilityProps): cloudwatch.Dashboard {
     const { edge, stateMachine, functions } = props;
-    const targetGroups = [...edge.targetGroups];
+    const targetGroups = alwaysPresentTargetGroups(edge);
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8): cloudwatch.GraphWidget => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${props.name}-fota`, defaultInterval: Duration.hours(3) });
     dashboard.addWidgets(
@@ -262,4 +263,14 @@ export class Observability extends Construct {
     );
     return dashboard;
   }
+}
+
+/**
+ * The CoAPS target group only: every stage has it, while the NoSec one exists only with
+ * allowNoSec. Naming the NoSec group here would export it from the edge stack, and switching
+ * allowNoSec off would then fail (an export in use). Both groups have the same tasks and the same
+ * HTTP health check, so the CoAPS group's health is the edge's.
+ */
+function alwaysPresentTargetGroups(edge: ObservedEdge): [number, elbv2.NetworkTargetGroup][] {
+  return [...edge.targetGroups].filter(([port]) => port === EdgePort.Coaps);
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FotaStorage } from '../constructs/FotaStorage.ts';
@@ -20,6 +21,12 @@ export interface OrchestrationStackProps extends StackProps {
   readonly imageSigning?: { readonly signers: readonly { readonly name: string; readonly publicKeyPem: string }[]; readonly requireSignedImages: boolean };
   /** IAM path of the API function's role (the credential key lets it seal device keys). @default FotaApi's */
   readonly apiRolePath?: string;
+  /** Customer-managed key of every log group of the stack. @default CloudWatch Logs' own encryption */
+  readonly logKey?: kms.IKey;
+  /** The dashboard's own host name and ACM certificate (us-east-1). @default *.cloudfront.net */
+  /** Days device requests are kept (DynamoDB TTL). @default 90 */
+  readonly retentionDays?: number;
+  readonly dashboardDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /**
@@ -39,12 +46,12 @@ export class OrchestrationStack extends Stack {
   constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
     super(scope, id, props);
     // `as` below: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.
-    const logRetention = props.logRetention === undefined ? {} : { logRetention: props.logRetention };
+    const logRetention = { ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }), ...(props.logKey === undefined ? {} : { logKey: props.logKey }) };
     this.events = new CampaignEvents(this, 'CampaignEvents');
     const stateMachineName = `${this.stackName}-Campaign`;
     this.functions = new WorkflowFunctions(this, 'WorkflowFunctions', { storage: props.storage, eventBus: this.events.bus as events.IEventBus, stateMachineName, ...logRetention });
     this.workflow = new CampaignWorkflow(this, 'CampaignWorkflow', { handlers: this.functions.handlers, stateMachineName, ...logRetention });
-    this.dashboard = new DashboardHosting(this, 'Dashboard', logRetention);
+    this.dashboard = new DashboardHosting(this, 'Dashboard', { ...logRetention, ...(props.dashboardDomain === undefined ? {} : { domain: props.dashboardDomain }) });
     this.api = new FotaApi(this, 'Api', {
       storage: props.storage,
       stateMachine: this.workflow.stateMachine,
@@ -52,6 +59,7 @@ export class OrchestrationStack extends Stack {
       corsAllowOrigins: [this.dashboard.url],
       ...(props.imageSigning === undefined ? {} : { imageSigners: props.imageSigning.signers, requireSignedImages: props.imageSigning.requireSignedImages }),
       ...(props.apiRolePath === undefined ? {} : { rolePath: props.apiRolePath }),
+      ...(props.retentionDays === undefined ? {} : { retentionDays: props.retentionDays }),
       ...logRetention,
     });
     // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.

@@ -8,6 +8,8 @@ export interface StorageStackProps extends StackProps {
   readonly retainData?: boolean;
   /** Who may use the device-PSK key, by IAM role path. @default FotaStorage's */
   readonly credentialKeyUsers?: CredentialKeyUsers;
+  /** Encrypt tables, the image bucket, backups and log groups with a customer-managed key. @default false */
+  readonly customerManagedKeys?: boolean;
 }
 
 /** Stateful resources in their own stack, retained on delete, so app stacks can be replaced freely. */
@@ -16,6 +18,10 @@ export class StorageStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StorageStackProps = {}) {
     super(scope, id, props);
-    this.storage = new FotaStorage(this, 'Storage', { retain: props.retainData !== false, ...(props.credentialKeyUsers === undefined ? {} : { credentialKeyUsers: props.credentialKeyUsers }) });
+    this.storage = new FotaStorage(this, 'Storage', {
+      retain: props.retainData !== false,
+      customerManagedKeys: props.customerManagedKeys === true,
+      ...(props.credentialKeyUsers === undefined ? {} : { credentialKeyUsers: props.credentialKeyUsers }),
+    });
   }
 }

@@ -177,6 +177,14 @@ describe('REST API routes', () => {
       expect(await call('DELETE', '/credentials/psk-api-0')).toMatchObject({ status: 200, body: { identity: 'psk-api-0', revoked: true } });
       expect(await call('DELETE', '/credentials/psk-api-0')).toMatchObject(notFound);
     });
+
+    it('keeps the provisioning and the revocation in the audit trail, 400 naming the subject when it is not credential:/image: (more in audit.test.ts)', async () => {
+      route('GET', '/audit');
+      const audit = await call('GET', '/audit?subject=credential:psk-api-0');
+      expect(audit.status).toBe(200);
+      expect((audit.body as unknown as { items: { action: string }[] }).items.map((r) => r.action)).toEqual(['credential.provision', 'credential.revoke']);
+      expect(await call('GET', '/audit?subject=device:api-meter-00000')).toMatchObject(badRequest('subject'));
+    });
   });
 
   describe('images', () => {

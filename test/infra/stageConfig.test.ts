@@ -5,16 +5,35 @@ import { parseStageConfig, StageConfigurationError } from '../../infra/stageConf
 
 describe('per-stage configuration from CDK context', () => {
   it('defaults to dev with two edge tasks, 90-day logs, retained data and NoSec allowed', () => {
-    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: false, requireSignedImages: false, imageSigners: [] });
+    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: false, requireSignedImages: false, imageSigners: [], customerManagedKeys: false, retentionDays: 90 });
   });
 
-  it('keeps prod logs for a year by default', () => {
-    expect(parseStageConfig({ stage: 'prod' }).logRetention).toBe(RetentionDays.ONE_YEAR);
+  it('keeps prod logs for a year and encrypts prod data with customer-managed keys by default', () => {
+    const prod = parseStageConfig({ stage: 'prod', publicHost: 'lwm2m.example.net' });
+    expect(prod.logRetention).toBe(RetentionDays.ONE_YEAR);
+    expect(prod.customerManagedKeys).toBe(true);
+    expect(parseStageConfig({ stage: 'prod', publicHost: 'lwm2m.example.net', customerManagedKeys: 'false' }).customerManagedKeys).toBe(false);
+  });
+
+  it('refuses the prod stage without publicHost, saying why', () => {
+    expect(() => parseStageConfig({ stage: 'prod' })).toThrow(/publicHost is required for stage prod.*NLB DNS name changes/);
+  });
+
+  it('takes the dashboard domain with its us-east-1 certificate, and neither without the other', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0d6f7d4e-1111-2222-3333-444455556666';
+    expect(parseStageConfig({ dashboardDomain: 'fota.example.com', dashboardCertificateArn: certificateArn }).dashboardDomain).toEqual({ domainName: 'fota.example.com', certificateArn });
+    expect(() => parseStageConfig({ dashboardDomain: 'fota.example.com' })).toThrow(/dashboardDomain and dashboardCertificateArn go together/);
+    expect(() => parseStageConfig({ dashboardDomain: 'fota.example.com', dashboardCertificateArn: certificateArn.replace('us-east-1', 'eu-west-1') })).toThrow(/in us-east-1/);
+  });
+
+  it('keeps telemetry and device requests retentionDays days, 90 by default', () => {
+    expect(parseStageConfig({ retentionDays: '30' }).retentionDays).toBe(30);
+    expect(() => parseStageConfig({ retentionDays: '0' })).toThrow(/retentionDays must be between 1 and 3650/);
   });
 
   it('accepts the strings that `cdk -c key=value` passes', () => {
     const config = parseStageConfig({ stage: 'test', edgeDesiredCount: '3', logRetentionDays: '30', retainData: 'false', allowNoSec: 'false', publicHost: 'lwm2m.example.net' });
-    expect(config).toEqual({ stage: 'test', edgeDesiredCount: 3, logRetention: RetentionDays.ONE_MONTH, retainData: false, allowNoSec: false, publicHost: 'lwm2m.example.net', requireSignedImages: false, imageSigners: [] });
+    expect(config).toEqual({ stage: 'test', edgeDesiredCount: 3, logRetention: RetentionDays.ONE_MONTH, retainData: false, allowNoSec: false, publicHost: 'lwm2m.example.net', requireSignedImages: false, imageSigners: [], customerManagedKeys: false, retentionDays: 90 });
   });
 
   it('accepts the JSON types of cdk.json', () => {
@@ -22,7 +41,7 @@ describe('per-stage configuration from CDK context', () => {
   });
 
   it('refuses to drop the data of the prod stage', () => {
-    expect(() => parseStageConfig({ stage: 'prod', retainData: 'false' })).toThrow(StageConfigurationError);
+    expect(() => parseStageConfig({ stage: 'prod', publicHost: 'lwm2m.example.net', retainData: 'false' })).toThrow(StageConfigurationError);
   });
 
   it.each([

@@ -10,6 +10,7 @@ import { IdempotencyConflictError, ImageUnavailableError, InvalidCampaignError, 
 import { buildOpenApiDocument } from '../openapi.ts';
 import { paginate, parsePageQuery, timeOrderedKey } from '../pagination.ts';
 import { accessRoutes } from './access.ts';
+import { audited, auditRoutes } from './audit.ts';
 import { campaignRoutes } from './campaigns.ts';
 import { credentialRoutes } from './credentials.ts';
 import { deviceRoutes } from './devices.ts';
@@ -22,10 +23,12 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', summary: 'Liveness', handle: async () => ({ status: 200, body: { status: 'ok' } }) },
   { method: 'GET', path: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', handle: async () => ok(openApiDocument()) },
   ...deviceRoutes,
-  ...imageRoutes,
+  // Credential and image changes are recorded in the audit trail (routes/audit.ts).
+  ...audited(imageRoutes),
   ...campaignRoutes,
-  ...credentialRoutes,
+  ...audited(credentialRoutes),
   ...accessRoutes,
+  ...auditRoutes,
 ];
 
 type Item = Readonly<Record<string, unknown>>;
