@@ -5,6 +5,7 @@ import { DEVICES_BY_REGISTRATION_INDEX } from './schema.ts';
 
 /** The device registry: one item per endpoint, the latest registration wins. */
 export interface RegistrationStore {
+  /** Writes a new registration; the operator's tags on the device (groups, attributes) are kept. */
   put(registration: DeviceRegistration): Promise<void>;
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
   /**
@@ -18,6 +19,19 @@ export interface RegistrationStore {
   list(): Promise<DeviceRegistration[]>;
 }
 
+/** A condition that holds while the device's groups and attributes are what `item` read. */
+export function tagsCondition(item: Record<string, unknown> | undefined): { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
+  const names = { '#g': 'groups', '#a': 'attributes' };
+  const values: Record<string, unknown> = {};
+  const clause = (name: '#g' | '#a', value: unknown): string => {
+    if (value === undefined) return `attribute_not_exists(${name})`;
+    values[`:${name.slice(1)}`] = value;
+    return `${name} = :${name.slice(1)}`;
+  };
+  const expression = `${clause('#g', item?.['groups'])} AND ${clause('#a', item?.['attributes'])}`;
+  return { ConditionExpression: expression, ExpressionAttributeNames: names, ...(Object.keys(values).length === 0 ? {} : { ExpressionAttributeValues: values }) };
+}
+
 export class DynamoDbRegistrationStore implements RegistrationStore {
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
@@ -25,7 +39,22 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   ) {}
 
   async put(registration: DeviceRegistration): Promise<void> {
-    await this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: { ...registration } }));
+    // A Register replaces the item, but the tags are the operator's: carried over, conditional on
+    // their being unchanged since they were read, so a tag written in between is never lost.
+    for (;;) {
+      const current = await this.dynamo.send(new GetCommand({
+        TableName: this.tableName,
+        Key: { endpoint: registration.endpoint },
+        ConsistentRead: true,
+        ProjectionExpression: '#g, #a',
+        ExpressionAttributeNames: { '#g': 'groups', '#a': 'attributes' },
+      }));
+      // A device the registry does not know yet starts with the tags given (if any).
+      const { groups: _groups, attributes: _attributes, ...rest } = registration;
+      const item = current.Item === undefined ? { ...registration } : { ...rest, ...current.Item };
+      const written = await whenConditionHolds(this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: item, ...tagsCondition(current.Item) })));
+      if (written) return;
+    }
   }
 
   async get(endpoint: string): Promise<DeviceRegistration | undefined> {

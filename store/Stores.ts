@@ -1,6 +1,8 @@
 import type { StoreConfig } from './config.ts';
 import { createAwsClients, type AwsClients } from './clients.ts';
 import { DynamoDbRegistrationStore, type RegistrationStore } from './DynamoDbRegistrationStore.ts';
+import { DynamoDbDeviceTagStore, type DeviceTagStore } from './DynamoDbDeviceTagStore.ts';
+import { DynamoDbFleetInventory, type FleetInventory } from './DynamoDbFleetInventory.ts';
 import { DynamoDbJobStore, type JobStore } from './DynamoDbJobStore.ts';
 import { DynamoDbCampaignStore, type CampaignStore } from './DynamoDbCampaignStore.ts';
 import { DynamoDbDeviceRequestStore, type DeviceRequestStore } from './DynamoDbDeviceRequestStore.ts';
@@ -19,6 +21,10 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 export interface Stores {
   readonly clients: AwsClients;
   readonly registrations: RegistrationStore;
+  /** Operator groups and attributes, on the registry's device items. */
+  readonly deviceTags: DeviceTagStore;
+  /** Projected fleet-wide scans for the inventory. */
+  readonly fleet: FleetInventory;
   readonly jobs: JobStore;
   readonly campaigns: CampaignStore;
   readonly images: FirmwareImageRegistry;
@@ -40,6 +46,8 @@ export function createStores(config: StoreConfig): Stores {
   return {
     clients,
     registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
+    deviceTags: new DynamoDbDeviceTagStore(clients.dynamo, config.tables.devices),
+    fleet: new DynamoDbFleetInventory(clients.dynamo, { devices: config.tables.devices, jobs: config.tables.jobs }),
     // Every job transition is also published (EventBridge in AWS, the in-process log locally).
     jobs: publishingJobStore(new DynamoDbJobStore(clients.dynamo, config.tables.jobs), events),
     campaigns: new DynamoDbCampaignStore(clients.dynamo, config.tables.campaigns),

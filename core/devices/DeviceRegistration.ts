@@ -40,8 +40,10 @@ export interface DeviceRegistration {
    * sent to that address on its behalf.
    */
   readonly addressTakenAt?: number;
-  /** Operator-assigned groups, for targeting. */
+  /** Operator-assigned groups, for targeting (core/devices/deviceTags.ts). */
   readonly groups?: readonly string[];
+  /** Operator-assigned attributes (`region: eu-west`), for targeting by `target.attributes`. */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** Whether the device facts were read since the device last registered (a lost read is retried on the next Update). */

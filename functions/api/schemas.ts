@@ -1,6 +1,15 @@
 /** Request schemas: the same definitions validate input and describe it. */
 import { z } from 'zod';
+import { TAG_LIMITS, TAG_NAME_PATTERN } from '../../core/devices/deviceTags.ts';
 import { ApiError } from './http.ts';
+
+/**
+ * Longest id the API takes, in a path or a body: 512 characters are at most 2,048 UTF-8 bytes,
+ * DynamoDB's limit for a partition key (a longer one would fail in the store, not as bad input).
+ */
+export const MAX_ID_LENGTH = 512;
+/** An endpoint name, image, campaign or request id as the API takes it. */
+export const idString = z.string().min(1).max(MAX_ID_LENGTH);
 
 const lwm2mPath = z.string().regex(/^\/?\d{1,5}(\/\d{1,5}){0,3}$/, 'an LwM2M path such as /3/0/1');
 /** Composite operations may also name the root. */
@@ -45,6 +54,29 @@ export const DeviceListQuerySchema = z.object({
   /** Only devices whose registration is alive (true) or expired (false). */
   online: z.enum(['true', 'false']).optional(),
 });
+
+const tagName = z.string().min(1).max(TAG_LIMITS.nameLength).regex(TAG_NAME_PATTERN, 'letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+const tagEndpoints = z.array(idString).min(1).max(TAG_LIMITS.endpointsPerRequest);
+
+/** POST /devices/tags: put devices into groups and set attributes on them. */
+export const TagRequestSchema = z
+  .object({
+    endpoints: tagEndpoints,
+    groups: z.array(tagName).min(1).max(TAG_LIMITS.groupsPerDevice).optional(),
+    attributes: z.record(tagName, z.string().max(TAG_LIMITS.valueLength)).optional(),
+  })
+  .strict()
+  .refine((tag) => tag.groups !== undefined || (tag.attributes !== undefined && Object.keys(tag.attributes).length > 0), { message: 'give groups or attributes to set', path: ['groups'] });
+
+/** POST /devices/untag: take devices out of groups and remove attributes (by name). */
+export const UntagRequestSchema = z
+  .object({
+    endpoints: tagEndpoints,
+    groups: z.array(tagName).min(1).max(TAG_LIMITS.groupsPerDevice).optional(),
+    attributes: z.array(tagName).min(1).max(TAG_LIMITS.attributesPerDevice).optional(),
+  })
+  .strict()
+  .refine((untag) => untag.groups !== undefined || untag.attributes !== undefined, { message: 'give groups or attribute names to remove', path: ['groups'] });
 
 export function validate<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
