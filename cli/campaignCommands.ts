@@ -4,13 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
 import type { FirmwareJobView } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
 import { ApiClientError, type ApiClient } from './ApiClient.ts';
-import { campaignDefinition, withCampaignFlags, type CampaignFlags } from './campaignDefinition.ts';
+import { InvalidArgumentError, type Command } from 'commander';
+import { campaignDefinition, number, withCampaignFlags, type CampaignFlags } from './campaignDefinition.ts';
 import { createProgressBoard, formatDuration, formatTable } from './terminal.ts';
 
 export interface CampaignCommandContext {
@@ -52,6 +52,12 @@ async function createWithRetries<T>(create: () => Promise<T>, attempts = 3): Pro
     }
   }
 }
+
+const positive = (value: string): number => {
+  const n = number(value);
+  if (n <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return n;
+};
 
 const path = (id: string, suffix = ''): string => `/campaigns/${encodeURIComponent(id)}${suffix}`;
 const iso = (at: number | undefined): string => (at === undefined ? '' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'));
@@ -99,8 +105,8 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
   campaigns
     .command('watch <campaignId>')
     .description('live progress bars per cohort until the campaign ends (exit 0 succeeded, 5 cancelled, 1 failed or aborted)')
-    .option('--interval <ms>', 'refresh interval', Number, 1000)
-    .option('--timeout <seconds>', 'give up after this long (exit 4)', Number)
+    .option('--interval <ms>', 'refresh interval', positive, 1000)
+    .option('--timeout <seconds>', 'give up after this long (exit 4)', positive)
     .action(async (id: string, opts: { interval: number; timeout?: number }) => watch(cli, id, opts.interval, opts.timeout));
 
   for (const [action, description] of Object.entries(ACTIONS)) {
@@ -186,6 +192,9 @@ export function describeDryRun(plan: CampaignDryRun): string {
     `dry run "${plan.name}": image ${plan.imageId} (version ${plan.targetVersion}); nothing was created`,
     `${plan.targeted} device(s) targeted: ${plan.eligible} to update, ${skipped.reduce((sum, [, endpoints]) => sum + endpoints.length, 0)} skipped`,
     ...skipped.map(([reason, endpoints]) => `skipped ${reason}: ${sample(endpoints)}`),
+    ...(plan.unmatched.unknownEndpoints.length === 0 ? [] : [`not registered (${plan.unmatched.unknownEndpoints.length}): ${sample(plan.unmatched.unknownEndpoints)}`]),
+    ...(plan.unmatched.emptyGroups.length === 0 ? [] : [`groups no device is in: ${plan.unmatched.emptyGroups.join(' ')}`]),
+    ...plan.problems.map((problem) => `problem (${problem.field}): ${problem.message}`),
     formatTable([['cohort', 'devices', 'released within', 'endpoints'], ...plan.cohorts.map((c) => [String(c.cohort), c.size, formatDuration(c.releaseSeconds), sample(c.endpoints)])], [3]),
     `estimated duration: ${formatDuration(plan.estimate.minimumSeconds)} at best, ${formatDuration(plan.estimate.maximumSeconds)} at most before retries`,
     ...plan.estimate.notes.map((note) => `note: ${note}`),
