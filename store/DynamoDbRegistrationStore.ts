@@ -19,17 +19,26 @@ export interface RegistrationStore {
   list(): Promise<DeviceRegistration[]>;
 }
 
-/** A condition that holds while the device's groups and attributes are what `item` read. */
+/** Attempts of a write that races tag changes of the same device before it gives up. */
+export const MAX_TAG_RACE_ATTEMPTS = 20;
+
+/** The device's tags kept changing under a write (MAX_TAG_RACE_ATTEMPTS times in a row). */
+export class ConcurrentTagChangeError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConcurrentTagChangeError';
+  }
+}
+
+/**
+ * A condition that holds while the device's tags are as `item` read them: every tag change bumps
+ * `tagRevision` (a number compares reliably in conditions; lists and maps do not in every emulator).
+ */
 export function tagsCondition(item: Record<string, unknown> | undefined): { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
-  const names = { '#g': 'groups', '#a': 'attributes' };
-  const values: Record<string, unknown> = {};
-  const clause = (name: '#g' | '#a', value: unknown): string => {
-    if (value === undefined) return `attribute_not_exists(${name})`;
-    values[`:${name.slice(1)}`] = value;
-    return `${name} = :${name.slice(1)}`;
-  };
-  const expression = `${clause('#g', item?.['groups'])} AND ${clause('#a', item?.['attributes'])}`;
-  return { ConditionExpression: expression, ExpressionAttributeNames: names, ...(Object.keys(values).length === 0 ? {} : { ExpressionAttributeValues: values }) };
+  const revision = item?.['tagRevision'];
+  return revision === undefined
+    ? { ConditionExpression: 'attribute_not_exists(#rev)', ExpressionAttributeNames: { '#rev': 'tagRevision' } }
+    : { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'tagRevision' }, ExpressionAttributeValues: { ':rev': revision } };
 }
 
 export class DynamoDbRegistrationStore implements RegistrationStore {
@@ -41,19 +50,20 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   async put(registration: DeviceRegistration): Promise<void> {
     // A Register replaces the item, but the tags are the operator's: carried over, conditional on
     // their being unchanged since they were read, so a tag written in between is never lost.
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const current = await this.dynamo.send(new GetCommand({
         TableName: this.tableName,
         Key: { endpoint: registration.endpoint },
         ConsistentRead: true,
-        ProjectionExpression: '#g, #a',
+        ProjectionExpression: '#g, #a, tagRevision',
         ExpressionAttributeNames: { '#g': 'groups', '#a': 'attributes' },
       }));
       // A device the registry does not know yet starts with the tags given (if any).
-      const { groups: _groups, attributes: _attributes, ...rest } = registration;
+      const { groups: _groups, attributes: _attributes, tagRevision: _revision, ...rest } = registration;
       const item = current.Item === undefined ? { ...registration } : { ...rest, ...current.Item };
       const written = await whenConditionHolds(this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: item, ...tagsCondition(current.Item) })));
       if (written) return;
+      if (attempt >= MAX_TAG_RACE_ATTEMPTS) throw new ConcurrentTagChangeError(`registration of ${registration.endpoint}: its tags kept changing over ${attempt} attempts`);
     }
   }
 

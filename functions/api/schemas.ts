@@ -78,11 +78,25 @@ export const UntagRequestSchema = z
   .strict()
   .refine((untag) => untag.groups !== undefined || untag.attributes !== undefined, { message: 'give groups or attribute names to remove', path: ['groups'] });
 
+/**
+ * The issue to report: for input that matches no branch of a union (an inline or a presigned
+ * image), the first issue of the branch it came closest to, so the field is still named.
+ */
+function reportedIssue(issues: readonly z.core.$ZodIssue[]): { path: PropertyKey[]; message: string } | undefined {
+  const issue = issues[0];
+  if (issue?.code === 'invalid_union' && issue.errors.length > 0) {
+    const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+    const inner = reportedIssue(closest);
+    if (inner !== undefined) return { path: [...issue.path, ...inner.path], message: inner.message };
+  }
+  return issue;
+}
+
 export function validate<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') ?? '';
+    const issue = reportedIssue(parsed.error.issues);
+    const field = issue?.path.map(String).join('.') ?? '';
     throw new ApiError(400, 'INVALID_REQUEST', `${field === '' ? 'request' : field}: ${issue?.message ?? 'invalid'}`, field === '' ? undefined : field);
   }
   return parsed.data;
