@@ -166,17 +166,25 @@ function watchHeading(view: CampaignView, started: number): string {
 function cohortLines(view: CampaignView) {
   return view.cohortProgress
     .filter((c) => c.cohort !== SKIPPED_COHORT)
-    .map((c) => ({ label: `cohort ${c.cohort}`, done: c.finished, total: c.total, detail: `ok ${c.succeeded}, failed ${c.failed}` }));
+    // Done means updated or failed: a cancelled device is not done, so an aborted cohort never shows a full bar.
+    .map((c) => ({ label: `cohort ${c.cohort}`, done: c.succeeded + c.failed, total: c.total - c.skipped, detail: progressDetail(c) }));
 }
+
+/** `ok 3, failed 1, in progress 2, pending 4, cancelled 0`: every count, so they add up. */
+function progressDetail(c: CohortTally): string {
+  return `ok ${c.succeeded}, failed ${c.failed}, in progress ${c.inProgress}, pending ${c.pending}${c.cancelled === 0 ? '' : `, cancelled ${c.cancelled}`}`;
+}
+
+const progressRow = (c: CohortTally): number[] => [c.total, c.pending, c.inProgress, c.succeeded, c.failed, c.skipped, c.cancelled];
 
 export function describeCampaign(view: CampaignView): string {
   const cohortName = (cohort: number): string => (cohort === SKIPPED_COHORT ? 'skipped' : String(cohort));
   return [
     `campaign ${view.campaignId} "${view.name}": ${view.status}, target version ${view.targetVersion}, image ${view.imageId}`,
     formatTable([
-      ['cohort', 'devices', 'finished', 'succeeded', 'failed'],
-      ...view.cohortProgress.map((c) => [cohortName(c.cohort), c.total, c.finished, c.succeeded, c.failed]),
-      ['all', view.progress.total, view.progress.finished, view.progress.succeeded, view.progress.failed],
+      ['cohort', 'devices', 'pending', 'in progress', 'succeeded', 'failed', 'skipped', 'cancelled'],
+      ...view.cohortProgress.map((c) => [cohortName(c.cohort), ...progressRow(c)]),
+      ['all', ...progressRow(view.progress)],
     ]),
     ...(Object.keys(view.progress.failureReasons).length === 0 ? [] : [formatTable([['failure reason', 'devices'], ...Object.entries(view.progress.failureReasons)])]),
     ...(view.abortReason === undefined ? [] : [`aborted: ${view.abortReason}`]),
