@@ -19,6 +19,9 @@ export interface RegistrationStore {
   list(): Promise<DeviceRegistration[]>;
 }
 
+/** The fields of a registry item that are the operator's, not the device's. */
+const TAG_FIELDS = ['groups', 'attributes', 'tagRevision'] as const;
+
 /** Attempts of a write that races tag changes of the same device before it gives up. */
 export const MAX_TAG_RACE_ATTEMPTS = 20;
 
@@ -59,8 +62,11 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
         ExpressionAttributeNames: { '#g': 'groups', '#a': 'attributes' },
       }));
       // A device the registry does not know yet starts with the tags given (if any).
-      const { groups: _groups, attributes: _attributes, tagRevision: _revision, ...rest } = registration;
-      const item = current.Item === undefined ? { ...registration } : { ...rest, ...current.Item };
+      const item: Record<string, unknown> = { ...registration };
+      if (current.Item !== undefined) {
+        for (const tag of TAG_FIELDS) delete item[tag];
+        Object.assign(item, current.Item);
+      }
       const written = await whenConditionHolds(this.dynamo.send(new PutCommand({ TableName: this.tableName, Item: item, ...tagsCondition(current.Item) })));
       if (written) return;
       if (attempt >= MAX_TAG_RACE_ATTEMPTS) throw new ConcurrentTagChangeError(`registration of ${registration.endpoint}: its tags kept changing over ${attempt} attempts`);
