@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
 import type { CampaignWaiting } from '../core/campaign/scheduling.ts';
@@ -12,7 +11,8 @@ import { addFollowUpCommands } from './followUpCommands.ts';
 import type { FirmwareJobView } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
 import { ApiClientError, type ApiClient } from './ApiClient.ts';
-import { campaignDefinition, withCampaignFlags, type CampaignFlags } from './campaignDefinition.ts';
+import { InvalidArgumentError, type Command } from 'commander';
+import { campaignDefinition, number, withCampaignFlags, type CampaignFlags } from './campaignDefinition.ts';
 import { createProgressBoard, formatDuration, formatTable } from './terminal.ts';
 
 export interface CampaignCommandContext {
@@ -54,6 +54,12 @@ async function createWithRetries<T>(create: () => Promise<T>, attempts = 3): Pro
     }
   }
 }
+
+const positive = (value: string): number => {
+  const n = number(value);
+  if (n <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return n;
+};
 
 const path = (id: string, suffix = ''): string => `/campaigns/${encodeURIComponent(id)}${suffix}`;
 const iso = (at: number | undefined): string => (at === undefined ? '' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'));
@@ -101,8 +107,8 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
   campaigns
     .command('watch <campaignId>')
     .description('live progress bars per cohort until the campaign ends (exit 0 succeeded, 5 cancelled, 1 failed or aborted)')
-    .option('--interval <ms>', 'refresh interval', Number, 1000)
-    .option('--timeout <seconds>', 'give up after this long (exit 4)', Number)
+    .option('--interval <ms>', 'refresh interval', positive, 1000)
+    .option('--timeout <seconds>', 'give up after this long (exit 4)', positive)
     .action(async (id: string, opts: { interval: number; timeout?: number }) => watch(cli, id, opts.interval, opts.timeout));
 
   for (const [action, description] of Object.entries(ACTIONS)) {
@@ -164,8 +170,16 @@ function watchHeading(view: CampaignView, started: number): string {
 function cohortLines(view: CampaignView) {
   return view.cohortProgress
     .filter((c) => c.cohort !== SKIPPED_COHORT)
-    .map((c) => ({ label: `cohort ${c.cohort}`, done: c.finished, total: c.total, detail: `ok ${c.succeeded}, failed ${c.failed}` }));
+    // Done means updated or failed: a cancelled device is not done, so an aborted cohort never shows a full bar.
+    .map((c) => ({ label: `cohort ${c.cohort}`, done: c.succeeded + c.failed, total: c.total - c.skipped, detail: progressDetail(c) }));
 }
+
+/** `ok 3, failed 1, in progress 2, pending 4, cancelled 0`: every count, so they add up. */
+function progressDetail(c: CohortTally): string {
+  return `ok ${c.succeeded}, failed ${c.failed}, in progress ${c.inProgress}, pending ${c.pending}${c.cancelled === 0 ? '' : `, cancelled ${c.cancelled}`}`;
+}
+
+const progressRow = (c: CohortTally): number[] => [c.total, c.pending, c.inProgress, c.succeeded, c.failed, c.skipped, c.cancelled];
 
 export function describeCampaign(view: CampaignView): string {
   const cohortName = (cohort: number): string => (cohort === SKIPPED_COHORT ? 'skipped' : String(cohort));
@@ -173,9 +187,9 @@ export function describeCampaign(view: CampaignView): string {
     `campaign ${view.campaignId} "${view.name}": ${view.status}, target version ${view.targetVersion}, image ${view.imageId}`,
     ...(view.waiting === undefined ? [] : [`waiting for its start time: ${view.waiting.until}`]),
     formatTable([
-      ['cohort', 'devices', 'finished', 'succeeded', 'failed'],
-      ...view.cohortProgress.map((c) => [cohortName(c.cohort), c.total, c.finished, c.succeeded, c.failed]),
-      ['all', view.progress.total, view.progress.finished, view.progress.succeeded, view.progress.failed],
+      ['cohort', 'devices', 'pending', 'in progress', 'succeeded', 'failed', 'skipped', 'cancelled'],
+      ...view.cohortProgress.map((c) => [cohortName(c.cohort), ...progressRow(c)]),
+      ['all', ...progressRow(view.progress)],
     ]),
     ...(Object.keys(view.progress.failureReasons).length === 0 ? [] : [formatTable([['failure reason', 'devices'], ...Object.entries(view.progress.failureReasons)])]),
     ...(view.abortReason === undefined ? [] : [`aborted: ${view.abortReason}`]),
@@ -191,6 +205,9 @@ export function describeDryRun(plan: CampaignDryRun): string {
     `dry run "${plan.name}": image ${plan.imageId} (version ${plan.targetVersion}); nothing was created`,
     `${plan.targeted} device(s) targeted: ${plan.eligible} to update, ${skipped.reduce((sum, [, endpoints]) => sum + endpoints.length, 0)} skipped`,
     ...skipped.map(([reason, endpoints]) => `skipped ${reason}: ${sample(endpoints)}`),
+    ...(plan.unmatched.unknownEndpoints.length === 0 ? [] : [`not registered (${plan.unmatched.unknownEndpoints.length}): ${sample(plan.unmatched.unknownEndpoints)}`]),
+    ...(plan.unmatched.emptyGroups.length === 0 ? [] : [`groups no device is in: ${plan.unmatched.emptyGroups.join(' ')}`]),
+    ...plan.problems.map((problem) => `problem (${problem.field}): ${problem.message}`),
     formatTable([['cohort', 'devices', 'released within', 'endpoints'], ...plan.cohorts.map((c) => [String(c.cohort), c.size, formatDuration(c.releaseSeconds), sample(c.endpoints)])], [3]),
     `estimated duration: ${formatDuration(plan.estimate.minimumSeconds)} at best, ${formatDuration(plan.estimate.maximumSeconds)} at most before retries`,
     ...plan.estimate.notes.map((note) => `note: ${note}`),

@@ -13,6 +13,7 @@ export interface CampaignFlags {
   readonly model?: string;
   readonly manufacturer?: string;
   readonly groups?: string[];
+  readonly attribute?: string[];
   readonly endpoints?: string[];
   readonly firmwareMin?: string;
   readonly firmwareMax?: string;
@@ -38,7 +39,8 @@ export interface CampaignFlags {
   readonly endAt?: string;
 }
 
-const number = (value: string): number => {
+/** A finite number from a flag's text (commander's `Number` would let "abc" through as NaN). */
+export const number = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
   return n;
@@ -64,6 +66,7 @@ export function withCampaignFlags(command: Command): Command {
     .option('--model <model>', 'target devices of this model')
     .option('--manufacturer <name>', 'target devices of this manufacturer')
     .option('--groups <list>', 'target devices in any of these groups (comma-separated)', list)
+    .option('--attribute <key=value>', 'target devices with this attribute (repeatable: all must match)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--endpoints <list>', 'target these endpoints (comma-separated)', list)
     .option('--firmware-min <version>', 'target devices on this firmware version or later')
     .option('--firmware-max <version>', 'target devices on this firmware version or earlier')
@@ -105,6 +108,7 @@ export async function readDefinitionFile(file: string): Promise<Record<string, u
 /** The definition to send: the file's fields, each overridden by the flags given. */
 export async function campaignDefinition(flags: CampaignFlags): Promise<Record<string, unknown>> {
   const base = flags.file === undefined ? {} : await readDefinitionFile(flags.file);
+  refuseDanglingFlags(flags, base);
   const defined = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
   const firmwareVersions = { ...defined('min', flags.firmwareMin), ...defined('max', flags.firmwareMax) };
   const target = {
@@ -112,6 +116,7 @@ export async function campaignDefinition(flags: CampaignFlags): Promise<Record<s
     ...defined('model', flags.model),
     ...defined('manufacturer', flags.manufacturer),
     ...defined('groups', flags.groups),
+    ...(flags.attribute === undefined ? {} : { attributes: Object.fromEntries(flags.attribute.map(parseAttribute)) }),
     ...defined('endpoints', flags.endpoints),
     ...(Object.keys(firmwareVersions).length === 0 ? {} : { firmwareVersions }),
   };
@@ -119,10 +124,9 @@ export async function campaignDefinition(flags: CampaignFlags): Promise<Record<s
     flags.canary === undefined
       ? undefined
       : [{ count: flags.canary }, ...(flags.cohorts ?? [100]).map((percent) => ({ percent }))];
-  const rate =
-    flags.rate === undefined
-      ? undefined
-      : { ...((base['rate'] as Record<string, unknown> | undefined) ?? {}), devicesPerMinute: flags.rate, ...defined('rampFactor', flags.ramp), ...defined('maxDevicesPerMinute', flags.maxRate) };
+  const rateFlags = { ...defined('devicesPerMinute', flags.rate), ...defined('rampFactor', flags.ramp), ...defined('maxDevicesPerMinute', flags.maxRate) };
+  const rate = Object.keys(rateFlags).length === 0 ? undefined : { ...((base['rate'] as Record<string, unknown> | undefined) ?? {}), ...rateFlags };
+  const fileWindow = (key: string) => base[key] as { start: string; end: string } | undefined;
   const timeWindow = (w: { start: string; end: string } | undefined) => (w === undefined ? undefined : { ...w, ...defined('defaultTimeZone', flags.timeZone) });
   return {
     ...base,
@@ -138,12 +142,28 @@ export async function campaignDefinition(flags: CampaignFlags): Promise<Record<s
     ...defined('installTimeoutSeconds', flags.installTimeout),
     ...defined('abortFailurePercent', flags.abortFailurePercent),
     ...defined('successThresholdPercent', flags.successThreshold),
-    ...defined('downloadWindow', timeWindow(flags.downloadWindow)),
-    ...defined('installWindow', timeWindow(flags.installWindow)),
+    ...defined('downloadWindow', timeWindow(flags.downloadWindow ?? fileWindow('downloadWindow'))),
+    ...defined('installWindow', timeWindow(flags.installWindow ?? fileWindow('installWindow'))),
     ...defined('startAt', flags.startAt),
     ...defined('canaryEndpoints', flags.canaryEndpoints),
     ...defined('approvers', flags.approvers),
     ...defined('dynamic', flags.dynamic),
     ...defined('endAt', flags.endAt),
   };
+}
+
+/** `region=eu-west` -> ["region", "eu-west"]. */
+export function parseAttribute(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${text}"`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+/** Flags that only qualify another one, given without it: refused rather than silently dropped. */
+function refuseDanglingFlags(flags: CampaignFlags, base: Record<string, unknown>): void {
+  const hasRate = flags.rate !== undefined || base['rate'] !== undefined;
+  if (flags.ramp !== undefined && !hasRate) throw new InvalidArgumentError('--ramp multiplies the rollout rate: give --rate too');
+  if (flags.maxRate !== undefined && !hasRate) throw new InvalidArgumentError('--max-rate caps the rollout rate: give --rate too');
+  const hasWindow = flags.downloadWindow !== undefined || flags.installWindow !== undefined || base['downloadWindow'] !== undefined || base['installWindow'] !== undefined;
+  if (flags.timeZone !== undefined && !hasWindow) throw new InvalidArgumentError('--time-zone applies to --download-window or --install-window: give one of them');
 }

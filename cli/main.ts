@@ -11,6 +11,9 @@ import { addCampaignCommands } from './campaignCommands.ts';
 import { addCredentialCommands } from './credentialCommands.ts';
 import { formatTable } from './terminal.ts';
 import { addDeviceManagementCommands, describeRequest } from './deviceCommands.ts';
+import { addFleetCommands } from './fleetCommands.ts';
+import { fieldText } from './humanTime.ts';
+import { addTagCommands } from './tagCommands.ts';
 import { signedByText, uploadImageFile } from './uploadImage.ts';
 
 const program = new Command()
@@ -48,7 +51,7 @@ devices
   .description('show one device: registration, objects, last seen')
   .action(async (endpoint: string) => {
     const device = await api().get<DeviceRegistration>(`/devices/${encodeURIComponent(endpoint)}`);
-    print(device, () => formatTable([['field', 'value'], ...Object.entries(device).map(([k, v]) => [k, Array.isArray(v) ? v.join(' ') : String(v)])]));
+    print(device, () => formatTable([['field', 'value'], ...Object.entries(device).map(([k, v]) => [k, fieldText(k, v)])]));
   });
 
 const operation = (kind: string, describe: string, extra?: (cmd: Command) => Command) => {
@@ -71,6 +74,7 @@ operation('execute', 'execute a resource', (cmd) => cmd.option('--args <text>', 
 operation('discover', 'discover the attributes and resources under a path');
 operation('observe', 'observe a path (notifications are kept by the edge)');
 addDeviceManagementCommands(devices, { api, print });
+addTagCommands(devices, { api, print });
 
 const images = program.command('images').description('firmware images');
 images
@@ -123,6 +127,7 @@ images
 
 addCampaignCommands(program, { api, print, asJson });
 addCredentialCommands(program, { api, print });
+addFleetCommands(program, { api, print });
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ApiClientError) {

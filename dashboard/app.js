@@ -1,8 +1,9 @@
 // The campaign dashboard: the campaigns list, and the selected campaign's live progress, polled
 // from the REST API every second (GET /campaigns, /campaigns/{id}, /campaigns/{id}/jobs). A
 // deployed dashboard signs in first (session.js).
-import { configureApi, getJson, listAll } from './api.js';
+import { ApiError, configureApi, getJson, listAll } from './api.js';
 import { renderActions, takeAction } from './actions.js';
+import { renderDevice, renderFleet } from './fleet.js';
 import { renderLegend, renderStateChart } from './chart.js';
 import { countByCategory, replayCounts } from './states.js';
 import { loadConfig, startSession } from './session.js';
@@ -19,6 +20,7 @@ const nodes = {
   signOut: $('sign-out'),
   list: $('campaign-list'),
   detail: $('campaign'),
+  fleet: $('fleet'),
   empty: $('empty'),
   header: { name: $('campaign-name'), status: $('campaign-status'), meta: $('campaign-meta'), abort: $('campaign-abort') },
   actions: { buttons: $('campaign-actions'), message: $('action-message') },
@@ -44,7 +46,10 @@ const state = {
   actionInFlight: false,
 };
 
-const selectedFromHash = () => new URLSearchParams(location.hash.slice(1)).get('campaign') ?? undefined;
+const hashParams = () => new URLSearchParams(location.hash.slice(1));
+const selectedFromHash = () => hashParams().get('campaign') ?? undefined;
+/** The fleet page (#fleet) or a device's page (#device=<endpoint>) instead of a campaign. */
+const fleetPage = () => (hashParams().has('fleet') ? { kind: 'fleet' } : hashParams().has('device') ? { kind: 'device', endpoint: hashParams().get('device') } : undefined);
 
 function defaultCampaign(campaigns) {
   return (campaigns.find((c) => !FINISHED.has(c.status)) ?? campaigns[0])?.campaignId;
@@ -93,7 +98,28 @@ function renderDetail() {
 async function refresh() {
   try {
     state.campaigns = (await listAll('/campaigns')).sort((a, b) => b.createdAt - a.createdAt);
+    const page = fleetPage();
+    nodes.fleet.hidden = page === undefined;
+    if (page !== undefined) {
+      nodes.detail.hidden = true;
+      nodes.empty.hidden = true;
+      renderCampaignList(nodes.list, state.campaigns, undefined);
+      await (page.kind === 'fleet' ? renderFleet(nodes.fleet) : renderDevice(nodes.fleet, page.endpoint));
+      setConnection(true, `live · updated ${new Date().toLocaleTimeString()}`);
+      return;
+    }
     const wanted = selectedFromHash() ?? defaultCampaign(state.campaigns);
+    if (wanted !== undefined && !state.campaigns.some((c) => c.campaignId === wanted)) {
+      // An id no campaign has: say so in the page's own layout, and keep polling only the list.
+      state.selectedId = wanted;
+      state.view = undefined;
+      renderCampaignList(nodes.list, state.campaigns, undefined);
+      renderDetail();
+      nodes.empty.textContent = `No campaign ${wanted}: pick one from the list.`;
+      setConnection(true, `live · updated ${new Date().toLocaleTimeString()}`);
+      return;
+    }
+    nodes.empty.textContent = 'No campaign selected.';
     if (wanted !== state.selectedId) {
       state.selectedId = wanted;
       state.view = undefined;
@@ -111,6 +137,11 @@ async function refresh() {
     renderDetail();
     setConnection(true, `live · updated ${new Date().toLocaleTimeString()}`);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && fleetPage()?.kind === 'device') {
+      nodes.fleet.textContent = `No device ${fleetPage().endpoint}.`;
+      setConnection(true, 'live');
+      return;
+    }
     setConnection(false, `cannot reach the API (${error.message}); retrying`);
   }
 }

@@ -67,15 +67,20 @@ export function renderHeader(nodes, view) {
 
 export function renderSummary(container, progress) {
   const counts = countByCategory(progress.byStatus);
-  const share = progress.total === 0 ? 0 : Math.round((progress.finished * 100) / progress.total);
+  // Finished means updated or failed: a cancelled device is not done (it stays in the share's base), a skipped one is left out.
+  const done = progress.succeeded + progress.failed;
+  const base = progress.total - (progress.skipped ?? 0);
+  const share = base <= 0 ? 0 : Math.round((done * 100) / base);
   const tile = (metric, label, value, note) => el('div', { className: `tile ${metric}`, dataset: { metric } }, el('span', { className: 'tile-value' }, String(value)), el('span', { className: 'tile-label' }, label), note && el('span', { className: 'tile-note' }, note));
   container.replaceChildren(
     tile('total', 'Devices', progress.total),
-    tile('finished', 'Finished', progress.finished, `${share}%`),
+    tile('finished', 'Finished', done, `${share}%`),
     tile('succeeded', 'Succeeded', progress.succeeded),
     tile('failed', 'Failed', progress.failed),
     tile('active', 'In progress', counts.active),
     tile('pending', 'Pending', counts.pending),
+    tile('skipped', 'Skipped', progress.skipped ?? 0),
+    tile('cancelled', 'Cancelled', progress.cancelled ?? 0),
   );
 }
 
@@ -105,7 +110,7 @@ export function renderCohorts(container, view) {
       return el(
         'div',
         { className: current ? 'cohort current' : 'cohort', dataset: { cohort: String(c.cohort) } },
-        el('div', { className: 'cohort-head' }, el('span', { className: 'cohort-name' }, name), el('span', { className: 'cohort-figures' }, `${c.finished}/${c.total} finished · ${c.succeeded} ok · ${c.failed} failed`)),
+        el('div', { className: 'cohort-head' }, el('span', { className: 'cohort-name' }, name), el('span', { className: 'cohort-figures' }, c.cohort === SKIPPED_COHORT ? `${c.total} skipped` : `${c.succeeded + c.failed}/${c.total - (c.skipped ?? 0)} done · ${c.succeeded} ok · ${c.failed} failed${c.cancelled ? ` · ${c.cancelled} cancelled` : ''}`)),
         stackedBar(c.byStatus, c.total),
       );
     }),

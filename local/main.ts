@@ -108,6 +108,7 @@ async function main(): Promise<void> {
         ['CoAP edge (LwM2M server, UDP)', `coap://${edge.address}:${edge.port}`],
         ['CoAPS edge (DTLS 1.2 PSK, UDP)', stack.edge.secureAddress === undefined ? 'off' : `coaps://${stack.edge.secureAddress.address}:${stack.edge.secureAddress.port}`],
         ['REST API (fota CLI: --api)', stack.apiUrl],
+        ['Dashboard (browser)', `${stack.apiUrl}/`],
         ['DynamoDB (dynalite)', stack.config.dynamoDbEndpoint ?? ''],
         ['S3 (s3rver)', stack.config.s3Endpoint ?? ''],
       ])}\n\nRegister a client, e.g.: coap-client-openssl -m post -t 40 -e '</1/0>,</3/0>,</5/0>' 'coap://${edge.address}:${edge.port}/rd?ep=my-device&lt=300'\nTalk to it: npx fota --api ${stack.apiUrl} devices list\nCtrl-C stops the stack.\n`,

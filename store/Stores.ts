@@ -8,6 +8,8 @@ import { DynamoDbDeviceRequestStore } from './DynamoDbDeviceRequestStore.ts';
 import { S3FirmwareImageRegistry } from './ImageRegistry.ts';
 import { DynamoDbTelemetryStore } from './DynamoDbTelemetryStore.ts';
 import { createEventPublisher } from './events.ts';
+import { DynamoDbDeviceTagStore, type DeviceTagStore } from './DynamoDbDeviceTagStore.ts';
+import { DynamoDbFleetInventory, type FleetInventory } from './DynamoDbFleetInventory.ts';
 import { publishingJobStore } from './PublishingJobStore.ts';
 import { EventBusCampaignNotifier, notifyingCampaignStore, WebhookCampaignNotifier } from './campaignNotifications.ts';
 import { DynamoDbCredentialStore, KmsEnvelopeProtector, LocalKeyFileProtector } from './DeviceCredentialStore.ts';
@@ -44,6 +46,10 @@ function reportNotificationError(error: unknown): void {
 export interface Stores {
   readonly clients: AwsClients;
   readonly registrations: RegistrationStore;
+  /** Operator groups and attributes, on the registry's device items. */
+  readonly deviceTags: DeviceTagStore;
+  /** Projected fleet-wide scans for the inventory. */
+  readonly fleet: FleetInventory;
   readonly jobs: JobStore;
   readonly campaigns: CampaignStore;
   readonly images: FirmwareImageRegistry;
@@ -75,6 +81,8 @@ export function createStores(config: StoreConfig, options: StoreOptions = {}): S
   return {
     clients,
     registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
+    deviceTags: new DynamoDbDeviceTagStore(clients.dynamo, config.tables.devices),
+    fleet: new DynamoDbFleetInventory(clients.dynamo, { devices: config.tables.devices, jobs: config.tables.jobs }),
     // Every job transition is also published (EventBridge in AWS, the in-process log locally).
     jobs,
     // Status changes people are told about go out as campaign notifications (store/campaignNotifications.ts).

@@ -116,7 +116,7 @@ export class RegistrationService {
       ...(previous?.model === undefined ? {} : { model: previous.model }),
       ...(previous?.firmwareVersion === undefined ? {} : { firmwareVersion: previous.firmwareVersion }),
     };
-    // The one write before the 2.01, batched with the other Registers of the moment (store/BatchedWrites.ts).
+    // The one write before the 2.01: an UpdateItem that leaves the operator's tags alone.
     await this.options.store.put(registration);
     this.remember(registration.endpoint, request.peer, registration.registrationId);
     this.emitLater({ kind: 'registered', registration, ...(previous === undefined ? {} : { previous }) });

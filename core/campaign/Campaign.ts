@@ -32,8 +32,10 @@ export interface TargetSelector {
   readonly model?: string;
   readonly manufacturer?: string;
   readonly firmwareVersions?: VersionRange;
-  /** Devices in any of these groups (set through the API). */
+  /** Devices in any of these groups (`fota devices tag --group`, POST /devices/tags). */
   readonly groups?: readonly string[];
+  /** Devices carrying every one of these attributes with exactly this value. */
+  readonly attributes?: Readonly<Record<string, string>>;
   readonly endpoints?: readonly string[];
 }
 

@@ -10,9 +10,17 @@ export interface CohortTally {
   readonly total: number;
   readonly byStatus: Readonly<Record<string, number>>;
   readonly failureReasons: Readonly<Record<string, number>>;
+  /** Terminal jobs, skipped and cancelled included: what the workflow's gates count. */
   readonly finished: number;
   readonly succeeded: number;
+  /** FAILED, and FAILING (a failed attempt the retry policy has not ruled on yet). */
   readonly failed: number;
+  /** Not released yet (PENDING) or released and not started (READY). */
+  readonly pending: number;
+  /** Downloading, downloaded, installing or verifying. */
+  readonly inProgress: number;
+  readonly skipped: number;
+  readonly cancelled: number;
 }
 
 export interface TalliedJob {
@@ -39,8 +47,15 @@ export function tallyJobs(jobs: readonly TalliedJob[]): CohortTally {
     finished,
     succeeded: byStatus[JobStatus.Succeeded] ?? 0,
     failed: (byStatus[JobStatus.Failed] ?? 0) + (byStatus[JobStatus.Failing] ?? 0),
+    // pending + inProgress + succeeded + failed + skipped + cancelled = total.
+    pending: count(byStatus, [JobStatus.Pending, JobStatus.Ready]),
+    inProgress: count(byStatus, [JobStatus.Downloading, JobStatus.Downloaded, JobStatus.Updating, JobStatus.Verifying]),
+    skipped: byStatus[JobStatus.Skipped] ?? 0,
+    cancelled: byStatus[JobStatus.Cancelled] ?? 0,
   };
 }
+
+const count = (byStatus: Readonly<Record<string, number>>, statuses: readonly JobStatus[]): number => statuses.reduce((sum, status) => sum + (byStatus[status] ?? 0), 0);
 
 /** A phase is complete when no job of the cohort still has work in that phase. */
 export function isPhaseComplete(phase: CampaignPhase, tally: CohortTally): boolean {

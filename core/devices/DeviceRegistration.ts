@@ -40,8 +40,12 @@ export interface DeviceRegistration {
    * sent to that address on its behalf.
    */
   readonly addressTakenAt?: number;
-  /** Operator-assigned groups, for targeting. */
+  /** Operator-assigned groups, for targeting (core/devices/deviceTags.ts). */
   readonly groups?: readonly string[];
+  /** Operator-assigned attributes (`region: eu-west`), for targeting by `target.attributes`. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Bumped by every change of the tags: the registry's writes are conditional on it, so none is lost. */
+  readonly tagRevision?: number;
 }
 
 /** Whether the device facts were read since the device last registered (a lost read is retried on the next Update). */

@@ -6,11 +6,12 @@
 import type { CampaignDefinition, RolloutRate } from '../../core/campaign/Campaign.ts';
 import { planWithCanaries } from '../../core/campaign/canary.ts';
 import { releaseAllowance } from '../../core/campaign/rollout.ts';
-import { selectTargets } from '../../core/campaign/targets.ts';
-import { guardCompatibility } from '../../core/campaign/compatibility.ts';
+import type { DefinitionProblem } from '../../core/campaign/definitionRules.ts';
+import type { UnmatchedTarget } from '../../core/campaign/targets.ts';
 import { busyDevices, DEVICE_BUSY } from '../shared/deviceClaims.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { checkCampaignDefinition } from './launchCampaign.ts';
+import { matchTarget } from './targetMatch.ts';
 
 export interface CohortDryRun {
   readonly cohort: number;
@@ -37,6 +38,10 @@ export interface CampaignDryRun {
   readonly skipped: { readonly alreadyCurrent: readonly string[]; readonly incompatible: readonly string[]; readonly byReason: Readonly<Record<string, readonly string[]>> };
   readonly cohorts: readonly CohortDryRun[];
   readonly estimate: CampaignEstimate;
+  /** What the target names that is not there: endpoints not registered, groups no device is in. */
+  readonly unmatched: UnmatchedTarget;
+  /** What is wrong with the plan: a create refuses all but `target` (matches nothing), see README. */
+  readonly problems: readonly DefinitionProblem[];
 }
 
 /**
@@ -53,8 +58,7 @@ export interface CampaignEstimate {
 
 export async function dryRunCampaign(stores: Stores, input: unknown): Promise<CampaignDryRun> {
   const { definition, image } = await checkCampaignDefinition(stores, input);
-  const selection = selectTargets(await stores.registrations.list(), definition.target, image.version, image.compatibleFrom);
-  const guarded = guardCompatibility(selection.eligible, image, { allowDowngrade: definition.allowDowngrade === true });
+  const { selection, guarded, unmatched, problems } = await matchTarget(stores, definition, image);
   const busy = new Set(await busyDevices(stores, guarded.eligible.map((device) => device.endpoint)));
   const eligible = guarded.eligible.map((device) => device.endpoint).filter((endpoint) => !busy.has(endpoint));
   const byReason: Record<string, string[]> = {};
@@ -78,6 +82,8 @@ export async function dryRunCampaign(stores: Stores, input: unknown): Promise<Ca
     skipped: { alreadyCurrent: selection.alreadyCurrent.map((d) => d.endpoint).sort(), incompatible: selection.incompatible.map((d) => d.endpoint).sort(), byReason },
     cohorts,
     estimate: estimate(definition, cohorts),
+    unmatched,
+    problems,
   };
 }
 

@@ -8,6 +8,10 @@ import { CampaignStatus, type Campaign, type CampaignDefinition, type CampaignLi
 import { validateCohortSpecs, validatePercentages } from '../../core/campaign/cohorts.ts';
 import { isTimeZone } from '../../core/campaign/windows.ts';
 import { dynamicWindowProblem } from '../../core/campaign/dynamic.ts';
+import { definitionProblems, isRefused, MIN_DEVICES_PER_MINUTE } from '../../core/campaign/definitionRules.ts';
+import { TAG_LIMITS } from '../../core/devices/deviceTags.ts';
+import { idString } from './schemas.ts';
+import { matchTarget } from './targetMatch.ts';
 import { ImageStatus, type FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import { FailureReasonSchema } from './schemas.ts';
 import type { Stores } from '../../store/Stores.ts';
@@ -19,17 +23,22 @@ const TimeWindowSchema = z
   .strict()
   .refine((w) => w.start !== w.end, 'start and end must differ');
 
+/** Most endpoints a target may list (see target.endpoints). */
+export const MAX_TARGET_ENDPOINTS = 500;
+
 export const CampaignDefinitionSchema = z
   .object({
     name: z.string().min(1).max(200),
-    imageId: z.string().min(1),
+    imageId: idString,
     target: z
       .object({
-        model: z.string().min(1).optional(),
-        manufacturer: z.string().min(1).optional(),
-        firmwareVersions: z.object({ min: z.string().min(1).optional(), max: z.string().min(1).optional() }).strict().optional(),
-        groups: z.array(z.string().min(1)).min(1).optional(),
-        endpoints: z.array(z.string().min(1)).min(1).optional(),
+        model: z.string().min(1).max(256).optional(),
+        manufacturer: z.string().min(1).max(256).optional(),
+        firmwareVersions: z.object({ min: z.string().min(1).max(64).optional(), max: z.string().min(1).max(64).optional() }).strict().optional(),
+        groups: z.array(z.string().min(1).max(TAG_LIMITS.nameLength)).min(1).max(TAG_LIMITS.groupsPerDevice).optional(),
+        attributes: z.record(z.string().min(1).max(TAG_LIMITS.nameLength), z.string().max(TAG_LIMITS.valueLength)).optional(),
+        // The campaign record holds the list: 500 ids of at most 512 characters stay below DynamoDB's 400 KB item; larger sets are groups.
+        endpoints: z.array(idString).min(1).max(MAX_TARGET_ENDPOINTS).optional(),
       })
       .strict(),
     cohortPercentages: z.array(z.number().gt(0).max(100)).min(1).max(20).default([100]),
@@ -51,9 +60,9 @@ export const CampaignDefinitionSchema = z
     approvalRequired: z.boolean().optional(),
     rate: z
       .object({
-        devicesPerMinute: z.number().gt(0),
+        devicesPerMinute: z.number().min(MIN_DEVICES_PER_MINUTE).max(1_000_000),
         rampFactor: z.number().min(1).max(10).optional(),
-        maxDevicesPerMinute: z.number().gt(0).optional(),
+        maxDevicesPerMinute: z.number().min(MIN_DEVICES_PER_MINUTE).max(1_000_000).optional(),
         jitterSeconds: z.number().min(0).max(3600).optional(),
       })
       .strict()
@@ -68,7 +77,10 @@ export const CampaignDefinitionSchema = z
     dynamic: z.boolean().optional(),
     endAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time with its offset, such as 2026-12-31T00:00:00Z' }).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((definition, context) => {
+    for (const { field, message } of definitionProblems(definition as CampaignDefinition)) context.addIssue({ code: 'custom', path: field.split('.'), message });
+  });
 
 export class InvalidCampaignError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -158,6 +170,8 @@ export async function checkCampaignDefinition(stores: Stores, input: unknown): P
  */
 export async function launchCampaign(stores: Stores, starter: ExecutionStarter, input: unknown, options: LaunchOptions = {}): Promise<Campaign & { executionId: string }> {
   const { definition, image } = await checkCampaignDefinition(stores, input);
+  const refused = (await matchTarget(stores, definition, image)).problems.filter(isRefused);
+  if (refused.length > 0) throw new InvalidCampaignError(refused.map(({ field, message }) => `${field}: ${message}`).join('; '));
   const actor = options.actor ?? 'anonymous';
   const now = Date.now();
   const key = options.idempotencyKey;

@@ -26,7 +26,7 @@ const SignatureSchema = z
 const ImageMetadataSchema = z.object({
   version: z.string().min(1).max(64),
   /** Device models the image is for; may be empty only with `anyModel: true`. */
-  models: z.array(z.string().min(1)).max(100).default([]),
+  models: z.array(z.string().min(1).max(256)).max(100).default([]),
   /** The image installs on every model: must be said, never inferred from an empty list. */
   anyModel: z.boolean().optional(),
   /** Detached signature over the image's SHA-256 (Ed25519 or ECDSA P-256). */

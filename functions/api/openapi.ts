@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './pagination.ts';
+import { MAX_ID_LENGTH } from './schemas.ts';
 import type { Route } from './routes/types.ts';
 
 export interface OpenApiOptions {
@@ -67,7 +68,7 @@ function operationId(route: Route): string {
 }
 
 function operation(route: Route, paged: boolean): JsonObject {
-  const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: MAX_ID_LENGTH } }));
   const queryParameters = paged
     ? [
         { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT } },

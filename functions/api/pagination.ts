@@ -1,6 +1,7 @@
 /**
  * Pagination of list responses: `?limit=` (default 100, at most 1000) and an opaque `?cursor=`,
- * the base64url of the last key of the previous page. Answers are `{ items, nextCursor? }`.
+ * the base64url of the list's name and the last key of the previous page (a cursor of one list is
+ * refused by another). Answers are `{ items, nextCursor? }`.
  *
  * The page is cut from the full list, sorted by a stable key, after the store returned it. At the
  * scale of a fleet (thousands of devices, jobs and campaigns, each list a few MB at most) one
@@ -22,6 +23,8 @@ export const PageQuerySchema = z.object({
 
 export interface PageQuery {
   readonly limit: number;
+  /** Which list the page is of ("GET /devices"): its cursors name it. */
+  readonly list: string;
   /** The decoded key after which the page starts. */
   readonly after?: string;
 }
@@ -31,17 +34,20 @@ export interface Page<T> {
   readonly nextCursor?: string;
 }
 
-/** The page parameters of a request's query, or a 400 naming `limit` or `cursor`. */
-export function parsePageQuery(query: Readonly<Record<string, string>>): PageQuery {
+/** The page parameters of a request's query for the list named `list`, or a 400 naming `limit` or `cursor`. */
+export function parsePageQuery(query: Readonly<Record<string, string>>, list: string): PageQuery {
   const { limit, cursor } = validate(PageQuerySchema, { limit: query['limit'], cursor: query['cursor'] });
-  if (cursor === undefined) return { limit };
-  const after = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (after === '' || encodeCursor(after) !== cursor) throw new ApiError(400, 'INVALID_REQUEST', 'cursor: not a cursor this API returned', 'cursor');
-  return { limit, after };
+  if (cursor === undefined) return { limit, list };
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const separator = text.indexOf('\n');
+  const after = text.slice(separator + 1);
+  if (separator < 0 || after === '' || Buffer.from(text, 'utf8').toString('base64url') !== cursor) throw new ApiError(400, 'INVALID_REQUEST', 'cursor: not a cursor this API returned', 'cursor');
+  if (text.slice(0, separator) !== list) throw new ApiError(400, 'INVALID_REQUEST', `cursor: a cursor of another list (${text.slice(0, separator)}), not of ${list}`, 'cursor');
+  return { limit, list, after };
 }
 
-export function encodeCursor(key: string): string {
-  return Buffer.from(key, 'utf8').toString('base64url');
+export function encodeCursor(list: string, key: string): string {
+  return Buffer.from(`${list}\n${key}`, 'utf8').toString('base64url');
 }
 
 /** One page of `items` in ascending order of `keyOf`, starting after the query's key. */
@@ -52,7 +58,7 @@ export function paginate<T>(items: readonly T[], keyOf: (item: T) => string, que
   const rest = start < 0 ? [] : keyed.slice(start);
   const page = rest.slice(0, query.limit);
   const last = page.at(-1);
-  return { items: page.map(({ item }) => item), ...(rest.length > query.limit && last !== undefined ? { nextCursor: encodeCursor(last.key) } : {}) };
+  return { items: page.map(({ item }) => item), ...(rest.length > query.limit && last !== undefined ? { nextCursor: encodeCursor(query.list, last.key) } : {}) };
 }
 
 /** A sort key from a timestamp and an id: zero-padded so text order is time order. */

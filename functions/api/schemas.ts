@@ -1,7 +1,16 @@
 /** Request schemas: the same definitions validate input and describe it. */
 import { z } from 'zod';
 import { FAILURE_REASONS } from '../../core/jobs/failureReason.ts';
+import { TAG_LIMITS, TAG_NAME_PATTERN } from '../../core/devices/deviceTags.ts';
 import { ApiError } from './http.ts';
+
+/**
+ * Longest id the API takes, in a path or a body: 512 characters are at most 2,048 UTF-8 bytes,
+ * DynamoDB's limit for a partition key (a longer one would fail in the store, not as bad input).
+ */
+export const MAX_ID_LENGTH = 512;
+/** An endpoint name, image, campaign or request id as the API takes it. */
+export const idString = z.string().min(1).max(MAX_ID_LENGTH);
 
 const lwm2mPath = z.string().regex(/^\/?\d{1,5}(\/\d{1,5}){0,3}$/, 'an LwM2M path such as /3/0/1');
 /** Composite operations may also name the root. */
@@ -50,11 +59,48 @@ export const DeviceListQuerySchema = z.object({
   online: z.enum(['true', 'false']).optional(),
 });
 
+const tagName = z.string().min(1).max(TAG_LIMITS.nameLength).regex(TAG_NAME_PATTERN, 'letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+const tagEndpoints = z.array(idString).min(1).max(TAG_LIMITS.endpointsPerRequest);
+
+/** POST /devices/tags: put devices into groups and set attributes on them. */
+export const TagRequestSchema = z
+  .object({
+    endpoints: tagEndpoints,
+    groups: z.array(tagName).min(1).max(TAG_LIMITS.groupsPerDevice).optional(),
+    attributes: z.record(tagName, z.string().max(TAG_LIMITS.valueLength)).optional(),
+  })
+  .strict()
+  .refine((tag) => tag.groups !== undefined || (tag.attributes !== undefined && Object.keys(tag.attributes).length > 0), { message: 'give groups or attributes to set', path: ['groups'] });
+
+/** POST /devices/untag: take devices out of groups and remove attributes (by name). */
+export const UntagRequestSchema = z
+  .object({
+    endpoints: tagEndpoints,
+    groups: z.array(tagName).min(1).max(TAG_LIMITS.groupsPerDevice).optional(),
+    attributes: z.array(tagName).min(1).max(TAG_LIMITS.attributesPerDevice).optional(),
+  })
+  .strict()
+  .refine((untag) => untag.groups !== undefined || untag.attributes !== undefined, { message: 'give groups or attribute names to remove', path: ['groups'] });
+
+/**
+ * The issue to report: for input that matches no branch of a union (an inline or a presigned
+ * image), the first issue of the branch it came closest to, so the field is still named.
+ */
+function reportedIssue(issues: readonly z.core.$ZodIssue[]): { path: PropertyKey[]; message: string } | undefined {
+  const issue = issues[0];
+  if (issue?.code === 'invalid_union' && issue.errors.length > 0) {
+    const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+    const inner = reportedIssue(closest);
+    if (inner !== undefined) return { path: [...issue.path, ...inner.path], message: inner.message };
+  }
+  return issue;
+}
+
 export function validate<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') ?? '';
+    const issue = reportedIssue(parsed.error.issues);
+    const field = issue?.path.map(String).join('.') ?? '';
     throw new ApiError(400, 'INVALID_REQUEST', `${field === '' ? 'request' : field}: ${issue?.message ?? 'invalid'}`, field === '' ? undefined : field);
   }
   return parsed.data;

@@ -4,6 +4,7 @@ import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { ROUTES } from '../../functions/api/routes/index.ts';
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { jobKeyFor } from '../../core/jobs/FirmwareJob.ts';
 
 interface Answer {
   readonly status: number;
@@ -143,6 +144,123 @@ describe('REST API routes', () => {
       expect(await call('GET', '/devices/api-meter-00004/telemetry?limit=5')).toMatchObject({ status: 200, body: { items: expect.any(Array) } });
       expect(await call('GET', '/devices/api-meter-00004/telemetry?limit=0')).toMatchObject(badRequest('limit'));
       expect(await call('GET', '/devices/nobody/telemetry')).toMatchObject(notFound);
+    });
+  });
+
+  describe('groups, attributes and the fleet inventory', () => {
+    it('tags devices with groups and attributes in bulk, shown on each device', async () => {
+      route('POST', '/devices/tags');
+      const tagged = await call('POST', '/devices/tags', { endpoints: ['api-meter-00000', 'api-meter-00001'], groups: ['north'], attributes: { region: 'eu' } });
+      expect(tagged).toMatchObject({ status: 200, body: { items: [{ endpoint: 'api-meter-00000', groups: ['north'], attributes: { region: 'eu' } }, { endpoint: 'api-meter-00001', groups: ['north'] }] } });
+      expect(await call('GET', '/devices/api-meter-00000')).toMatchObject({ status: 200, body: { groups: ['north'], attributes: { region: 'eu' } } });
+    });
+
+    it('refuses a tag naming an unknown endpoint with 400 naming it, and changes nothing', async () => {
+      const refused = await call('POST', '/devices/tags', { endpoints: ['api-meter-00002', 'ghost-meter'], groups: ['south'] });
+      expect(refused).toMatchObject(badRequest('endpoints'));
+      expect(refused.body.error?.message).toContain('ghost-meter');
+      expect((await call('GET', '/devices/api-meter-00002')).body['groups']).toBeUndefined();
+      expect(await call('POST', '/devices/tags', { endpoints: ['api-meter-00002'] })).toMatchObject(badRequest('groups'));
+      expect(await call('POST', '/devices/tags', { endpoints: ['api-meter-00002'], groups: ['no spaces'] })).toMatchObject(badRequest('groups.0'));
+      expect(await call('POST', '/devices/tags', { endpoints: [], groups: ['south'] })).toMatchObject(badRequest('endpoints'));
+    });
+
+    it('keeps the tags when the device registers again', async () => {
+      const current = await stack.stores.registrations.get('api-meter-00000');
+      if (current === undefined) throw new Error('api-meter-00000 is not registered');
+      // A Register's registration: the device's facts, no tags.
+      const registration = Object.fromEntries(Object.entries(current).filter(([key]) => key !== 'groups' && key !== 'attributes')) as typeof current;
+      await stack.stores.registrations.put({ ...registration, lastSeen: Date.now() });
+      expect(await stack.stores.registrations.get('api-meter-00000')).toMatchObject({ groups: ['north'], attributes: { region: 'eu' } });
+    });
+
+    it('untags devices: groups and attributes by name', async () => {
+      route('POST', '/devices/untag');
+      expect(await call('POST', '/devices/untag', { endpoints: ['api-meter-00001'], groups: ['north'], attributes: ['region'] })).toMatchObject({ status: 200, body: { items: [{ endpoint: 'api-meter-00001', groups: [], attributes: {} }] } });
+      expect(await call('POST', '/devices/untag', { endpoints: ['api-meter-00001'] })).toMatchObject(badRequest('groups'));
+      expect(await call('POST', '/devices/untag', { endpoints: ['ghost-meter'], groups: ['north'] })).toMatchObject(badRequest('endpoints'));
+    });
+
+    it('lists groups with their device counts and shows a group, 404 for a group no device is in', async () => {
+      route('GET', '/groups');
+      route('GET', '/groups/{group}');
+      expect(await call('GET', '/groups')).toMatchObject({ status: 200, body: { items: [{ group: 'north', devices: 1, online: 1 }] } });
+      expect(await call('GET', '/groups/north')).toMatchObject({ status: 200, body: { group: 'north', devices: [{ endpoint: 'api-meter-00000', model: 'API-1', attributes: { region: 'eu' }, online: true }] } });
+      expect(await call('GET', '/groups/nobody-here')).toMatchObject(notFound);
+    });
+
+    it('targets a campaign by group and by attribute; a dry run names unknown endpoints and empty groups', async () => {
+      const plan = async (target: Record<string, unknown>) => (await call('POST', '/campaigns/dry-run', { name: 'by tag', imageId: image.imageId, target })).body;
+      await call('POST', '/devices/tags', { endpoints: ['api-meter-00003'], attributes: { region: 'eu' } });
+      expect(await plan({ groups: ['north'] })).toMatchObject({ targeted: 1, skipped: { alreadyCurrent: ['api-meter-00000'] } });
+      expect(await plan({ attributes: { region: 'eu' } })).toMatchObject({ targeted: 2, eligible: 1, cohorts: [{ endpoints: ['api-meter-00003'] }] });
+      expect(await plan({ attributes: { region: 'us' } })).toMatchObject({ targeted: 0, problems: [{ field: 'target' }] });
+      expect(await plan({ endpoints: ['api-meter-00004', 'ghost-meter'], groups: ['north', 'empty-group'] })).toMatchObject({ unmatched: { unknownEndpoints: ['ghost-meter'], emptyGroups: ['empty-group'] } });
+    });
+
+    it('counts the fleet by model and version, and finds offline devices and devices whose last update failed', async () => {
+      route('GET', '/fleet/versions');
+      route('GET', '/fleet/attention');
+      const now = Date.now();
+      await stack.stores.registrations.put({ endpoint: 'api-gone', registrationId: 'api-gone-1', address: '127.0.0.1', port: 9, lifetimeSeconds: 60, lwm2mVersion: '1.1', binding: 'U', queueMode: false, objectLinks: [], supportedFormats: [], ownerTask: 'nobody', registeredAt: now - 3_600_000, lastSeen: now - 3_600_000, model: 'GONE-1', firmwareVersion: '0.1.0' });
+      await stack.stores.jobs.createJobs([{ campaignId: 'api-failed-campaign', jobKey: jobKeyFor(0, 'api-meter-00004'), endpoint: 'api-meter-00004', cohort: 0, status: 'FAILED', version: 1, attempt: 0, imageId: image.imageId, targetVersion: '1.1.0', downloadToken: 'api-failed-token', reason: 'UPDATE_FAILED', createdAt: now, updatedAt: now, history: [] }]);
+
+      expect(await call('GET', '/fleet/versions')).toEqual({
+        status: 200,
+        body: { items: [{ model: 'API-1', version: '1.0.0', devices: 3, online: 3 }, { model: 'API-1', version: '1.1.0', devices: 2, online: 2 }, { model: 'GONE-1', version: '0.1.0', devices: 1, online: 0 }] },
+      });
+      expect(await call('GET', '/fleet/attention')).toMatchObject({
+        status: 200,
+        body: { offline: [{ endpoint: 'api-gone', model: 'GONE-1', version: '0.1.0' }], failedLastUpdate: [{ endpoint: 'api-meter-00004', campaignId: 'api-failed-campaign', reason: 'UPDATE_FAILED' }] },
+      });
+    });
+
+    it("shows a device's firmware history: versions over time and the campaigns that targeted it, 404 for an unknown device", async () => {
+      route('GET', '/devices/{endpoint}/history');
+      expect(await call('GET', '/devices/api-meter-00000/history')).toMatchObject({
+        status: 200,
+        body: { endpoint: 'api-meter-00000', currentVersion: '1.1.0', versions: [{ version: '1.1.0', campaignId: finishedCampaignId }], updates: [{ campaignId: finishedCampaignId, status: 'SUCCEEDED', targetVersion: '1.1.0' }] },
+      });
+      expect(await call('GET', '/devices/api-meter-00004/history')).toMatchObject({ status: 200, body: { currentVersion: '1.0.0', versions: [{ version: '1.0.0' }], lastUpdateFailed: { campaignId: 'api-failed-campaign', reason: 'UPDATE_FAILED' } } });
+      expect(await call('GET', '/devices/nobody/history')).toMatchObject(notFound);
+    });
+  });
+
+  describe('limits: bad input is a 400 naming the field, never a 500', () => {
+    it('answers 400 naming the path parameter for an id over 512 characters, on every route', async () => {
+      const long = 'a'.repeat(2100);
+      for (const r of ROUTES.filter((candidate) => candidate.path.includes('{'))) {
+        const name = /\{(\w+)\}/.exec(r.path)?.[1] ?? '';
+        const answer = await call(r.method, r.path.replace(/\{\w+\}/g, long), r.method === 'GET' || r.method === 'DELETE' ? undefined : {});
+        expect(answer, `${r.method} ${r.path}`).toMatchObject(badRequest(name));
+      }
+    });
+
+    it('refuses images with a 500 KB model name or 100,000 models', async () => {
+      const content = buildFirmwarePackage('4.0.0', 64).toString('base64');
+      expect(await call('POST', '/images', { version: '4.0.0', models: ['m'.repeat(500_000)], contentBase64: content })).toMatchObject(badRequest('models.0'));
+      expect(await call('POST', '/images', { version: '4.0.0', models: Array.from({ length: 100_000 }, (_, i) => `M-${i}`), contentBase64: content })).toMatchObject(badRequest('models'));
+    });
+
+    it('refuses campaigns with 40,000 endpoints (dry run too), a rate of 1e-9 per minute, polls or versions out of order, a canary as large as the fleet', async () => {
+      const base = { name: 'limits', imageId: image.imageId, target: { model: 'API-1' } };
+      const endpoints = Array.from({ length: 40_000 }, (_, i) => `meter-${i}`);
+      for (const path of ['/campaigns', '/campaigns/dry-run']) {
+        expect(await call('POST', path, { ...base, target: { endpoints } }), path).toMatchObject(badRequest('target.endpoints'));
+        expect(await call('POST', path, { ...base, rate: { devicesPerMinute: 1e-9 } }), path).toMatchObject(badRequest('rate.devicesPerMinute'));
+        expect(await call('POST', path, { ...base, rate: { devicesPerMinute: 10, rampFactor: 2, maxDevicesPerMinute: 5 } }), path).toMatchObject(badRequest('rate.maxDevicesPerMinute'));
+        expect(await call('POST', path, { ...base, pollSeconds: 30, maxPollSeconds: 10 }), path).toMatchObject(badRequest('maxPollSeconds'));
+        expect(await call('POST', path, { ...base, target: { firmwareVersions: { min: '2.0.0', max: '1.0.0' } } }), path).toMatchObject(badRequest('target.firmwareVersions.min'));
+      }
+      // Three API-1 devices are not on 1.1.0 yet: a canary of 3 would be the whole rollout.
+      expect(await call('POST', '/campaigns', { ...base, cohorts: [{ count: 3 }, { percent: 100 }] })).toMatchObject(badRequest('cohorts.0.count'));
+      expect((await call('POST', '/campaigns/dry-run', { ...base, cohorts: [{ count: 3 }, { percent: 100 }] })).body).toMatchObject({ problems: [{ field: 'cohorts.0.count' }] });
+    });
+
+    it('refuses a cursor of one list given to another, naming the cursor', async () => {
+      const devices = await call('GET', '/devices?limit=1');
+      expect(devices.body.nextCursor).toBeDefined();
+      expect(await call('GET', `/campaigns?cursor=${devices.body.nextCursor}`)).toMatchObject(badRequest('cursor'));
     });
   });
 

@@ -1,7 +1,7 @@
 /**
- * Reads and whole-item writes coalesced per event-loop turn (store/BatchedReads.ts,
- * store/BatchedWrites.ts), against dynalite: a burst costs a few calls, each caller gets its own
- * item, and the latest put of a key wins. The calls are counted by a middleware on a real client.
+ * Reads coalesced per event-loop turn (store/BatchedReads.ts) and the one-write Register, against
+ * dynalite: a burst of reads costs a few calls, each caller gets its own item; a Register is one
+ * UpdateItem that leaves the operator's tags alone. Calls are counted by a middleware on a real client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../store/clients.ts';
@@ -57,18 +57,19 @@ function registration(endpoint: string, port = 5683): DeviceRegistration {
 }
 
 describe('batched registration reads and writes', () => {
-  it('writes 100 registrations put in one turn with 4 BatchWriteItem calls', async () => {
+  it('writes a registration with one UpdateItem and no read, keeping the tags and dropping the facts it no longer has', async () => {
     // Prepare
     const { registrations, calls } = countedStores();
-    const devices = Array.from({ length: 100 }, (_, i) => registration(`burst-${i}`));
+    await registrations.put({ ...registration('tagged'), model: 'SM-200', groups: ['north'], attributes: { site: 'a' }, tagRevision: 3 });
+    calls.length = 0;
 
-    // Act
-    await Promise.all(devices.map((device) => registrations.put(device)));
+    // Act: the device registers again (no model read yet) while its tags stay the operator's.
+    await registrations.put({ ...registration('tagged', 2000), groups: ['ignored'] });
 
     // Assess
-    expect(calls).toEqual(['BatchWriteItemCommand', 'BatchWriteItemCommand', 'BatchWriteItemCommand', 'BatchWriteItemCommand']);
-    const stored = await Promise.all(devices.map((device) => registrations.get(device.endpoint)));
-    expect(stored.map((item) => item?.registrationId)).toEqual(devices.map((device) => device.registrationId));
+    expect(calls).toEqual(['UpdateItemCommand']);
+    const stored = await registrations.get('tagged');
+    expect([stored?.port, stored?.model, stored?.groups, stored?.attributes, stored?.tagRevision]).toEqual([2000, undefined, ['north'], { site: 'a' }, 3]);
   });
 
   it('reads registrations and credential markers asked for in one turn with one BatchGetItem, absent items as undefined', async () => {
@@ -104,31 +105,5 @@ describe('batched registration reads and writes', () => {
     // Assess
     expect(read.every((item) => item === undefined)).toBe(true);
     expect(calls).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand', 'BatchGetItemCommand']);
-  });
-
-  it('keeps the later of two puts of one endpoint made in the same turn, and answers both', async () => {
-    // Prepare
-    const { registrations, calls } = countedStores();
-
-    // Act
-    await Promise.all([registrations.put(registration('twice', 1000)), registrations.put(registration('twice', 2000))]);
-
-    // Assess
-    expect(calls).toEqual(['BatchWriteItemCommand']);
-    expect((await registrations.get('twice'))?.port).toBe(2000);
-  });
-
-  it('sends a put of an endpoint whose earlier put is on the wire only after it, so the later one wins', async () => {
-    // Prepare
-    const { registrations } = countedStores();
-    const first = registrations.put(registration('in-order', 1000));
-    await new Promise((resolve) => setImmediate(resolve)); // the first put's batch is on the wire
-
-    // Act
-    const second = registrations.put(registration('in-order', 2000));
-    await Promise.all([first, second]);
-
-    // Assess
-    expect((await registrations.get('in-order'))?.port).toBe(2000);
   });
 });

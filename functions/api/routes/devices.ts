@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeviceRequestStatus, type DeviceOperation, type DeviceRequest } from '../../../core/devices/DeviceRequest.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../../core/devices/DeviceRegistration.ts';
 import { checkDeviceOperation } from '../../../core/devices/operations.ts';
+import { firmwareHistory } from '../../../core/fleet/firmwareHistory.ts';
 import { defaultObjectRegistry } from '../../../core/lwm2m/objectRegistry.ts';
 import { ApiError, parseJsonBody } from '../http.ts';
 import { DeviceListQuerySchema, DeviceOperationRequestSchema, TelemetryQuerySchema, validate } from '../schemas.ts';
@@ -37,6 +38,15 @@ export const deviceRoutes: readonly Route[] = [
     path: '/devices/{endpoint}',
     summary: 'Show one device: registration, objects, last seen, online',
     handle: async ({ stores, clock }, { endpoint = '' }) => ok(deviceView(await mustFind(stores.registrations.get(endpoint), `device ${endpoint}`), (clock ?? Date.now)())),
+  },
+  {
+    method: 'GET',
+    path: '/devices/{endpoint}/history',
+    summary: "The device's firmware history: versions over time, the campaign that installed each, every campaign that targeted it",
+    handle: async ({ stores }, { endpoint = '' }) => {
+      const device = await mustFind(stores.registrations.get(endpoint), `device ${endpoint}`);
+      return ok(firmwareHistory(device, await stores.jobs.listForEndpoint(endpoint)));
+    },
   },
   {
     method: 'POST',

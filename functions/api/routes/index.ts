@@ -11,9 +11,12 @@ import { buildOpenApiDocument } from '../openapi.ts';
 import { paginate, parsePageQuery, timeOrderedKey } from '../pagination.ts';
 import { accessRoutes } from './access.ts';
 import { audited, auditRoutes } from './audit.ts';
+import { MAX_ID_LENGTH } from '../schemas.ts';
 import { campaignRoutes } from './campaigns.ts';
 import { credentialRoutes } from './credentials.ts';
 import { deviceRoutes } from './devices.ts';
+import { fleetRoutes } from './fleet.ts';
+import { groupRoutes } from './groups.ts';
 import { imageRoutes } from './images.ts';
 import { ok, type ApiDependencies, type Route } from './types.ts';
 
@@ -22,7 +25,9 @@ export type { ApiDependencies, Route } from './types.ts';
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', summary: 'Liveness', handle: async () => ({ status: 200, body: { status: 'ok' } }) },
   { method: 'GET', path: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', handle: async () => ok(openApiDocument()) },
+  ...groupRoutes,
   ...deviceRoutes,
+  ...fleetRoutes,
   // Credential and image changes are recorded in the audit trail (routes/audit.ts).
   ...audited(imageRoutes),
   ...campaignRoutes,
@@ -40,6 +45,7 @@ type Item = Readonly<Record<string, unknown>>;
  */
 const PAGED_LISTS: ReadonlyMap<string, (item: Item) => string> = new Map([
   ['GET /devices', (device: Item) => String(device['endpoint'])],
+  ['GET /groups', (group: Item) => String(group['group'])],
   ['GET /images', (image: Item) => timeOrderedKey(image['createdAt'], image['imageId'])],
   ['GET /campaigns', (campaign: Item) => timeOrderedKey(campaign['createdAt'], campaign['campaignId'])],
   ['GET /campaigns/{campaignId}/jobs', (job: Item) => String(job['jobKey'])],
@@ -56,18 +62,21 @@ const COMPILED = ROUTES.map((route) => ({
   pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
 }));
 
-/** A path parameter as text; a malformed percent-encoding is bad input naming the parameter. */
+/** A path parameter as text; a malformed percent-encoding or an over-long id is bad input naming the parameter. */
 function decodeParameter(name: string, raw: string): string {
+  let value: string;
   try {
-    return decodeURIComponent(raw);
+    value = decodeURIComponent(raw);
   } catch {
     throw new ApiError(400, 'INVALID_REQUEST', `${name}: malformed percent-encoding`, name);
   }
+  if (value.length > MAX_ID_LENGTH) throw new ApiError(400, 'INVALID_REQUEST', `${name}: at most ${MAX_ID_LENGTH} characters`, name);
+  return value;
 }
 
 /** Runs a list route and answers one page of its items. */
 async function handlePaged(route: Route, keyOf: (item: Item) => string, deps: ApiDependencies, params: Readonly<Record<string, string>>, request: ApiRequest): Promise<ApiResponse> {
-  const page = parsePageQuery(request.query);
+  const page = parsePageQuery(request.query, `${route.method} ${route.path}`);
   const response = await route.handle(deps, params, request);
   const body = response.body as { items?: unknown } | undefined;
   if (response.status !== 200 || !Array.isArray(body?.items)) return response;
