@@ -13,6 +13,10 @@ declare module 'vitest' {
   }
 }
 
+/** Each vitest project runs this setup; the template is synthesized for the first only. */
+const cache = globalThis as { fotaOrchestrationTemplate?: CfnTemplate };
+
 export default function setup(project: TestProject): void {
-  project.provide('orchestrationTemplate', synthesizeOrchestrationTemplate());
+  cache.fotaOrchestrationTemplate ??= synthesizeOrchestrationTemplate();
+  project.provide('orchestrationTemplate', cache.fotaOrchestrationTemplate);
 }

@@ -4,7 +4,7 @@ import { LocalStack } from '../../local/LocalStack.ts';
 import type { Fleet } from '../../sim/Fleet.ts';
 import { FaultInjectingProxy } from '../../sim/FaultInjectingProxy.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import { describeUnsucceeded, expectNothingLost, startScenario } from './scenarioHelpers.ts';
+import { describeUnsucceeded, expectNothingLost, startScenario } from '../integration/scenarioHelpers.ts';
 
 /**
  * 200 devices behind a proxy that drops 20% of the datagrams each way, duplicates 10% and

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../functions/api/http.ts';
-import { encodeCursor, paginate, parsePageQuery, timeOrderedKey } from '../../functions/api/pagination.ts';
+import { ApiError } from '../../../functions/api/http.ts';
+import { encodeCursor, paginate, parsePageQuery, timeOrderedKey } from '../../../functions/api/pagination.ts';
 
 const items = ['delta', 'alpha', 'echo', 'charlie', 'bravo'].map((name) => ({ name }));
 const byName = (item: { name: string }): string => item.name;

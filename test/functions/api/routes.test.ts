@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStack } from '../../local/LocalStack.ts';
-import { Fleet } from '../../sim/Fleet.ts';
-import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
-import { ROUTES } from '../../functions/api/routes/index.ts';
-import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
-import { jobKeyFor } from '../../core/jobs/FirmwareJob.ts';
+import { LocalStack } from '../../../local/LocalStack.ts';
+import { Fleet } from '../../../sim/Fleet.ts';
+import { buildFirmwarePackage } from '../../../sim/firmwarePackage.ts';
+import { ROUTES } from '../../../functions/api/routes/index.ts';
+import type { FirmwareImage } from '../../../core/images/FirmwareImage.ts';
+import { jobKeyFor } from '../../../core/jobs/FirmwareJob.ts';
 
 interface Answer {
   readonly status: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handler } from '../../functions/api/handler.ts';
+import { handler } from '../../../functions/api/handler.ts';
 
 /** The Lambda adapter's view of the caller (no store touched by GET /whoami). */
 describe('the API Lambda handler', () => {

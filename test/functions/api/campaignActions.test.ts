@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStack } from '../../local/LocalStack.ts';
-import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
-import { CAMPAIGN_TRANSITIONS, type CampaignAction } from '../../core/campaign/lifecycle.ts';
-import type { AuditEntry, CampaignStatus } from '../../core/campaign/Campaign.ts';
-import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import { LocalStack } from '../../../local/LocalStack.ts';
+import { buildFirmwarePackage } from '../../../sim/firmwarePackage.ts';
+import { CAMPAIGN_TRANSITIONS, type CampaignAction } from '../../../core/campaign/lifecycle.ts';
+import type { AuditEntry, CampaignStatus } from '../../../core/campaign/Campaign.ts';
+import type { DeviceRegistration } from '../../../core/devices/DeviceRegistration.ts';
 
 interface Answer {
   readonly action: CampaignAction;

@@ -1,7 +1,7 @@
 /** The audit trail of credential and image operations, through the HTTP API of the local stack (dynalite, s3rver). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStack } from '../../local/LocalStack.ts';
-import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
+import { LocalStack } from '../../../local/LocalStack.ts';
+import { buildFirmwarePackage } from '../../../sim/firmwarePackage.ts';
 
 interface AuditView {
   readonly subject: string;

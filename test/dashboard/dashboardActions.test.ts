@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
-import { eventually } from './eventually.ts';
+import { eventually } from '../integration/eventually.ts';
 
 /** Debian's chromium (scripts/setup-system.sh installs it); the test never downloads a browser. */
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import { Edge } from '../../coap-edge/Edge.ts';
 import { createLogger } from '../../coap-edge/logger.ts';
 import type { Fleet } from '../../sim/Fleet.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import { describeUnsucceeded, expectNothingLost, startScenario } from './scenarioHelpers.ts';
+import { describeUnsucceeded, expectNothingLost, startScenario } from '../integration/scenarioHelpers.ts';
 
 /**
  * A rolling deploy: the edge task is told to stop (SIGTERM) in the middle of a campaign, drains,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
-import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
+import { jsonOf, runFota, type FotaRun } from '../integration/fotaCli.ts';
 
 
 type Run = FotaRun;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { ApiClient, ApiClientError, apiClientFor } from '../../cli/ApiClient.ts';
-import { NodeSha256, regionOfApiUrl, SigV4RequestSigner } from '../../cli/requestSigner.ts';
+import { ApiClient, ApiClientError, apiClientFor } from '../../../cli/ApiClient.ts';
+import { NodeSha256, regionOfApiUrl, SigV4RequestSigner } from '../../../cli/requestSigner.ts';
 
 interface Received {
   readonly method: string;

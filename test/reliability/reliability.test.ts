@@ -10,7 +10,7 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { evaluatePhase } from '../../functions/workflow/evaluatePhase.ts';
 import { planCampaign } from '../../functions/workflow/planCampaign.ts';
 import { startPhase } from '../../functions/workflow/startPhase.ts';
-import { startScenario, expectNothingLost } from './scenarioHelpers.ts';
+import { startScenario, expectNothingLost } from '../integration/scenarioHelpers.ts';
 
 describe('reliability scenarios', () => {
   let stack: LocalStack;

@@ -5,7 +5,7 @@ import { Edge } from '../../coap-edge/Edge.ts';
 import { createLogger } from '../../coap-edge/logger.ts';
 import type { Fleet } from '../../sim/Fleet.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
-import { describeUnsucceeded, expectNothingLost, startScenario } from './scenarioHelpers.ts';
+import { describeUnsucceeded, expectNothingLost, startScenario } from '../integration/scenarioHelpers.ts';
 
 /**
  * Two edge processes behind the local model of the NLB: flows idle for 400 ms are forgotten and
