@@ -53,8 +53,13 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
     expect(coap?.firmwareLog.packageUris[0]).toMatch(/^coap:\/\/127\.0\.0\.1:\d+\/fw\//);
     expect(http?.firmwareLog.packageUris[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fota-images\/images\/.*X-Amz-Expires=900.*X-Amz-Signature=/);
     expect(push?.firmwareLog).toMatchObject({ packageUris: [], pushedBlocks: Math.ceil(bytes.length / 1024) });
-    // Only the CoAP device's blocks left the edge's block server; the HTTP device read S3.
-    expect(stack.edge.firmware.stats.blocksServed - blocksBefore).toBe(Math.ceil(bytes.length / 512));
+    // Only the CoAP device's blocks left the edge's block server (one image's worth, not two); the
+    // HTTP device read S3. On a busy machine a device may ask for a block again after its own
+    // timeout (a new request, not a retransmission the edge deduplicates), which is served again.
+    const blocks = Math.ceil(bytes.length / 512);
+    const served = stack.edge.firmware.stats.blocksServed - blocksBefore;
+    expect(served).toBeGreaterThanOrEqual(blocks);
+    expect(served).toBeLessThan(2 * blocks);
   });
 
   it('pushes a 2 MiB image block-wise and serves it over CoAP, each byte intact', async () => {
