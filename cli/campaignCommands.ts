@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../core/campaign/Campaign.ts';
 import type { CohortTally } from '../core/campaign/progress.ts';
-import type { CampaignWaiting } from '../core/campaign/scheduling.ts';
+import { describeWaiting, type CampaignWaiting } from '../core/campaign/scheduling.ts';
 import { addFollowUpCommands } from './followUpCommands.ts';
 import type { FirmwareJobView } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
@@ -185,7 +185,7 @@ export function describeCampaign(view: CampaignView): string {
   const cohortName = (cohort: number): string => (cohort === SKIPPED_COHORT ? 'skipped' : String(cohort));
   return [
     `campaign ${view.campaignId} "${view.name}": ${view.status}, target version ${view.targetVersion}, image ${view.imageId}`,
-    ...(view.waiting === undefined ? [] : [`waiting for its start time: ${view.waiting.until}`]),
+    ...(view.waiting === undefined ? [] : [describeWaiting(view.waiting)]),
     formatTable([
       ['cohort', 'devices', 'pending', 'in progress', 'succeeded', 'failed', 'skipped', 'cancelled'],
       ...view.cohortProgress.map((c) => [cohortName(c.cohort), ...progressRow(c)]),

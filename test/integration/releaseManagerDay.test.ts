@@ -177,6 +177,8 @@ describe('a release manager relaunches, rolls back and approves with the fota CL
     );
     const waiting = await notified(created.campaignId, 'WAITING_APPROVAL');
     expect(waiting.figures.devices).toBe(2);
+    const shownWaiting = await fota('campaigns', 'show', created.campaignId);
+    expect(shownWaiting.stdout).toMatch(/waiting for approval of cohort \d \(fota campaigns approve\)/);
 
     const running = await fota('campaigns', 'relaunch', created.campaignId);
     expect(running.code).toBe(2);

@@ -1,5 +1,5 @@
 import { tallyJobs } from '../../../core/campaign/progress.ts';
-import { startTimeWaiting } from '../../../core/campaign/scheduling.ts';
+import { campaignWaiting } from '../../../core/campaign/scheduling.ts';
 import { jobView } from '../../../core/jobs/FirmwareJob.ts';
 import { dryRunCampaign } from '../dryRunCampaign.ts';
 import { parseJsonBody } from '../http.ts';
@@ -35,7 +35,7 @@ export const campaignRoutes: readonly Route[] = [
     summary: 'Show a campaign with progress per cohort',
     handle: async ({ stores, clock }, { campaignId = '' }) => {
       const campaign = await mustFind(stores.campaigns.get(campaignId), `campaign ${campaignId}`);
-      const waiting = startTimeWaiting(campaign, (clock ?? Date.now)());
+      const waiting = campaignWaiting(campaign, (clock ?? Date.now)());
       const jobs = await stores.jobs.listCampaign(campaign.campaignId);
       const cohorts = new Map<number, typeof jobs>();
       for (const job of jobs) cohorts.set(job.cohort, [...(cohorts.get(job.cohort) ?? []), job]);
