@@ -63,3 +63,10 @@ function parseUtcOffset(value: string): number | undefined {
   const minutes = Number(match[2]) * 60 + Number(match[3]);
   return match[1] === '-' ? -minutes : minutes;
 }
+
+/** Seconds from `at` until the window is open in `timeZone` (0 when it is open), to the minute. */
+export function secondsUntilOpen(window: TimeWindow | undefined, at: number, timeZone = window?.defaultTimeZone ?? 'UTC'): number {
+  if (window === undefined || isWithinWindow(window, at, timeZone)) return 0;
+  const wait = (toMinutes(window.start) - localMinuteOfDay(at, timeZone) + 1440) % 1440;
+  return Math.max(0, wait * 60 - Math.floor((at % 60_000) / 1000));
+}

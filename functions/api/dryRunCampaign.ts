@@ -6,6 +6,7 @@
 import type { CampaignDefinition, RolloutRate } from '../../core/campaign/Campaign.ts';
 import { planWithCanaries } from '../../core/campaign/canary.ts';
 import { releaseAllowance } from '../../core/campaign/rollout.ts';
+import { secondsUntilOpen } from '../../core/campaign/windows.ts';
 import type { DefinitionProblem } from '../../core/campaign/definitionRules.ts';
 import type { UnmatchedTarget } from '../../core/campaign/targets.ts';
 import { busyDevices, DEVICE_BUSY } from '../shared/deviceClaims.ts';
@@ -56,7 +57,7 @@ export interface CampaignEstimate {
   readonly notes: readonly string[];
 }
 
-export async function dryRunCampaign(stores: Stores, input: unknown): Promise<CampaignDryRun> {
+export async function dryRunCampaign(stores: Stores, input: unknown, now: number = Date.now()): Promise<CampaignDryRun> {
   const { definition, image } = await checkCampaignDefinition(stores, input);
   const { selection, guarded, unmatched, problems } = await matchTarget(stores, definition, image);
   const busy = new Set(await busyDevices(stores, guarded.eligible.map((device) => device.endpoint)));
@@ -81,23 +82,30 @@ export async function dryRunCampaign(stores: Stores, input: unknown): Promise<Ca
     eligible: eligible.length,
     skipped: { alreadyCurrent: selection.alreadyCurrent.map((d) => d.endpoint).sort(), incompatible: selection.incompatible.map((d) => d.endpoint).sort(), byReason },
     cohorts,
-    estimate: estimate(definition, cohorts),
+    estimate: estimate(definition, cohorts, now),
     unmatched,
     problems,
   };
 }
 
-function estimate(definition: CampaignDefinition, cohorts: readonly CohortDryRun[]): CampaignEstimate {
+function estimate(definition: CampaignDefinition, cohorts: readonly CohortDryRun[], now: number): CampaignEstimate {
   const fastestPhases = 2 * definition.pollSeconds;
   const slowestPhases = definition.downloadTimeoutSeconds + definition.installTimeoutSeconds;
   const notes: string[] = [];
+  // Calendar time before the first download can start and the first install follow it (in the
+  // windows' own zone; devices in other zones open at their local time).
+  const startWait = definition.startAt === undefined ? 0 : Math.max(0, Math.ceil((Date.parse(definition.startAt) - now) / 1000));
+  const downloadWait = secondsUntilOpen(definition.downloadWindow, now + startWait * 1000);
+  const installWait = secondsUntilOpen(definition.installWindow, now + (startWait + downloadWait + definition.pollSeconds) * 1000);
+  const calendarSeconds = startWait + downloadWait + installWait;
+  if (calendarSeconds > 0) notes.push(`the first downloads wait ${startWait + downloadWait} s for the start time and the download window, the first installs ${installWait} s more for the install window`);
   if (definition.approvalRequired === true && cohorts.length > 1) notes.push(`waits for an operator's approval after each of the first ${cohorts.length - 1} cohort(s)`);
   if (definition.downloadWindow !== undefined) notes.push(`downloads only between ${definition.downloadWindow.start} and ${definition.downloadWindow.end} device local time`);
   if (definition.installWindow !== undefined) notes.push(`installs only between ${definition.installWindow.start} and ${definition.installWindow.end} device local time`);
   if (cohorts.length === 0) notes.push('no device to update');
   return {
-    minimumSeconds: cohorts.reduce((sum, c) => sum + c.releaseSeconds + fastestPhases, 0),
-    maximumSeconds: cohorts.reduce((sum, c) => sum + c.releaseSeconds + slowestPhases, 0),
+    minimumSeconds: calendarSeconds + cohorts.reduce((sum, c) => sum + c.releaseSeconds + fastestPhases, 0),
+    maximumSeconds: calendarSeconds + cohorts.reduce((sum, c) => sum + c.releaseSeconds + slowestPhases, 0),
     notes,
   };
 }

@@ -71,7 +71,7 @@ export const campaignRoutes: readonly Route[] = [
     path: '/campaigns/dry-run',
     summary: 'Validate a campaign definition and plan it without creating anything: targeted devices, cohorts, time estimate',
     body: CampaignDefinitionSchema,
-    handle: async ({ stores }, _params, request) => ok(await dryRunCampaign(stores, parseJsonBody(request.body))),
+    handle: async ({ stores, clock }, _params, request) => ok(await dryRunCampaign(stores, parseJsonBody(request.body), (clock ?? Date.now)())),
   },
   {
     method: 'POST',

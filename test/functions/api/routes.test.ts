@@ -198,6 +198,18 @@ describe('REST API routes', () => {
       expect(await plan({ endpoints: ['api-meter-00004', 'ghost-meter'], groups: ['north', 'empty-group'] })).toMatchObject({ unmatched: { unknownEndpoints: ['ghost-meter'], emptyGroups: ['empty-group'] } });
     });
 
+    it('a dry run counts the wait for a closed download window in its duration, not only in a note', async () => {
+      const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
+      const opens = Date.now() + 2 * 3_600_000;
+      const downloadWindow = { start: hhmm(opens), end: hhmm(opens + 3_600_000), defaultTimeZone: 'UTC' };
+      const planned = (await call('POST', '/campaigns/dry-run', { name: 'tonight', imageId: image.imageId, target: { endpoints: ['api-meter-00003'] }, downloadWindow, pollSeconds: 30 })).body as { eligible: number; estimate: { minimumSeconds: number; notes: string[] } };
+      expect(planned.eligible).toBe(1);
+      // Opens in two hours (to the minute): at best that, plus the two phases' first polls.
+      expect(planned.estimate.minimumSeconds).toBeGreaterThan(2 * 3600 - 60);
+      expect(planned.estimate.minimumSeconds).toBeLessThanOrEqual(2 * 3600 + 60);
+      expect(planned.estimate.notes.join('; ')).toMatch(/the first downloads wait \d+ s for the start time and the download window/);
+    });
+
     it('counts the fleet by model and version, and finds offline devices and devices whose last update failed', async () => {
       route('GET', '/fleet/versions');
       route('GET', '/fleet/attention');
