@@ -65,6 +65,7 @@ export function buildFotaApp(props: AppProps = {}, options: BuildOptions = {}): 
     apiRolePath: credentialKeyUsers.encryptRolePath,
     ...logKey,
     retentionDays: config.retentionDays,
+    defaultApprovers: config.defaultApprovers,
     ...(config.dashboardDomain === undefined ? {} : { dashboardDomain: config.dashboardDomain }),
   });
   const edge = new EdgeStack(app, `Fota-${stage}-Edge`, {

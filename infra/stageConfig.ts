@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 /** The context keys the app reads, each documented on `StageConfig`. */
 export const STAGE_CONTEXT_KEYS = [
   'stage', 'publicHost', 'edgeDesiredCount', 'logRetentionDays', 'retainData', 'allowNoSec', 'requireSignedImages', 'imageSigners', 'alarmEmail',
-  'customerManagedKeys', 'retentionDays', 'dashboardDomain', 'dashboardCertificateArn',
+  'customerManagedKeys', 'retentionDays', 'dashboardDomain', 'dashboardCertificateArn', 'defaultApprovers',
 ] as const;
 export type StageContextKey = (typeof STAGE_CONTEXT_KEYS)[number];
 /** Raw context values by key, as `node.tryGetContext` returns them. */
@@ -49,6 +49,8 @@ export interface StageConfig {
   readonly customerManagedKeys: boolean;
   /** `retentionDays`: how long telemetry values and device requests are kept (DynamoDB TTL). @default 90 */
   readonly retentionDays: number;
+  /** `defaultApprovers`: 1, or 2 for four eyes on every campaign that does not say (`approvers`). @default 1 */
+  readonly defaultApprovers: 1 | 2;
   /** `dashboardDomain` + `dashboardCertificateArn` (ACM, us-east-1): the dashboard on this name with TLS 1.2 or later. @default none: *.cloudfront.net */
   readonly dashboardDomain?: DashboardDomain;
 }
@@ -114,8 +116,15 @@ export function parseStageConfig(context: StageContext): StageConfig {
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     customerManagedKeys: optionalBoolean(context, 'customerManagedKeys') ?? production,
     retentionDays: retentionDays(context),
+    defaultApprovers: defaultApprovers(context),
     ...dashboardDomain(context),
   };
+}
+
+function defaultApprovers(context: StageContext): 1 | 2 {
+  const approvers = optionalInteger(context, 'defaultApprovers') ?? 1;
+  if (approvers !== 1 && approvers !== 2) throw new StageConfigurationError(`context defaultApprovers must be 1 or 2, got ${approvers}`);
+  return approvers;
 }
 
 function retentionDays(context: StageContext): number {

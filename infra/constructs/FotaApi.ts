@@ -50,6 +50,8 @@ export interface FotaApiProps {
   readonly logKey?: kms.IKey;
   /** Days device requests are kept (FOTA_RETENTION_DAYS, DynamoDB TTL). @default the store's, 90 */
   readonly retentionDays?: number;
+  /** How many people a campaign needs when it does not say (FOTA_DEFAULT_APPROVERS). @default 1 */
+  readonly defaultApprovers?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export class FotaApi extends Construct {
         FOTA_REQUIRE_SIGNED_IMAGES: String(props.requireSignedImages === true),
         ...(props.eventBus === undefined ? {} : { [EVENT_BUS_ENV]: props.eventBus.eventBusName }),
         ...(props.retentionDays === undefined ? {} : { FOTA_RETENTION_DAYS: String(props.retentionDays) }),
+        ...(props.defaultApprovers === undefined ? {} : { FOTA_DEFAULT_APPROVERS: String(props.defaultApprovers) }),
       },
       bundling: { minify: true, sourceMap: true, target: 'node24' },
     });

@@ -26,6 +26,8 @@ export interface OrchestrationStackProps extends StackProps {
   /** The dashboard's own host name and ACM certificate (us-east-1). @default *.cloudfront.net */
   /** Days device requests are kept (DynamoDB TTL). @default 90 */
   readonly retentionDays?: number;
+  /** The stage's four-eyes default for the API (FOTA_DEFAULT_APPROVERS). @default 1 */
+  readonly defaultApprovers?: number;
   readonly dashboardDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
@@ -60,6 +62,7 @@ export class OrchestrationStack extends Stack {
       ...(props.imageSigning === undefined ? {} : { imageSigners: props.imageSigning.signers, requireSignedImages: props.imageSigning.requireSignedImages }),
       ...(props.apiRolePath === undefined ? {} : { rolePath: props.apiRolePath }),
       ...(props.retentionDays === undefined ? {} : { retentionDays: props.retentionDays }),
+      ...(props.defaultApprovers === undefined ? {} : { defaultApprovers: props.defaultApprovers }),
       ...logRetention,
     });
     // `as`: under exactOptionalPropertyTypes a jsii class is not assignable to its interface.

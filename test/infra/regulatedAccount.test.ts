@@ -242,6 +242,8 @@ describe('the prod stage in a regulated account (issue 18, items 4-9)', () => {
       expect(ttl).toHaveLength(2);
       edge.hasResourceProperties('AWS::ECS::TaskDefinition', { ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'FOTA_RETENTION_DAYS', Value: '90' }]) })] });
       orchestration.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FOTA_RETENTION_DAYS: '90' }) } });
+      // The four-eyes default reaches the API (context defaultApprovers, 1 unless the stage says 2).
+      orchestration.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ FOTA_DEFAULT_APPROVERS: '1' }) } });
     });
 
     it('keeps AWS-owned keys when the stage turns customer-managed keys off (the dev default)', () => {

@@ -5,7 +5,7 @@ import { parseStageConfig, StageConfigurationError } from '../../infra/stageConf
 
 describe('per-stage configuration from CDK context', () => {
   it('defaults to dev with two edge tasks, 90-day logs, retained data and NoSec allowed', () => {
-    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: false, requireSignedImages: false, imageSigners: [], customerManagedKeys: false, retentionDays: 90 });
+    expect(parseStageConfig({})).toEqual({ stage: 'dev', edgeDesiredCount: 2, logRetention: RetentionDays.THREE_MONTHS, retainData: true, allowNoSec: false, requireSignedImages: false, imageSigners: [], customerManagedKeys: false, retentionDays: 90, defaultApprovers: 1 });
   });
 
   it('keeps prod logs for a year and encrypts prod data with customer-managed keys by default', () => {
@@ -26,6 +26,11 @@ describe('per-stage configuration from CDK context', () => {
     expect(() => parseStageConfig({ dashboardDomain: 'fota.example.com', dashboardCertificateArn: certificateArn.replace('us-east-1', 'eu-west-1') })).toThrow(/in us-east-1/);
   });
 
+  it('turns four eyes on for every campaign that does not say with defaultApprovers 2, and refuses anything but 1 or 2', () => {
+    expect(parseStageConfig({ defaultApprovers: '2' }).defaultApprovers).toBe(2);
+    expect(() => parseStageConfig({ defaultApprovers: '3' })).toThrow(/defaultApprovers must be 1 or 2/);
+  });
+
   it('keeps telemetry and device requests retentionDays days, 90 by default', () => {
     expect(parseStageConfig({ retentionDays: '30' }).retentionDays).toBe(30);
     expect(() => parseStageConfig({ retentionDays: '0' })).toThrow(/retentionDays must be between 1 and 3650/);
@@ -33,7 +38,7 @@ describe('per-stage configuration from CDK context', () => {
 
   it('accepts the strings that `cdk -c key=value` passes', () => {
     const config = parseStageConfig({ stage: 'test', edgeDesiredCount: '3', logRetentionDays: '30', retainData: 'false', allowNoSec: 'false', publicHost: 'lwm2m.example.net' });
-    expect(config).toEqual({ stage: 'test', edgeDesiredCount: 3, logRetention: RetentionDays.ONE_MONTH, retainData: false, allowNoSec: false, publicHost: 'lwm2m.example.net', requireSignedImages: false, imageSigners: [], customerManagedKeys: false, retentionDays: 90 });
+    expect(config).toEqual({ stage: 'test', edgeDesiredCount: 3, logRetention: RetentionDays.ONE_MONTH, retainData: false, allowNoSec: false, publicHost: 'lwm2m.example.net', requireSignedImages: false, imageSigners: [], customerManagedKeys: false, retentionDays: 90, defaultApprovers: 1 });
   });
 
   it('accepts the JSON types of cdk.json', () => {
