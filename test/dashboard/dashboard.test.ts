@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, type HeadlessChromium } from './headlessChromium.ts';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 
-/** Debian's chromium (scripts/setup-system.sh installs it); the test never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * The dashboard in headless Chromium against the real local stack: 20 simulated devices, a
@@ -22,11 +19,10 @@ describe('campaign dashboard in a browser', () => {
   let fleet: Fleet;
   let browser: BrowserContext;
   let page: Page;
-  let profile: string;
+  let chrome: HeadlessChromium | undefined;
   let campaignId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`npm run setup\` (scripts/setup-system.sh installs the Debian package chromium)`);
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 100 });
     fleet = new Fleet({ size: 20, serverPort: stack.edge.address.port, endpointPrefix: 'dash-meter', deviceOptions: (i) => ({ model: 'DASH-1', firmwareVersion: '1.0.0', ...(i === 4 || i === 13 ? { downloadFailure: 5 } : {}) }) });
     await fleet.start();
@@ -40,14 +36,13 @@ describe('campaign dashboard in a browser', () => {
     expect(response.status).toBe(201);
     campaignId = ((await response.json()) as { campaignId: string }).campaignId;
 
-    profile = await mkdtemp(join(tmpdir(), 'fota-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1440, height: 1000 } });
+    chrome = await launchChromium({ width: 1440, height: 1000 });
+    browser = chrome.context;
     page = browser.pages()[0] ?? (await browser.newPage());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+    await chrome?.close();
     await fleet?.stop();
     await stack?.stop();
   });

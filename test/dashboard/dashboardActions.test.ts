@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, type HeadlessChromium } from './headlessChromium.ts';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from '../integration/eventually.ts';
 
-/** Debian's chromium (scripts/setup-system.sh installs it); the test never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * The dashboard's campaign actions in headless Chromium against the real local stack (issue 16,
@@ -24,7 +18,7 @@ describe('campaign actions in the dashboard', () => {
   let fleet: Fleet;
   let browser: BrowserContext;
   let page: Page;
-  let profile: string;
+  let chrome: HeadlessChromium | undefined;
   let campaignId: string;
 
   const status = async (): Promise<string | undefined> => (await stack.stores.campaigns.get(campaignId))?.status;
@@ -35,7 +29,6 @@ describe('campaign actions in the dashboard', () => {
   const buttons = (): Promise<string[]> => page.locator('#campaign-actions button').allTextContents();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`npm run setup\` (scripts/setup-system.sh installs the Debian package chromium)`);
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 100 });
     fleet = new Fleet({ size: 4, serverPort: stack.edge.address.port, endpointPrefix: 'act-meter', deviceOptions: () => ({ model: 'ACT-1', firmwareVersion: '1.0.0' }) });
     await fleet.start();
@@ -55,14 +48,13 @@ describe('campaign actions in the dashboard', () => {
       if ((await status()) !== 'WAITING_APPROVAL') throw new Error(`status ${String(await status())}`);
     }, { timeoutMs: 60_000, what: 'the first cohort done and the campaign waiting for approval' });
 
-    profile = await mkdtemp(join(tmpdir(), 'fota-chromium-actions-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 900 } });
+    chrome = await launchChromium({ width: 1280, height: 900 });
+    browser = chrome.context;
     page = browser.pages()[0] ?? (await browser.newPage());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+    await chrome?.close();
     await fleet?.stop();
     await stack?.stop();
   });

@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, type HeadlessChromium } from './headlessChromium.ts';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { jobKeyFor } from '../../core/jobs/FirmwareJob.ts';
 import { eventually } from '../integration/eventually.ts';
 
-/** Debian's chromium (scripts/setup-system.sh installs it); the test never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * The dashboard's fleet page and device page in headless Chromium against the real local stack:
@@ -23,10 +17,9 @@ describe('fleet dashboard in a browser', () => {
   let fleet: Fleet;
   let browser: BrowserContext;
   let page: Page;
-  let profile: string;
+  let chrome: HeadlessChromium | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`npm run setup\``);
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 100 });
     fleet = new Fleet({ size: 3, serverPort: stack.edge.address.port, endpointPrefix: 'fleet-meter', deviceOptions: (i) => ({ model: 'FLT-1', firmwareVersion: i === 0 ? '1.0.0' : '1.2.0' }) });
     await fleet.start();
@@ -38,14 +31,13 @@ describe('fleet dashboard in a browser', () => {
     await stack.stores.registrations.put({ endpoint: 'fleet-gone', registrationId: 'fleet-gone-1', address: '127.0.0.1', port: 9, lifetimeSeconds: 60, lwm2mVersion: '1.1', binding: 'U', queueMode: false, objectLinks: [], supportedFormats: [], ownerTask: 'nobody', registeredAt: now - 3_600_000, lastSeen: now - 3_600_000, model: 'FLT-1', firmwareVersion: '1.0.0' });
     await stack.stores.jobs.createJobs([{ campaignId: 'fleet-failed-campaign', jobKey: jobKeyFor(0, 'fleet-meter-00001'), endpoint: 'fleet-meter-00001', cohort: 0, status: 'FAILED', version: 1, attempt: 0, imageId: 'img', targetVersion: '1.3.0', downloadToken: 'fleet-token', reason: 'INTEGRITY_CHECK_FAILURE', createdAt: now, updatedAt: now, history: [] }]);
 
-    profile = await mkdtemp(join(tmpdir(), 'fota-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1440, height: 1000 } });
+    chrome = await launchChromium({ width: 1440, height: 1000 });
+    browser = chrome.context;
     page = browser.pages()[0] ?? (await browser.newPage());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+    await chrome?.close();
     await fleet?.stop();
     await stack?.stop();
   });

@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
+import { type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
+import { launchChromium, type HeadlessChromium } from './headlessChromium.ts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../cli/requestSigner.ts';
 import { dashboardConnectSources, dashboardContentSecurityPolicy } from '../../infra/constructs/DashboardHosting.ts';
 import { readDashboardFile } from '../../local/dashboardFiles.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // Every host below is answered inside the browser by Playwright's request routing: nothing leaves
 // the machine. The host names are the real shapes, so the deployed CSP is what lets them through.
@@ -78,7 +73,7 @@ class MockCognito {
 describe('deployed dashboard sign-in against a mock Cognito', () => {
   let browser: BrowserContext;
   let page: Page;
-  let profile: string;
+  let chrome: HeadlessChromium | undefined;
   const cognito = new MockCognito();
   const apiCalls: { path: string; signatureValid: boolean }[] = [];
 
@@ -109,9 +104,8 @@ describe('deployed dashboard sign-in against a mock Cognito', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`npm run setup\``);
-    profile = await mkdtemp(join(tmpdir(), 'fota-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    chrome = await launchChromium();
+    browser = chrome.context;
     await browser.route('**/*', async (route, request) => {
       const url = new URL(request.url());
       if (`${url.protocol}//${url.host}` === DASHBOARD) return serveDashboard(route, request, url);
@@ -122,8 +116,7 @@ describe('deployed dashboard sign-in against a mock Cognito', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+    await chrome?.close();
   });
 
   it('signs in through the hosted UI with PKCE, then reads the API with SigV4-signed GETs', async () => {

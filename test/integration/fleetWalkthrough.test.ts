@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { eventually } from './eventually.ts';
+import { startServe, type ServeProcess } from './serveProcess.ts';
 import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
 
 interface FleetRow {
@@ -15,8 +15,7 @@ interface FleetRow {
  * --devices 6` (its own process, as the README starts it), through the real `fota` binary only.
  */
 describe('groups and the fleet inventory with npm start -- --serve --devices 6 and the fota CLI', () => {
-  let serve: ChildProcess;
-  let output = '';
+  let serve: ServeProcess | undefined;
   let api = '';
   let dashboardUrl = '';
   let imageId = '';
@@ -24,30 +23,13 @@ describe('groups and the fleet inventory with npm start -- --serve --devices 6 a
   const fota = (...args: string[]): Promise<FotaRun> => runFota(api, ...args);
 
   beforeAll(async () => {
-    serve = spawn('node_modules/.bin/tsx', ['local/main.ts', '--serve', '--devices', '6', '--api-port', '0', '--coap-port', '0', '--coaps-port', '0', '--image-bytes', '2048', '--log-level', 'silent'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    serve.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    serve.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<never>((_, reject) => serve.once('exit', (code) => reject(new Error(`npm start exited with ${String(code)}:\n${output}`))));
-    const ready = eventually(() => {
-      const image = /demo image ([0-9a-f-]{36})/.exec(output);
-      const apiUrl = /REST API \(fota CLI: --api\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      const dashboard = /Dashboard \(browser\)\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-      if (image?.[1] === undefined || apiUrl?.[1] === undefined || dashboard?.[1] === undefined) throw new Error(`not up yet:\n${output}`);
-      return { imageId: image[1], apiUrl: apiUrl[1], dashboardUrl: dashboard[1] };
-    }, { timeoutMs: 110_000, what: 'the serve banner with the demo image and the dashboard URL' });
-    const up = await Promise.race([ready, exited]);
-    ({ imageId, dashboardUrl } = up);
-    api = up.apiUrl;
+    serve = await startServe();
+    ({ imageId, dashboardUrl } = serve);
+    api = serve.apiUrl;
   });
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null) {
-      const stopped = new Promise((resolve) => serve.once('exit', resolve));
-      serve.kill('SIGINT');
-      await stopped;
-    }
+    await serve?.stop();
   });
 
   it('prints the dashboard URL in the banner, and the dashboard answers there', async () => {

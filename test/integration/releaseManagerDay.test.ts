@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from './eventually.ts';
+import { startServe, type ServeProcess } from './serveProcess.ts';
 import { jsonOf, runFota, runFotaWith, type FotaRun } from './fotaCli.ts';
 
 const ALL_SIX = 'sim-meter-00000,sim-meter-00001,sim-meter-00002,sim-meter-00003,sim-meter-00004,sim-meter-00005';
@@ -40,8 +40,7 @@ interface CreatedCampaign {
  * every step through the real `fota` binary; the webhook is a real HTTP receiver.
  */
 describe('a release manager relaunches, rolls back and approves with the fota CLI', () => {
-  let serve: ChildProcess;
-  let output = '';
+  let serve: ServeProcess | undefined;
   let api = '';
   let demoImageId = '';
   let folder: string;
@@ -70,23 +69,9 @@ describe('a release manager relaunches, rolls back and approves with the fota CL
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const webhook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    serve = spawn(
-      'node_modules/.bin/tsx',
-      ['local/main.ts', '--serve', '--devices', '6', '--failing-devices', '1', '--webhook', webhook, '--api-port', '0', '--coap-port', '0', '--coaps-port', '0', '--image-bytes', '2048', '--log-level', 'silent'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    serve.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    serve.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<never>((_, reject) => serve.once('exit', (code) => reject(new Error(`npm start exited with ${String(code)}:\n${output}`))));
-    const ready = eventually(() => {
-      const image = /demo image ([0-9a-f-]{36})/.exec(output);
-      const apiUrl = /REST API \(fota CLI: --api\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (image?.[1] === undefined || apiUrl?.[1] === undefined) throw new Error(`not up yet:\n${output}`);
-      return { imageId: image[1], apiUrl: apiUrl[1] };
-    }, { timeoutMs: 110_000, what: 'the serve banner with the demo image' });
-    const up = await Promise.race([ready, exited]);
-    demoImageId = up.imageId;
-    api = up.apiUrl;
+    serve = await startServe(['--failing-devices', '1', '--webhook', webhook]);
+    demoImageId = serve.imageId;
+    api = serve.apiUrl;
     await eventually(async () => {
       const list = jsonOf<{ endpoint: string; model?: string }[]>(await fota('--json', 'devices', 'list'));
       if (list.filter((d) => d.model !== undefined).length < 6) throw new Error(`devices so far: ${JSON.stringify(list)}`);
@@ -94,11 +79,7 @@ describe('a release manager relaunches, rolls back and approves with the fota CL
   }, 150_000);
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null) {
-      const stopped = new Promise((resolve) => serve.once('exit', resolve));
-      serve.kill('SIGINT');
-      await stopped;
-    }
+    await serve?.stop();
     await new Promise((resolve) => receiver?.close(resolve));
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from './eventually.ts';
+import { startServe, type ServeProcess } from './serveProcess.ts';
 import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
 
 
@@ -20,8 +20,7 @@ interface JobRow {
  * through the real `fota` binary.
  */
 describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
-  let serve: ChildProcess;
-  let output = '';
+  let serve: ServeProcess | undefined;
   let api = '';
   let demoImageId = '';
   let folder: string;
@@ -32,29 +31,13 @@ describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'fota-walkthrough-'));
-    serve = spawn('node_modules/.bin/tsx', ['local/main.ts', '--serve', '--devices', '6', '--api-port', '0', '--coap-port', '0', '--coaps-port', '0', '--image-bytes', '2048', '--log-level', 'silent'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    serve.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    serve.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<never>((_, reject) => serve.once('exit', (code) => reject(new Error(`npm start exited with ${String(code)}:\n${output}`))));
-    const ready = eventually(() => {
-      const image = /demo image ([0-9a-f-]{36})/.exec(output);
-      const apiUrl = /REST API \(fota CLI: --api\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (image?.[1] === undefined || apiUrl?.[1] === undefined) throw new Error(`not up yet:\n${output}`);
-      return { imageId: image[1], apiUrl: apiUrl[1] };
-    }, { timeoutMs: 110_000, what: 'the serve banner with the demo image' });
-    const up = await Promise.race([ready, exited]);
-    demoImageId = up.imageId;
-    api = up.apiUrl;
+    serve = await startServe();
+    demoImageId = serve.imageId;
+    api = serve.apiUrl;
   });
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null) {
-      const stopped = new Promise((resolve) => serve.once('exit', resolve));
-      serve.kill('SIGINT');
-      await stopped;
-    }
+    await serve?.stop();
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   });
 
