@@ -179,7 +179,7 @@ interface EdgeProcess {
 }
 
 async function startEdgeProcess(emulators: Emulators): Promise<EdgeProcess> {
-  const child = fork(fileURLToPath(new URL('./edgeProcess.ts', import.meta.url)), [JSON.stringify(emulators.config)], { execArgv: ['--expose-gc', '--import', 'tsx'] });
+  const child = fork(fileURLToPath(new URL('./edgeProcess.ts', import.meta.url)), [JSON.stringify(emulators.config)], { execArgv: ['--expose-gc', '--import', 'tsx', ...cpuProfileArgs()] });
   const next = <K extends EdgeProcessMessage['kind']>(kind: K): Promise<Extract<EdgeProcessMessage, { kind: K }>> =>
     new Promise((resolve, reject) => {
       const onMessage = (message: EdgeProcessMessage): void => {
@@ -209,6 +209,12 @@ async function startEdgeProcess(emulators: Emulators): Promise<EdgeProcess> {
       await exited;
     },
   };
+}
+
+/** `FOTA_BENCH_CPU_PROF=DIR`: the edge process writes a V8 CPU profile there when it stops. */
+function cpuProfileArgs(): string[] {
+  const dir = process.env['FOTA_BENCH_CPU_PROF'];
+  return dir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', dir];
 }
 
 interface ServerProcess {
