@@ -183,6 +183,8 @@ export class Edge {
     this.running?.executor.stop();
     this.downlink.stop();
     await this.transports.stop();
+    // Registrations still held for their batch are written before the task goes.
+    await this.options.stores.registrations.flush().catch((error: unknown) => this.options.logger.warn('registrations not written at stop', { error }));
   }
 
   /** The job executor's counters: take-overs, deadlines enforced, background rejections logged. */

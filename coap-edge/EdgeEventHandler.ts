@@ -77,6 +77,9 @@ export class EdgeEventHandler implements EdgeEventListener {
       // After a Register; after an Update too when that read was lost (the device's NLB flow
       // moved to this task before the previous owner's read reached it).
       if (event.kind === 'registered' || (event.kind === 'updated' && !hasFreshDeviceInfo(event.registration))) await deviceInfo.refresh(event.registration);
+      // A device new to the registry has no requests or jobs waiting: both are made for registered
+      // devices only. One that de-registered with some waiting is found by their owners' polls.
+      if (event.kind === 'registered' && event.previous === undefined) return;
       if (event.kind !== 'deregistered') await downlink.onDeviceAwake(event.registration, event.kind === 'registered');
       await executor.onRegistration(event);
     } catch (error) {

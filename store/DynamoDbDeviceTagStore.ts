@@ -1,9 +1,10 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { applyTagChange, tagsOf, type DeviceTags, type TagChange } from '../core/devices/deviceTags.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 import { ConcurrentTagChangeError, MAX_TAG_RACE_ATTEMPTS, tagsCondition } from './DynamoDbRegistrationStore.ts';
+import { tagFieldsOf, tagItemKey } from './deviceTagItems.ts';
 
-/** The operator's groups and attributes of devices, kept on each device's registry item. */
+/** The operator's groups and attributes of devices, each device's on a tag item of its own (store/deviceTagItems.ts). */
 export interface DeviceTagStore {
   /** The device's tags after the change, or undefined when the registry has no such device. */
   change(endpoint: string, change: TagChange): Promise<DeviceTags | undefined>;
@@ -16,26 +17,24 @@ export class DynamoDbDeviceTagStore implements DeviceTagStore {
   ) {}
 
   async change(endpoint: string, change: TagChange): Promise<DeviceTags | undefined> {
-    // Read, change, write back conditional on what was read: a concurrent tag of the same device
-    // (or a Register, which carries the tags over) makes the write retry on the newer tags.
+    // Read, change, write back conditional on the revision read: a concurrent tag of the same
+    // device makes the write retry on the newer tags.
     for (let attempt = 1; ; attempt++) {
-      const current = await this.dynamo.send(new GetCommand({
+      const read = (key: string) => this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { endpoint: key }, ConsistentRead: true }));
+      const [deviceRead, tagRead] = await Promise.all([read(endpoint), read(tagItemKey(endpoint))]);
+      const device = deviceRead.Item;
+      if (device === undefined) return undefined;
+      // Before tag items, tags were kept on the device item: they are the current ones until moved.
+      const tagItem = tagRead.Item;
+      const current = tagItem ?? tagFieldsOf(device);
+      const tags = applyTagChange(tagsOf(current as Partial<DeviceTags>), change);
+      const condition = tagsCondition(tagItem);
+      const written = await whenConditionHolds(this.dynamo.send(new PutCommand({
         TableName: this.tableName,
-        Key: { endpoint },
-        ConsistentRead: true,
-        ProjectionExpression: 'endpoint, #g, #a, tagRevision',
-        ExpressionAttributeNames: { '#g': 'groups', '#a': 'attributes' },
-      }));
-      if (current.Item === undefined) return undefined;
-      const tags = applyTagChange(tagsOf(current.Item as Partial<DeviceTags>), change);
-      const condition = tagsCondition(current.Item);
-      const written = await whenConditionHolds(this.dynamo.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { endpoint },
-        UpdateExpression: 'SET #g = :newGroups, #a = :newAttributes, #rev = :newRevision',
-        ConditionExpression: `attribute_exists(endpoint) AND ${condition.ConditionExpression}`,
-        ExpressionAttributeNames: { ...condition.ExpressionAttributeNames, '#g': 'groups', '#a': 'attributes' },
-        ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':newGroups': tags.groups, ':newAttributes': tags.attributes, ':newRevision': Number(current.Item['tagRevision'] ?? 0) + 1 },
+        Item: { endpoint: tagItemKey(endpoint), groups: tags.groups, attributes: tags.attributes, tagRevision: Number(current['tagRevision'] ?? 0) + 1 },
+        ConditionExpression: condition.ConditionExpression,
+        ExpressionAttributeNames: condition.ExpressionAttributeNames,
+        ...(condition.ExpressionAttributeValues === undefined ? {} : { ExpressionAttributeValues: condition.ExpressionAttributeValues }),
       })));
       if (written) return tags;
       if (attempt >= MAX_TAG_RACE_ATTEMPTS) throw new ConcurrentTagChangeError(`tags of ${endpoint}: kept changing over ${attempt} attempts`);

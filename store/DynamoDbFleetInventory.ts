@@ -1,4 +1,5 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isTagItem } from './deviceTagItems.ts';
 import type { DeviceFacts } from '../core/fleet/fleetVersions.ts';
 import type { JobOutcome } from '../core/fleet/lastUpdates.ts';
 
@@ -22,8 +23,9 @@ export class DynamoDbFleetInventory implements FleetInventory {
     private readonly tables: { readonly devices: string; readonly jobs: string },
   ) {}
 
-  listDeviceFacts(): Promise<DeviceFacts[]> {
-    return this.scan<DeviceFacts>(this.tables.devices, ['endpoint', 'model', 'firmwareVersion', 'lastSeen', 'lifetimeSeconds']);
+  async listDeviceFacts(): Promise<DeviceFacts[]> {
+    // The registry table also holds the operator's tag items (store/deviceTagItems.ts): devices only.
+    return (await this.scan<DeviceFacts>(this.tables.devices, ['endpoint', 'model', 'firmwareVersion', 'lastSeen', 'lifetimeSeconds'])).filter((item) => !isTagItem({ ...item }));
   }
 
   listJobOutcomes(): Promise<JobOutcome[]> {

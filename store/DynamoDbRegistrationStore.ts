@@ -1,24 +1,25 @@
-import { DeleteCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import { whenConditionHolds } from './conditionalWrite.ts';
 import { batchedReads, type BatchedReads } from './BatchedReads.ts';
 import { DEVICES_BY_REGISTRATION_INDEX } from './schema.ts';
 import type { RegistrationStore } from '../core/ports/RegistrationStore.ts';
+import { RegistryWriteBehind, type WriteBehindOptions } from './RegistryWriteBehind.ts';
+import { endpointOfTagItem, hasLegacyTags, isTagItem, tagFieldsOf, tagItemKey, withoutTags, withTags } from './deviceTagItems.ts';
 
 /**
- * Reads by endpoint go out batched (BatchGetItem) with the other reads of the same turn: a burst
- * of Registers costs a few read calls, not one per device. Each caller still waits for its own
- * item. A Register is one UpdateItem (`put`), which leaves the operator's tags alone.
+ * The device registry: one item per device, the operator's tags on an item of their own beside it
+ * (store/deviceTagItems.ts). A Register is held for a moment and written with the others of the
+ * moment (`register`, store/RegistryWriteBehind.ts); reads by endpoint go out batched
+ * (BatchGetItem) with the other reads of the same turn, the device's item and its tag item in the
+ * same call. Each caller still waits for its own item.
  */
 
 /**
- * The device's optional fields: a Register without one removes what an earlier registration left.
+ * The device's optional fields: a `put` without one removes what an earlier registration left.
  * A new optional field of DeviceRegistration belongs here.
  */
 const DEVICE_OPTIONAL_FIELDS = ['negotiatedFormat', 'manufacturer', 'model', 'firmwareVersion', 'timeZone', 'deviceInfoReadAt', 'pskIdentity', 'addressTakenAt'] as const satisfies readonly (keyof DeviceRegistration)[];
-
-/** The fields of a registry item that are the operator's, not the device's. */
-const TAG_FIELDS = ['groups', 'attributes', 'tagRevision'] as const;
 
 /** Attempts of a write that races tag changes of the same device before it gives up. */
 export const MAX_TAG_RACE_ATTEMPTS = 20;
@@ -44,52 +45,74 @@ export function tagsCondition(item: Record<string, unknown> | undefined): { Cond
 
 export class DynamoDbRegistrationStore implements RegistrationStore {
   private readonly reads: BatchedReads;
+  private readonly held: RegistryWriteBehind;
 
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly tableName: string,
+    writeBehind: WriteBehindOptions = {},
   ) {
     this.reads = batchedReads(dynamo);
+    this.held = new RegistryWriteBehind(dynamo, tableName, writeBehind);
+  }
+
+  register(registration: DeviceRegistration): Promise<void> {
+    return this.held.hold(withoutTags(registration));
+  }
+
+  flush(): Promise<void> {
+    return this.held.flush();
   }
 
   async put(registration: DeviceRegistration): Promise<void> {
     // One UpdateItem, no read: the device's own fields are replaced (those it no longer has are
-    // removed), the operator's tags (groups, attributes, tagRevision) are left as they are, so a
-    // tag written at the same moment is never lost. A device new to the registry starts with the
-    // tags given, if any.
+    // removed). Tags given go to the device's tag item, only if it has none yet.
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
     let n = 0;
-    for (const [field, value] of Object.entries(registration)) {
+    for (const [field, value] of Object.entries(withoutTags(registration))) {
       if (field === 'endpoint' || value === undefined) continue;
       n += 1;
       names[`#f${n}`] = field;
       values[`:v${n}`] = value;
-      sets.push((TAG_FIELDS as readonly string[]).includes(field) ? `#f${n} = if_not_exists(#f${n}, :v${n})` : `#f${n} = :v${n}`);
+      sets.push(`#f${n} = :v${n}`);
     }
     const removed = DEVICE_OPTIONAL_FIELDS.filter((field) => registration[field] === undefined);
     removed.forEach((field, index) => (names[`#r${index}`] = field));
     const remove = removed.length === 0 ? '' : ` REMOVE ${removed.map((_, index) => `#r${index}`).join(', ')}`;
     await this.dynamo.send(new UpdateCommand({ TableName: this.tableName, Key: { endpoint: registration.endpoint }, UpdateExpression: `SET ${sets.join(', ')}${remove}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+    const tags = tagFieldsOf(registration as unknown as Record<string, unknown>);
+    if (Object.keys(tags).length > 0) await this.putTagItemIfAbsent(registration.endpoint, tags);
   }
 
   async get(endpoint: string): Promise<DeviceRegistration | undefined> {
-    return (await this.reads.get(this.tableName, 'endpoint', endpoint)) as DeviceRegistration | undefined;
+    const held = this.held.get(endpoint);
+    const [device, tagItem] = await Promise.all([held ?? this.reads.get(this.tableName, 'endpoint', endpoint), this.reads.get(this.tableName, 'endpoint', tagItemKey(endpoint))]);
+    if (device === undefined) return undefined;
+    const own = device as Record<string, unknown>;
+    // Tags written on the device item before tag items: moved to one before any Put can drop them.
+    if (tagItem === undefined && hasLegacyTags(own)) await this.putTagItemIfAbsent(endpoint, tagFieldsOf(own));
+    return withTags(own, tagItem);
   }
 
   async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
+    const held = this.held.findByRegistrationId(registrationId);
+    if (held !== undefined) return this.get(held.endpoint);
     const page = await this.dynamo.send(new QueryCommand({
       TableName: this.tableName,
       IndexName: DEVICES_BY_REGISTRATION_INDEX,
       KeyConditionExpression: 'registrationId = :rid',
       ExpressionAttributeValues: { ':rid': registrationId },
     }));
-    return page.Items?.[0] as DeviceRegistration | undefined;
+    const found = page.Items?.[0];
+    return found === undefined ? undefined : withTags(found, await this.reads.get(this.tableName, 'endpoint', tagItemKey(String(found['endpoint']))));
   }
 
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {
-    const entries = Object.entries(changes).filter(([key, value]) => value !== undefined && key !== 'endpoint');
+    // Still held: the changes go out with the registration.
+    if (this.held.change(endpoint, registrationId, withoutTags(changes))) return true;
+    const entries = Object.entries(withoutTags(changes)).filter(([key, value]) => value !== undefined && key !== 'endpoint');
     if (entries.length === 0) return true;
     const names: Record<string, string> = { '#rid': 'registrationId' };
     const values: Record<string, unknown> = { ':rid': registrationId };
@@ -111,6 +134,12 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   }
 
   async remove(endpoint: string, registrationId: string): Promise<boolean> {
+    await this.held.writeSettled(endpoint);
+    // Never written yet: what the store holds is an older registration of the same device, gone with it.
+    if (this.held.drop(endpoint, registrationId)) {
+      await this.dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { endpoint } }));
+      return true;
+    }
     return whenConditionHolds(this.dynamo.send(
       new DeleteCommand({
         TableName: this.tableName,
@@ -122,14 +151,26 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   }
 
   async list(): Promise<DeviceRegistration[]> {
-    const items: DeviceRegistration[] = [];
+    const devices: Record<string, unknown>[] = [];
+    const tagItems = new Map<string, Record<string, unknown>>();
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.dynamo.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }));
-      items.push(...((page.Items ?? []) as DeviceRegistration[]));
+      for (const item of page.Items ?? []) {
+        if (isTagItem(item)) tagItems.set(endpointOfTagItem(item), item);
+        else devices.push(item);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return items;
+    // Tag items of devices that de-registered stay for when they come back; only devices are listed.
+    return devices.map((device) => withTags(device, tagItems.get(String(device['endpoint']))));
+  }
+
+  private async putTagItemIfAbsent(endpoint: string, tags: Record<string, unknown>): Promise<void> {
+    await whenConditionHolds(this.dynamo.send(new PutCommand({
+      TableName: this.tableName,
+      Item: { ...tags, endpoint: tagItemKey(endpoint) },
+      ConditionExpression: 'attribute_not_exists(endpoint)',
+    })));
   }
 }
-

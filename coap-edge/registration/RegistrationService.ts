@@ -116,8 +116,9 @@ export class RegistrationService {
       ...(previous?.model === undefined ? {} : { model: previous.model }),
       ...(previous?.firmwareVersion === undefined ? {} : { firmwareVersion: previous.firmwareVersion }),
     };
-    // The one write before the 2.01: an UpdateItem that leaves the operator's tags alone.
-    await this.options.store.put(registration);
+    // No write waits for the 2.01: the registration is written a moment later with the other
+    // Registers of the moment and the facts read meanwhile (store/RegistryWriteBehind.ts).
+    await this.options.store.register(registration);
     this.remember(registration.endpoint, request.peer, registration.registrationId);
     this.emitLater({ kind: 'registered', registration, ...(previous === undefined ? {} : { previous }) });
     return { code: '2.01', locationPath: ['rd', registration.registrationId] };

@@ -6,7 +6,18 @@ import type { DeviceRegistration } from '../devices/DeviceRegistration.ts';
 
 /** The device registry: one item per endpoint, the latest registration wins. */
 export interface RegistrationStore {
+  /** Writes the registration now (the operator's tags it carries only for a device that has none). */
   put(registration: DeviceRegistration): Promise<void>;
+  /**
+   * A Register: the registration is written a moment later, batched with the others of the
+   * moment, and the changes made to it meanwhile (its facts) go with it. Until then this store
+   * answers `get`, `findByRegistrationId`, `update` and `remove` for it; other processes see it
+   * once written. Waits only while the store is far behind. A write that never lands costs the
+   * device a 4.04 on its next Update, and it registers again.
+   */
+  register(registration: DeviceRegistration): Promise<void>;
+  /** Writes every registration `register` still holds. */
+  flush(): Promise<void>;
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
   /**
    * The registration with this id (the `/rd/{id}` of an Update), from the index: in DynamoDB it

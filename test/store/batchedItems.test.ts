@@ -1,11 +1,15 @@
 /**
- * Reads coalesced per event-loop turn (store/BatchedReads.ts) and the one-write Register, against
- * dynalite: a burst of reads costs a few calls, each caller gets its own item; a Register is one
- * UpdateItem that leaves the operator's tags alone. Calls are counted by a middleware on a real client.
+ * Reads coalesced per event-loop turn (store/BatchedReads.ts) and Registers written behind in
+ * batches (store/RegistryWriteBehind.ts), against dynalite: a burst of reads costs a few calls,
+ * each caller gets its own item; a burst of Registers costs one BatchWriteItem per 25 devices, and
+ * the operator's tags, on items of their own, survive every write. Calls are counted by a
+ * middleware on a real client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../store/clients.ts';
 import { DynamoDbRegistrationStore } from '../../store/DynamoDbRegistrationStore.ts';
+import { DynamoDbDeviceTagStore } from '../../store/DynamoDbDeviceTagStore.ts';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CredentialMarkers } from '../../store/credentialMarkers.ts';
 import { startEmulators, type Emulators } from '../../local/emulators.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
@@ -21,7 +25,7 @@ afterAll(async () => {
 });
 
 /** Stores on a client of their own (so on batches of their own), and the names of the calls it made. */
-function countedStores(): { registrations: DynamoDbRegistrationStore; markers: CredentialMarkers; calls: string[] } {
+function countedStores(holdMs = 60_000): { registrations: DynamoDbRegistrationStore; tags: DynamoDbDeviceTagStore; markers: CredentialMarkers; calls: string[] } {
   const calls: string[] = [];
   const { dynamo } = createAwsClients(emulators.config);
   dynamo.middlewareStack.add(
@@ -32,7 +36,9 @@ function countedStores(): { registrations: DynamoDbRegistrationStore; markers: C
     { step: 'initialize', name: 'countCalls' },
   );
   return {
-    registrations: new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices),
+    // Held until flushed (a minute): the tests decide when the batch goes.
+    registrations: new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices, { holdMs }),
+    tags: new DynamoDbDeviceTagStore(dynamo, emulators.config.tables.devices),
     markers: new CredentialMarkers(dynamo, emulators.config.tables.credentials),
     calls,
   };
@@ -57,19 +63,52 @@ function registration(endpoint: string, port = 5683): DeviceRegistration {
 }
 
 describe('batched registration reads and writes', () => {
-  it('writes a registration with one UpdateItem and no read, keeping the tags and dropping the facts it no longer has', async () => {
+  it('writes a burst of 60 Registers with 3 BatchWriteItem calls, answering reads and taking the facts while they are held', async () => {
     // Prepare
     const { registrations, calls } = countedStores();
-    await registrations.put({ ...registration('tagged'), model: 'SM-200', groups: ['north'], attributes: { site: 'a' }, tagRevision: 3 });
-    calls.length = 0;
+    const burst = Array.from({ length: 60 }, (_, i) => registration(`burst-${i}`));
 
-    // Act: the device registers again (no model read yet) while its tags stay the operator's.
-    await registrations.put({ ...registration('tagged', 2000), groups: ['ignored'] });
+    // Act
+    await Promise.all(burst.map((device) => registrations.register(device)));
+    const held = await registrations.get('burst-7');
+    const byId = await registrations.findByRegistrationId('rid-burst-8-5683');
+    // Another registration id is not the one held: the store's own conditional write refuses it.
+    const wrongId = await registrations.update('burst-10', 'rid-other', { model: 'SM-999' });
+    const merged = await registrations.update('burst-9', 'rid-burst-9-5683', { model: 'SM-200', deviceInfoReadAt: 5 });
+    const writesBeforeFlush = calls.filter((call) => call !== 'BatchGetItemCommand');
+    await registrations.flush();
 
     // Assess
-    expect(calls).toEqual(['UpdateItemCommand']);
-    const stored = await registrations.get('tagged');
-    expect([stored?.port, stored?.model, stored?.groups, stored?.attributes, stored?.tagRevision]).toEqual([2000, undefined, ['north'], { site: 'a' }, 3]);
+    expect([held?.endpoint, byId?.endpoint, merged]).toEqual(['burst-7', 'burst-8', true]);
+    expect(writesBeforeFlush).toEqual(['UpdateItemCommand']);
+    expect(wrongId).toBe(false);
+    expect(calls.filter((call) => call === 'BatchWriteItemCommand')).toHaveLength(3);
+    const stored = await new DynamoDbRegistrationStore(createAwsClients(emulators.config).dynamo, emulators.config.tables.devices).list();
+    expect(stored.filter((device) => device.endpoint.startsWith('burst-'))).toHaveLength(60);
+    expect(stored.find((device) => device.endpoint === 'burst-9')?.model).toBe('SM-200');
+  });
+
+  it('keeps the operator\'s tags through a Register written whole, and moves tags kept on the device item to a tag item before any Put', async () => {
+    // Prepare: one device tagged through the tag store, one with tags on its own item (as written before tag items).
+    const { registrations, tags } = countedStores();
+    await registrations.put({ ...registration('tagged'), model: 'SM-200' });
+    expect(await tags.change('tagged', { addGroups: ['north'], setAttributes: { site: 'a' } })).toEqual({ groups: ['north'], attributes: { site: 'a' } });
+    const { dynamo } = createAwsClients(emulators.config);
+    await dynamo.send(new PutCommand({ TableName: emulators.config.tables.devices, Item: { ...registration('legacy'), groups: ['south'], attributes: {}, tagRevision: 4 } }));
+
+    // Act: both register again, their items written whole.
+    for (const endpoint of ['tagged', 'legacy']) {
+      await registrations.get(endpoint);
+      await registrations.register({ ...registration(endpoint, 2000), groups: ['ignored'] });
+    }
+    await registrations.flush();
+
+    // Assess
+    const fresh = new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices);
+    const [tagged, legacy] = await Promise.all([fresh.get('tagged'), fresh.get('legacy')]);
+    expect([tagged?.port, tagged?.model, tagged?.groups, tagged?.attributes]).toEqual([2000, undefined, ['north'], { site: 'a' }]);
+    expect([legacy?.port, legacy?.groups, legacy?.tagRevision]).toEqual([2000, ['south'], 4]);
+    expect((await fresh.list()).filter((device) => ['tagged', 'legacy'].includes(device.endpoint)).map((device) => device.groups).sort()).toEqual([['north'], ['south']]);
   });
 
   it('reads registrations and credential markers asked for in one turn with one BatchGetItem, absent items as undefined', async () => {
@@ -95,7 +134,7 @@ describe('batched registration reads and writes', () => {
     expect(notKeyed).toBe(false);
   });
 
-  it('splits a burst of 250 reads into BatchGetItem calls of at most 100 keys', async () => {
+  it('splits a burst of 250 reads (a device item and a tag item each) into BatchGetItem calls of at most 100 keys', async () => {
     // Prepare
     const { registrations, calls } = countedStores();
 
@@ -104,6 +143,6 @@ describe('batched registration reads and writes', () => {
 
     // Assess
     expect(read.every((item) => item === undefined)).toBe(true);
-    expect(calls).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand', 'BatchGetItemCommand']);
+    expect(calls).toEqual(Array.from({ length: 5 }, () => 'BatchGetItemCommand'));
   });
 });
