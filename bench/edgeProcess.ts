@@ -4,8 +4,9 @@
  * CPU time and memory it reports over IPC are the edge's own. Run with `--expose-gc` so that a
  * memory figure is taken after a full collection.
  *
- * Messages from the parent: `{ kind: 'usage' }` (answered with `usage`), `{ kind: 'stop' }`.
- * Messages to it: `ready` with the edge's UDP port, `usage`.
+ * Messages from the parent: `{ kind: 'usage' }` (answered with `usage`), `{ kind: 'flush' }`
+ * (answered with `flushed` once every registration held for its batch is stored), `{ kind: 'stop' }`.
+ * Messages to it: `ready` with the edge's UDP port, `usage`, `flushed`.
  */
 import '../local/quietNode20.ts';
 import type { StoreConfig } from '../store/config.ts';
@@ -13,10 +14,12 @@ import { createStores } from '../store/Stores.ts';
 import { Edge } from '../coap-edge/Edge.ts';
 import { createLogger } from '../coap-edge/logger.ts';
 
-export type EdgeProcessRequest = { readonly kind: 'usage' } | { readonly kind: 'stop' };
+export type EdgeProcessRequest = { readonly kind: 'usage' } | { readonly kind: 'flush' } | { readonly kind: 'stop' };
 
 export type EdgeProcessMessage =
   | { readonly kind: 'ready'; readonly port: number }
+  /** Every registration held for its batch is now in the store. */
+  | { readonly kind: 'flushed' }
   | {
       readonly kind: 'usage';
       /** CPU time of the process so far (user + system), in milliseconds. */
@@ -44,6 +47,12 @@ async function main(): Promise<void> {
         send({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, liveBytes: memory.heapUsed + memory.external, rssBytes: memory.rss, blocksServed: edge.firmware.stats.blocksServed });
         return;
       }
+      case 'flush':
+        stores.registrations
+          .flush()
+          .then(() => send({ kind: 'flushed' }))
+          .catch((error: unknown) => process.stderr.write(`flush failed: ${error instanceof Error ? error.message : String(error)}\n`));
+        return;
       case 'stop':
         edge
           .stop()

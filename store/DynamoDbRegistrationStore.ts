@@ -96,9 +96,19 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
     return withTags(own, tagItem);
   }
 
+  async getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined> {
+    const held = this.held.get(endpoint);
+    if (held !== undefined) return held;
+    const own = await this.reads.get(this.tableName, 'endpoint', endpoint);
+    if (own === undefined) return undefined;
+    // Tags written on the device item before tag items: moved to one before any Put can drop them.
+    if (hasLegacyTags(own)) await this.putTagItemIfAbsent(endpoint, tagFieldsOf(own));
+    return withoutTags(own as unknown as DeviceRegistration);
+  }
+
   async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
     const held = this.held.findByRegistrationId(registrationId);
-    if (held !== undefined) return this.get(held.endpoint);
+    if (held !== undefined) return held;
     const page = await this.dynamo.send(new QueryCommand({
       TableName: this.tableName,
       IndexName: DEVICES_BY_REGISTRATION_INDEX,
@@ -106,7 +116,7 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
       ExpressionAttributeValues: { ':rid': registrationId },
     }));
     const found = page.Items?.[0];
-    return found === undefined ? undefined : withTags(found, await this.reads.get(this.tableName, 'endpoint', tagItemKey(String(found['endpoint']))));
+    return found === undefined ? undefined : withoutTags(found as unknown as DeviceRegistration);
   }
 
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {

@@ -3,8 +3,8 @@ import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 
 /**
  * The registry's write-behind for Registers (store/DynamoDbRegistrationStore.ts#register): a
- * registration is held here for a moment, so that what the edge learns right after the Register
- * (the `/3/0` facts, the negotiated format) joins it, then written with the others of the moment
+ * registration is held here until what the edge learns right after the Register (the negotiated
+ * format, then the `/3/0` facts) has joined it, 2 s at most, then written with the others of the moment
  * as whole-item Puts, 25 to a BatchWriteItem. A burst of Registers costs one store call per 25
  * devices instead of three per device.
  *
@@ -23,7 +23,7 @@ const MAX_ROUNDS = 8;
 const BACKOFF_MS = 50;
 
 export interface WriteBehindOptions {
-  /** How long a registration waits for its facts before it is written anyway. @default 250 ms */
+  /** How long a registration waits for its facts before it is written anyway. @default 2,000 ms */
   readonly holdMs?: number;
   /** Held registrations past which a new one waits for room (the store is slower than the Registers). @default 4,000 */
   readonly maxHeld?: number;
@@ -43,7 +43,10 @@ interface Held {
 }
 
 export class RegistryWriteBehind {
+  /** In the order they were held (a Map keeps insertion order; a new Register of an endpoint goes last). */
   private readonly held = new Map<string, Held>();
+  /** Held registrations whose facts are in: written at the next turn. */
+  private readonly completed = new Set<string>();
   /** Endpoints whose item is being written now, and the write. */
   private readonly writing = new Map<string, Promise<void>>();
   private readonly endpointByRegistrationId = new Map<string, string>();
@@ -60,7 +63,7 @@ export class RegistryWriteBehind {
     private readonly tableName: string,
     private readonly options: WriteBehindOptions = {},
   ) {
-    this.holdMs = options.holdMs ?? 250;
+    this.holdMs = options.holdMs ?? 2_000;
     this.maxHeld = options.maxHeld ?? 4_000;
     this.maxBatchesInFlight = options.maxBatchesInFlight ?? 8;
     this.now = options.clock ?? Date.now;
@@ -70,7 +73,11 @@ export class RegistryWriteBehind {
   async hold(registration: DeviceRegistration): Promise<void> {
     while (this.held.size >= this.maxHeld) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     const replaced = this.held.get(registration.endpoint);
-    if (replaced !== undefined) this.endpointByRegistrationId.delete(replaced.registration.registrationId);
+    if (replaced !== undefined) {
+      this.endpointByRegistrationId.delete(replaced.registration.registrationId);
+      this.held.delete(registration.endpoint);
+      this.completed.delete(registration.endpoint);
+    }
     this.held.set(registration.endpoint, { registration, dueAt: this.now() + this.holdMs, complete: false, rounds: 0 });
     this.endpointByRegistrationId.set(registration.registrationId, registration.endpoint);
     this.schedule(this.holdMs);
@@ -96,8 +103,9 @@ export class RegistryWriteBehind {
     const entry = this.held.get(endpoint);
     if (entry?.registration.registrationId !== registrationId) return false;
     entry.registration = { ...entry.registration, ...changes, endpoint, registrationId };
-    if (changes.deviceInfoReadAt !== undefined) {
+    if (changes.deviceInfoReadAt !== undefined && !entry.complete) {
       entry.complete = true;
+      this.completed.add(endpoint);
       this.schedule(0);
     }
     return true;
@@ -136,22 +144,37 @@ export class RegistryWriteBehind {
     this.timer.unref();
   }
 
-  /** Starts batches of what is due (everything when `all`), as many as may be in flight. */
+  /**
+   * Starts batches of what is due (everything when `all`), as many as may be in flight: facts in
+   * first, then the oldest (held keeps them in the order they came, each held as long).
+   */
   private write(all: boolean): void {
     const now = this.now();
-    let due: [string, Held][] = [];
+    const pressing = this.held.size > this.maxHeld / 2;
+    const room = all ? Number.POSITIVE_INFINITY : (this.maxBatchesInFlight - this.batchesInFlight) * MAX_ITEMS_PER_BATCH;
+    const due: [string, Held][] = [];
+    for (const endpoint of this.completed) {
+      if (due.length >= room) break;
+      const entry = this.held.get(endpoint);
+      // One being written goes again when that write ends (it changed meanwhile).
+      if (entry !== undefined && this.writing.has(endpoint)) continue;
+      this.completed.delete(endpoint);
+      if (entry !== undefined) due.push([endpoint, entry]);
+    }
+    const taken = new Set(due.map(([endpoint]) => endpoint));
     let nextDueAt: number | undefined;
     for (const [endpoint, entry] of this.held) {
-      if (this.writing.has(endpoint)) continue;
-      if (all || entry.complete || entry.dueAt <= now || this.held.size > this.maxHeld / 2) due.push([endpoint, entry]);
-      else nextDueAt = Math.min(nextDueAt ?? entry.dueAt, entry.dueAt);
+      if (due.length >= room) break;
+      if (this.writing.has(endpoint) || taken.has(endpoint)) continue;
+      if (!all && !pressing && !entry.complete && entry.dueAt > now) {
+        nextDueAt = entry.dueAt;
+        break;
+      }
+      this.completed.delete(endpoint);
+      due.push([endpoint, entry]);
     }
-    while (due.length > 0 && (all || this.batchesInFlight < this.maxBatchesInFlight)) {
-      const batch = due.slice(0, MAX_ITEMS_PER_BATCH);
-      due = due.slice(MAX_ITEMS_PER_BATCH);
-      this.send(batch);
-    }
-    if (due.length > 0) nextDueAt = now;
+    for (let start = 0; start < due.length; start += MAX_ITEMS_PER_BATCH) this.send(due.slice(start, start + MAX_ITEMS_PER_BATCH));
+    // With no room now, a batch that ends calls again.
     if (nextDueAt !== undefined) this.schedule(Math.max(1, nextDueAt - now));
   }
 
@@ -194,6 +217,7 @@ export class RegistryWriteBehind {
 
   private forget(endpoint: string, entry: Held): void {
     this.held.delete(endpoint);
+    this.completed.delete(endpoint);
     if (this.endpointByRegistrationId.get(entry.registration.registrationId) === endpoint) this.endpointByRegistrationId.delete(entry.registration.registrationId);
     while (this.held.size < this.maxHeld && this.roomWaiters.length > 0) this.roomWaiters.shift()?.();
   }

@@ -35,7 +35,7 @@ export class DeviceInfoReader {
     for (const delay of this.retryDelaysMs) {
       await new Promise((resolve) => setTimeout(resolve, delay).unref());
       // Only the registration it was asked for, and only while its facts are still unread.
-      const current = await this.store.get(registration.endpoint);
+      const current = await this.store.getWithoutTags(registration.endpoint);
       if (current === undefined || current.registrationId !== registration.registrationId || (current.deviceInfoReadAt ?? 0) > (registration.deviceInfoReadAt ?? 0)) return;
       if (await this.readOnce(current)) return;
     }

@@ -92,7 +92,7 @@ export class RegistrationService {
     if (!links.success) return BAD_REQUEST(links.message);
     const now = this.now();
     // Both reads go out together, batched with the other Registers of the moment (store/BatchedReads.ts).
-    const [previous, refusal] = await Promise.all([this.options.store.get(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
+    const [previous, refusal] = await Promise.all([this.options.store.getWithoutTags(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
     // A device that registered securely before may not fall back to NoSec (a downgrade).
     const downgrade = request.security === undefined && previous?.pskIdentity !== undefined ? `${params.data.endpoint} registers over DTLS only` : undefined;
     if (refusal !== undefined || downgrade !== undefined) return { code: '4.03', payload: Buffer.from(refusal ?? downgrade ?? '') };
@@ -172,7 +172,7 @@ export class RegistrationService {
     const endpoint = this.known.endpointWithRegistrationId(registrationId);
     // The index's copy is enough: a registration's identity never changes, and the write that
     // follows (Update, De-register) is conditional on the id, so a stale copy writes nothing wrong.
-    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.get(endpoint);
+    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.getWithoutTags(endpoint);
     return current?.registrationId === registrationId ? current : undefined;
   }
 

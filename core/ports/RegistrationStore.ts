@@ -18,10 +18,13 @@ export interface RegistrationStore {
   register(registration: DeviceRegistration): Promise<void>;
   /** Writes every registration `register` still holds. */
   flush(): Promise<void>;
+  /** The device with the operator's tags (groups, attributes). */
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
+  /** The device's own registration, without the operator's tags: what the edge needs, one key read. */
+  getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined>;
   /**
    * The registration with this id (the `/rd/{id}` of an Update), from the index: in DynamoDB it
-   * may lag a write by a moment, so writes that follow stay conditional on the id.
+   * may lag a write by a moment, so writes that follow stay conditional on the id. Without the tags.
    */
   findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined>;
   update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean>;

@@ -98,7 +98,7 @@ describe('batched registration reads and writes', () => {
 
     // Act: both register again, their items written whole.
     for (const endpoint of ['tagged', 'legacy']) {
-      await registrations.get(endpoint);
+      await registrations.getWithoutTags(endpoint);
       await registrations.register({ ...registration(endpoint, 2000), groups: ['ignored'] });
     }
     await registrations.flush();
