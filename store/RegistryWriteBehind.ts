@@ -21,6 +21,8 @@ const MAX_ITEMS_PER_BATCH = 25;
 /** Rounds for items handed back unprocessed (throttling) or failed before they are given up. */
 const MAX_ROUNDS = 8;
 const BACKOFF_MS = 50;
+/** Registrations whose facts came in wait this long for others to fill their batch. */
+const COMPLETE_BATCH_WAIT_MS = 20;
 
 export interface WriteBehindOptions {
   /** How long a registration waits for its facts before it is written anyway. @default 2,000 ms */
@@ -57,6 +59,7 @@ export class RegistryWriteBehind {
   private readonly now: () => number;
   private batchesInFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
 
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
@@ -106,7 +109,7 @@ export class RegistryWriteBehind {
     if (changes.deviceInfoReadAt !== undefined && !entry.complete) {
       entry.complete = true;
       this.completed.add(endpoint);
-      this.schedule(0);
+      this.schedule(this.completed.size >= MAX_ITEMS_PER_BATCH ? 0 : COMPLETE_BATCH_WAIT_MS);
     }
     return true;
   }
@@ -132,11 +135,14 @@ export class RegistryWriteBehind {
     }
   }
 
+  /** Runs `write` in `delayMs`, or sooner if it is already due sooner. */
   private schedule(delayMs: number): void {
+    const at = this.now() + delayMs;
     if (this.timer !== undefined) {
-      if (delayMs > 0) return;
+      if (this.timerAt <= at) return;
       clearTimeout(this.timer);
     }
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.write(false);

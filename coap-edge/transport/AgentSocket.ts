@@ -11,6 +11,8 @@ import type { DatagramSocket } from './transportTypes.ts';
 export class AgentSocket extends EventEmitter {
   readonly type = 'udp4';
   private socket: DatagramSocket | undefined;
+  /** The socket's address, asked of the kernel once: node-coap asks for it on every message. */
+  private boundAddress: ReturnType<DatagramSocket['address']> | undefined;
 
   /** True between the transport's start and stop. */
   get attached(): boolean {
@@ -19,10 +21,12 @@ export class AgentSocket extends EventEmitter {
 
   attach(socket: DatagramSocket): void {
     this.socket = socket;
+    this.boundAddress = undefined;
   }
 
   detach(): void {
     this.socket = undefined;
+    this.boundAddress = undefined;
   }
 
   deliver(message: Buffer, remote: RemoteInfo): void {
@@ -35,7 +39,8 @@ export class AgentSocket extends EventEmitter {
 
   address(): ReturnType<DatagramSocket['address']> {
     if (this.socket === undefined) return { address: '0.0.0.0', family: 'IPv4', port: 0 };
-    return this.socket.address();
+    this.boundAddress ??= this.socket.address();
+    return this.boundAddress;
   }
 
   send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): void {
