@@ -1,3 +1,4 @@
+import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 import type { StoreConfig } from './config.ts';
 import { createAwsClients, type AwsClients } from './clients.ts';
 import { DynamoDbRegistrationStore } from './DynamoDbRegistrationStore.ts';
@@ -42,6 +43,10 @@ function reportNotificationError(error: unknown): void {
   process.stderr.write(`${JSON.stringify({ level: 'WARN', message: error instanceof Error ? error.message : String(error), ...(cause === undefined ? {} : { cause }) })}\n`);
 }
 
+function reportLostRegistration(registration: DeviceRegistration, error: unknown): void {
+  process.stderr.write(`${JSON.stringify({ level: 'WARN', message: 'registration not written: the device gets 4.04 on its next Update and registers again', endpoint: registration.endpoint, error: error instanceof Error ? error.message : String(error) })}\n`);
+}
+
 /** Every store a process needs, built once from one configuration. */
 export interface Stores {
   readonly clients: AwsClients;
@@ -80,7 +85,8 @@ export function createStores(config: StoreConfig, options: StoreOptions = {}): S
   });
   return {
     clients,
-    registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices),
+    // A Register whose batched write is given up is logged: the device re-registers on its next Update's 4.04.
+    registrations: new DynamoDbRegistrationStore(clients.dynamo, config.tables.devices, { onLost: reportLostRegistration }),
     deviceTags: new DynamoDbDeviceTagStore(clients.dynamo, config.tables.devices),
     fleet: new DynamoDbFleetInventory(clients.dynamo, { devices: config.tables.devices, jobs: config.tables.jobs }),
     // Every job transition is also published (EventBridge in AWS, the in-process log locally).
