@@ -111,6 +111,24 @@ describe('batched registration reads and writes', () => {
     expect((await fresh.list()).filter((device) => ['tagged', 'legacy'].includes(device.endpoint)).map((device) => device.groups).sort()).toEqual([['north'], ['south']]);
   });
 
+  it('gives up a registration the store never takes after 8 rounds, says so, and holds it no more: its reads and Update go to the store, which lacks it', async () => {
+    // Prepare: a table that does not exist, so every BatchWriteItem fails in dynalite.
+    const lost: string[] = [];
+    const registrations = new DynamoDbRegistrationStore(createAwsClients(emulators.config).dynamo, 'no-such-table', { holdMs: 0, onLost: (registration) => lost.push(registration.endpoint) });
+
+    // Act
+    await registrations.register(registration('never-stored'));
+    const heldRead = await registrations.getWithoutTags('never-stored');
+    await registrations.flush();
+
+    // Assess
+    expect(heldRead?.registrationId).toBe('rid-never-stored-5683');
+    expect(lost).toEqual(['never-stored']);
+    expect(await registrations.findByRegistrationId('rid-never-stored-5683').catch(() => undefined)).toBeUndefined();
+    // Not merged into a held registration any more: the store's own write (here refused, no table).
+    await expect(registrations.update('never-stored', 'rid-never-stored-5683', { lastSeen: 2 })).rejects.toThrow();
+  });
+
   it('reads registrations and credential markers asked for in one turn with one BatchGetItem, absent items as undefined', async () => {
     // Prepare
     const { registrations, markers, calls } = countedStores();
