@@ -3,7 +3,7 @@
  * built from the same record and handshake code as the server. It exists for tests, the
  * benchmark and simulated devices: clients in the field are libcoap, tinydtls, mbedTLS.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { AlertDescription, AlertLevel, ContentType, DTLS_1_2, ExtensionType, HANDSHAKE_HEADER_LENGTH, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from './constants.ts';
@@ -15,6 +15,7 @@ import { expandKeys, finishedVerifyData, masterSecret, pskPremasterSecret } from
 import { Transcript } from './Transcript.ts';
 import { openRecord, parseRecords, type DtlsRecord } from './record.ts';
 import { RecordWriter, type FlightEntry } from './RecordWriter.ts';
+import { poolRandom } from './randomPool.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import type { DirectionKeys } from './ccm.ts';
 
@@ -113,7 +114,7 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
 
   private async handshake(): Promise<void> {
     const deadline = Date.now() + (this.options.timeoutMs ?? 10_000);
-    const random = randomBytes(32);
+    const random = poolRandom(32);
     const hello = (cookie: Buffer): Buffer => encodeClientHello({ version: DTLS_1_2, random, sessionId: Buffer.alloc(0), cookie, cipherSuites: [TLS_PSK_WITH_AES_128_CCM_8], compressionMethods: Buffer.from([0]), extensions: this.helloExtensions() });
     const first = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, hello(Buffer.alloc(0)));
     let reply = await this.exchange([this.entry(first, 0)], deadline);

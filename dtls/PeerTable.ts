@@ -3,7 +3,7 @@
  * connection ID (RFC 9146: records carrying our CID are routed by it, not by address). Nothing
  * enters before a cookie verified (CookieIssuer), and the socket caps both counts.
  */
-import { randomBytes } from 'node:crypto';
+import { poolRandom } from './randomPool.ts';
 import type { ServerHandshake } from './ServerHandshake.ts';
 import type { PeerAddress, Session } from './Session.ts';
 
@@ -46,7 +46,7 @@ export class PeerTable {
   /** A fresh connection ID, unique among those in use. */
   newConnectionId(): Buffer {
     for (;;) {
-      const cid = randomBytes(CID_LENGTH);
+      const cid = poolRandom(CID_LENGTH);
       if (!this.byCid.has(cid.toString('latin1'))) return cid;
     }
   }

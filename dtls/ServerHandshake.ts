@@ -26,6 +26,7 @@ import { serverHelloExtensions, type Negotiated } from './negotiation.ts';
 import { expandKeys, finishedVerifyData, masterSecret, pskPremasterSecret, type KeyBlock } from './prf.ts';
 import { Transcript } from './Transcript.ts';
 import { openRecord, type DtlsRecord } from './record.ts';
+import { poolRandom } from './randomPool.ts';
 import { RecordWriter, type FlightEntry } from './RecordWriter.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import type { ResumableSession } from './ResumptionCache.ts';
@@ -70,7 +71,7 @@ export class ServerHandshake {
   readonly clientRandom: Buffer;
   readonly startedAt = Date.now();
   private state: State = 'awaitKeyExchange';
-  private readonly serverRandom = randomBytes(32);
+  private readonly serverRandom = poolRandom(32);
   private readonly transcript = new Transcript();
   private readonly writer: RecordWriter;
   private readonly flights: FlightSender;
