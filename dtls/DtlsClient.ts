@@ -115,14 +115,13 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
   private async handshake(): Promise<void> {
     const deadline = Date.now() + (this.options.timeoutMs ?? 10_000);
     const random = poolRandom(32);
-    const hello = (cookie: Buffer): Buffer => encodeClientHello({ version: DTLS_1_2, random, sessionId: Buffer.alloc(0), cookie, cipherSuites: [TLS_PSK_WITH_AES_128_CCM_8], compressionMethods: Buffer.from([0]), extensions: this.helloExtensions() });
-    const first = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, hello(Buffer.alloc(0)));
+    const first = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, this.helloBody(random, Buffer.alloc(0)));
     let reply = await this.exchange([this.entry(first, 0)], deadline);
     const transcript = new Transcript();
     let clientHello = first;
     if (reply.msgType === HandshakeType.HelloVerifyRequest) {
       // RFC 6347 §4.2.1: repeat the ClientHello with the cookie; the transcript starts here.
-      clientHello = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, hello(parseHelloVerifyRequest(reply.body).cookie));
+      clientHello = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, this.helloBody(random, parseHelloVerifyRequest(reply.body).cookie));
       reply = await this.exchange([this.entry(clientHello, 0)], deadline);
     }
     transcript.add(clientHello);
@@ -153,6 +152,10 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     if (serverFinished.msgType !== HandshakeType.Finished || !timingSafeEqual(serverFinished.body, expected)) throw new DtlsAlertError(AlertDescription.DecryptError, false, 'the server Finished does not verify');
   }
 
+  private helloBody(random: Buffer, cookie: Buffer): Buffer {
+    return encodeClientHello({ version: DTLS_1_2, random, sessionId: Buffer.alloc(0), cookie, cipherSuites: [TLS_PSK_WITH_AES_128_CCM_8], compressionMethods: Buffer.from([0]), extensions: this.helloExtensions() });
+  }
+
   private helloExtensions(): [number, Buffer][] {
     const extensions: [number, Buffer][] = [[ExtensionType.RenegotiationInfo, Buffer.from([0])]];
     if (this.options.extendedMasterSecret ?? true) extensions.push([ExtensionType.ExtendedMasterSecret, Buffer.alloc(0)]);
@@ -170,7 +173,8 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
   private async exchange(flight: readonly FlightEntry[], deadline: number): Promise<HandshakeMessage> {
     let timeout = this.options.retransmitMs ?? 1_000;
     for (;;) {
-      await this.transmit(this.writer.writeFlight(flight, this.options.mtu ?? 1200));
+      // Not awaited: the answer is what we wait for; a failed send ends the handshake through fail().
+      this.transmit(this.writer.writeFlight(flight, this.options.mtu ?? 1200)).catch((error: unknown) => this.fail(error instanceof Error ? error : new DtlsError(String(error))));
       const message = await this.nextMessage(Math.min(deadline, Date.now() + timeout)).catch((error: unknown) => {
         if (error instanceof DtlsHandshakeTimeoutError && Date.now() < deadline) return undefined;
         throw error;
@@ -241,8 +245,18 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     this.emit('close', error);
   }
 
+  /** Sends the datagrams; settles when the last is handed to the kernel (sends on one socket complete in order). */
   private transmit(datagrams: readonly Buffer[]): Promise<void> {
     if (this.closed) return Promise.reject(new DtlsError('client closed'));
-    return Promise.all(datagrams.map((datagram) => new Promise<void>((resolve, reject) => this.udp.send(datagram, this.options.port, this.options.address, (error) => (error ? reject(error) : resolve()))))).then(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      let pending = datagrams.length;
+      if (pending === 0) resolve();
+      for (const datagram of datagrams) {
+        this.udp.send(datagram, this.options.port, this.options.address, (error) => {
+          if (error) reject(error);
+          else if (--pending === 0) resolve();
+        });
+      }
+    });
   }
 }

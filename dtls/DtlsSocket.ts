@@ -22,7 +22,7 @@ import { CID_LENGTH, PeerTable } from './PeerTable.ts';
 import { parseRecords, type DtlsRecord } from './record.ts';
 import { routeRecord } from './recordRouting.ts';
 import { ResumptionCache } from './ResumptionCache.ts';
-import { ServerHandshake } from './ServerHandshake.ts';
+import { ServerHandshake, type ServerHandshakeEvents } from './ServerHandshake.ts';
 import type { PeerAddress, Session } from './Session.ts';
 import { DTLS_SOCKET_DEFAULTS, emptyStats, type DtlsPeer, type DtlsSessionInfo, type DtlsSocketEvents, type DtlsSocketOptions, type DtlsStats, type SessionEndReason } from './types.ts';
 
@@ -36,6 +36,16 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   private readonly resumable: ResumptionCache;
   private udp: Socket | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Every handshake reports here, naming itself: no closures per handshake. */
+  private readonly handshakeEvents: ServerHandshakeEvents = {
+    send: (datagrams, to) => this.sendTo(datagrams, to),
+    established: (handshake, session, masterSecret) => this.established(handshake, session, masterSecret),
+    failed: (handshake, error) => this.handshakeFailed(handshake, error),
+  };
+  /** One callback for every datagram sent: a send error reaches the 'error' listeners. */
+  private readonly sendError = (error: Error | null): void => {
+    if (error !== null && this.listenerCount('error') > 0) this.emit('error', error);
+  };
 
   constructor(options: DtlsSocketOptions) {
     super();
@@ -184,13 +194,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
       return;
     }
     if (plan.replacing !== undefined) this.table.dropHandshake(plan.replacing);
-    const handshake: ServerHandshake = new ServerHandshake(
-      { ...this.settings, peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid: plan.cid, sessionId: plan.sessionId, resuming: plan.resuming },
-      {
-        send: (datagrams, to) => this.sendTo(datagrams, to),
-        established: (session, masterSecret) => this.established(handshake, session, masterSecret),
-        failed: (error) => this.handshakeFailed(handshake, error),
-      },
+    const handshake = new ServerHandshake(
+      this.settings,
+      { peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid: plan.cid, sessionId: plan.sessionId, resuming: plan.resuming },
+      this.handshakeEvents,
     );
     this.table.addHandshake(handshake, plan.cid);
     this.stats.handshakesStarted++;
@@ -210,7 +217,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     if (replaced !== undefined) this.emit('sessionEnd', replaced.info(), 'replaced');
     this.stats.handshakesCompleted++;
     if (session.resumed) this.stats.handshakesResumed++;
-    this.emit('session', session.info());
+    if (this.listenerCount('session') > 0) this.emit('session', session.info());
   }
 
   private handshakeFailed(handshake: ServerHandshake, error: DtlsError): void {
@@ -267,7 +274,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   }
 
   private endSession(session: Session, reason: SessionEndReason): void {
-    if (this.table.removeSession(session)) this.emit('sessionEnd', session.info(), reason);
+    if (this.table.removeSession(session) && this.listenerCount('sessionEnd') > 0) this.emit('sessionEnd', session.info(), reason);
   }
 
   private sweep(): void {
@@ -284,11 +291,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   }
 
   private sendTo(datagrams: readonly Buffer[], peer: DtlsPeer): void {
-    for (const datagram of datagrams) {
-      this.udp?.send(datagram, peer.port, peer.address, (error) => {
-        if (error !== null && this.listenerCount('error') > 0) this.emit('error', error);
-      });
-    }
+    for (const datagram of datagrams) this.udp?.send(datagram, peer.port, peer.address, this.sendError);
   }
 }
 
