@@ -48,7 +48,9 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
   private readKeys: DirectionKeys | undefined;
   private readonly reassembler = new HandshakeReassembler(0);
   private readonly inbox: HandshakeMessage[] = [];
+  /** Resolves the pending wait for a message, and its timer. */
   private wake: (() => void) | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private failure: Error | undefined;
   private messageSeq = 0;
@@ -134,6 +136,7 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     transcript.add(reply.encoded);
     for (;;) {
       const message = await this.nextMessage(deadline);
+      if (message === undefined) throw new DtlsHandshakeTimeoutError('no answer from the server');
       transcript.add(message.encoded); // ServerKeyExchange (a PSK hint) is hashed and ignored
       if (message.msgType === HandshakeType.ServerHelloDone) break;
     }
@@ -175,29 +178,26 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     for (;;) {
       // Not awaited: the answer is what we wait for; a failed send ends the handshake through fail().
       this.transmit(this.writer.writeFlight(flight, this.options.mtu ?? 1200)).catch((error: unknown) => this.fail(error instanceof Error ? error : new DtlsError(String(error))));
-      const message = await this.nextMessage(Math.min(deadline, Date.now() + timeout)).catch((error: unknown) => {
-        if (error instanceof DtlsHandshakeTimeoutError && Date.now() < deadline) return undefined;
-        throw error;
-      });
+      const message = await this.nextMessage(Math.min(deadline, Date.now() + timeout));
       if (message !== undefined) return message;
+      if (Date.now() >= deadline) throw new DtlsHandshakeTimeoutError('no answer from the server');
       timeout *= 2;
     }
   }
 
-  private async nextMessage(until: number): Promise<HandshakeMessage> {
+  /** The next handshake message, or undefined when none came by `until`; throws what failed the client. */
+  private async nextMessage(until: number): Promise<HandshakeMessage | undefined> {
     for (;;) {
       if (this.failure !== undefined) throw this.failure;
       const message = this.inbox.shift();
       if (message !== undefined) return message;
       const wait = until - Date.now();
-      if (wait <= 0) throw new DtlsHandshakeTimeoutError('no answer from the server');
+      if (wait <= 0) return undefined;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+        this.wake = resolve;
+        this.waitTimer = setTimeout(resolve, wait);
       });
+      clearTimeout(this.waitTimer);
       this.wake = undefined;
     }
   }
