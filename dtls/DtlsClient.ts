@@ -6,9 +6,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { AlertDescription, AlertLevel, ContentType, DTLS_1_2, ExtensionType, HANDSHAKE_HEADER_LENGTH, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from './constants.ts';
+import { AlertDescription, AlertLevel, ContentType, DTLS_1_2, ExtensionType, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from './constants.ts';
 import { alertName, DtlsAlertError, DtlsError, DtlsHandshakeTimeoutError } from './errors.ts';
-import { encodeHandshake, fragmentHandshake, parseHandshakeFragments } from './handshakeFraming.ts';
+import { encodeHandshake, parseHandshakeFragments } from './handshakeFraming.ts';
 import { HandshakeReassembler, type HandshakeMessage } from './HandshakeReassembler.ts';
 import { encodeClientHello, encodeConnectionIdExtension, encodePskClientKeyExchange, parseConnectionIdExtension, parseHelloVerifyRequest, parseServerHello } from './helloMessages.ts';
 import { expandKeys, finishedVerifyData, masterSecret, pskPremasterSecret } from './prf.ts';
@@ -167,9 +167,8 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
   }
 
   private entry(message: Buffer, epoch: 0 | 1): FlightEntry {
-    const [fragment, ...rest] = fragmentHandshake(message, (this.options.mtu ?? 1200) - this.writer.overhead(epoch) - HANDSHAKE_HEADER_LENGTH);
-    if (fragment === undefined || rest.length > 0) throw new DtlsError('client handshake messages are sent whole');
-    return { type: ContentType.Handshake, epoch, content: fragment };
+    if (message.length > (this.options.mtu ?? 1200) - this.writer.overhead(epoch)) throw new DtlsError('client handshake messages are sent whole');
+    return { type: ContentType.Handshake, epoch, content: message };
   }
 
   /** Sends a flight and waits for the first message of the answer, resending on timeout (§4.2.4). */
