@@ -103,24 +103,27 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     return this.udp.address();
   }
 
-  /** Encrypts `buffer[offset, offset + length)` for the session of this peer and sends it. */
+  /** Encrypts `buffer[offset, offset + length)` for the session of this peer and sends it; without a callback a failure of the UDP send itself goes unreported, as with dgram. */
   send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): void {
-    const fail = (error: Error): void => {
-      if (callback !== undefined) process.nextTick(callback, error);
-      else if (this.listenerCount('error') > 0) this.emit('error', error);
-    };
     const session = this.table.sessionAt(address, port);
     const udp = this.udp;
-    if (session === undefined || udp === undefined) return fail(new DtlsNoSessionError(`no DTLS session with ${address}:${port}`));
-    if (length > MAX_PLAINTEXT_LENGTH) return fail(new DtlsError(`${length} bytes exceed a DTLS record`));
+    if (session === undefined || udp === undefined) return this.sendFailed(new DtlsNoSessionError(`no DTLS session with ${address}:${port}`), callback);
+    if (length > MAX_PLAINTEXT_LENGTH) return this.sendFailed(new DtlsError(`${length} bytes exceed a DTLS record`), callback);
     let record: Buffer;
     try {
       record = session.seal(ContentType.ApplicationData, buffer.subarray(offset, offset + length));
     } catch (error) {
       this.endSession(session, 'sequence exhausted');
-      return fail(error instanceof Error ? error : new DtlsError(String(error)));
+      return this.sendFailed(error instanceof Error ? error : new DtlsError(String(error)), callback);
     }
-    udp.send(record, session.peer.port, session.peer.address, (error) => callback?.(error ?? null));
+    if (callback === undefined) udp.send(record, session.peer.port, session.peer.address);
+    else udp.send(record, session.peer.port, session.peer.address, (error) => callback(error ?? null));
+  }
+
+  /** A send that never reached the socket: its callback hears it, or else the 'error' listeners. */
+  private sendFailed(error: Error, callback: ((error: Error | null) => void) | undefined): void {
+    if (callback !== undefined) process.nextTick(callback, error);
+    else if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   /** Says close_notify to every session (RFC 5246 §7.2.1), then closes the UDP socket. */
