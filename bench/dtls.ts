@@ -1,8 +1,13 @@
 /**
  * DTLS benchmarks: full PSK handshakes per second, and 1 KiB records round-tripped per second
  * through one session. Server (DtlsSocket) and client (DtlsClient) share this process and the
- * loopback interface, so each figure pays for both ends' crypto.
+ * loopback interface, so each figure pays for both ends' crypto. The CPU time per handshake says
+ * more than the rate on a shared machine. `FOTA_BENCH_CPU_PROF=DIR` writes a V8 CPU profile of
+ * the handshake phase there.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { DtlsClient } from '../dtls/DtlsClient.ts';
 import { DtlsSocket } from '../dtls/DtlsSocket.ts';
 import type { Figure } from './figures.ts';
@@ -22,8 +27,15 @@ async function startServer(): Promise<{ socket: DtlsSocket; port: number }> {
   return { socket, port: socket.address().port };
 }
 
-async function handshakesPerSecond(port: number): Promise<number> {
+interface HandshakeFigures {
+  readonly perSecond: number;
+  /** User and system CPU time of this process (both ends) per handshake. */
+  readonly cpuUsPerHandshake: number;
+}
+
+async function handshakes(port: number): Promise<HandshakeFigures> {
   let completed = 0;
+  const cpuBefore = process.cpuUsage();
   const started = Date.now();
   const deadline = started + DURATION_MS;
   await Promise.all(
@@ -35,7 +47,25 @@ async function handshakesPerSecond(port: number): Promise<number> {
       }
     }),
   );
-  return completed / ((Date.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { perSecond: completed / ((Date.now() - started) / 1000), cpuUsPerHandshake: (cpu.user + cpu.system) / completed };
+}
+
+/** Runs `phase` under the V8 profiler when FOTA_BENCH_CPU_PROF names a folder, and writes the profile there. */
+async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
+  const dir = process.env['FOTA_BENCH_CPU_PROF'];
+  if (dir === undefined) return phase();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await phase();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await writeFile(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  }
 }
 
 async function recordsPerSecond(port: number): Promise<number> {
@@ -66,10 +96,11 @@ async function recordsPerSecond(port: number): Promise<number> {
 export async function dtlsBenchmark(): Promise<Figure[]> {
   const server = await startServer();
   try {
-    const handshakes = await handshakesPerSecond(server.port);
+    const handshake = await profiled('dtls-handshakes', () => handshakes(server.port));
     const records = await recordsPerSecond(server.port);
     return [
-      { name: 'dtlsHandshakesPerSecond', value: Math.round(handshakes), unit: 'handshakes/s', description: `full PSK-AES128-CCM8 handshakes with cookie exchange, ${PARALLEL_HANDSHAKES} clients in parallel, client and server in one process, loopback` },
+      { name: 'dtlsHandshakesPerSecond', value: Math.round(handshake.perSecond), unit: 'handshakes/s', description: `full PSK-AES128-CCM8 handshakes with cookie exchange, ${PARALLEL_HANDSHAKES} clients in parallel, client and server in one process, loopback` },
+      { name: 'dtlsCpuUsPerHandshake', value: Math.round(handshake.cpuUsPerHandshake), unit: 'µs', description: 'CPU time (user + system) of that process per handshake, both ends' },
       { name: 'dtlsBlocksPerSecond', value: Math.round(records), unit: 'records/s', description: `${RECORD_BYTES}-byte records echoed through one session, ${RECORDS_IN_FLIGHT} in flight, both ends encrypting, loopback` },
     ];
   } finally {

@@ -47,21 +47,21 @@ export class CookieIssuer {
 /**
  * The parameters RFC 6347 §4.2.1 requires a client to repeat in its second ClientHello:
  * version, random, session_id, cipher_suites, compression_methods (extensions may change).
+ * Written into one buffer, with their lengths, and hashed in one update.
  */
 function cookieFor(secret: Buffer, address: string, port: number, hello: ClientHello): Buffer {
-  const peer = Buffer.from(address, 'utf8');
-  const fixed = Buffer.alloc(9);
-  fixed.writeUInt8(peer.length, 0);
-  fixed.writeUInt16BE(port, 1);
-  fixed.writeUInt16BE(hello.version, 3);
-  fixed.writeUInt16BE(hello.cipherSuites.length, 5);
-  fixed.writeUInt8(hello.sessionId.length, 7);
-  fixed.writeUInt8(hello.compressionMethods.length, 8);
-  const hmac = createHmac('sha256', secret).update(fixed).update(peer).update(hello.random).update(hello.sessionId).update(hello.compressionMethods);
-  const suite = Buffer.alloc(2);
-  for (const cipherSuite of hello.cipherSuites) {
-    suite.writeUInt16BE(cipherSuite, 0);
-    hmac.update(suite);
-  }
-  return hmac.digest();
+  const addressLength = Buffer.byteLength(address, 'utf8');
+  const input = Buffer.allocUnsafe(9 + addressLength + hello.random.length + hello.sessionId.length + hello.compressionMethods.length + 2 * hello.cipherSuites.length);
+  input.writeUInt8(addressLength, 0);
+  input.writeUInt16BE(port, 1);
+  input.writeUInt16BE(hello.version, 3);
+  input.writeUInt16BE(hello.cipherSuites.length, 5);
+  input.writeUInt8(hello.sessionId.length, 7);
+  input.writeUInt8(hello.compressionMethods.length, 8);
+  let offset = 9 + input.write(address, 9, 'utf8');
+  offset += hello.random.copy(input, offset);
+  offset += hello.sessionId.copy(input, offset);
+  offset += hello.compressionMethods.copy(input, offset);
+  for (const cipherSuite of hello.cipherSuites) offset = input.writeUInt16BE(cipherSuite, offset);
+  return createHmac('sha256', secret).update(input).digest();
 }

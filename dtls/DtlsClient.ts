@@ -3,18 +3,19 @@
  * built from the same record and handshake code as the server. It exists for tests, the
  * benchmark and simulated devices: clients in the field are libcoap, tinydtls, mbedTLS.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { AlertDescription, AlertLevel, ContentType, DTLS_1_2, ExtensionType, HANDSHAKE_HEADER_LENGTH, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from './constants.ts';
+import { AlertDescription, AlertLevel, ContentType, DTLS_1_2, ExtensionType, HandshakeType, TLS_PSK_WITH_AES_128_CCM_8 } from './constants.ts';
 import { alertName, DtlsAlertError, DtlsError, DtlsHandshakeTimeoutError } from './errors.ts';
-import { encodeHandshake, fragmentHandshake, parseHandshakeFragments } from './handshakeFraming.ts';
+import { encodeHandshake, parseHandshakeFragments } from './handshakeFraming.ts';
 import { HandshakeReassembler, type HandshakeMessage } from './HandshakeReassembler.ts';
 import { encodeClientHello, encodeConnectionIdExtension, encodePskClientKeyExchange, parseConnectionIdExtension, parseHelloVerifyRequest, parseServerHello } from './helloMessages.ts';
 import { expandKeys, finishedVerifyData, masterSecret, pskPremasterSecret } from './prf.ts';
 import { Transcript } from './Transcript.ts';
 import { openRecord, parseRecords, type DtlsRecord } from './record.ts';
 import { RecordWriter, type FlightEntry } from './RecordWriter.ts';
+import { poolRandom } from './randomPool.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import type { DirectionKeys } from './ccm.ts';
 
@@ -47,7 +48,9 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
   private readKeys: DirectionKeys | undefined;
   private readonly reassembler = new HandshakeReassembler(0);
   private readonly inbox: HandshakeMessage[] = [];
+  /** Resolves the pending wait for a message, and its timer. */
   private wake: (() => void) | undefined;
+  private waitTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private failure: Error | undefined;
   private messageSeq = 0;
@@ -113,15 +116,14 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
 
   private async handshake(): Promise<void> {
     const deadline = Date.now() + (this.options.timeoutMs ?? 10_000);
-    const random = randomBytes(32);
-    const hello = (cookie: Buffer): Buffer => encodeClientHello({ version: DTLS_1_2, random, sessionId: Buffer.alloc(0), cookie, cipherSuites: [TLS_PSK_WITH_AES_128_CCM_8], compressionMethods: Buffer.from([0]), extensions: this.helloExtensions() });
-    const first = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, hello(Buffer.alloc(0)));
+    const random = poolRandom(32);
+    const first = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, this.helloBody(random, Buffer.alloc(0)));
     let reply = await this.exchange([this.entry(first, 0)], deadline);
     const transcript = new Transcript();
     let clientHello = first;
     if (reply.msgType === HandshakeType.HelloVerifyRequest) {
       // RFC 6347 §4.2.1: repeat the ClientHello with the cookie; the transcript starts here.
-      clientHello = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, hello(parseHelloVerifyRequest(reply.body).cookie));
+      clientHello = encodeHandshake(HandshakeType.ClientHello, this.messageSeq++, this.helloBody(random, parseHelloVerifyRequest(reply.body).cookie));
       reply = await this.exchange([this.entry(clientHello, 0)], deadline);
     }
     transcript.add(clientHello);
@@ -134,6 +136,7 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     transcript.add(reply.encoded);
     for (;;) {
       const message = await this.nextMessage(deadline);
+      if (message === undefined) throw new DtlsHandshakeTimeoutError('no answer from the server');
       transcript.add(message.encoded); // ServerKeyExchange (a PSK hint) is hashed and ignored
       if (message.msgType === HandshakeType.ServerHelloDone) break;
     }
@@ -152,6 +155,10 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     if (serverFinished.msgType !== HandshakeType.Finished || !timingSafeEqual(serverFinished.body, expected)) throw new DtlsAlertError(AlertDescription.DecryptError, false, 'the server Finished does not verify');
   }
 
+  private helloBody(random: Buffer, cookie: Buffer): Buffer {
+    return encodeClientHello({ version: DTLS_1_2, random, sessionId: Buffer.alloc(0), cookie, cipherSuites: [TLS_PSK_WITH_AES_128_CCM_8], compressionMethods: Buffer.from([0]), extensions: this.helloExtensions() });
+  }
+
   private helloExtensions(): [number, Buffer][] {
     const extensions: [number, Buffer][] = [[ExtensionType.RenegotiationInfo, Buffer.from([0])]];
     if (this.options.extendedMasterSecret ?? true) extensions.push([ExtensionType.ExtendedMasterSecret, Buffer.alloc(0)]);
@@ -160,39 +167,36 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
   }
 
   private entry(message: Buffer, epoch: 0 | 1): FlightEntry {
-    const [fragment, ...rest] = fragmentHandshake(message, (this.options.mtu ?? 1200) - this.writer.overhead(epoch) - HANDSHAKE_HEADER_LENGTH);
-    if (fragment === undefined || rest.length > 0) throw new DtlsError('client handshake messages are sent whole');
-    return { type: ContentType.Handshake, epoch, content: fragment };
+    if (message.length > (this.options.mtu ?? 1200) - this.writer.overhead(epoch)) throw new DtlsError('client handshake messages are sent whole');
+    return { type: ContentType.Handshake, epoch, content: message };
   }
 
   /** Sends a flight and waits for the first message of the answer, resending on timeout (§4.2.4). */
   private async exchange(flight: readonly FlightEntry[], deadline: number): Promise<HandshakeMessage> {
     let timeout = this.options.retransmitMs ?? 1_000;
     for (;;) {
-      await this.transmit(this.writer.writeFlight(flight, this.options.mtu ?? 1200));
-      const message = await this.nextMessage(Math.min(deadline, Date.now() + timeout)).catch((error: unknown) => {
-        if (error instanceof DtlsHandshakeTimeoutError && Date.now() < deadline) return undefined;
-        throw error;
-      });
+      // Not awaited: the answer is what we wait for; a failed send ends the handshake through fail().
+      this.transmit(this.writer.writeFlight(flight, this.options.mtu ?? 1200)).catch((error: unknown) => this.fail(error instanceof Error ? error : new DtlsError(String(error))));
+      const message = await this.nextMessage(Math.min(deadline, Date.now() + timeout));
       if (message !== undefined) return message;
+      if (Date.now() >= deadline) throw new DtlsHandshakeTimeoutError('no answer from the server');
       timeout *= 2;
     }
   }
 
-  private async nextMessage(until: number): Promise<HandshakeMessage> {
+  /** The next handshake message, or undefined when none came by `until`; throws what failed the client. */
+  private async nextMessage(until: number): Promise<HandshakeMessage | undefined> {
     for (;;) {
       if (this.failure !== undefined) throw this.failure;
       const message = this.inbox.shift();
       if (message !== undefined) return message;
       const wait = until - Date.now();
-      if (wait <= 0) throw new DtlsHandshakeTimeoutError('no answer from the server');
+      if (wait <= 0) return undefined;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+        this.wake = resolve;
+        this.waitTimer = setTimeout(resolve, wait);
       });
+      clearTimeout(this.waitTimer);
       this.wake = undefined;
     }
   }
@@ -240,8 +244,18 @@ export class DtlsClient extends EventEmitter<DtlsClientEvents> {
     this.emit('close', error);
   }
 
+  /** Sends the datagrams; settles when the last is handed to the kernel (sends on one socket complete in order). */
   private transmit(datagrams: readonly Buffer[]): Promise<void> {
     if (this.closed) return Promise.reject(new DtlsError('client closed'));
-    return Promise.all(datagrams.map((datagram) => new Promise<void>((resolve, reject) => this.udp.send(datagram, this.options.port, this.options.address, (error) => (error ? reject(error) : resolve()))))).then(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      let pending = datagrams.length;
+      if (pending === 0) resolve();
+      for (const datagram of datagrams) {
+        this.udp.send(datagram, this.options.port, this.options.address, (error) => {
+          if (error) reject(error);
+          else if (--pending === 0) resolve();
+        });
+      }
+    });
   }
 }

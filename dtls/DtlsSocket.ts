@@ -22,7 +22,7 @@ import { CID_LENGTH, PeerTable } from './PeerTable.ts';
 import { parseRecords, type DtlsRecord } from './record.ts';
 import { routeRecord } from './recordRouting.ts';
 import { ResumptionCache } from './ResumptionCache.ts';
-import { ServerHandshake } from './ServerHandshake.ts';
+import { ServerHandshake, type ServerHandshakeEvents } from './ServerHandshake.ts';
 import type { PeerAddress, Session } from './Session.ts';
 import { DTLS_SOCKET_DEFAULTS, emptyStats, type DtlsPeer, type DtlsSessionInfo, type DtlsSocketEvents, type DtlsSocketOptions, type DtlsStats, type SessionEndReason } from './types.ts';
 
@@ -36,6 +36,16 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   private readonly resumable: ResumptionCache;
   private udp: Socket | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Every handshake reports here, naming itself: no closures per handshake. */
+  private readonly handshakeEvents: ServerHandshakeEvents = {
+    send: (datagrams, to) => this.sendTo(datagrams, to),
+    established: (handshake, session, masterSecret) => this.established(handshake, session, masterSecret),
+    failed: (handshake, error) => this.handshakeFailed(handshake, error),
+  };
+  /** One callback for every datagram sent: a send error reaches the 'error' listeners. */
+  private readonly sendError = (error: Error | null): void => {
+    if (error !== null && this.listenerCount('error') > 0) this.emit('error', error);
+  };
 
   constructor(options: DtlsSocketOptions) {
     super();
@@ -93,24 +103,27 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     return this.udp.address();
   }
 
-  /** Encrypts `buffer[offset, offset + length)` for the session of this peer and sends it. */
+  /** Encrypts `buffer[offset, offset + length)` for the session of this peer and sends it; without a callback a failure of the UDP send itself goes unreported, as with dgram. */
   send(buffer: Buffer, offset: number, length: number, port: number, address: string, callback?: (error: Error | null) => void): void {
-    const fail = (error: Error): void => {
-      if (callback !== undefined) process.nextTick(callback, error);
-      else if (this.listenerCount('error') > 0) this.emit('error', error);
-    };
     const session = this.table.sessionAt(address, port);
     const udp = this.udp;
-    if (session === undefined || udp === undefined) return fail(new DtlsNoSessionError(`no DTLS session with ${address}:${port}`));
-    if (length > MAX_PLAINTEXT_LENGTH) return fail(new DtlsError(`${length} bytes exceed a DTLS record`));
+    if (session === undefined || udp === undefined) return this.sendFailed(new DtlsNoSessionError(`no DTLS session with ${address}:${port}`), callback);
+    if (length > MAX_PLAINTEXT_LENGTH) return this.sendFailed(new DtlsError(`${length} bytes exceed a DTLS record`), callback);
     let record: Buffer;
     try {
       record = session.seal(ContentType.ApplicationData, buffer.subarray(offset, offset + length));
     } catch (error) {
       this.endSession(session, 'sequence exhausted');
-      return fail(error instanceof Error ? error : new DtlsError(String(error)));
+      return this.sendFailed(error instanceof Error ? error : new DtlsError(String(error)), callback);
     }
-    udp.send(record, session.peer.port, session.peer.address, (error) => callback?.(error ?? null));
+    if (callback === undefined) udp.send(record, session.peer.port, session.peer.address);
+    else udp.send(record, session.peer.port, session.peer.address, (error) => callback(error ?? null));
+  }
+
+  /** A send that never reached the socket: its callback hears it, or else the 'error' listeners. */
+  private sendFailed(error: Error, callback: ((error: Error | null) => void) | undefined): void {
+    if (callback !== undefined) process.nextTick(callback, error);
+    else if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
   /** Says close_notify to every session (RFC 5246 §7.2.1), then closes the UDP socket. */
@@ -184,13 +197,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
       return;
     }
     if (plan.replacing !== undefined) this.table.dropHandshake(plan.replacing);
-    const handshake: ServerHandshake = new ServerHandshake(
-      { ...this.settings, peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid: plan.cid, sessionId: plan.sessionId, resuming: plan.resuming },
-      {
-        send: (datagrams, to) => this.sendTo(datagrams, to),
-        established: (session, masterSecret) => this.established(handshake, session, masterSecret),
-        failed: (error) => this.handshakeFailed(handshake, error),
-      },
+    const handshake = new ServerHandshake(
+      this.settings,
+      { peer, hello: admission.hello, helloMessage: admission.helloMessage, helloRecordSequence: record.sequenceNumber, negotiated: admission.negotiated, cid: plan.cid, sessionId: plan.sessionId, resuming: plan.resuming },
+      this.handshakeEvents,
     );
     this.table.addHandshake(handshake, plan.cid);
     this.stats.handshakesStarted++;
@@ -210,7 +220,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
     if (replaced !== undefined) this.emit('sessionEnd', replaced.info(), 'replaced');
     this.stats.handshakesCompleted++;
     if (session.resumed) this.stats.handshakesResumed++;
-    this.emit('session', session.info());
+    if (this.listenerCount('session') > 0) this.emit('session', session.info());
   }
 
   private handshakeFailed(handshake: ServerHandshake, error: DtlsError): void {
@@ -267,7 +277,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   }
 
   private endSession(session: Session, reason: SessionEndReason): void {
-    if (this.table.removeSession(session)) this.emit('sessionEnd', session.info(), reason);
+    if (this.table.removeSession(session) && this.listenerCount('sessionEnd') > 0) this.emit('sessionEnd', session.info(), reason);
   }
 
   private sweep(): void {
@@ -284,11 +294,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> {
   }
 
   private sendTo(datagrams: readonly Buffer[], peer: DtlsPeer): void {
-    for (const datagram of datagrams) {
-      this.udp?.send(datagram, peer.port, peer.address, (error) => {
-        if (error !== null && this.listenerCount('error') > 0) this.emit('error', error);
-      });
-    }
+    for (const datagram of datagrams) this.udp?.send(datagram, peer.port, peer.address, this.sendError);
   }
 }
 

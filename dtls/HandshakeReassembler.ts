@@ -2,7 +2,7 @@
  * Reassembles fragmented handshake messages (RFC 6347 §4.2.3) and hands them over in
  * message_seq order. Bounded: a few messages ahead, a maximum message size.
  */
-import { encodeHandshake, type HandshakeFragment } from './handshakeFraming.ts';
+import { encodeHandshake, isWholeMessage, type HandshakeFragment } from './handshakeFraming.ts';
 import { DtlsDecodeError } from './errors.ts';
 
 /** Our handshakes carry no certificates: anything larger is not a PSK handshake message. */
@@ -27,7 +27,8 @@ interface PartialMessage {
 }
 
 export class HandshakeReassembler {
-  private readonly partials = new Map<number, PartialMessage>();
+  /** Messages still in pieces; created with the first fragment that is not a whole next message. */
+  private partials: Map<number, PartialMessage> | undefined;
 
   constructor(private nextSeq: number) {}
 
@@ -44,24 +45,36 @@ export class HandshakeReassembler {
     if (fragment.messageSeq < this.nextSeq) return 'retransmission';
     if (fragment.messageSeq >= this.nextSeq + MAX_MESSAGES_AHEAD) return [];
     if (fragment.length > MAX_HANDSHAKE_MESSAGE_LENGTH) throw new DtlsDecodeError(`handshake message of ${fragment.length} bytes`);
-    let partial = this.partials.get(fragment.messageSeq);
+    if (fragment.messageSeq === this.nextSeq && isWholeMessage(fragment) && this.partials?.has(this.nextSeq) !== true) {
+      // The usual case: the next message, whole in one fragment, taken as it came (no copy, no re-encoding).
+      this.nextSeq++;
+      return this.drain([{ msgType: fragment.msgType, messageSeq: fragment.messageSeq, body: fragment.body, encoded: fragment.encoded }]);
+    }
+    const partials = (this.partials ??= new Map());
+    let partial = partials.get(fragment.messageSeq);
     if (partial === undefined) {
       partial = { msgType: fragment.msgType, body: Buffer.alloc(fragment.length), ranges: [] };
-      this.partials.set(fragment.messageSeq, partial);
+      partials.set(fragment.messageSeq, partial);
     } else if (partial.msgType !== fragment.msgType || partial.body.length !== fragment.length) {
       throw new DtlsDecodeError('handshake fragments of one message disagree on type or length');
     }
     fragment.body.copy(partial.body, fragment.fragmentOffset);
     partial.ranges = mergeRange(partial.ranges, fragment.fragmentOffset, fragment.fragmentOffset + fragment.body.length);
     if (partial.ranges.length > MAX_RANGES) throw new DtlsDecodeError('handshake message in too many fragments');
-    const complete: HandshakeMessage[] = [];
-    for (;;) {
-      const next = this.partials.get(this.nextSeq);
+    return this.drain([]);
+  }
+
+  /** Appends to `complete` the messages now whole from message_seq `nextSeq` on. */
+  private drain(complete: HandshakeMessage[]): HandshakeMessage[] {
+    const partials = this.partials;
+    while (partials !== undefined && partials.size > 0) {
+      const next = partials.get(this.nextSeq);
       if (next === undefined || !covers(next.ranges, next.body.length)) return complete;
-      this.partials.delete(this.nextSeq);
+      partials.delete(this.nextSeq);
       complete.push({ msgType: next.msgType, messageSeq: this.nextSeq, body: next.body, encoded: encodeHandshake(next.msgType, this.nextSeq, next.body) });
       this.nextSeq++;
     }
+    return complete;
   }
 }
 

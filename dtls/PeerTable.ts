@@ -3,7 +3,8 @@
  * connection ID (RFC 9146: records carrying our CID are routed by it, not by address). Nothing
  * enters before a cookie verified (CookieIssuer), and the socket caps both counts.
  */
-import { randomBytes } from 'node:crypto';
+import { poolRandom } from './randomPool.ts';
+import { subnetOf } from './sourceSubnet.ts';
 import type { ServerHandshake } from './ServerHandshake.ts';
 import type { PeerAddress, Session } from './Session.ts';
 
@@ -46,7 +47,7 @@ export class PeerTable {
   /** A fresh connection ID, unique among those in use. */
   newConnectionId(): Buffer {
     for (;;) {
-      const cid = randomBytes(CID_LENGTH);
+      const cid = poolRandom(CID_LENGTH);
       if (!this.byCid.has(cid.toString('latin1'))) return cid;
     }
   }
@@ -135,11 +136,8 @@ export class PeerTable {
   }
 
   private countSource(address: string, delta: number): void {
-    for (const [map, key] of [[this.perSource, address], [this.perSubnet, subnetOf(address)]] as const) {
-      const next = (map.get(key) ?? 0) + delta;
-      if (next <= 0) map.delete(key);
-      else map.set(key, next);
-    }
+    count(this.perSource, address, delta);
+    count(this.perSubnet, subnetOf(address), delta);
   }
 
   allSessions(): Session[] {
@@ -151,9 +149,8 @@ export class PeerTable {
   }
 }
 
-/** The /24 of an IPv4 address (also IPv4-mapped IPv6), the /64 of an IPv6 address. */
-export function subnetOf(address: string): string {
-  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+)\.\d+$/i.exec(address);
-  if (v4?.[1] !== undefined) return `${v4[1]}.0/24`;
-  return `${address.toLowerCase().split(':').slice(0, 4).join(':')}::/64`;
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next <= 0) counts.delete(key);
+  else counts.set(key, next);
 }

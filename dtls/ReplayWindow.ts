@@ -9,16 +9,19 @@ export class ReplayWindow {
   /** Highest sequence number received so far, -1 before the first. */
   private highest = -1;
   /**
-   * Slot `seq % 64` holds the last sequence number accepted in that slot: for a `seq` inside the
-   * window, the slot holds `seq` exactly when it was received. No shifting needed.
+   * The RFC 4303 bitmap in two 32-bit halves: bit `i` of the 64 says `highest - i` was received.
+   * Plain numbers rather than a typed array: a window is created per handshake, and a typed
+   * array's backing store costs more to allocate than the rest of the window.
    */
-  private readonly slots = new Float64Array(REPLAY_WINDOW_SIZE).fill(-1);
+  private low = 0;
+  private high = 0;
 
   /** True when `sequenceNumber` is new and not left of the window. */
   isFresh(sequenceNumber: number): boolean {
     if (sequenceNumber > this.highest) return true;
-    if (this.highest - sequenceNumber >= REPLAY_WINDOW_SIZE) return false;
-    return this.slots[sequenceNumber % REPLAY_WINDOW_SIZE] !== sequenceNumber;
+    const behind = this.highest - sequenceNumber;
+    if (behind >= REPLAY_WINDOW_SIZE) return false;
+    return behind < 32 ? (this.low & (1 << behind)) === 0 : (this.high & (1 << (behind - 32))) === 0;
   }
 
   /** True when this record is newer than every one before it (RFC 9146 §6 address updates). */
@@ -28,7 +31,28 @@ export class ReplayWindow {
 
   /** Records an authenticated record's sequence number. */
   mark(sequenceNumber: number): void {
-    this.slots[sequenceNumber % REPLAY_WINDOW_SIZE] = sequenceNumber;
-    if (sequenceNumber > this.highest) this.highest = sequenceNumber;
+    if (sequenceNumber > this.highest) {
+      this.slide(this.highest < 0 ? REPLAY_WINDOW_SIZE : sequenceNumber - this.highest);
+      this.highest = sequenceNumber;
+      this.low |= 1;
+      return;
+    }
+    const behind = this.highest - sequenceNumber;
+    if (behind < 32) this.low |= 1 << behind;
+    else if (behind < REPLAY_WINDOW_SIZE) this.high |= 1 << (behind - 32);
+  }
+
+  /** Shifts the bitmap left by `by` positions: the window's right edge moves `by` records on. */
+  private slide(by: number): void {
+    if (by >= REPLAY_WINDOW_SIZE) {
+      this.low = 0;
+      this.high = 0;
+    } else if (by >= 32) {
+      this.high = by === 32 ? this.low : this.low << (by - 32);
+      this.low = 0;
+    } else {
+      this.high = (this.high << by) | (this.low >>> (32 - by));
+      this.low <<= by;
+    }
   }
 }

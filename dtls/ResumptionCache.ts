@@ -34,7 +34,7 @@ export class ResumptionCache {
       if (oldest.done === true) break;
       this.drop(oldest.value);
     }
-    this.entries.set(key, { ...session, storedAt: this.now() });
+    this.entries.set(key, { identity: session.identity, masterSecret: session.masterSecret, extendedMasterSecret: session.extendedMasterSecret, storedAt: this.now() });
   }
 
   /** The session to resume, unless unknown or too old. */

@@ -18,7 +18,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AlertDescription, AlertLevel, ContentType, DTLS_1_2, HANDSHAKE_HEADER_LENGTH, HandshakeType } from './constants.ts';
 import { alertName, DtlsAlertError, DtlsError, DtlsHandshakeTimeoutError } from './errors.ts';
-import { FlightSender } from './FlightSender.ts';
+import { FlightSender, type FlightOwner, type FlightSettings } from './FlightSender.ts';
 import { encodeHandshake, fragmentHandshake, parseHandshakeFragments } from './handshakeFraming.ts';
 import { HandshakeReassembler, type HandshakeMessage } from './HandshakeReassembler.ts';
 import { encodeServerHello, parsePskClientKeyExchange, type ClientHello } from './helloMessages.ts';
@@ -26,6 +26,7 @@ import { serverHelloExtensions, type Negotiated } from './negotiation.ts';
 import { expandKeys, finishedVerifyData, masterSecret, pskPremasterSecret, type KeyBlock } from './prf.ts';
 import { Transcript } from './Transcript.ts';
 import { openRecord, type DtlsRecord } from './record.ts';
+import { poolRandom } from './randomPool.ts';
 import { RecordWriter, type FlightEntry } from './RecordWriter.ts';
 import { ReplayWindow } from './ReplayWindow.ts';
 import type { ResumableSession } from './ResumptionCache.ts';
@@ -34,7 +35,13 @@ import { Session, type PeerAddress } from './Session.ts';
 /** Finds the PSK of a device by its identity; undefined for an unknown identity. */
 export type PskLookup = (identity: Buffer) => Promise<Buffer | undefined>;
 
-export interface ServerHandshakeOptions {
+/** What every handshake of a socket shares: one object, not copied per handshake. */
+export interface HandshakeSettings extends FlightSettings {
+  readonly pskLookup: PskLookup;
+}
+
+/** What this handshake starts from: the admitted ClientHello and the plan for it. */
+export interface HandshakeStart {
   readonly peer: PeerAddress;
   readonly hello: ClientHello;
   /** The verified ClientHello, the first message of the transcript (RFC 6347 §4.2.6). */
@@ -47,17 +54,14 @@ export interface ServerHandshakeOptions {
   readonly sessionId: Buffer;
   /** The cached session this ClientHello resumes, if any. */
   readonly resuming: ResumableSession | undefined;
-  readonly pskLookup: PskLookup;
-  readonly mtu: number;
-  readonly retransmitInitialMs: number;
-  readonly maxRetransmissions: number;
 }
 
+/** The socket's side of every handshake: one object for all of them, each call naming the handshake. */
 export interface ServerHandshakeEvents {
   send(datagrams: readonly Buffer[], peer: PeerAddress): void;
   /** `masterSecret` is handed over for the resumption cache; the handshake keeps no copy. */
-  established(session: Session, masterSecret: Buffer): void;
-  failed(error: DtlsError): void;
+  established(handshake: ServerHandshake, session: Session, masterSecret: Buffer): void;
+  failed(handshake: ServerHandshake, error: DtlsError): void;
 }
 
 type State = 'awaitKeyExchange' | 'lookingUp' | 'awaitFinished' | 'awaitResumedFinished' | 'ended';
@@ -65,12 +69,12 @@ type State = 'awaitKeyExchange' | 'lookingUp' | 'awaitFinished' | 'awaitResumedF
 /** Records that may arrive while the PSK lookup runs, or ahead of the ClientKeyExchange. */
 const MAX_BUFFERED_RECORDS = 8;
 
-export class ServerHandshake {
+export class ServerHandshake implements FlightOwner {
   readonly peer: PeerAddress;
   readonly clientRandom: Buffer;
   readonly startedAt = Date.now();
   private state: State = 'awaitKeyExchange';
-  private readonly serverRandom = randomBytes(32);
+  private readonly serverRandom = poolRandom(32);
   private readonly transcript = new Transcript();
   private readonly writer: RecordWriter;
   private readonly flights: FlightSender;
@@ -87,7 +91,8 @@ export class ServerHandshake {
   private keys: KeyBlock | undefined;
 
   constructor(
-    private readonly options: ServerHandshakeOptions,
+    private readonly settings: HandshakeSettings,
+    private readonly options: HandshakeStart,
     private readonly events: ServerHandshakeEvents,
   ) {
     this.peer = options.peer;
@@ -95,14 +100,7 @@ export class ServerHandshake {
     // The stateless exchange: our records continue from the ClientHello's record number, our
     // message_seq from its message_seq (RFC 6347 §4.2.1, §4.2.2), as OpenSSL clients expect.
     this.writer = new RecordWriter(options.helloRecordSequence);
-    this.flights = new FlightSender({
-      writer: this.writer,
-      mtu: options.mtu,
-      initialMs: options.retransmitInitialMs,
-      maxRetransmissions: options.maxRetransmissions,
-      transmit: (datagrams) => events.send(datagrams, this.peer),
-      giveUp: (count) => this.fail(new DtlsHandshakeTimeoutError(`no answer to our flight after ${count} retransmissions`)),
-    });
+    this.flights = new FlightSender(this.writer, settings, this);
     this.nextMessageSeq = options.helloMessage.messageSeq;
     this.reassembler = new HandshakeReassembler(options.helloMessage.messageSeq + 1);
     this.epoch0Window.mark(options.helloRecordSequence);
@@ -156,6 +154,16 @@ export class ServerHandshake {
   /** Still waiting for the client's ClientKeyExchange (after the cookie exchange and our flight). */
   get awaitingKeyExchange(): boolean {
     return this.state === 'awaitKeyExchange';
+  }
+
+  /** FlightOwner: our flight's datagrams go to the peer. */
+  transmitFlight(datagrams: readonly Buffer[]): void {
+    this.events.send(datagrams, this.peer);
+  }
+
+  /** FlightOwner: the client never answered our flight. */
+  flightUnanswered(retransmissions: number): void {
+    this.fail(new DtlsHandshakeTimeoutError(`no answer to our flight after ${retransmissions} retransmissions`));
   }
 
   /** Ends the handshake without a word to the peer (replaced, expired, socket closing). */
@@ -221,7 +229,7 @@ export class ServerHandshake {
   private async lookUp(identity: Buffer, sessionHash: Buffer | undefined): Promise<void> {
     let psk: Buffer | undefined;
     try {
-      psk = await this.options.pskLookup(identity);
+      psk = await this.settings.pskLookup(identity);
     } catch (error) {
       this.fail(new DtlsAlertError(AlertDescription.InternalError, false, 'the PSK lookup failed', { cause: error }));
       return;
@@ -262,7 +270,7 @@ export class ServerHandshake {
       const verifyData = finishedVerifyData(master, 'server', this.transcript.digest());
       this.writer.activate({ key: keys.serverWriteKey, salt: keys.serverWriteIv }, this.options.negotiated.peerCid);
       finalFlight = [{ type: ContentType.ChangeCipherSpec, epoch: 0, content: Buffer.from([1]) }, ...this.message(HandshakeType.Finished, verifyData, 1)];
-      this.events.send(this.writer.writeFlight(finalFlight, this.options.mtu), this.peer);
+      this.events.send(this.writer.writeFlight(finalFlight, this.settings.mtu), this.peer);
     }
     this.master = undefined;
     const session = new Session({
@@ -277,7 +285,7 @@ export class ServerHandshake {
       finalFlight,
       extendedMasterSecret: this.options.negotiated.extendedMasterSecret,
     });
-    this.events.established(session, master);
+    this.events.established(this, session, master);
   }
 
   private alert(content: Buffer): void {
@@ -297,14 +305,14 @@ export class ServerHandshake {
     if (error instanceof DtlsAlertError && !error.sentByPeer) {
       this.events.send([this.writer.write(ContentType.Alert, 0, Buffer.from([AlertLevel.Fatal, error.description]))], this.peer);
     }
-    this.events.failed(error);
+    this.events.failed(this, error);
   }
 
   /** A whole handshake message into the transcript, fragmented to fit the MTU (§4.2.3). */
   private message(msgType: number, body: Buffer, epoch: 0 | 1): FlightEntry[] {
     const message = encodeHandshake(msgType, this.nextMessageSeq++, body);
     this.transcript.add(message);
-    const maxFragmentBody = Math.max(16, this.options.mtu - this.writer.overhead(epoch) - HANDSHAKE_HEADER_LENGTH);
+    const maxFragmentBody = Math.max(16, this.settings.mtu - this.writer.overhead(epoch) - HANDSHAKE_HEADER_LENGTH);
     return fragmentHandshake(message, maxFragmentBody).map((content) => ({ type: ContentType.Handshake, epoch, content }));
   }
 }

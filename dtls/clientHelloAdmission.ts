@@ -30,7 +30,8 @@ export function admitClientHello(record: DtlsRecord, remote: RemoteInfo, cookies
     // A stateless server cannot reassemble, so the ClientHello must come whole (§4.2.1).
     if (fragment === undefined || fragments.length !== 1 || !isWholeMessage(fragment) || fragment.msgType !== HandshakeType.ClientHello) return { kind: 'malformed' };
     hello = parseClientHello(fragment.body);
-    helloMessage = { msgType: fragment.msgType, messageSeq: fragment.messageSeq, body: fragment.body, encoded: encodeHandshake(fragment.msgType, fragment.messageSeq, fragment.body) };
+    // Whole and alone in its record, the fragment as received is the message's encoding.
+    helloMessage = { msgType: fragment.msgType, messageSeq: fragment.messageSeq, body: fragment.body, encoded: fragment.encoded };
   } catch {
     return { kind: 'malformed' };
   }

@@ -12,6 +12,8 @@ export interface HandshakeFragment {
   readonly messageSeq: number;
   readonly fragmentOffset: number;
   readonly body: Buffer;
+  /** The fragment as received, header included: for a whole message, its encoding (§4.2.6). */
+  readonly encoded: Buffer;
 }
 
 /** A whole message (one fragment covering it all): the form hashed into the transcript (§4.2.6). */
@@ -63,6 +65,7 @@ export function parseHandshakeFragments(content: Buffer): HandshakeFragment[] {
       messageSeq: content.readUInt16BE(offset + 4),
       fragmentOffset,
       body: content.subarray(start, start + fragmentLength),
+      encoded: content.subarray(offset, start + fragmentLength),
     });
     offset = start + fragmentLength;
   }

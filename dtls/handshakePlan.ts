@@ -3,9 +3,9 @@
  * a refusal when the handshake slots are taken, or a new handshake with its connection ID,
  * session ID and the cached session it resumes. Decided here; DtlsSocket carries it out.
  */
-import { randomBytes } from 'node:crypto';
 import type { Admission } from './clientHelloAdmission.ts';
 import type { PeerTable } from './PeerTable.ts';
+import { poolRandom } from './randomPool.ts';
 import type { ResumableSession, ResumptionCache } from './ResumptionCache.ts';
 import type { ServerHandshake } from './ServerHandshake.ts';
 import type { DtlsSocketOptions } from './types.ts';
@@ -40,6 +40,6 @@ export function planHandshake(admission: Admitted, address: string, existing: Se
   const cached = resumable.find(admission.hello.sessionId);
   // RFC 7627 §5.3: resume only a session whose master secret was derived the same way.
   const resuming = cached?.extendedMasterSecret === admission.negotiated.extendedMasterSecret ? cached : undefined;
-  const sessionId = resuming !== undefined ? Buffer.from(admission.hello.sessionId) : limits.resumption ? randomBytes(32) : Buffer.alloc(0);
+  const sessionId = resuming !== undefined ? Buffer.from(admission.hello.sessionId) : limits.resumption ? poolRandom(32) : Buffer.alloc(0);
   return { kind: 'start', replacing: existing, cid, sessionId, resuming };
 }

@@ -71,21 +71,50 @@ function parseExtensions(reader: Reader): Map<number, Buffer> {
   return extensions;
 }
 
+type Extensions = readonly (readonly [number, Buffer])[];
+
+/** Sequential writes into one buffer whose length the encoder computed up front: one allocation per message. */
+class Writer {
+  readonly out: Buffer;
+  private offset = 0;
+  constructor(length: number) {
+    this.out = Buffer.allocUnsafe(length);
+  }
+
+  uint(value: number, bytes: number): this {
+    this.offset = this.out.writeUIntBE(value, this.offset, bytes);
+    return this;
+  }
+
+  bytes(data: Buffer): this {
+    this.offset += data.copy(this.out, this.offset);
+    return this;
+  }
+
+  /** `data` with a `lengthBytes`-byte length prefix. */
+  vector(lengthBytes: number, data: Buffer): this {
+    return this.uint(data.length, lengthBytes).bytes(data);
+  }
+
+  /** The extensions block (RFC 5246 §7.4.1.4), nothing when there are none. */
+  extensions(extensions: Extensions): this {
+    if (extensions.length === 0) return this;
+    this.uint(extensionsLength(extensions) - 2, 2);
+    for (const [type, data] of extensions) this.uint(type, 2).vector(2, data);
+    return this;
+  }
+}
+
+/** Bytes of the extensions block with its length prefix; 0 when there are none (the block is left out). */
+function extensionsLength(extensions: Extensions): number {
+  if (extensions.length === 0) return 0;
+  let length = 2;
+  for (const [, data] of extensions) length += 4 + data.length;
+  return length;
+}
+
 function vector(lengthBytes: number, data: Buffer): Buffer {
-  const prefix = Buffer.alloc(lengthBytes);
-  prefix.writeUIntBE(data.length, 0, lengthBytes);
-  return Buffer.concat([prefix, data]);
-}
-
-function uint16(value: number): Buffer {
-  const out = Buffer.alloc(2);
-  out.writeUInt16BE(value, 0);
-  return out;
-}
-
-function encodeExtensions(extensions: readonly (readonly [number, Buffer])[]): Buffer {
-  if (extensions.length === 0) return Buffer.alloc(0);
-  return vector(2, Buffer.concat(extensions.map(([type, data]) => Buffer.concat([uint16(type), vector(2, data)]))));
+  return new Writer(lengthBytes + data.length).vector(lengthBytes, data).out;
 }
 
 export function parseClientHello(body: Buffer): ClientHello {
@@ -103,22 +132,15 @@ export function parseClientHello(body: Buffer): ClientHello {
   return { version, random, sessionId, cookie, cipherSuites, compressionMethods, extensions: parseExtensions(reader) };
 }
 
-export function encodeClientHello(hello: Omit<ClientHello, 'extensions'> & { readonly extensions: readonly (readonly [number, Buffer])[] }): Buffer {
-  const suites = Buffer.alloc(hello.cipherSuites.length * 2);
-  hello.cipherSuites.forEach((suite, i) => suites.writeUInt16BE(suite, i * 2));
-  return Buffer.concat([
-    uint16(hello.version),
-    hello.random,
-    vector(1, hello.sessionId),
-    vector(1, hello.cookie),
-    vector(2, suites),
-    vector(1, hello.compressionMethods),
-    encodeExtensions(hello.extensions),
-  ]);
+export function encodeClientHello(hello: Omit<ClientHello, 'extensions'> & { readonly extensions: Extensions }): Buffer {
+  const length = 2 + hello.random.length + 1 + hello.sessionId.length + 1 + hello.cookie.length + 2 + 2 * hello.cipherSuites.length + 1 + hello.compressionMethods.length + extensionsLength(hello.extensions);
+  const writer = new Writer(length).uint(hello.version, 2).bytes(hello.random).vector(1, hello.sessionId).vector(1, hello.cookie).uint(2 * hello.cipherSuites.length, 2);
+  for (const suite of hello.cipherSuites) writer.uint(suite, 2);
+  return writer.vector(1, hello.compressionMethods).extensions(hello.extensions).out;
 }
 
 export function encodeHelloVerifyRequest(version: number, cookie: Buffer): Buffer {
-  return Buffer.concat([uint16(version), vector(1, cookie)]);
+  return new Writer(3 + cookie.length).uint(version, 2).vector(1, cookie).out;
 }
 
 export function parseHelloVerifyRequest(body: Buffer): { version: number; cookie: Buffer } {
@@ -126,8 +148,10 @@ export function parseHelloVerifyRequest(body: Buffer): { version: number; cookie
   return { version: reader.uint(2), cookie: reader.vector(1, 255) };
 }
 
-export function encodeServerHello(hello: Omit<ServerHello, 'extensions'> & { readonly extensions: readonly (readonly [number, Buffer])[] }): Buffer {
-  return Buffer.concat([uint16(hello.version), hello.random, vector(1, hello.sessionId), uint16(hello.cipherSuite), Buffer.from([0]), encodeExtensions(hello.extensions)]);
+export function encodeServerHello(hello: Omit<ServerHello, 'extensions'> & { readonly extensions: Extensions }): Buffer {
+  const length = 2 + hello.random.length + 1 + hello.sessionId.length + 2 + 1 + extensionsLength(hello.extensions);
+  // compression_method null (0)
+  return new Writer(length).uint(hello.version, 2).bytes(hello.random).vector(1, hello.sessionId).uint(hello.cipherSuite, 2).uint(0, 1).extensions(hello.extensions).out;
 }
 
 export function parseServerHello(body: Buffer): ServerHello {

@@ -18,7 +18,6 @@ export interface Negotiated {
 export type NegotiationResult = { readonly success: true; readonly data: Negotiated } | { readonly success: false; readonly error: DtlsAlertError };
 
 export function negotiate(hello: ClientHello, connectionIdEnabled: boolean): NegotiationResult {
-  const fail = (description: (typeof AlertDescription)[keyof typeof AlertDescription], message: string): NegotiationResult => ({ success: false, error: new DtlsAlertError(description, false, message) });
   // Wire versions are one's complements: a smaller number is a newer version (RFC 6347 §4.1).
   if (hello.version > DTLS_1_2) return fail(AlertDescription.ProtocolVersion, `client offers only version 0x${hello.version.toString(16)}`);
   if (!hello.cipherSuites.includes(TLS_PSK_WITH_AES_128_CCM_8)) return fail(AlertDescription.HandshakeFailure, 'client does not offer TLS_PSK_WITH_AES_128_CCM_8');
@@ -47,6 +46,10 @@ export function negotiate(hello: ClientHello, connectionIdEnabled: boolean): Neg
       secureRenegotiation: renegotiationInfo !== undefined || hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
     },
   };
+}
+
+function fail(description: AlertDescription, message: string): NegotiationResult {
+  return { success: false, error: new DtlsAlertError(description, false, message) };
 }
 
 /** The ServerHello extensions for what was negotiated; `cid` is the one this server issues. */

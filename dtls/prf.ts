@@ -6,7 +6,8 @@ import { createHmac } from 'node:crypto';
 
 /** RFC 5246 §5: PRF(secret, label, seed) = P_SHA256(secret, label + seed), cut to `length` bytes. */
 export function prf(secret: Buffer, label: string, seed: Buffer, length: number): Buffer {
-  const labelAndSeed = Buffer.concat([Buffer.from(label, 'ascii'), seed]);
+  const labelAndSeed = Buffer.allocUnsafe(label.length + seed.length);
+  seed.copy(labelAndSeed, labelAndSeed.write(label, 'ascii'));
   const output = Buffer.alloc(length);
   let a = labelAndSeed; // A(0)
   let written = 0;

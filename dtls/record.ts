@@ -3,7 +3,7 @@
  * never throws: a datagram is read record by record, and whatever cannot be a record (truncated,
  * oversized, garbage) ends the parse, keeping the records before it (§4.1.2.7: discard silently).
  */
-import { additionalData, cidAdditionalData, openCcm8, sealCcm8, type DirectionKeys } from './ccm.ts';
+import { additionalData, CCM8_OVERHEAD, cidAdditionalData, openCcm8, sealCcm8, type DirectionKeys } from './ccm.ts';
 import { ContentType, DTLS_1_2, MAX_CIPHERTEXT_LENGTH, RECORD_HEADER_LENGTH } from './constants.ts';
 
 export interface DtlsRecord {
@@ -64,41 +64,45 @@ export function parseRecords(datagram: Buffer, cidLength: number): ParsedDatagra
 /** A plaintext record (epoch 0): the header of RFC 6347 §4.1 and the fragment. */
 export function encodeRecord(type: number, version: number, epoch: number, sequenceNumber: number, fragment: Buffer): Buffer {
   const record = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + fragment.length);
+  writeHeader(record, type, version, epoch, sequenceNumber, fragment.length);
+  fragment.copy(record, RECORD_HEADER_LENGTH);
+  return record;
+}
+
+/** type, version, epoch, sequence_number, length (RFC 6347 §4.1). */
+function writeHeader(record: Buffer, type: number, version: number, epoch: number, sequenceNumber: number, length: number): void {
   record.writeUInt8(type, 0);
   record.writeUInt16BE(version, 1);
   record.writeUInt16BE(epoch, 3);
   record.writeUIntBE(sequenceNumber, 5, 6);
-  record.writeUInt16BE(fragment.length, 11);
-  fragment.copy(record, RECORD_HEADER_LENGTH);
-  return record;
+  record.writeUInt16BE(length, 11);
 }
 
 /**
  * A protected record. Without `cid` (or with an empty one) a plain DTLSCiphertext; with a CID,
  * a tls12_cid record whose DTLSInnerPlaintext is content + real type, no padding (RFC 9146 §4).
- * The explicit nonce is epoch + sequence number, unique per key (RFC 6655 §3).
+ * The explicit nonce is epoch + sequence number, unique per key (RFC 6655 §3). The record is
+ * allocated once and sealed in place.
  */
 export function sealRecord(keys: DirectionKeys, type: number, epoch: number, sequenceNumber: number, content: Buffer, cid?: Buffer): Buffer {
-  const nonceExplicit = Buffer.allocUnsafe(8);
-  nonceExplicit.writeUInt16BE(epoch, 0);
-  nonceExplicit.writeUIntBE(sequenceNumber, 2, 6);
   if (cid === undefined || cid.length === 0) {
-    const fragment = sealCcm8(keys, nonceExplicit, additionalData(epoch, sequenceNumber, type, DTLS_1_2, content.length), content);
-    return encodeRecord(type, DTLS_1_2, epoch, sequenceNumber, fragment);
+    const record = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + CCM8_OVERHEAD + content.length);
+    writeHeader(record, type, DTLS_1_2, epoch, sequenceNumber, CCM8_OVERHEAD + content.length);
+    sealCcm8(keys, epoch, sequenceNumber, additionalData(epoch, sequenceNumber, type, DTLS_1_2, content.length), content, record, RECORD_HEADER_LENGTH);
+    return record;
   }
   const inner = Buffer.allocUnsafe(content.length + 1);
   content.copy(inner, 0);
   inner.writeUInt8(type, content.length);
-  const fragment = sealCcm8(keys, nonceExplicit, cidAdditionalData(epoch, sequenceNumber, DTLS_1_2, cid, inner.length), inner);
   const headerLength = RECORD_HEADER_LENGTH + cid.length;
-  const record = Buffer.allocUnsafe(headerLength + fragment.length);
+  const record = Buffer.allocUnsafe(headerLength + CCM8_OVERHEAD + inner.length);
   record.writeUInt8(ContentType.Tls12Cid, 0);
   record.writeUInt16BE(DTLS_1_2, 1);
   record.writeUInt16BE(epoch, 3);
   record.writeUIntBE(sequenceNumber, 5, 6);
   cid.copy(record, 11);
-  record.writeUInt16BE(fragment.length, headerLength - 2);
-  fragment.copy(record, headerLength);
+  record.writeUInt16BE(CCM8_OVERHEAD + inner.length, headerLength - 2);
+  sealCcm8(keys, epoch, sequenceNumber, cidAdditionalData(epoch, sequenceNumber, DTLS_1_2, cid, inner.length), inner, record, headerLength);
   return record;
 }
 
@@ -110,12 +114,13 @@ export interface OpenedRecord {
 
 /** Decrypts and authenticates a protected record; undefined when it does not authenticate. */
 export function openRecord(keys: DirectionKeys, record: DtlsRecord): OpenedRecord | undefined {
+  const plaintextLength = record.fragment.length - CCM8_OVERHEAD;
+  if (plaintextLength < 0) return undefined;
   if (record.type !== ContentType.Tls12Cid) {
-    const content = openCcm8(keys, record.fragment, (length) => additionalData(record.epoch, record.sequenceNumber, record.type, record.version, length));
+    const content = openCcm8(keys, record.fragment, additionalData(record.epoch, record.sequenceNumber, record.type, record.version, plaintextLength));
     return content === undefined ? undefined : { type: record.type, content };
   }
-  const cid = record.cid ?? Buffer.alloc(0);
-  const inner = openCcm8(keys, record.fragment, (length) => cidAdditionalData(record.epoch, record.sequenceNumber, record.version, cid, length));
+  const inner = openCcm8(keys, record.fragment, cidAdditionalData(record.epoch, record.sequenceNumber, record.version, record.cid ?? Buffer.alloc(0), plaintextLength));
   if (inner === undefined) return undefined;
   // RFC 9146 §4: strip the zero padding; the last non-zero byte is the real content type.
   let end = inner.length - 1;
