@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -67,6 +68,18 @@ describe('the prod stage in a regulated account (issue 18, items 4-9)', () => {
       const functions = Object.values(orchestration.findResources('AWS::Lambda::Function')).filter((fn) => String(fn['Properties']['Runtime']).startsWith('nodejs'));
       expect(functions.length).toBe(stacks.orchestration.functions.functions.length + 1);
       for (const fn of functions) expect(fn['Properties']['Runtime']).toBe('nodejs24.x');
+    });
+
+    it('copies into the build stage, and lets through .dockerignore, every folder the edge bundle is built from', async () => {
+      // The bundle's own inputs, as esbuild resolves them from coap-edge/main.ts.
+      const result = await build({ entryPoints: ['coap-edge/main.ts'], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent', outfile: 'edge.mjs' });
+      const folders = [...new Set(Object.keys(result.metafile.inputs).filter((input) => !input.includes('node_modules')).map((input) => input.split('/')[0] ?? ''))].sort();
+      const ignore = readFileSync(new URL('../../.dockerignore', import.meta.url), 'utf8');
+      expect(folders).toEqual(['coap-edge', 'core', 'dtls', 'store']);
+      for (const folder of folders) {
+        expect(DOCKERFILE).toContain(`COPY ${folder} ./${folder}`);
+        expect(ignore).toContain(`!${folder}/**`);
+      }
     });
 
     it('scans every image pushed to the CDK container asset repositories', () => {
