@@ -1,7 +1,8 @@
 /**
  * The job store's named operations (core/ports/JobStore.ts, store/DynamoDbJobStore.ts) on dynalite:
  * each is a conditional write that lands only on the job as its caller read it, in the statuses it
- * has a meaning for, and none of them counts as a transition (the version stays).
+ * has a meaning for, and none of them counts as a transition (the version stays). The reads
+ * through the keys-only indexes (byEndpoint, byToken) answer whole jobs as they are now.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -87,5 +88,30 @@ describe('the named operations of the job store', () => {
     const again = await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0);
 
     expect(again).toMatchObject({ success: false, error: expect.any(StaleJobError) });
+  });
+
+  it('lists every job of a device, whole and as it is now, in campaign order, through the keys-only byEndpoint index', async () => {
+    const first = await readyJob(tables, 'op-by-endpoint', T0, { campaignId: 'campaign-a-op-by-endpoint' });
+    await readyJob(tables, 'op-by-endpoint', T0, { campaignId: 'campaign-b-op-by-endpoint', status: JobStatus.Succeeded });
+    await readyJob(tables, 'op-by-endpoint-other', T0);
+    expect((await tables.jobs.transition(first, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    const jobs = await tables.jobs.listForEndpoint('op-by-endpoint');
+
+    expect(jobs.map((job) => [job.campaignId, job.status, job.version])).toEqual([
+      ['campaign-a-op-by-endpoint', JobStatus.Downloading, 2],
+      ['campaign-b-op-by-endpoint', JobStatus.Succeeded, 1],
+    ]);
+    expect(jobs[0]).toMatchObject({ imageId: 'image-1', targetVersion: '2.0.0', history: [{ event: 'downloadStarted' }] });
+  });
+
+  it('finds the whole job of a Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
+    const job = await readyJob(tables, 'op-by-token', T0);
+    expect((await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    const found = await tables.jobs.findByToken(job.downloadToken);
+
+    expect(found).toMatchObject({ campaignId: job.campaignId, endpoint: 'op-by-token', status: JobStatus.Downloading, imageId: 'image-1' });
+    expect(await tables.jobs.findByToken('no-such-token')).toBeUndefined();
   });
 });
