@@ -121,8 +121,10 @@ export class InstallSteps {
   }
 
   /**
-   * Execute /5/0/2; a device that refuses it fails the job with UPDATE_REFUSED. How the exchange
-   * ended is recorded on the job (what a later resend decision rests on).
+   * Execute /5/0/2; a device that refuses it fails the job with UPDATE_REFUSED. An exchange that
+   * ended unanswered is recorded on the job (what a later resend decision rests on); an answered
+   * one is not: it is never sent again, exactly like one whose end went unrecorded, so writing it
+   * would cost a write per device and decide nothing.
    */
   private async executeUpdate(job: FirmwareJob, device: DeviceRegistration): Promise<{ readonly job: FirmwareJob } | 'refused' | 'noAnswer'> {
     let outcome: Awaited<ReturnType<FirmwareDevices['execute']>>;
@@ -137,9 +139,7 @@ export class InstallSteps {
       await this.steps.fail(job, { reason: 'UPDATE_REFUSED', detail: outcome.code });
       return 'refused';
     }
-    const accepted = { ...job, executeOutcome: 'accepted' as const, executeEndedAt: this.settings.now() };
-    await this.settings.jobs.recordExecuteOutcome(job, accepted.executeOutcome, accepted.executeEndedAt);
-    return { job: accepted };
+    return { job };
   }
 
   /** After the reboot: the version read back from /3/0/3 and the result in /5/0 decide SUCCEEDED or FAILED. */

@@ -75,7 +75,7 @@ describe('the named operations of the job store', () => {
     const downloaded = await readyJob(tables, 'op-execute-early', T0, { status: JobStatus.Downloaded });
 
     expect(await tables.jobs.recordExecuteOutcome(updating, 'noAnswer', T0 + 3)).toBe(true);
-    expect(await tables.jobs.recordExecuteOutcome(downloaded, 'accepted', T0 + 3)).toBe(false);
+    expect(await tables.jobs.recordExecuteOutcome(downloaded, 'noAnswer', T0 + 3)).toBe(false);
 
     expect(await stored(tables, updating)).toMatchObject({ executeOutcome: 'noAnswer', executeEndedAt: T0 + 3 });
     expect((await stored(tables, downloaded)).executeOutcome).toBeUndefined();
