@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { cohortPrefix } from '../core/jobs/FirmwareJob.ts';
-import { applyJobEvent, JobStatus, type DeliveryMethod, type JobEvent } from '../core/jobs/jobStateMachine.ts';
+import { applyJobEvents, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { StaleJobError } from '../core/jobs/errors.ts';
 import type { ExecuteOutcome, JobStore, OwnerListing, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
@@ -34,11 +34,11 @@ export class DynamoDbJobStore implements JobStore {
 
   async transition(
     job: FirmwareJob,
-    event: JobEvent,
+    events: JobEvents,
     now: number,
     extra: TransitionExtras = {},
   ): Promise<Result<FirmwareJob, TransitionError>> {
-    const change = applyJobEvent(job, event, now);
+    const change = applyJobEvents(job, events, now);
     if (!change.success) return change;
     const { status, version, attempt, set, history, expected } = change.data;
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#attempt': 'attempt', '#history': 'history' };
@@ -46,7 +46,7 @@ export class DynamoDbJobStore implements JobStore {
       ':status': status,
       ':version': version,
       ':attempt': attempt,
-      ':history': [history],
+      ':history': history,
       ':expectedStatus': expected.status,
       ':expectedVersion': expected.version,
     };

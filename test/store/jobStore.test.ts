@@ -114,4 +114,18 @@ describe('the named operations of the job store', () => {
     expect(found).toMatchObject({ campaignId: job.campaignId, endpoint: 'op-by-token', status: JobStatus.Downloading, imageId: 'image-1' });
     expect(await tables.jobs.findByToken('no-such-token')).toBeUndefined();
   });
+
+  it('writes a chain of transitions as one conditional write, and refuses it whole on a job that moved', async () => {
+    const updating = await readyJob(tables, 'op-chain', T0, { status: JobStatus.Updating, version: 4 });
+    const chain = [{ kind: 'reregistered' }, { kind: 'verified', firmwareVersion: '2.0.0' }] as const;
+
+    const verified = await tables.jobs.transition(updating, chain, T0 + 9);
+    const again = await tables.jobs.transition(updating, chain, T0 + 10);
+
+    expect(verified.success).toBe(true);
+    expect(again).toMatchObject({ success: false, error: expect.any(StaleJobError) });
+    const after = await stored(tables, updating);
+    expect(after).toMatchObject({ status: JobStatus.Succeeded, version: 6, reportedVersion: '2.0.0', updatedAt: T0 + 9 });
+    expect(after.history.map((entry) => entry.to)).toEqual([JobStatus.Verifying, JobStatus.Succeeded]);
+  });
 });

@@ -158,4 +158,33 @@ describe('the install steps of a job', () => {
 
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Failing, reason: 'VERSION_MISMATCH', reportedVersion: '1.0.0' });
   });
+
+  it('verifies an UPDATING job after the reboot in one conditional write, UPDATING -> VERIFYING -> SUCCEEDED both in its history', async () => {
+    const parts = jobParts(tables);
+    await registerDevice(tables, 'in-verify', T0);
+    const job = await readyJob(tables, 'in-verify', T0, { status: JobStatus.Updating, version: 4 });
+    parts.device.reboot('2.0.0');
+
+    await parts.install.verify(job);
+
+    const after = await stored(tables, job);
+    expect(after).toMatchObject({ status: JobStatus.Succeeded, version: 6, reportedVersion: '2.0.0' });
+    expect(after.history.map((entry) => [entry.from, entry.to])).toEqual([
+      [JobStatus.Updating, JobStatus.Verifying],
+      [JobStatus.Verifying, JobStatus.Succeeded],
+    ]);
+  });
+
+  it('fails an UPDATING job whose device came back on another version, through VERIFYING', async () => {
+    const parts = jobParts(tables);
+    await registerDevice(tables, 'in-verify-mismatch', T0);
+    const job = await readyJob(tables, 'in-verify-mismatch', T0, { status: JobStatus.Updating, version: 4 });
+    parts.device.reboot('1.0.1');
+
+    await parts.install.verify(job);
+
+    const after = await stored(tables, job);
+    expect(after).toMatchObject({ status: JobStatus.Failing, reason: 'VERSION_MISMATCH', reportedVersion: '1.0.1' });
+    expect(after.history.map((entry) => entry.to)).toEqual([JobStatus.Verifying, JobStatus.Failing]);
+  });
 });
