@@ -37,6 +37,7 @@ export class DynamoDbUnitCounter {
   writeUnits = 0;
   requests = 0;
   private readonly rows = new Map<string, { -readonly [K in keyof WriteUnitsRow]: WriteUnitsRow[K] }>();
+  private readonly reads = new Map<string, { requests: number; units: number }>();
 
   /** Counts every call of `client` from now on. */
   install(client: DynamoDBDocumentClient): void {
@@ -51,7 +52,7 @@ export class DynamoDbUnitCounter {
         for (const capacity of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) {
           const units = capacity.WriteCapacityUnits ?? capacity.ReadCapacityUnits ?? capacity.CapacityUnits ?? 0;
           if (/Put|Update|Delete|Write/.test(command)) this.countWrite(capacity, units, operationOf(command.replace(/Command$/, ''), input));
-          else this.readUnits += units;
+          else this.countRead(capacity.TableName ?? '?', units, command.replace(/Command$/, ''));
         }
         return result;
       },
@@ -65,6 +66,21 @@ export class DynamoDbUnitCounter {
     this.writeUnits = 0;
     this.requests = 0;
     this.rows.clear();
+    this.reads.clear();
+  }
+
+  /** The read units by table and command, most first. */
+  readRows(): { readonly what: string; readonly requests: number; readonly units: number }[] {
+    return [...this.reads].map(([what, row]) => ({ what, ...row })).sort((a, b) => b.units - a.units);
+  }
+
+  private countRead(table: string, units: number, command: string): void {
+    this.readUnits += units;
+    const key = `${table} ${command}`;
+    const row = this.reads.get(key) ?? { requests: 0, units: 0 };
+    row.requests++;
+    row.units += units;
+    this.reads.set(key, row);
   }
 
   /** The write units by table and operation, most first. */

@@ -144,7 +144,8 @@ export async function orchestrationCostBenchmark(): Promise<Figure[]> {
         `${invocations} Lambda invocations (${lambdaGbSeconds.toFixed(1)} GB-s), ${Math.round(rru)} RRU, ${Math.round(wru)} WRU (${dynamo.requests} DynamoDB requests), ` +
         `S3 ${s3Put} PUT-class ${s3Get} GET-class, ${cpuSeconds.toFixed(1)} s CPU in the stack process, ${(gigabytes * 1e3).toFixed(1)} MB through the edge\n` +
         `per million device updates: ${Object.entries(costs).map(([what, usd]) => `${what} $${perMillion(usd)}`).join(', ')}\n` +
-        writeUnitsBreakdown(dynamo.writeRows(), indexWrus, updated),
+        writeUnitsBreakdown(dynamo.writeRows(), indexWrus, updated) +
+        ['DynamoDB read units by table and command:', ...dynamo.readRows().map((row) => `  ${(row.units / updated).toFixed(2).padStart(6)} RRU/device  ${String(row.requests).padStart(6)} reads  ${row.what}`), ''].join('\n'),
     );
     const at = `${updated} devices updated (cohorts 10%, 100%; poll 2 s, Waits 1 s)`;
     return [

@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { cohortPrefix } from '../core/jobs/FirmwareJob.ts';
-import { applyJobEvents, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
+import { applyJobEvents, isTerminal, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { StaleJobError } from '../core/jobs/errors.ts';
 import type { ExecuteOutcome, JobStore, OwnerListing, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
@@ -52,7 +52,8 @@ export class DynamoDbJobStore implements JobStore {
     };
     const sets = ['#status = :status', '#version = :version', '#attempt = :attempt', '#history = list_append(#history, :history)'];
     const removes: string[] = [];
-    const attributes: Record<string, unknown> = { ...set, ...extra };
+    // byOwner is sparse (store/schema.ts): an ended job leaves it, and no task owns it any more.
+    const attributes: Record<string, unknown> = { ...(isTerminal(status) ? { ownerTask: null } : {}), ...set, ...extra };
     Object.entries(attributes).forEach(([key, value], i) => {
       names[`#a${i}`] = key;
       if (value === null) {

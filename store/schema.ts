@@ -58,7 +58,8 @@ export const JOBS_BY_TOKEN_INDEX = 'byToken';
  * job is created (a retry's new token aside), so every later write to the job costs them nothing;
  * their readers get the few jobs they find from the table. byOwner holds whole jobs: the edge
  * lists its jobs by status many times a minute, and its status key changes with every transition
- * anyway.
+ * anyway; it is sparse, a job leaving it when it ends (its `ownerTask` removed with the terminal
+ * transition: one index write where the status key's change costs two).
  */
 export const JOBS_TABLE: TableSchema = {
   partitionKey: { name: 'campaignId', type: 'S' },

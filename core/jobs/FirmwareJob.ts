@@ -17,6 +17,7 @@ export interface FirmwareJob {
   readonly model?: string;
   /** Secret in the Package URI: a device can fetch only the image of its own job. */
   readonly downloadToken: string;
+  /** The edge task that drives the job (ARCHITECTURE.md, "Reaching devices"); removed when the job ends. */
   readonly ownerTask?: string;
   readonly installRequested?: boolean;
   /** Set by a campaign cancel: the owning edge resets the device and cancels the job. */

@@ -66,6 +66,15 @@ describe('the count of index writes', () => {
     expect(units).toEqual({ byOwner: 2 });
   });
 
+  it('bills the transition that ends a job once, to the index it leaves (byOwner is sparse)', async () => {
+    const verifying = { ...job('units-ended'), status: JobStatus.Verifying };
+    await jobs.createJobs([verifying]);
+
+    const units = await indexUnitsOf(() => jobs.transition(verifying, { kind: 'verified', firmwareVersion: '2.0.0' }, T0));
+
+    expect(units).toEqual({ byOwner: 1 });
+  });
+
   it('bills a change of a non-key attribute once to the index that holds whole jobs only', async () => {
     const downloaded = { ...job('units-install'), status: JobStatus.Downloaded };
     await jobs.createJobs([downloaded]);

@@ -128,4 +128,15 @@ describe('the named operations of the job store', () => {
     expect(after).toMatchObject({ status: JobStatus.Succeeded, version: 6, reportedVersion: '2.0.0', updatedAt: T0 + 9 });
     expect(after.history.map((entry) => entry.to)).toEqual([JobStatus.Verifying, JobStatus.Succeeded]);
   });
+
+  it('takes an ended job out of its owner\'s listing: no task owns it any more', async () => {
+    const verifying = await readyJob(tables, 'op-ended', T0, { status: JobStatus.Verifying, ownerTask: 'task-ended' });
+
+    const verified = await tables.jobs.transition(verifying, { kind: 'verified', firmwareVersion: '2.0.0' }, T0 + 1);
+
+    expect(verified.success && verified.data.ownerTask).toBeUndefined();
+    expect((await stored(tables, verifying)).ownerTask).toBeUndefined();
+    expect(await tables.jobs.listForOwner('task-ended', JobStatus.Succeeded)).toEqual([]);
+    expect(await tables.jobs.listForOwner('task-ended', JobStatus.Verifying)).toEqual([]);
+  });
 });
