@@ -6,8 +6,13 @@
  * - state transitions (every state entered, in every execution) and Lambda task invocations with
  *   their duration, from the local Step Functions runner;
  * - DynamoDB read and write request units, as consumed capacity reported per request (the SDK
- *   client of the stack asks for it on every item, query and batch call), writes counted once
- *   more per GSI of their table;
+ *   client of the stack asks for it on every item, query and batch call: bench/dynamoDbUnits.ts),
+ *   the writes to global secondary indexes included as DynamoDB bills them: one per index whose
+ *   entry the write adds, changes or removes, sized by the projected entry, two when the index key
+ *   changes, none for an item outside a sparse index (local/dynaliteIndexCapacity.ts; dynalite
+ *   alone reports the base table's units). Until December 2026 every write was counted once more
+ *   per GSI of its table whatever it changed: an upper bound that hid what sparse indexes and
+ *   narrow projections save. The write units are printed by table and by operation;
  * - S3 requests by class, from the SDK client;
  * - the CPU time of this process during the campaign, as Fargate vCPU time: an upper bound of the
  *   edge's share, since the workflow runner and the emulators (dynalite, s3rver) run here too;
@@ -21,10 +26,11 @@ import { rememberedOrchestrationTemplate } from '../local/orchestrationTemplate.
 import { HANDLER_ENV } from '../infra/constructs/WorkflowFunctions.ts';
 import { launchCampaign } from '../functions/api/launchCampaign.ts';
 import { JobStatus } from '../core/jobs/jobStateMachine.ts';
-import { CAMPAIGNS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE } from '../store/schema.ts';
+import { indexWriteUnits, reportIndexWriteCapacity } from '../local/dynaliteIndexCapacity.ts';
 import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
 import type { FleetMessage } from './loadFleet.ts';
 import type { Figure } from './figures.ts';
+import { DynamoDbUnitCounter, type WriteUnitsRow } from './dynamoDbUnits.ts';
 
 /** List prices, us-east-1, as published by AWS (checked December 2026; on-demand, x86). */
 export const PRICES_USD = {
@@ -54,21 +60,19 @@ const EXECUTION_PER_DEVICE_PER_MILLION_USD = 316;
 const MODEL = 'COST-1';
 const IMAGE_BYTES = 4_096;
 
-interface Operations {
-  readRequestUnits: number;
-  writeRequestUnits: number;
-  /** The same without the GSI copies: what dynalite reported. */
-  baseTableWriteRequestUnits: number;
-  dynamoDbRequests: number;
-  s3PutClass: number;
-  s3GetClass: number;
+interface S3Requests {
+  putClass: number;
+  getClass: number;
 }
 
 export async function orchestrationCostBenchmark(): Promise<Figure[]> {
   const devices = Number(process.env['FOTA_COST_DEVICES'] ?? 1_000);
+  reportIndexWriteCapacity();
   const stack = await LocalStack.start({ logLevel: 'silent', jobPollIntervalMs: 500, waitOverrideMs: 1_000 });
-  const operations: Operations = { readRequestUnits: 0, writeRequestUnits: 0, baseTableWriteRequestUnits: 0, dynamoDbRequests: 0, s3PutClass: 0, s3GetClass: 0 };
-  countOperations(stack, operations);
+  const dynamo = new DynamoDbUnitCounter();
+  dynamo.install(stack.stores.clients.dynamo);
+  const s3Requests: S3Requests = { putClass: 0, getClass: 0 };
+  countS3Requests(stack, s3Requests);
   let child: ChildProcess | undefined;
   try {
     child = fork(fileURLToPath(new URL('./loadFleet.ts', import.meta.url)), [String(devices), String(stack.edge.address.port), '200', MODEL], { execArgv: ['--import', 'tsx'] });
@@ -89,7 +93,8 @@ export async function orchestrationCostBenchmark(): Promise<Figure[]> {
     const image = await stack.stores.images.store({ version: '1.1.0', models: [MODEL] }, buildFirmwarePackage('1.1.0', IMAGE_BYTES));
 
     // From here on: what the campaign costs.
-    const before = { ...operations, workflow: { ...stack.stepFunctions.usage }, cpu: process.cpuUsage(), bytes: edgeBytes(stack) };
+    dynamo.reset();
+    const before = { s3: { ...s3Requests }, indexes: indexWriteUnits(), workflow: { ...stack.stepFunctions.usage }, cpu: process.cpuUsage(), bytes: edgeBytes(stack) };
     const campaignStarted = performance.now();
     const campaign = await launchCampaign(stack.stores, stack.stepFunctions, {
       name: `cost, ${devices} devices`,
@@ -116,11 +121,12 @@ export async function orchestrationCostBenchmark(): Promise<Figure[]> {
     const transitions = workflow.stateTransitions - before.workflow.stateTransitions;
     const invocations = workflow.taskInvocations - before.workflow.taskInvocations + 1; // + the API's launch
     const lambdaGbSeconds = ((workflow.taskMilliseconds - before.workflow.taskMilliseconds) / 1000) * lambdaMemoryGb();
-    const rru = operations.readRequestUnits - before.readRequestUnits;
-    const wru = operations.writeRequestUnits - before.writeRequestUnits;
-    const baseWru = operations.baseTableWriteRequestUnits - before.baseTableWriteRequestUnits;
-    const s3Put = operations.s3PutClass - before.s3PutClass;
-    const s3Get = operations.s3GetClass - before.s3GetClass;
+    const rru = dynamo.readUnits;
+    const wru = dynamo.writeUnits;
+    const indexWrus = [...indexWriteUnits()].map(([index, units]): [string, number] => [index, units - (before.indexes.get(index) ?? 0)]).filter(([, units]) => units > 0);
+    const indexWru = indexWrus.reduce((sum, [, units]) => sum + units, 0);
+    const s3Put = s3Requests.putClass - before.s3.putClass;
+    const s3Get = s3Requests.getClass - before.s3.getClass;
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const gigabytes = (edgeBytes(stack) - before.bytes) / 1e9;
     const costs = {
@@ -135,16 +141,19 @@ export async function orchestrationCostBenchmark(): Promise<Figure[]> {
     const total = Object.values(costs).reduce((sum, usd) => sum + usd, 0);
     process.stdout.write(
       `campaign: ${updated} of ${jobs.length} updated in ${seconds.toFixed(1)} s; ${transitions} state transitions in ${workflow.executions - before.workflow.executions} executions, ` +
-        `${invocations} Lambda invocations (${lambdaGbSeconds.toFixed(1)} GB-s), ${Math.round(rru)} RRU, ${Math.round(wru)} WRU (${operations.dynamoDbRequests - before.dynamoDbRequests} DynamoDB requests), ` +
+        `${invocations} Lambda invocations (${lambdaGbSeconds.toFixed(1)} GB-s), ${Math.round(rru)} RRU, ${Math.round(wru)} WRU (${dynamo.requests} DynamoDB requests), ` +
         `S3 ${s3Put} PUT-class ${s3Get} GET-class, ${cpuSeconds.toFixed(1)} s CPU in the stack process, ${(gigabytes * 1e3).toFixed(1)} MB through the edge\n` +
-        `per million device updates: ${Object.entries(costs).map(([what, usd]) => `${what} $${perMillion(usd)}`).join(', ')}\n`,
+        `per million device updates: ${Object.entries(costs).map(([what, usd]) => `${what} $${perMillion(usd)}`).join(', ')}\n` +
+        writeUnitsBreakdown(dynamo.writeRows(), indexWrus, updated) +
+        ['DynamoDB read units by table and command:', ...dynamo.readRows().map((row) => `  ${(row.units / updated).toFixed(2).padStart(6)} RRU/device  ${String(row.requests).padStart(6)} reads  ${row.what}`), ''].join('\n'),
     );
     const at = `${updated} devices updated (cohorts 10%, 100%; poll 2 s, Waits 1 s)`;
     return [
       { name: 'orchestrationCostPerMillionUsd', value: perMillion(total), unit: 'USD', description: `per million device updates at list prices, counted from a local campaign: ${at} (target < 10; IoT Jobs ~${IOT_JOBS_PER_MILLION_USD}, one execution per device ~${EXECUTION_PER_DEVICE_PER_MILLION_USD})` },
-      { name: 'orchestrationCostBaseTablesOnlyPerMillionUsd', value: perMillion(total - (wru - baseWru) * PRICES_USD.writeRequestUnit), unit: 'USD', description: 'the same with no GSI write counted (the lower bound; the truth lies between)' },
+      { name: 'costDynamoDbIndexWritesPerMillionUsd', value: perMillion(indexWru * PRICES_USD.writeRequestUnit), unit: 'USD', description: `of the DynamoDB cost, ${Math.round(indexWru)} write units billed to global secondary indexes` },
+      { name: 'writeUnitsPerDeviceUpdate', value: Math.round((wru / updated) * 10) / 10, unit: 'WRU', description: 'DynamoDB write request units per device updated, indexes included' },
       { name: 'costStepFunctionsPerMillionUsd', value: perMillion(costs.stepFunctions), unit: 'USD', description: `${transitions} state transitions at $0.025 per 1,000` },
-      { name: 'costDynamoDbPerMillionUsd', value: perMillion(costs.dynamoDb), unit: 'USD', description: `${Math.round(rru)} read and ${Math.round(wru)} write request units (GSI copies included), on demand` },
+      { name: 'costDynamoDbPerMillionUsd', value: perMillion(costs.dynamoDb), unit: 'USD', description: `${Math.round(rru)} read and ${Math.round(wru)} write request units (${Math.round(indexWru)} of them to GSIs), on demand` },
       { name: 'costLambdaPerMillionUsd', value: perMillion(costs.lambda), unit: 'USD', description: `${invocations} invocations, ${lambdaGbSeconds.toFixed(1)} GB-s (local wall time of the handlers)` },
       { name: 'costS3PerMillionUsd', value: perMillion(costs.s3), unit: 'USD', description: `${s3Put} PUT-class and ${s3Get} GET-class requests` },
       { name: 'costFargatePerMillionUsd', value: perMillion(costs.fargate), unit: 'USD', description: `${cpuSeconds.toFixed(1)} s of CPU of the whole stack process (edge, workflow, emulators: an upper bound) as Fargate vCPU time with 2 GB per vCPU` },
@@ -159,56 +168,28 @@ export async function orchestrationCostBenchmark(): Promise<Figure[]> {
   }
 }
 
-/** Counts DynamoDB request units and S3 requests of every call the stack's SDK clients make. */
-function countOperations(stack: LocalStack, operations: Operations): void {
-  // dynalite reports the base table's units only. DynamoDB also writes every GSI that projects the
-  // item (all of ours project ALL), so each write is counted once more per GSI of its table: an
-  // upper bound, since a sparse index skips items without its key (a GSI key that changes costs 2).
-  const tables = stack.config.tables;
-  const gsis = new Map<string, number>([
-    [tables.devices, DEVICES_TABLE.globalSecondaryIndexes.length],
-    [tables.jobs, JOBS_TABLE.globalSecondaryIndexes.length],
-    [tables.campaigns, CAMPAIGNS_TABLE.globalSecondaryIndexes.length],
-    [tables.images, IMAGES_TABLE.globalSecondaryIndexes.length],
-    [tables.requests, REQUESTS_TABLE.globalSecondaryIndexes.length],
-    [tables.telemetry, TELEMETRY_TABLE.globalSecondaryIndexes.length],
-    [tables.credentials, CREDENTIALS_TABLE.globalSecondaryIndexes.length],
-  ]);
-  stack.stores.clients.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { ReturnConsumedCapacity?: string };
-      if (/Item|Query|Scan|Put|Get|Update|Delete|Batch|Transact/.test(context.commandName ?? '')) input.ReturnConsumedCapacity = 'TOTAL';
-      const result = await next(args);
-      operations.dynamoDbRequests++;
-      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
-      for (const capacity of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) {
-        const units = capacity.CapacityUnits ?? 0;
-        const copies = 1 + (gsis.get(capacity.TableName ?? '') ?? 0);
-        if (capacity.WriteCapacityUnits !== undefined || /Put|Update|Delete|Write/.test(context.commandName ?? '')) {
-          operations.writeRequestUnits += (capacity.WriteCapacityUnits ?? units) * copies;
-          operations.baseTableWriteRequestUnits += capacity.WriteCapacityUnits ?? units;
-        }
-        else operations.readRequestUnits += capacity.ReadCapacityUnits ?? units;
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'countConsumedCapacity' },
-  );
+/** Counts the S3 requests of the stack's SDK client by price class. */
+function countS3Requests(stack: LocalStack, requests: S3Requests): void {
   stack.stores.clients.s3.middlewareStack.add(
     (next, context) => async (args) => {
-      if (/^(Get|Head)/.test(context.commandName ?? '')) operations.s3GetClass++;
-      else operations.s3PutClass++;
+      if (/^(Get|Head)/.test(context.commandName ?? '')) requests.getClass++;
+      else requests.putClass++;
       return next(args);
     },
     { step: 'initialize', name: 'countS3Requests' },
   );
 }
 
-interface ConsumedCapacity {
-  TableName?: string;
-  CapacityUnits?: number;
-  ReadCapacityUnits?: number;
-  WriteCapacityUnits?: number;
+/** The write units by table and operation, and by index, per device updated: which writes cost what. */
+function writeUnitsBreakdown(rows: readonly WriteUnitsRow[], indexes: readonly [string, number][], updated: number): string {
+  const perDevice = (units: number): string => (units / updated).toFixed(2).padStart(6);
+  const lines = rows.map(
+    (row) =>
+      `  ${perDevice(row.units)} WRU/device  ${String(row.requests).padStart(6)} writes  ${(row.units / row.requests).toFixed(2)} WRU each` +
+      `${row.indexUnits === undefined ? '' : ` (${(row.indexUnits / row.requests).toFixed(2)} to GSIs)`}  ${row.table} ${row.operation}`,
+  );
+  const byIndex = [...indexes].sort((a, b) => b[1] - a[1]).map(([index, units]) => `  ${perDevice(units)} WRU/device  GSI ${index}`);
+  return ['DynamoDB write units by table and operation (GSI writes included):', ...lines, 'of which to global secondary indexes:', ...byIndex, ''].join('\n');
 }
 
 /** Bytes the edge sent to devices (firmware blocks) and an estimate of what it received (100 B per datagram). */

@@ -138,7 +138,7 @@ function tableInput(name: string, schema: TableSchema): CreateTableCommandInput 
   const indexes = schema.globalSecondaryIndexes.map((index) => ({
     IndexName: index.indexName,
     KeySchema: keys(index.partitionKey, index.sortKey),
-    Projection: { ProjectionType: 'ALL' as const },
+    Projection: { ProjectionType: index.projection ?? 'ALL' },
   }));
   return {
     TableName: name,

@@ -1,7 +1,7 @@
-import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { cohortPrefix } from '../core/jobs/FirmwareJob.ts';
-import { applyJobEvent, JobStatus, type DeliveryMethod, type JobEvent } from '../core/jobs/jobStateMachine.ts';
+import { applyJobEvents, isTerminal, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { StaleJobError } from '../core/jobs/errors.ts';
 import type { ExecuteOutcome, JobStore, OwnerListing, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
@@ -34,11 +34,11 @@ export class DynamoDbJobStore implements JobStore {
 
   async transition(
     job: FirmwareJob,
-    event: JobEvent,
+    events: JobEvents,
     now: number,
     extra: TransitionExtras = {},
   ): Promise<Result<FirmwareJob, TransitionError>> {
-    const change = applyJobEvent(job, event, now);
+    const change = applyJobEvents(job, events, now);
     if (!change.success) return change;
     const { status, version, attempt, set, history, expected } = change.data;
     const names: Record<string, string> = { '#status': 'status', '#version': 'version', '#attempt': 'attempt', '#history': 'history' };
@@ -46,13 +46,14 @@ export class DynamoDbJobStore implements JobStore {
       ':status': status,
       ':version': version,
       ':attempt': attempt,
-      ':history': [history],
+      ':history': history,
       ':expectedStatus': expected.status,
       ':expectedVersion': expected.version,
     };
     const sets = ['#status = :status', '#version = :version', '#attempt = :attempt', '#history = list_append(#history, :history)'];
     const removes: string[] = [];
-    const attributes: Record<string, unknown> = { ...set, ...extra };
+    // byOwner is sparse (store/schema.ts): an ended job leaves it, and no task owns it any more.
+    const attributes: Record<string, unknown> = { ...(isTerminal(status) ? { ownerTask: null } : {}), ...set, ...extra };
     Object.entries(attributes).forEach(([key, value], i) => {
       names[`#a${i}`] = key;
       if (value === null) {
@@ -148,8 +149,10 @@ export class DynamoDbJobStore implements JobStore {
     return this.queryAll({ KeyConditionExpression: 'campaignId = :c', ExpressionAttributeValues: { ':c': campaignId }, ConsistentRead: true });
   }
 
-  listForEndpoint(endpoint: string): Promise<FirmwareJob[]> {
-    return this.queryAll({ IndexName: JOBS_BY_ENDPOINT_INDEX, KeyConditionExpression: 'endpoint = :e', ExpressionAttributeValues: { ':e': endpoint } });
+  /** byEndpoint holds keys only (store/schema.ts): the device's jobs are then read from the table. */
+  async listForEndpoint(endpoint: string): Promise<FirmwareJob[]> {
+    const keys = await this.queryAll({ IndexName: JOBS_BY_ENDPOINT_INDEX, KeyConditionExpression: 'endpoint = :e', ExpressionAttributeValues: { ':e': endpoint } });
+    return this.getAll(keys);
   }
 
   listForOwner(ownerTask: string, status: JobStatus, options: OwnerListing = {}): Promise<FirmwareJob[]> {
@@ -171,9 +174,26 @@ export class DynamoDbJobStore implements JobStore {
     );
   }
 
+  /** byToken holds keys only (store/schema.ts): the job is then read from the table. */
   async findByToken(token: string): Promise<FirmwareJob | undefined> {
-    const items = await this.queryAll({ IndexName: JOBS_BY_TOKEN_INDEX, KeyConditionExpression: 'downloadToken = :t', ExpressionAttributeValues: { ':t': token } });
-    return items[0];
+    const [key] = await this.queryAll({ IndexName: JOBS_BY_TOKEN_INDEX, KeyConditionExpression: 'downloadToken = :t', ExpressionAttributeValues: { ':t': token } });
+    return key === undefined ? undefined : this.get(key.campaignId, key.jobKey);
+  }
+
+  /** The jobs of `keys` (BatchGetItem, 100 keys a call), in campaign order; a job deleted meanwhile is left out. */
+  private async getAll(keys: readonly Pick<FirmwareJob, 'campaignId' | 'jobKey'>[]): Promise<FirmwareJob[]> {
+    const jobs: FirmwareJob[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] = keys.slice(i, i + 100).map(({ campaignId, jobKey }) => ({ campaignId, jobKey }));
+      // BatchGet may hand back unprocessed keys under throttling: ask again with backoff.
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const result = await this.dynamo.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        jobs.push(...((result.Responses?.[this.tableName] ?? []) as FirmwareJob[]));
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return jobs.sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
   }
 
   private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, limit = Number.POSITIVE_INFINITY): Promise<FirmwareJob[]> {

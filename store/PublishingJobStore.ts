@@ -5,12 +5,12 @@
  * effort: a listener never undoes or blocks the transition, which is the record of truth.
  */
 import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
-import type { JobEvent } from '../core/jobs/jobStateMachine.ts';
+import { eventsOf, type JobEvent } from '../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../core/ports/JobStore.ts';
 import type { EventPublisher } from '../core/ports/EventPublisher.ts';
 
-/** Hears a transition whose conditional write succeeded: the job before, the event, the job after. */
-export type TransitionListener = (before: FirmwareJob, event: JobEvent, after: FirmwareJob, now: number) => void;
+/** Hears a conditional write of transitions that succeeded: the job before, its events (one or a chain), the job after. */
+export type TransitionListener = (before: FirmwareJob, events: readonly [JobEvent, ...JobEvent[]], after: FirmwareJob, now: number) => void;
 
 export function observingJobStore(inner: JobStore, onApplied: TransitionListener): JobStore {
   return {
@@ -26,22 +26,24 @@ export function observingJobStore(inner: JobStore, onApplied: TransitionListener
     listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
     listForOwner: (ownerTask, status, options) => inner.listForOwner(ownerTask, status, options),
     findByToken: (token) => inner.findByToken(token),
-    async transition(job, event, now, extra) {
-      const result = await inner.transition(job, event, now, extra);
-      if (result.success) onApplied(job, event, result.data, now);
+    async transition(job, events, now, extra) {
+      const result = await inner.transition(job, events, now, extra);
+      if (result.success) onApplied(job, eventsOf(events), result.data, now);
       return result;
     },
   };
 }
 
 export function publishingJobStore(inner: JobStore, events: EventPublisher, onError: (error: unknown) => void = () => undefined): JobStore {
-  return observingJobStore(inner, (job, event, after, now) => {
-    const last = after.history.at(-1);
-    events
-      .publish({
-        type: 'fota.job.transition',
-        detail: { campaignId: job.campaignId, endpoint: job.endpoint, cohort: job.cohort, from: job.status, to: after.status, event: event.kind, attempt: after.attempt, at: now, ...(last?.detail === undefined ? {} : { detail: last.detail }) },
-      })
-      .catch(onError);
+  // One event per transition, a chain written at once included (its entries end the history).
+  return observingJobStore(inner, (job, applied, after, now) => {
+    for (const entry of after.history.slice(-applied.length)) {
+      events
+        .publish({
+          type: 'fota.job.transition',
+          detail: { campaignId: job.campaignId, endpoint: job.endpoint, cohort: job.cohort, from: entry.from, to: entry.to, event: entry.event, attempt: after.attempt, at: now, ...(entry.detail === undefined ? {} : { detail: entry.detail }) },
+        })
+        .catch(onError);
+    }
   });
 }

@@ -7,10 +7,20 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
+/**
+ * What a global secondary index holds of an item: all of it, or its keys only. DynamoDB writes an
+ * index whenever an attribute it holds changes, sized by what it holds; a KEYS_ONLY index is
+ * written only when the item enters or leaves it or its index key changes (readers then get the
+ * item from the table by its key).
+ */
+export type IndexProjection = 'ALL' | 'KEYS_ONLY';
+
 export interface IndexSchema {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
+  /** @default 'ALL' */
+  readonly projection?: IndexProjection;
 }
 
 export interface TableSchema {
@@ -44,15 +54,20 @@ export const JOBS_BY_TOKEN_INDEX = 'byToken';
  * Jobs: one item per (campaign, device). The sort key starts with the cohort so a cohort is one
  * Query. byOwner is how an edge task finds the work for the devices it owns (ARCHITECTURE.md,
  * "Reaching devices"); byToken resolves a Package URI token; byEndpoint finds a device's jobs
- * when it registers.
+ * when it registers. byToken and byEndpoint hold keys only: their keys never change after the
+ * job is created (a retry's new token aside), so every later write to the job costs them nothing;
+ * their readers get the few jobs they find from the table. byOwner holds whole jobs: the edge
+ * lists its jobs by status many times a minute, and its status key changes with every transition
+ * anyway; it is sparse, a job leaving it when it ends (its `ownerTask` removed with the terminal
+ * transition: one index write where the status key's change costs two).
  */
 export const JOBS_TABLE: TableSchema = {
   partitionKey: { name: 'campaignId', type: 'S' },
   sortKey: { name: 'jobKey', type: 'S' },
   globalSecondaryIndexes: [
-    { indexName: JOBS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'campaignId', type: 'S' } },
+    { indexName: JOBS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'campaignId', type: 'S' }, projection: 'KEYS_ONLY' },
     { indexName: JOBS_BY_OWNER_INDEX, partitionKey: { name: 'ownerTask', type: 'S' }, sortKey: { name: 'status', type: 'S' } },
-    { indexName: JOBS_BY_TOKEN_INDEX, partitionKey: { name: 'downloadToken', type: 'S' } },
+    { indexName: JOBS_BY_TOKEN_INDEX, partitionKey: { name: 'downloadToken', type: 'S' }, projection: 'KEYS_ONLY' },
   ],
 };
 

@@ -121,8 +121,10 @@ export class InstallSteps {
   }
 
   /**
-   * Execute /5/0/2; a device that refuses it fails the job with UPDATE_REFUSED. How the exchange
-   * ended is recorded on the job (what a later resend decision rests on).
+   * Execute /5/0/2; a device that refuses it fails the job with UPDATE_REFUSED. An exchange that
+   * ended unanswered is recorded on the job (what a later resend decision rests on); an answered
+   * one is not: it is never sent again, exactly like one whose end went unrecorded, so writing it
+   * would cost a write per device and decide nothing.
    */
   private async executeUpdate(job: FirmwareJob, device: DeviceRegistration): Promise<{ readonly job: FirmwareJob } | 'refused' | 'noAnswer'> {
     let outcome: Awaited<ReturnType<FirmwareDevices['execute']>>;
@@ -137,26 +139,31 @@ export class InstallSteps {
       await this.steps.fail(job, { reason: 'UPDATE_REFUSED', detail: outcome.code });
       return 'refused';
     }
-    const accepted = { ...job, executeOutcome: 'accepted' as const, executeEndedAt: this.settings.now() };
-    await this.settings.jobs.recordExecuteOutcome(job, accepted.executeOutcome, accepted.executeEndedAt);
-    return { job: accepted };
+    return { job };
   }
 
-  /** After the reboot: the version read back from /3/0/3 and the result in /5/0 decide SUCCEEDED or FAILED. */
+  /**
+   * After the reboot: the version read back from /3/0/3 and the result in /5/0 decide SUCCEEDED
+   * or FAILED. An UPDATING job that verifies goes UPDATING -> VERIFYING -> SUCCEEDED in one
+   * conditional write on (UPDATING, version), both transitions in its history: the reads come
+   * first, and a task that stops between them leaves the job UPDATING, which the next look at it
+   * verifies the same way (reads change nothing on the device).
+   */
   async verify(job: FirmwareJob): Promise<void> {
-    let current: FirmwareJob | undefined = job;
-    if (job.status === JobStatus.Updating) current = await this.steps.transition(job, { kind: 'reregistered' });
-    if (current === undefined || current.status !== JobStatus.Verifying) return;
-    const device = await this.steps.reachableDevice(current);
+    if (job.status !== JobStatus.Updating && job.status !== JobStatus.Verifying) return;
+    const device = await this.steps.reachableDevice(job);
     if (device === undefined) return;
     const version = await this.settings.devices.readValue(device, '/3/0/3');
     const snapshot = await this.steps.readFirmware(device);
     const resultCode = snapshot.updateResult;
-    if (version === current.targetVersion && (resultCode === undefined || resultCode <= FirmwareUpdateResult.Success)) {
-      await this.steps.transition(current, { kind: 'verified', firmwareVersion: version }, changeTimeOf(snapshot));
+    if (version === job.targetVersion && (resultCode === undefined || resultCode <= FirmwareUpdateResult.Success)) {
+      const verified = { kind: 'verified', firmwareVersion: version } as const;
+      await this.steps.transition(job, job.status === JobStatus.Updating ? [{ kind: 'reregistered' }, verified] : verified, changeTimeOf(snapshot));
       await this.settings.registrations.update(device.endpoint, device.registrationId, { firmwareVersion: version });
       return;
     }
+    const current = job.status === JobStatus.Updating ? await this.steps.transition(job, { kind: 'reregistered' }) : job;
+    if (current === undefined) return;
     const reason = resultCode !== undefined && resultCode > FirmwareUpdateResult.Success ? updateResultReason(resultCode) : 'VERSION_MISMATCH';
     await this.steps.fail(
       current,

@@ -8,7 +8,7 @@ import type { FirmwareObjectSnapshot } from '../../core/firmware/firmwareProgres
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import { isAwake } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import { JobStatus, isAttemptOver, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
+import { JobStatus, eventsOf, isAttemptOver, type JobEvents } from '../../core/jobs/jobStateMachine.ts';
 import type { TransitionExtras } from '../../core/ports/JobStore.ts';
 import type { ActiveJob, ActiveJobs } from './ActiveJobs.ts';
 import { readFirmwareObject } from './deviceFirmware.ts';
@@ -79,11 +79,11 @@ export class JobSteps {
     }
   }
 
-  /** The job after the transition, or undefined when another writer moved it first. */
-  async transition(job: FirmwareJob, event: JobEvent, extra: TransitionExtras = {}): Promise<FirmwareJob | undefined> {
-    const result = await this.settings.jobs.transition(job, event, this.settings.now(), extra);
+  /** The job after the transition (or chain of them), or undefined when another writer moved it first. */
+  async transition(job: FirmwareJob, events: JobEvents, extra: TransitionExtras = {}): Promise<FirmwareJob | undefined> {
+    const result = await this.settings.jobs.transition(job, events, this.settings.now(), extra);
     if (!result.success) {
-      this.settings.logger.debug('transition not applied', { endpoint: job.endpoint, event: event.kind, reason: result.error.message });
+      this.settings.logger.debug('transition not applied', { endpoint: job.endpoint, event: eventsOf(events).map((event) => event.kind).join(','), reason: result.error.message });
       return undefined;
     }
     if (isAttemptOver(result.data.status)) this.settings.onJobEnded(result.data);

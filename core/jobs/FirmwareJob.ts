@@ -17,6 +17,7 @@ export interface FirmwareJob {
   readonly model?: string;
   /** Secret in the Package URI: a device can fetch only the image of its own job. */
   readonly downloadToken: string;
+  /** The edge task that drives the job (ARCHITECTURE.md, "Reaching devices"); removed when the job ends. */
   readonly ownerTask?: string;
   readonly installRequested?: boolean;
   /** Set by a campaign cancel: the owning edge resets the device and cancels the job. */
@@ -40,9 +41,11 @@ export interface FirmwareJob {
   /** When Execute Update was last sent again (epoch ms). */
   readonly executeResentAt?: number;
   /**
-   * How the last Execute Update exchange ended: 'accepted' (the device answered it: never sent
-   * again), 'noAnswer' (every retransmission went unanswered: it may be sent again once a read
-   * shows the device never got it). Absent while an exchange is in flight or its end went unrecorded.
+   * How the last Execute Update exchange ended, when that matters: 'noAnswer' (every
+   * retransmission went unanswered: it may be sent again once a read shows the device never got
+   * it). Absent while an exchange is in flight, once the device answered it, or when its end went
+   * unrecorded: never sent again. 'accepted' (answered) is what versions before December 2026
+   * recorded for an answered exchange; it means what absent means.
    */
   readonly executeOutcome?: 'accepted' | 'noAnswer';
   /** When that exchange ended (epoch ms). */

@@ -94,7 +94,24 @@ export interface JobChange {
   readonly version: number;
   readonly attempt: number;
   readonly set: Readonly<Record<string, string | number | null>>;
-  readonly history: JobHistoryEntry;
+  /** One entry per event applied, oldest first. */
+  readonly history: readonly JobHistoryEntry[];
+}
+
+/**
+ * One event, or a chain of them that one writer applies at once (the re-registration and the
+ * verdict read right after it): each a transition of the table, one version each, written as one
+ * conditional write on the first one's expected status and version.
+ */
+export type JobEvents = JobEvent | readonly [JobEvent, ...JobEvent[]];
+
+/** The events of `events`, in order. */
+export function eventsOf(events: JobEvents): readonly [JobEvent, ...JobEvent[]] {
+  return isChain(events) ? events : [events];
+}
+
+function isChain(events: JobEvents): events is readonly [JobEvent, ...JobEvent[]] {
+  return Array.isArray(events);
 }
 
 export interface JobHistoryEntry {
@@ -123,6 +140,23 @@ export function canApply(status: JobStatus, kind: JobEvent['kind']): boolean {
   return JOB_TRANSITIONS[kind].from.includes(status);
 }
 
+/**
+ * Computes the change a chain of events makes to a job, each event a legal transition from where
+ * the one before left it, or refuses the chain at its first illegal transition. Pure.
+ */
+export function applyJobEvents(job: JobSnapshot, events: JobEvents, now: number): Result<JobChange, IllegalTransitionError> {
+  const [first, ...rest] = eventsOf(events);
+  const firstChange = applyJobEvent(job, first, now);
+  if (!firstChange.success) return firstChange;
+  let change = firstChange.data;
+  for (const event of rest) {
+    const next = applyJobEvent(change, event, now);
+    if (!next.success) return next;
+    change = { ...next.data, expected: change.expected, set: { ...change.set, ...next.data.set }, history: [...change.history, ...next.data.history] };
+  }
+  return ok(change);
+}
+
 /** Computes the change an event makes to a job, or refuses an illegal transition. Pure. */
 export function applyJobEvent(job: JobSnapshot, event: JobEvent, now: number): Result<JobChange, IllegalTransitionError> {
   const rule = JOB_TRANSITIONS[event.kind];
@@ -138,7 +172,7 @@ export function applyJobEvent(job: JobSnapshot, event: JobEvent, now: number): R
     version: job.version + 1,
     attempt,
     set: { ...set, updatedAt: now },
-    history,
+    history: [history],
   });
 }
 

@@ -8,7 +8,7 @@
  */
 import type { FirmwareJob } from '../jobs/FirmwareJob.ts';
 import type { IllegalTransitionError, StaleJobError } from '../jobs/errors.ts';
-import type { DeliveryMethod, JobEvent, JobStatus } from '../jobs/jobStateMachine.ts';
+import type { DeliveryMethod, JobEvents, JobStatus } from '../jobs/jobStateMachine.ts';
 import type { Result } from '../result.ts';
 
 export type TransitionError = IllegalTransitionError | StaleJobError;
@@ -34,7 +34,8 @@ export interface OwnerListing {
 export interface JobStore {
   createJobs(jobs: readonly FirmwareJob[]): Promise<void>;
   get(campaignId: string, jobKey: string): Promise<FirmwareJob | undefined>;
-  transition(job: FirmwareJob, event: JobEvent, now: number, extra?: TransitionExtras): Promise<Result<FirmwareJob, TransitionError>>;
+  /** One event, or a chain of them written as one conditional write (core/jobs/jobStateMachine.ts#applyJobEvents). */
+  transition(job: FirmwareJob, events: JobEvents, now: number, extra?: TransitionExtras): Promise<Result<FirmwareJob, TransitionError>>;
   /**
    * The job is driven by edge task `ownerTask` from now: the task that last heard from its device
    * (the only one that can reach it through the NLB). False when the job changed meanwhile.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_TRANSITIONS, JobStatus, applyJobEvent, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
+import { JOB_TRANSITIONS, JobStatus, applyJobEvent, applyJobEvents, canApply, isTerminal, type JobEvent } from '../../core/jobs/jobStateMachine.ts';
 import { IllegalTransitionError } from '../../core/jobs/errors.ts';
 
 const job = (status: JobStatus, version = 3, attempt = 0) => ({ status, version, attempt });
@@ -55,7 +55,7 @@ describe('job state machine', () => {
     expect(change.success).toBe(true);
     if (change.success) {
       expect(change.data.set).toMatchObject({ reason: 'INTEGRITY_CHECK_FAILURE', updateResult: 5, deadline: null });
-      expect(change.data.history).toEqual({ at: NOW, from: 'DOWNLOADING', to: 'FAILING', event: 'failed', detail: 'INTEGRITY_CHECK_FAILURE' });
+      expect(change.data.history).toEqual([{ at: NOW, from: 'DOWNLOADING', to: 'FAILING', event: 'failed', detail: 'INTEGRITY_CHECK_FAILURE' }]);
     }
   });
 
@@ -75,6 +75,24 @@ describe('job state machine', () => {
   it('forgets how an earlier Execute exchange ended when a new install starts', () => {
     const change = applyJobEvent(job(JobStatus.Downloaded), { kind: 'updateStarted', deadline: NOW + 1 }, NOW);
     expect(change.success && change.data.set).toMatchObject({ executeOutcome: null, executeEndedAt: null });
+  });
+
+  it('folds a chain of events into one change on the first one\'s expected status and version, one version and one history entry per event', () => {
+    const change = applyJobEvents(job(JobStatus.Updating, 4), [{ kind: 'reregistered' }, { kind: 'verified', firmwareVersion: '2.1.0' }], NOW);
+
+    if (!change.success) throw change.error;
+    expect(change.data).toMatchObject({ expected: { status: JobStatus.Updating, version: 4 }, status: JobStatus.Succeeded, version: 6 });
+    expect(change.data.set).toMatchObject({ reportedVersion: '2.1.0', deadline: null, updatedAt: NOW });
+    expect(change.data.history.map((entry) => [entry.from, entry.to, entry.event])).toEqual([
+      [JobStatus.Updating, JobStatus.Verifying, 'reregistered'],
+      [JobStatus.Verifying, JobStatus.Succeeded, 'verified'],
+    ]);
+  });
+
+  it('refuses a chain with an illegal transition anywhere in it', () => {
+    const change = applyJobEvents(job(JobStatus.Updating), [{ kind: 'reregistered' }, { kind: 'downloaded' }], NOW);
+
+    expect(change).toMatchObject({ success: false, error: expect.any(IllegalTransitionError) });
   });
 
   it('records the version a failed device reported', () => {

@@ -1,7 +1,8 @@
 /**
  * The job store's named operations (core/ports/JobStore.ts, store/DynamoDbJobStore.ts) on dynalite:
  * each is a conditional write that lands only on the job as its caller read it, in the statuses it
- * has a meaning for, and none of them counts as a transition (the version stays).
+ * has a meaning for, and none of them counts as a transition (the version stays). The reads
+ * through the keys-only indexes (byEndpoint, byToken) answer whole jobs as they are now.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -74,7 +75,7 @@ describe('the named operations of the job store', () => {
     const downloaded = await readyJob(tables, 'op-execute-early', T0, { status: JobStatus.Downloaded });
 
     expect(await tables.jobs.recordExecuteOutcome(updating, 'noAnswer', T0 + 3)).toBe(true);
-    expect(await tables.jobs.recordExecuteOutcome(downloaded, 'accepted', T0 + 3)).toBe(false);
+    expect(await tables.jobs.recordExecuteOutcome(downloaded, 'noAnswer', T0 + 3)).toBe(false);
 
     expect(await stored(tables, updating)).toMatchObject({ executeOutcome: 'noAnswer', executeEndedAt: T0 + 3 });
     expect((await stored(tables, downloaded)).executeOutcome).toBeUndefined();
@@ -87,5 +88,55 @@ describe('the named operations of the job store', () => {
     const again = await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0);
 
     expect(again).toMatchObject({ success: false, error: expect.any(StaleJobError) });
+  });
+
+  it('lists every job of a device, whole and as it is now, in campaign order, through the keys-only byEndpoint index', async () => {
+    const first = await readyJob(tables, 'op-by-endpoint', T0, { campaignId: 'campaign-a-op-by-endpoint' });
+    await readyJob(tables, 'op-by-endpoint', T0, { campaignId: 'campaign-b-op-by-endpoint', status: JobStatus.Succeeded });
+    await readyJob(tables, 'op-by-endpoint-other', T0);
+    expect((await tables.jobs.transition(first, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    const jobs = await tables.jobs.listForEndpoint('op-by-endpoint');
+
+    expect(jobs.map((job) => [job.campaignId, job.status, job.version])).toEqual([
+      ['campaign-a-op-by-endpoint', JobStatus.Downloading, 2],
+      ['campaign-b-op-by-endpoint', JobStatus.Succeeded, 1],
+    ]);
+    expect(jobs[0]).toMatchObject({ imageId: 'image-1', targetVersion: '2.0.0', history: [{ event: 'downloadStarted' }] });
+  });
+
+  it('finds the whole job of a Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
+    const job = await readyJob(tables, 'op-by-token', T0);
+    expect((await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    const found = await tables.jobs.findByToken(job.downloadToken);
+
+    expect(found).toMatchObject({ campaignId: job.campaignId, endpoint: 'op-by-token', status: JobStatus.Downloading, imageId: 'image-1' });
+    expect(await tables.jobs.findByToken('no-such-token')).toBeUndefined();
+  });
+
+  it('writes a chain of transitions as one conditional write, and refuses it whole on a job that moved', async () => {
+    const updating = await readyJob(tables, 'op-chain', T0, { status: JobStatus.Updating, version: 4 });
+    const chain = [{ kind: 'reregistered' }, { kind: 'verified', firmwareVersion: '2.0.0' }] as const;
+
+    const verified = await tables.jobs.transition(updating, chain, T0 + 9);
+    const again = await tables.jobs.transition(updating, chain, T0 + 10);
+
+    expect(verified.success).toBe(true);
+    expect(again).toMatchObject({ success: false, error: expect.any(StaleJobError) });
+    const after = await stored(tables, updating);
+    expect(after).toMatchObject({ status: JobStatus.Succeeded, version: 6, reportedVersion: '2.0.0', updatedAt: T0 + 9 });
+    expect(after.history.map((entry) => entry.to)).toEqual([JobStatus.Verifying, JobStatus.Succeeded]);
+  });
+
+  it('takes an ended job out of its owner\'s listing: no task owns it any more', async () => {
+    const verifying = await readyJob(tables, 'op-ended', T0, { status: JobStatus.Verifying, ownerTask: 'task-ended' });
+
+    const verified = await tables.jobs.transition(verifying, { kind: 'verified', firmwareVersion: '2.0.0' }, T0 + 1);
+
+    expect(verified.success && verified.data.ownerTask).toBeUndefined();
+    expect((await stored(tables, verifying)).ownerTask).toBeUndefined();
+    expect(await tables.jobs.listForOwner('task-ended', JobStatus.Succeeded)).toEqual([]);
+    expect(await tables.jobs.listForOwner('task-ended', JobStatus.Verifying)).toEqual([]);
   });
 });

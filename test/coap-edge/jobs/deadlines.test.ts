@@ -57,7 +57,7 @@ describe('deadlines the executor keeps itself', () => {
   it('fails an UPDATING job INSTALL_TIMEOUT at the first tick past its deadline', async () => {
     await registerDevice(tables, 'dd-updating', T0);
     const deadline = T0 + 120_000;
-    const job = await readyJob(tables, 'dd-updating', T0, { status: JobStatus.Updating, deadline, executeOutcome: 'accepted' });
+    const job = await readyJob(tables, 'dd-updating', T0, { status: JobStatus.Updating, deadline });
 
     await tickAt(deadline - 1);
     expect((await stored(tables, job)).status).toBe(JobStatus.Updating);

@@ -28,14 +28,16 @@ describe('the install steps of a job', () => {
     return readyJob(tables, endpoint, T0, { status: JobStatus.Downloaded, delivery: 'coap-pull', installRequested: true });
   };
 
-  it('sends Execute Update once to a Downloaded device, moves the job to UPDATING and records that the device answered', async () => {
+  it('sends Execute Update once to a Downloaded device and moves the job to UPDATING, with no write for the answer (an answered Execute is never sent again)', async () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-accepted');
 
     await parts.install.start(job);
 
     expect(parts.device.count('EXECUTE /5/0/2')).toBe(1);
-    expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Updating, executeOutcome: 'accepted', executeEndedAt: T0 });
+    const after = await stored(tables, job);
+    expect(after).toMatchObject({ status: JobStatus.Updating, version: job.version + 1 });
+    expect(after.executeOutcome).toBeUndefined();
   });
 
   it('records an Execute Update that is never answered as noAnswer and keeps the job UPDATING for the re-registration to decide', async () => {
@@ -61,7 +63,8 @@ describe('the install steps of a job', () => {
 
     expect(parts.device.count('EXECUTE /5/0/2')).toBe(2);
     const after = await stored(tables, job);
-    expect(after).toMatchObject({ status: JobStatus.Updating, executeResends: 1, executeOutcome: 'accepted' });
+    expect(after).toMatchObject({ status: JobStatus.Updating, executeResends: 1 });
+    expect(after.executeOutcome).toBeUndefined();
     expect(after.history.filter((h) => h.event === 'executeResent')).toHaveLength(1);
   });
 
@@ -154,5 +157,34 @@ describe('the install steps of a job', () => {
     await parts.install.checkUpdating(await stored(tables, job));
 
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Failing, reason: 'VERSION_MISMATCH', reportedVersion: '1.0.0' });
+  });
+
+  it('verifies an UPDATING job after the reboot in one conditional write, UPDATING -> VERIFYING -> SUCCEEDED both in its history', async () => {
+    const parts = jobParts(tables);
+    await registerDevice(tables, 'in-verify', T0);
+    const job = await readyJob(tables, 'in-verify', T0, { status: JobStatus.Updating, version: 4 });
+    parts.device.reboot('2.0.0');
+
+    await parts.install.verify(job);
+
+    const after = await stored(tables, job);
+    expect(after).toMatchObject({ status: JobStatus.Succeeded, version: 6, reportedVersion: '2.0.0' });
+    expect(after.history.map((entry) => [entry.from, entry.to])).toEqual([
+      [JobStatus.Updating, JobStatus.Verifying],
+      [JobStatus.Verifying, JobStatus.Succeeded],
+    ]);
+  });
+
+  it('fails an UPDATING job whose device came back on another version, through VERIFYING', async () => {
+    const parts = jobParts(tables);
+    await registerDevice(tables, 'in-verify-mismatch', T0);
+    const job = await readyJob(tables, 'in-verify-mismatch', T0, { status: JobStatus.Updating, version: 4 });
+    parts.device.reboot('1.0.1');
+
+    await parts.install.verify(job);
+
+    const after = await stored(tables, job);
+    expect(after).toMatchObject({ status: JobStatus.Failing, reason: 'VERSION_MISMATCH', reportedVersion: '1.0.1' });
+    expect(after.history.map((entry) => entry.to)).toEqual([JobStatus.Verifying, JobStatus.Failing]);
   });
 });
