@@ -15,7 +15,10 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as EmulatorServerOptions;
   const servers = await startEmulatorServers(options);
   process.once('disconnect', () => {
-    servers.stop().finally(() => process.exit(0));
+    servers.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
   send({ kind: 'listening', dynamoDbPort: servers.dynamoDbPort, s3Port: servers.s3Port });
 }

@@ -4,7 +4,8 @@
  * process or the emulator child process (local/emulatorProcess.ts) that keeps their CPU off the
  * edge's and the workflow runner's core.
  */
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ const dynalite = require('dynalite') as (options: { createTableMs: number; delet
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
+  readonly httpServer?: Server;
 };
 
 /** Where the emulators listen and keep their data. */
@@ -48,12 +50,14 @@ export async function startEmulatorServers(options: EmulatorServerOptions = {}):
     // dynalite 4 closes Query iterators only through `iterator.return`: without this, every Query leaks one.
     closeIteratorsOnReturn();
     const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDirectory === undefined ? {} : { path: join(options.dataDirectory, 'dynamodb') }) });
+    keepConnections(dynamo);
     const dynamoDbPort = await listen(dynamo, options.dynamoDbPort ?? 0);
     closers.push(() => new Promise((resolve) => dynamo.close(() => resolve())));
 
     const s3Directory = options.dataDirectory === undefined ? await mkdtemp(join(tmpdir(), 'fota-s3-')) : join(options.dataDirectory, 's3');
     const s3 = new S3rver({ port: options.s3Port ?? 0, address: '127.0.0.1', silent: true, directory: s3Directory });
     const s3Address = await s3.run();
+    if (s3.httpServer !== undefined) keepConnections(s3.httpServer);
     closers.push(async () => {
       await s3.close();
       if (options.dataDirectory === undefined) await rm(s3Directory, { recursive: true, force: true });
@@ -63,6 +67,16 @@ export async function startEmulatorServers(options: EmulatorServerOptions = {}):
     await stop();
     throw error;
   }
+}
+
+/**
+ * The SDK clients keep their connections alive; a server that closes an idle one (Node's default:
+ * after 5 s) just as a request starts on it ends that request with "socket hang up". With the
+ * emulators in another process the two sides race for real, so the emulators keep a connection
+ * until its client closes it (or the server closes, which closes idle connections).
+ */
+function keepConnections(server: Server): void {
+  server.keepAliveTimeout = 0;
 }
 
 async function listen(server: Server, port: number): Promise<number> {
