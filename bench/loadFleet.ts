@@ -17,13 +17,19 @@ export type FleetMessage =
   | { readonly kind: 'stopped'; readonly updatesExecuted: readonly number[]; readonly executesReceived: readonly number[]; readonly peakRssMb: number };
 
 const [size, serverPort, burst, model] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? 'LOAD-1'];
+/**
+ * How long a device waits for one firmware block: 30 s, not the tests' 2 s. On a loaded machine a
+ * block answered after 2 s made devices give up (Update Result 4, CONNECTION_LOST), retried a
+ * minute later by the campaign's policy; a real CoAP client waits up to MAX_TRANSMIT_WAIT (93 s).
+ */
+const BLOCK_TIMEOUT_MS = 30_000;
 const send = (message: FleetMessage): void => void process.send?.(message);
 
 async function main(): Promise<void> {
   // The parent's IPC channel closes when it stops us or dies: no fleet outlives its load test.
   process.once('disconnect', () => process.exit(0));
   if (!Number.isInteger(size) || !Number.isInteger(serverPort) || !Number.isInteger(burst)) throw new Error('usage: loadFleet <devices> <edge port> <burst> [model]');
-  const fleet = new Fleet({ size, serverPort, endpointPrefix: 'load', deviceOptions: () => ({ model, firmwareVersion: '1.0.0', blockSize: 1024, lifetimeSeconds: 3600 }) });
+  const fleet = new Fleet({ size, serverPort, endpointPrefix: 'load', deviceOptions: () => ({ model, firmwareVersion: '1.0.0', blockSize: 1024, lifetimeSeconds: 3600, blockTimeoutMs: BLOCK_TIMEOUT_MS }) });
   const started = Date.now();
   const failed: string[] = [];
   let registered = 0;
