@@ -1,20 +1,25 @@
 /** Bounds how much asynchronous work runs at once (device exchanges, table writes). */
 export class Semaphore {
   private available: number;
-  private readonly waiting: (() => void)[] = [];
+  private readonly queue: (() => void)[] = [];
 
   constructor(permits: number) {
     if (!Number.isInteger(permits) || permits < 1) throw new RangeError(`a semaphore needs at least one permit, not ${permits}`);
     this.available = permits;
   }
 
+  /** Callers waiting for a permit now. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   async use<T>(work: () => Promise<T>): Promise<T> {
     if (this.available > 0) this.available--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
+      const next = this.queue.shift();
       if (next !== undefined) next();
       else this.available++;
     }

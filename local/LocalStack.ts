@@ -1,7 +1,7 @@
 /**
- * The embedded stack: dynalite (DynamoDB), s3rver (S3), the synthesized campaign workflow on
- * aws-local-stepfunctions, and the CoAP edge on loopback UDP, all in one process, with the same
- * code that runs in AWS. Ports are chosen by the OS unless given, so tests can run side by side.
+ * The embedded stack: dynalite (DynamoDB) and s3rver (S3) in a child process, the synthesized
+ * campaign workflow on aws-local-stepfunctions and the CoAP edge on loopback UDP in this one, with
+ * the same code that runs in AWS. Ports are chosen by the OS unless given, so tests can run side by side.
  */
 import type { StoreConfig } from '../store/config.ts';
 import type { ImageSigningPolicy } from '../store/imageSigning.ts';
@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   readonly dynamoDbPort?: number;
   /** TCP port of s3rver (S3) on loopback; any free port by default. */
   readonly s3Port?: number;
+  /** Run dynalite and s3rver in this process instead of a child process of their own. @default false */
+  readonly emulatorsInProcess?: boolean;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
   readonly dataDirectory?: string;
   /** Signer keys of firmware images and whether unsigned ones are refused. @default none, unsigned accepted */
@@ -61,6 +63,7 @@ export class LocalStack {
     let dashboardUrl: string | undefined;
     try {
       const emulators = await startEmulators({
+        inChildProcess: options.emulatorsInProcess !== true,
         dashboardUrl: () => dashboardUrl,
         ...(options.notifyWebhookUrl === undefined ? {} : { notifyWebhookUrl: options.notifyWebhookUrl }),
         ...(options.defaultApprovers === undefined ? {} : { defaultApprovers: options.defaultApprovers }),

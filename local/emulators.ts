@@ -1,36 +1,25 @@
 /**
- * The AWS emulators of the embedded stack: dynalite (DynamoDB) and s3rver (S3) on loopback, the
- * tables and the image bucket created, and the store configuration that points at them. The local
- * stack starts them in its own process; the benchmarks start them beside an edge that runs in a
- * child process, so the edge's CPU and memory figures are its own.
+ * The AWS emulators of the embedded stack: dynalite (DynamoDB) and s3rver (S3) on loopback
+ * (local/emulatorServers.ts), the tables and the image bucket created, and the store
+ * configuration that points at them. The local stack runs the emulators in a child process
+ * (local/emulatorChild.ts), so the edge and the workflow runner have a core to themselves; tests
+ * and the side-by-side benchmarks run them in their own process.
  */
-import type { AddressInfo, Server } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { StoreConfig } from '../store/config.ts';
 import type { ImageSigningPolicy } from '../store/imageSigning.ts';
 import { createStores, type Stores } from '../store/Stores.ts';
 import { AUDIT_TABLE, CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type TableSchema } from '../store/schema.ts';
-import { closeIteratorsOnReturn } from './dynaliteIterators.ts';
+import { forkEmulatorServers } from './emulatorChild.ts';
+import { startEmulatorServers, type EmulatorServerOptions } from './emulatorServers.ts';
 
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number; path?: string }) => Server;
-const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-};
-
-export interface EmulatorOptions {
-  /** TCP port of dynalite on loopback; any free port by default. */
-  readonly dynamoDbPort?: number;
-  /** TCP port of s3rver on loopback; any free port by default. */
-  readonly s3Port?: number;
-  /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
-  readonly dataDirectory?: string;
+export interface EmulatorOptions extends EmulatorServerOptions {
+  /** Run dynalite and s3rver in a child process (ended with this one) instead of this process. @default false */
+  readonly inChildProcess?: boolean;
   /** Signer keys of firmware images and whether unsigned ones are refused. @default none, unsigned accepted */
   readonly imageSigning?: ImageSigningPolicy;
   /** Campaign notifications are also POSTed to this URL. */
@@ -55,24 +44,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    // dynalite 4 closes Query iterators only through `iterator.return`: without this, every Query leaks one.
-    closeIteratorsOnReturn();
-    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDirectory === undefined ? {} : { path: join(options.dataDirectory, 'dynamodb') }) });
-    const dynamoPort = await listen(dynamo, options.dynamoDbPort ?? 0);
-    closers.push(() => new Promise((resolve) => dynamo.close(() => resolve())));
-
-    const s3Directory = options.dataDirectory === undefined ? await mkdtemp(join(tmpdir(), 'fota-s3-')) : join(options.dataDirectory, 's3');
-    const s3 = new S3rver({ port: options.s3Port ?? 0, address: '127.0.0.1', silent: true, directory: s3Directory });
-    const s3Address = await s3.run();
-    closers.push(async () => {
-      await s3.close();
-      if (options.dataDirectory === undefined) await rm(s3Directory, { recursive: true, force: true });
-    });
+    const servers = options.inChildProcess === true ? await forkEmulatorServers(serverOptions(options)) : await startEmulatorServers(serverOptions(options));
+    closers.push(() => servers.stop());
 
     const config: StoreConfig = {
       region: 'us-east-1',
-      dynamoDbEndpoint: `http://127.0.0.1:${dynamoPort}`,
-      s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+      dynamoDbEndpoint: `http://127.0.0.1:${servers.dynamoDbPort}`,
+      s3Endpoint: `http://127.0.0.1:${servers.s3Port}`,
       tables: { devices: 'fota-devices', jobs: 'fota-jobs', campaigns: 'fota-campaigns', images: 'fota-images', requests: 'fota-requests', telemetry: 'fota-telemetry', credentials: 'fota-credentials', claims: 'fota-device-claims', idempotency: 'fota-idempotency', audit: 'fota-audit' },
       imageBucket: 'fota-images',
       ...(options.imageSigning === undefined ? {} : { imageSigning: options.imageSigning }),
@@ -99,12 +77,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   }
 }
 
-async function listen(server: Server, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
+function serverOptions(options: EmulatorOptions): EmulatorServerOptions {
+  return {
+    ...(options.dynamoDbPort === undefined ? {} : { dynamoDbPort: options.dynamoDbPort }),
+    ...(options.s3Port === undefined ? {} : { s3Port: options.s3Port }),
+    ...(options.dataDirectory === undefined ? {} : { dataDirectory: options.dataDirectory }),
+  };
 }
 
 async function createTables(stores: Stores, config: StoreConfig): Promise<void> {

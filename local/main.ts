@@ -4,7 +4,7 @@
  */
 import './quietNode20.ts';
 import { writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { LocalStack } from './LocalStack.ts';
 import { runDemoCampaign } from './demo.ts';
 import { attachServeFleet, type AttachedFleet } from './serveFleet.ts';
@@ -47,8 +47,8 @@ const program = new Command()
   .option('--coap-port <port>', 'UDP port of the CoAP edge (default 5683 with --serve, any free port for the demo)', positiveInt)
   .option('--coaps-port <port>', 'UDP port of CoAPS, DTLS 1.2 PSK (default 5684 with --serve, any free port for the demo)', positiveInt)
   .option('--api-port <port>', 'TCP port of the local REST API (default 8765 with --serve, any free port for the demo)', positiveInt)
-  .option('--dynamodb-port <port>', 'TCP port of the DynamoDB emulator (dynalite) on loopback (any free port by default)', positiveInt)
-  .option('--s3-port <port>', 'TCP port of the S3 emulator (s3rver) on loopback (any free port by default)', positiveInt)
+  .addOption(new Option('--dynamodb-port <port>', 'TCP port of the DynamoDB emulator (dynalite) on loopback (any free port by default)').argParser(positiveInt).env('FOTA_DYNAMODB_PORT'))
+  .addOption(new Option('--s3-port <port>', 'TCP port of the S3 emulator (s3rver) on loopback (any free port by default)').argParser(positiveInt).env('FOTA_S3_PORT'))
   .option('--image-bytes <n>', 'size of the generated demo image', positiveInt, 32 * 1024)
   .option('--cohorts <list>', 'cumulative cohort percentages, e.g. 10,100', (v) => v.split(',').map(Number), [10, 100])
   .option('--block-size <n>', 'Block2 size the simulated devices ask for (16..1024)', positiveInt, 512)

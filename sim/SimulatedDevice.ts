@@ -54,6 +54,11 @@ export interface SimulatedDeviceOptions extends ClientQuirks {
   readonly pullInterruptAfterBlocks?: number;
   /** How long the connection stays lost. @default 100 ms */
   readonly pullResumeDelayMs?: number;
+  /**
+   * How long a CoAP pull waits for the answer to one block before the download fails with Update
+   * Result 4 (sends stop after 2 s either way). Shortened for tests; RFC 7252's MAX_TRANSMIT_WAIT is 93 s. @default 2000
+   */
+  readonly blockTimeoutMs?: number;
 }
 
 /** Formats a 1.0 client must speak (TLV) versus what a 1.1 client of ours speaks. */
@@ -511,7 +516,7 @@ export class SimulatedDevice {
 
   /** Lock-step Block2 pull; with `pullInterruptAfterBlocks` it loses the connection once and resumes. */
   private async pullCoap(url: URL, transfer: number): Promise<{ kind: 'ok'; bytes: Buffer } | { kind: 'refused'; code: string }> {
-    const pull = new BlockwisePull(url, szxForSize(this.options.blockSize ?? 512) ?? 5);
+    const pull = new BlockwisePull(url, szxForSize(this.options.blockSize ?? 512) ?? 5, this.options.blockTimeoutMs);
     try {
       const interruptAfter = this.options.pullInterruptAfterBlocks;
       if (interruptAfter !== undefined) {

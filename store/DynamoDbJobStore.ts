@@ -7,6 +7,10 @@ import { StaleJobError } from '../core/jobs/errors.ts';
 import type { ExecuteOutcome, JobStore, OwnerListing, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
 import { JOBS_BY_ENDPOINT_INDEX, JOBS_BY_OWNER_INDEX, JOBS_BY_TOKEN_INDEX } from './schema.ts';
 import { isConditionalCheckFailure, whenConditionHolds } from './conditionalWrite.ts';
+import { mapWithLimit } from '../core/concurrency.ts';
+
+/** BatchWriteItem calls in flight at once when creating a campaign's jobs (25 items each). */
+const PARALLEL_BATCH_WRITES = 8;
 
 /** Per-device jobs in one DynamoDB table: every write is conditional on (status, version). */
 export class DynamoDbJobStore implements JobStore {
@@ -15,16 +19,19 @@ export class DynamoDbJobStore implements JobStore {
     private readonly tableName: string,
   ) {}
 
+  /** BatchWriteItem in chunks of 25 (its limit), several chunks in flight at once. */
   async createJobs(jobs: readonly FirmwareJob[]): Promise<void> {
-    for (let i = 0; i < jobs.length; i += 25) {
-      let requests = jobs.slice(i, i + 25).map((job) => ({ PutRequest: { Item: { ...job } } }));
+    const chunks: FirmwareJob[][] = [];
+    for (let i = 0; i < jobs.length; i += 25) chunks.push(jobs.slice(i, i + 25));
+    await mapWithLimit(chunks, PARALLEL_BATCH_WRITES, async (chunk) => {
+      let requests = chunk.map((job) => ({ PutRequest: { Item: { ...job } } }));
       // BatchWrite may hand back unprocessed items under throttling: retry them with backoff.
       for (let attempt = 0; requests.length > 0; attempt++) {
         const result = await this.dynamo.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
         if (requests.length > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
       }
-    }
+    });
   }
 
   async get(campaignId: string, jobKey: string): Promise<FirmwareJob | undefined> {
@@ -156,18 +163,28 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   listForOwner(ownerTask: string, status: JobStatus, options: OwnerListing = {}): Promise<FirmwareJob[]> {
-    const { limit, dueBy } = options;
+    const { limit, dueBy, requested } = options;
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':o': ownerTask, ':s': status };
+    const filters: string[] = [];
+    if (dueBy !== undefined) {
+      names['#nb'] = 'notBefore';
+      values[':due'] = dueBy;
+      filters.push('(attribute_not_exists(#nb) OR #nb <= :due)');
+    }
+    if (requested === true) {
+      names['#ir'] = 'installRequested';
+      names['#cr'] = 'cancelRequested';
+      values[':yes'] = true;
+      filters.push('(#ir = :yes OR #cr = :yes)');
+    }
     return this.queryAll(
       {
         IndexName: JOBS_BY_OWNER_INDEX,
         KeyConditionExpression: 'ownerTask = :o AND #status = :s',
-        ...(dueBy === undefined
-          ? { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':o': ownerTask, ':s': status } }
-          : {
-              FilterExpression: 'attribute_not_exists(#nb) OR #nb <= :due',
-              ExpressionAttributeNames: { '#status': 'status', '#nb': 'notBefore' },
-              ExpressionAttributeValues: { ':o': ownerTask, ':s': status, ':due': dueBy },
-            }),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND ') }),
         ...(limit === undefined ? {} : { Limit: limit }),
       },
       limit,

@@ -7,6 +7,7 @@
  * restart or a duplicate notification can never move a job twice.
  */
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import type { OwnerListing } from '../../core/ports/JobStore.ts';
 import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import type { Peer } from '../transport/CoapTransport.ts';
@@ -58,6 +59,7 @@ export class JobExecutor {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private lastUnderWayScan = 0;
+  private lastReadyScan = 0;
   /** Jobs under way at the last scan of them. */
   private underWayCount = 0;
 
@@ -198,19 +200,25 @@ export class JobExecutor {
   }
 
   /**
-   * Jobs to start are read every tick, a page of them (more than the executor can start at once);
-   * jobs under way, mostly moved by notifications and registrations, every tick while there are
-   * few, else every few ticks: a task with 10,000 jobs does not read them all twice a second.
+   * Jobs to start are read every tick while the executor has room for more steps (a page of them,
+   * more than it can start at once), else every few ticks, for their deadlines: a backlog of
+   * thousands of queued steps is not read again twice a second. Jobs under way, mostly moved by
+   * notifications and registrations, every tick while there are few, else every few ticks.
    */
   private async listOwned(): Promise<OwnedJobs> {
-    const { jobs, taskId, now, underWayScanMs } = this.settings;
+    const { jobs, taskId, now, underWayScanMs, concurrency } = this.settings;
     const scanUnderWay = this.underWayCount < FEW_UNDER_WAY || now() - this.lastUnderWayScan >= underWayScanMs;
     if (scanUnderWay) this.lastUnderWayScan = now();
-    const underWay = (status: JobStatus): Promise<FirmwareJob[]> => (scanUnderWay ? jobs.listForOwner(taskId, status) : Promise.resolve([]));
+    const scanReady = this.runner.backlog < concurrency || now() - this.lastReadyScan >= underWayScanMs;
+    if (scanReady) this.lastReadyScan = now();
+    const underWay = (status: JobStatus, options: OwnerListing = {}): Promise<FirmwareJob[]> => (scanUnderWay ? jobs.listForOwner(taskId, status, options) : Promise.resolve([]));
     const [ready, downloading, downloaded, updating, verifying] = await Promise.all([
-      jobs.listForOwner(taskId, JobStatus.Ready, { limit: READY_PAGE, dueBy: now() }),
+      scanReady ? jobs.listForOwner(taskId, JobStatus.Ready, { limit: READY_PAGE, dueBy: now() }) : Promise.resolve([]),
       underWay(JobStatus.Downloading),
-      underWay(JobStatus.Downloaded),
+      // A DOWNLOADED job needs this task only once its install or cancel is requested (before
+      // that it has no deadline here either: core/jobs/jobDeadline.ts); a cohort's thousands of
+      // downloaded jobs waiting for the install phase are not read every few ticks.
+      underWay(JobStatus.Downloaded, { requested: true }),
       underWay(JobStatus.Updating),
       underWay(JobStatus.Verifying),
     ]);

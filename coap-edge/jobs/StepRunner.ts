@@ -38,6 +38,11 @@ export class StepRunner {
     return this.stopped;
   }
 
+  /** Steps waiting for one of the `concurrency` slots: work already in hand, not yet started. */
+  get backlog(): number {
+    return this.semaphore.waiting;
+  }
+
   resume(): void {
     this.stopped = false;
   }

@@ -28,6 +28,8 @@ export interface OwnerListing {
   readonly limit?: number;
   /** Only jobs with no `notBefore` or one at or before this time (epoch ms). */
   readonly dueBy?: number;
+  /** Only jobs whose install or cancel was requested (what a DOWNLOADED job waits for). */
+  readonly requested?: boolean;
 }
 
 /** Per-device jobs. Every write is conditional on the job's version as read. */

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { startEmulators, type Emulators } from '../../local/emulators.ts';
 import { openDynaliteIterators } from '../../local/dynaliteIterators.ts';
+import { eventually } from '../integration/eventually.ts';
 
 const QUERIES = 400;
 
@@ -52,4 +58,56 @@ describe('the local emulators', () => {
       await pinned.stop();
     }
   });
+
+  it('run in a child process that serves the stores and is gone once stopped', async () => {
+    // Prepare
+    const inChild = await startEmulators({ inChildProcess: true });
+    const { stores, config } = inChild;
+    await stores.clients.dynamo.send(new PutItemCommand({ TableName: config.tables.devices, Item: { endpoint: { S: 'child-device' }, ownerTask: { S: 'task-1' } } }));
+    const read = await stores.clients.dynamo.send(new GetItemCommand({ TableName: config.tables.devices, Key: { endpoint: { S: 'child-device' } } }));
+    const dynamoDbPort = Number(new URL(config.dynamoDbEndpoint ?? '').port);
+
+    // Act
+    await inChild.stop();
+
+    // Assess
+    expect(read.Item?.['ownerTask']).toEqual({ S: 'task-1' });
+    expect(await accepts(dynamoDbPort)).toBe(false);
+  });
+
+  it('in a child process, end when their parent is killed (no orphan emulators)', async () => {
+    // Prepare
+    const parent = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./emulatorParent.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = await createInterface({ input: parent.stdout })[Symbol.asyncIterator]().next().then((next) => [next.value as string]);
+    const child = JSON.parse(line ?? '{}') as { pid: number; dynamoDbPort: number };
+    expect(isRunning(child.pid)).toBe(true);
+
+    // Act
+    parent.kill('SIGKILL');
+
+    // Assess
+    await eventually(() => expect(isRunning(child.pid)).toBe(false), { what: `the emulator process ${child.pid} to exit after its parent died` });
+    expect(await accepts(child.dynamoDbPort)).toBe(false);
+  });
 });
+
+/** Whether the process runs (Linux): an exited one not reaped yet (a zombie, state Z) does not. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -60,6 +60,24 @@ describe('the named operations of the job store', () => {
     expect((await stored(tables, updating)).cancelRequested).toBeUndefined();
   });
 
+  it('lists, with `requested`, only the owner\'s jobs whose install or cancel was requested', async () => {
+    // Prepare
+    const owner = 'task-requested';
+    const waiting = await readyJob(tables, 'op-list-waiting', T0, { status: JobStatus.Downloaded, ownerTask: owner });
+    const toInstall = await readyJob(tables, 'op-list-install', T0, { status: JobStatus.Downloaded, ownerTask: owner });
+    const toCancel = await readyJob(tables, 'op-list-cancel', T0, { status: JobStatus.Downloaded, ownerTask: owner });
+    await tables.jobs.requestInstall(toInstall, T0 + 5_000);
+    await tables.jobs.requestCancel(toCancel, T0 + 7);
+
+    // Act
+    const requested = await tables.jobs.listForOwner(owner, JobStatus.Downloaded, { requested: true });
+    const all = await tables.jobs.listForOwner(owner, JobStatus.Downloaded);
+
+    // Assess
+    expect(requested.map((job) => job.endpoint).sort()).toEqual([toCancel.endpoint, toInstall.endpoint]);
+    expect(all.map((job) => job.endpoint).sort()).toEqual([toCancel.endpoint, toInstall.endpoint, waiting.endpoint]);
+  });
+
   it('records the delivery of a DOWNLOADING job only', async () => {
     const downloading = await readyJob(tables, 'op-delivery', T0, { status: JobStatus.Downloading, delivery: 'http-pull' });
     const ready = await readyJob(tables, 'op-delivery-ready', T0);

@@ -105,7 +105,7 @@ const BY_HAND = 3_600_000;
  * A whole executor on the tables, a scripted device and the clock `now`; it ticks only when the
  * test says. A tick takes every job of its task: a test that ticks gives its jobs a task of their own.
  */
-export function jobExecutor(tables: JobTables, device: ScriptedDevice, now: () => number, taskId = TASK): JobExecutor {
+export function jobExecutor(tables: JobTables, device: ScriptedDevice, now: () => number, taskId = TASK, overrides: Partial<JobExecutorOptions> = {}): JobExecutor {
   return new JobExecutor({
     jobs: tables.jobs,
     registrations: tables.registrations,
@@ -115,6 +115,7 @@ export function jobExecutor(tables: JobTables, device: ScriptedDevice, now: () =
     pollIntervalMs: BY_HAND,
     logger: createLogger('job-executor-test', 'silent'),
     clock: now,
+    ...overrides,
   });
 }
 
