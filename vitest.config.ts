@@ -6,9 +6,10 @@ const END_TO_END = ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 't
 const RELIABILITY = ['test/reliability/**/*.test.ts'];
 /**
  * The scenarios whose timing models starve on a busy CPU: the balancer's 400 ms flow-idle model
- * (flows re-routed, jobs timed out) and the replaced task's drain. They run last, one at a time.
+ * (flows re-routed, jobs timed out), the replaced task's drain, and a queue-mode device awake for
+ * 400 ms. They run last, one at a time.
  */
-const RELIABILITY_ALONE = ['test/reliability/balancer.test.ts', 'test/reliability/edgeReplacement.test.ts'];
+const RELIABILITY_ALONE = ['test/reliability/balancer.test.ts', 'test/reliability/edgeReplacement.test.ts', 'test/reliability/queueModeRestart.test.ts'];
 
 export default defineConfig({
   test: {
@@ -27,7 +28,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...END_TO_END, ...RELIABILITY], isolate: false } },
       { extends: true, test: { name: 'integration', include: END_TO_END, isolate: false } },
-      // The lossy network, restarts and reboots, and queue mode share the CPU with the other files.
+      // The lossy network, restarts and reboots share the CPU with the other files.
       // The scenarios share their worker's module cache (each starts its own stack and restores the
       // CoAP timing it changed).
       { extends: true, test: { name: 'reliability', include: RELIABILITY, exclude: RELIABILITY_ALONE, isolate: false } },
