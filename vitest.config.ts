@@ -4,6 +4,12 @@ import { defineConfig } from 'vitest/config';
 const END_TO_END = ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/dashboard/**/*.test.ts'];
 /** The reliability scenarios: loss, duplication, edge tasks replaced, balancer re-routes, restarts. */
 const RELIABILITY = ['test/reliability/**/*.test.ts'];
+/**
+ * The scenarios whose timing models starve on a busy CPU: the balancer's 400 ms flow-idle model
+ * (flows re-routed, jobs timed out), the replaced task's drain, and a queue-mode device awake for
+ * 400 ms. They run last, one at a time.
+ */
+const RELIABILITY_ALONE = ['test/reliability/balancer.test.ts', 'test/reliability/edgeReplacement.test.ts', 'test/reliability/queueModeRestart.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,13 +24,16 @@ export default defineConfig({
     maxWorkers: 3,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default'],
-    // `npm test` runs all three; `npx vitest run --project unit` (or integration, reliability) one.
+    // `npm test` runs them all; `npx vitest run --project unit` (or integration, 'reliability*') a part.
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...END_TO_END, ...RELIABILITY], isolate: false } },
       { extends: true, test: { name: 'integration', include: END_TO_END, isolate: false } },
-      // One scenario at a time: the balancer's 400 ms flow-idle model starves (flows re-routed, jobs
-      // timed out) when the 200-device lossy-network run takes the CPU beside it.
-      { extends: true, test: { name: 'reliability', include: RELIABILITY, maxWorkers: 1 } },
+      // The lossy network, restarts and reboots share the CPU with the other files.
+      // The scenarios share their worker's module cache (each starts its own stack and restores the
+      // CoAP timing it changed).
+      { extends: true, test: { name: 'reliability', include: RELIABILITY, exclude: RELIABILITY_ALONE, isolate: false } },
+      // After every other file (groupOrder 1), one at a time in one worker (`--project 'reliability*'` runs both).
+      { extends: true, test: { name: 'reliability-alone', include: RELIABILITY_ALONE, maxWorkers: 1, isolate: false, sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -117,14 +117,15 @@ export function localIdentityHeaders(env: NodeJS.ProcessEnv): Record<string, str
 }
 
 /** The client for an API URL: signed for https (a deployed stack), unsigned for the local stack. */
-export function apiClientFor(apiUrl: string, options: { readonly region?: string } = {}): ApiClient {
+export function apiClientFor(apiUrl: string, options: { readonly region?: string; readonly env?: NodeJS.ProcessEnv } = {}): ApiClient {
+  const env = options.env ?? process.env;
   let url: URL;
   try {
     url = new URL(apiUrl);
   } catch (error) {
     throw new ApiClientError(0, 'BAD_URL', `--api: not a URL: ${apiUrl}`, undefined, { cause: error });
   }
-  if (url.protocol === 'https:') return new ApiClient(apiUrl, { signer: signerForDeployedApi(url, options.region) });
-  if (url.protocol === 'http:') return new ApiClient(apiUrl, { headers: localIdentityHeaders(process.env) });
+  if (url.protocol === 'https:') return new ApiClient(apiUrl, { signer: signerForDeployedApi(url, env, options.region) });
+  if (url.protocol === 'http:') return new ApiClient(apiUrl, { headers: localIdentityHeaders(env) });
   throw new ApiClientError(0, 'BAD_URL', `--api: expected an http:// or https:// URL, got ${apiUrl}`);
 }

@@ -8,6 +8,7 @@ import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type Campaign } from '../co
 import type { CohortTally } from '../core/campaign/progress.ts';
 import { describeWaiting, type CampaignWaiting } from '../core/campaign/scheduling.ts';
 import { addFollowUpCommands } from './followUpCommands.ts';
+import type { FotaConsole } from './fotaConsole.ts';
 import type { FirmwareJobView } from '../core/jobs/FirmwareJob.ts';
 import type { CampaignDryRun } from '../functions/api/dryRunCampaign.ts';
 import { ApiClientError, type ApiClient } from './ApiClient.ts';
@@ -19,6 +20,8 @@ export interface CampaignCommandContext {
   readonly api: () => ApiClient;
   readonly print: (value: unknown, table: () => string) => void;
   readonly asJson: () => boolean;
+  readonly io: FotaConsole;
+  readonly setExitCode: (code: number) => void;
 }
 
 /** GET /campaigns/{id}: the campaign with its progress, overall and per cohort. */
@@ -132,7 +135,7 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
       if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format: expected csv or json, got ${opts.format}`);
       const [view, jobs] = await Promise.all([cli.api().get<CampaignView>(path(id)), cli.api().listAll<FirmwareJobView>(path(id, '/jobs'))]);
       const text = opts.format === 'json' || cli.asJson() ? `${JSON.stringify(jsonReport(view, jobs), null, 2)}\n` : csvReport(jobs);
-      if (opts.output === undefined) process.stdout.write(text);
+      if (opts.output === undefined) cli.io.stdout.write(text);
       else await writeFile(opts.output, text);
     });
 
@@ -140,7 +143,7 @@ export function addCampaignCommands(program: Command, cli: CampaignCommandContex
 }
 
 async function watch(cli: CampaignCommandContext, id: string, intervalMs: number, timeoutSeconds: number | undefined): Promise<void> {
-  const board = cli.asJson() ? undefined : createProgressBoard(process.stdout);
+  const board = cli.asJson() ? undefined : createProgressBoard(cli.io.stdout);
   const started = Date.now();
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : started + timeoutSeconds * 1000;
   let view = await cli.api().get<CampaignView>(path(id));
@@ -153,12 +156,12 @@ async function watch(cli: CampaignCommandContext, id: string, intervalMs: number
   board?.stop();
   cli.print(view, () => describeCampaign(view));
   if (!FINISHED_CAMPAIGN_STATUSES.has(view.status)) {
-    process.stderr.write(`fota: campaign ${id} still ${view.status} after ${timeoutSeconds ?? 0} s\n`);
-    process.exitCode = 4;
+    cli.io.stderr.write(`fota: campaign ${id} still ${view.status} after ${timeoutSeconds ?? 0} s\n`);
+    cli.setExitCode(4);
   } else if (view.status === CampaignStatus.Cancelled) {
-    process.exitCode = WATCH_EXIT_CANCELLED;
+    cli.setExitCode(WATCH_EXIT_CANCELLED);
   } else if (view.status !== CampaignStatus.Succeeded) {
-    process.exitCode = 1;
+    cli.setExitCode(1);
   }
 }
 

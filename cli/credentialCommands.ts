@@ -6,11 +6,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { DeviceCredential } from '../core/ports/CredentialStore.ts';
 import type { ApiClient } from './ApiClient.ts';
+import type { FotaConsole } from './fotaConsole.ts';
 import { formatTable } from './terminal.ts';
 
 export interface CredentialCommandContext {
   readonly api: () => ApiClient;
   readonly print: (value: unknown, table: () => string) => void;
+  readonly io: FotaConsole;
 }
 
 const HEX_KEY = /^([0-9a-fA-F]{2}){16,64}$/;
@@ -21,9 +23,9 @@ const hexKey = (value: string): string => {
   return key;
 };
 
-async function readStdin(): Promise<string> {
+async function readAll(input: AsyncIterable<string | Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of input) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -33,7 +35,7 @@ const describe = (credential: DeviceCredential): string =>
     [credential.identity, credential.endpoint, new Date(credential.createdAt).toISOString()],
   ]);
 
-export function addCredentialCommands(program: Command, { api, print }: CredentialCommandContext): void {
+export function addCredentialCommands(program: Command, { api, print, io }: CredentialCommandContext): void {
   const credentials = program.command('credentials').description('DTLS-PSK credentials of devices (keys are never shown)');
   credentials
     .command('set <endpoint>')
@@ -43,7 +45,7 @@ export function addCredentialCommands(program: Command, { api, print }: Credenti
     .option('--key-stdin', 'read the PSK as hex from standard input')
     .action(async (endpoint: string, opts: { identity: string; keyHex?: string; keyStdin?: boolean }) => {
       if ((opts.keyHex === undefined) === (opts.keyStdin !== true)) throw new InvalidArgumentError('give the key with exactly one of --key-hex or --key-stdin');
-      const keyHex = opts.keyHex ?? hexKey(await readStdin());
+      const keyHex = opts.keyHex ?? hexKey(await readAll(io.stdin));
       const credential = await api().put<DeviceCredential>(`/devices/${encodeURIComponent(endpoint)}/credentials`, { identity: opts.identity, keyHex });
       print(credential, () => `${describe(credential)}\n${credential.endpoint} now registers over DTLS only`);
     });

@@ -12,6 +12,7 @@ import { formatTable } from './terminal.ts';
 export interface DeviceCommandContext {
   readonly api: () => ApiClient;
   readonly print: (value: unknown, table: () => string) => void;
+  readonly setExitCode: (code: number) => void;
 }
 
 /** `5700=21.5` -> ["5700", 21.5]: numbers and booleans as JSON, anything else as text. */
@@ -55,11 +56,11 @@ export function describeRequest(request: DeviceRequest): string {
   return lines.join('\n');
 }
 
-export function addDeviceManagementCommands(devices: Command, { api, print }: DeviceCommandContext): void {
+export function addDeviceManagementCommands(devices: Command, { api, print, setExitCode }: DeviceCommandContext): void {
   const send = async (endpoint: string, operation: Record<string, unknown>, wait: number): Promise<void> => {
     const request = await api().post<DeviceRequest>(`/devices/${encodeURIComponent(endpoint)}/operations`, { operation, waitSeconds: wait });
     print(request, () => describeRequest(request));
-    if (request.status !== 'DONE' && request.status !== 'PENDING') process.exitCode = 1;
+    if (request.status !== 'DONE' && request.status !== 'PENDING') setExitCode(1);
   };
   const withWait = (cmd: Command): Command => cmd.option('--wait <seconds>', 'seconds to wait for the device', number, 10);
 

@@ -87,8 +87,8 @@ export class SigV4RequestSigner implements RequestSigner {
 }
 
 /** A signer for a deployed stack's API, with credentials from the standard AWS chain. */
-export function signerForDeployedApi(url: URL, region?: string): SigV4RequestSigner {
-  const resolved = region ?? regionOfApiUrl(url) ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
+export function signerForDeployedApi(url: URL, env: NodeJS.ProcessEnv, region?: string): SigV4RequestSigner {
+  const resolved = region ?? regionOfApiUrl(url) ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (resolved === undefined) throw new Error(`cannot tell the AWS region of ${url.host}: pass --region or set AWS_REGION`);
   return new SigV4RequestSigner(resolved, fromNodeProviderChain());
 }

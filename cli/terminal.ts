@@ -2,6 +2,8 @@
  * Progress display for long work: a live bar on a terminal, and a plain line every few seconds
  * when output is a file or a CI log (no control characters in logs).
  */
+import type { TextSink } from './fotaConsole.ts';
+
 export interface ProgressBar {
   update(done: number, detail?: string): void;
   stop(): void;
@@ -65,7 +67,7 @@ export interface ProgressBoard {
   stop(): void;
 }
 
-export function createProgressBoard(stream: NodeJS.WriteStream = process.stdout, plainEveryMs = 2000): ProgressBoard {
+export function createProgressBoard(stream: TextSink = process.stdout, plainEveryMs = 2000): ProgressBoard {
   let drawn = 0;
   let lastPlain = 0;
   let lastText = '';

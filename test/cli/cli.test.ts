@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { Fleet } from '../../sim/Fleet.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
-import { jsonOf, runFota, type FotaRun } from '../integration/fotaCli.ts';
-
+import { eventually } from '../integration/eventually.ts';
+import { jsonOf, runFota, spawnFota, type FotaRun } from '../integration/fotaCli.ts';
 
 type Run = FotaRun;
 
-/** The real `fota` binary against the local stack: campaign commands end to end. */
+/**
+ * `fota` campaign commands end to end against the local stack: in this process through the CLI's
+ * entry function, and the exit codes of a refused definition and an unreachable API from the real
+ * binary (test/integration/fotaCli.ts).
+ */
 describe('fota CLI campaign commands', () => {
   let stack: LocalStack;
   let fleet: Fleet;
@@ -21,15 +25,17 @@ describe('fota CLI campaign commands', () => {
   /** The campaign created from a YAML file and watched to success. */
   let yamlCampaignId: string;
 
-  const fota = (...args: string[]): Promise<Run> => fotaAt(stack.apiUrl, ...args);
-  const fotaAt = runFota;
+  const fota = (...args: string[]): Promise<Run> => runFota(stack.apiUrl, ...args);
   const json = jsonOf;
 
   beforeAll(async () => {
     stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 100, jobPollIntervalMs: 100 });
     fleet = new Fleet({ size: 6, serverPort: stack.edge.address.port, endpointPrefix: 'cli-meter', deviceOptions: () => ({ model: 'CLI-1', firmwareVersion: '1.0.0' }) });
     await fleet.start();
-    for (let i = 0; i < 100 && (await stack.stores.registrations.list()).length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(async () => {
+      const registered = (await stack.stores.registrations.list()).length;
+      if (registered < 6) throw new Error(`${registered} of 6 registered`);
+    }, { timeoutMs: 30_000, what: 'six devices registered' });
     imageId = (await stack.stores.images.store({ version: '1.1.0', models: ['CLI-1'] }, buildFirmwarePackage('1.1.0', 1024))).imageId;
     nextImageId = (await stack.stores.images.store({ version: '1.2.0', models: ['CLI-1'] }, buildFirmwarePackage('1.2.0', 1024))).imageId;
     folder = await mkdtemp(join(tmpdir(), 'fota-cli-test-'));
@@ -114,7 +120,7 @@ describe('fota CLI campaign commands', () => {
   });
 
   it('names the field at fault and exits 2 for a bad definition, 3 for an unreachable API', async () => {
-    const bad = await fota('campaigns', 'create', '--name', 'bad', '--image', 'no-such-image', '--model', 'CLI-1');
+    const bad = await spawnFota(stack.apiUrl, {}, ['campaigns', 'create', '--name', 'bad', '--image', 'no-such-image', '--model', 'CLI-1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/INVALID_CAMPAIGN: imageId: no image no-such-image \(field imageId\)/);
     const noTarget = await fota('campaigns', 'dry-run', '--name', 'bad', '--image', imageId);
@@ -123,6 +129,6 @@ describe('fota CLI campaign commands', () => {
     expect(flag.code).not.toBe(0);
     expect(flag.stderr).toContain('expected cumulative percentages');
     expect(await fota('campaigns', 'show', 'no-such-campaign')).toMatchObject({ code: 2, stderr: expect.stringContaining('NOT_FOUND') });
-    expect(await fotaAt('http://127.0.0.1:1', 'campaigns', 'list')).toMatchObject({ code: 3, stderr: expect.stringContaining('UNREACHABLE') });
+    expect(await spawnFota('http://127.0.0.1:1', {}, ['campaigns', 'list'])).toMatchObject({ code: 3, stderr: expect.stringContaining('UNREACHABLE') });
   });
 });

@@ -1,26 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { LocalStack } from '../../local/LocalStack.ts';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runFotaIn, spawnFota, type FotaRun } from '../integration/fotaCli.ts';
 
 const KEY_HEX = Buffer.from('cli-credential-key').toString('hex');
 
-/** The real `fota` binary against the local stack: `fota credentials set|show|revoke`, as the README shows them. */
+/**
+ * `fota credentials set|show|revoke` against the local stack, as the README shows them: in this
+ * process through the CLI's entry function, and the key read from standard input by the real
+ * binary (test/integration/fotaCli.ts).
+ */
 describe('fota credentials', () => {
   let stack: LocalStack;
 
-  const fota = (args: readonly string[], input?: string): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = execFile('node', ['cli/fota.js', '--api', stack.apiUrl, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-      });
-      child.stdin?.end(input ?? '');
-    });
+  const fota = (args: readonly string[]): Promise<FotaRun> => runFotaIn(stack.apiUrl, {}, args);
 
   beforeAll(async () => {
     stack = await LocalStack.start({ logLevel: 'silent' });
@@ -40,8 +32,8 @@ describe('fota credentials', () => {
     expect(await stack.stores.credentials.pskFor('cli-psk-1')).toEqual(Buffer.from('cli-credential-key'));
   });
 
-  it('sets a credential with the key read from standard input (--key-stdin)', async () => {
-    const run = await fota(['--json', 'credentials', 'set', 'cli-secure-2', '--identity', 'cli-psk-2', '--key-stdin'], `${KEY_HEX}\n`);
+  it('sets a credential with the key the real binary reads from its standard input (--key-stdin)', async () => {
+    const run = await spawnFota(stack.apiUrl, { input: `${KEY_HEX}\n` }, ['--json', 'credentials', 'set', 'cli-secure-2', '--identity', 'cli-psk-2', '--key-stdin']);
 
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ identity: 'cli-psk-2', endpoint: 'cli-secure-2', createdAt: expect.any(Number) });

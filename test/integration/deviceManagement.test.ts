@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { SimulatedDevice } from '../../sim/SimulatedDevice.ts';
 import { LocalEventPublisher } from '../../store/events.ts';
@@ -8,8 +6,8 @@ import type { DeviceRequest } from '../../core/devices/DeviceRequest.ts';
 import type { TelemetrySample } from '../../core/devices/Telemetry.ts';
 import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
 import { RawCoapClient, uriPath } from './rawCoap.ts';
+import { runFota, spawnFota } from './fotaCli.ts';
 
-const run = promisify(execFile);
 
 describe('Device Management and Information Reporting over real UDP', () => {
   let stack: LocalStack;
@@ -172,15 +170,16 @@ describe('Device Management and Information Reporting over real UDP', () => {
   });
 
   it('drives create, write-attributes, read-composite, cancel-observe, telemetry and delete from the fota CLI', async () => {
-    const cli = (...args: string[]) => run('node', ['cli/fota.js', '--api', stack.apiUrl, ...args], { timeout: 30_000 });
+    const cli = (...args: string[]) => runFota(stack.apiUrl, ...args);
     const [created, attributes, composite, telemetryTable] = await Promise.all([
       cli('devices', 'create', 'dm-thermo', '/3303', '5700=16.5', '5750=garage', '--instance', '7'),
       cli('devices', 'write-attributes', 'dm-thermo', '/3303/0/5700', '--pmin', '5', '--pmax', '60'),
       cli('--json', 'devices', 'read-composite', 'dm-thermo', '/3/0/9', '/3303/1/5750'),
-      cli('devices', 'telemetry', 'dm-thermo', '--limit', '3'),
+      // The real binary once (test/integration/fotaCli.ts).
+      spawnFota(stack.apiUrl, {}, ['devices', 'telemetry', 'dm-thermo', '--limit', '3']),
     ]);
     const [cancel, deleted] = await Promise.all([
-      cli('devices', 'cancel-observe', 'dm-thermo', '/3/0/13').catch((error: unknown) => error),
+      cli('devices', 'cancel-observe', 'dm-thermo', '/3/0/13'),
       cli('devices', 'delete', 'dm-thermo', '/3303/7'),
     ]);
 

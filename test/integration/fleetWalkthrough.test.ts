@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './eventually.ts';
 import { startServe, type ServeProcess } from './serveProcess.ts';
-import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
+import { jsonOf, runFota, spawnFota, type FotaRun } from './fotaCli.ts';
 
 interface FleetRow {
   readonly model: string;
@@ -12,7 +12,8 @@ interface FleetRow {
 
 /**
  * Issue 16, "Done when", for groups and the fleet inventory: against `npm start -- --serve
- * --devices 6` (its own process, as the README starts it), through the real `fota` binary only.
+ * --devices 6` (its own process, as the README starts it), through the `fota` CLI only: in this
+ * process through its entry function, the fleet table through the real binary (test/integration/fotaCli.ts).
  */
 describe('groups and the fleet inventory with npm start -- --serve --devices 6 and the fota CLI', () => {
   let serve: ServeProcess | undefined;
@@ -51,7 +52,7 @@ describe('groups and the fleet inventory with npm start -- --serve --devices 6 a
     expect(fleet.items.reduce((sum, row) => sum + row.devices, 0)).toBe(6);
     expect(fleet.items.reduce((sum, row) => sum + row.online, 0)).toBe(6);
     expect(new Set(fleet.items.map((row) => row.model))).toEqual(new Set(['SM-200', 'SM-300']));
-    const table = await fota('fleet', 'versions');
+    const table = await spawnFota(api, {}, ['fleet', 'versions']);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/model\s+version\s+devices\s+online/);
     expect(table.stdout).toContain('6 device(s)');

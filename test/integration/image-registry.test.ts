@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +10,8 @@ import { S3FirmwareImageRegistry } from '../../store/ImageRegistry.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { CampaignStatus, type Campaign } from '../../core/campaign/Campaign.ts';
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { runFota, spawnFota } from './fotaCli.ts';
 
-const run = promisify(execFile);
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('the image registry: presigned uploads to S3, server-side hash, delete', () => {
@@ -134,13 +132,13 @@ describe('the image registry: presigned uploads to S3, server-side hash, delete'
     const file = join(directory, 'firmware-8.0.0.bin');
     const bytes = buildFirmwarePackage('8.0.0', 40_000);
     await writeFile(file, bytes);
-    const cli = (...args: string[]) => run('node', ['cli/fota.js', '--api', stack.apiUrl, ...args], { timeout: 30_000 });
+    const cli = (...args: string[]) => runFota(stack.apiUrl, ...args);
 
     const uploaded = JSON.parse((await cli('--json', 'images', 'upload', file, '--version', '8.0.0', '--models', 'REG-5,REG-6', '--compatible-from', '7.0.0')).stdout) as FirmwareImage;
 
     expect(uploaded).toMatchObject({ version: '8.0.0', models: ['REG-5', 'REG-6'], compatibleFrom: ['7.0.0'], status: 'VERIFIED', sha256: sha256(bytes), sizeBytes: bytes.length });
     expect((await cli('images', 'list')).stdout).toContain(uploaded.imageId);
-    expect((await cli('images', 'delete', uploaded.imageId)).stdout).toContain('deleted');
+    expect((await spawnFota(stack.apiUrl, {}, ['images', 'delete', uploaded.imageId])).stdout).toContain('deleted');
     expect(await stack.stores.images.get(uploaded.imageId)).toBeUndefined();
   });
 });

@@ -4,8 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +11,8 @@ import { LocalStack } from '../../local/LocalStack.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { signImageHash } from '../../store/imageSigning.ts';
 import type { DetachedSignature, FirmwareImage } from '../../core/images/FirmwareImage.ts';
+import { runFota, spawnFota } from './fotaCli.ts';
 
-const run = promisify(execFile);
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const keyPair = () => {
   const pair = generateKeyPairSync('ed25519');
@@ -101,7 +99,7 @@ describe('signed images on a stage that requires them, and the model scope of an
     const keyFile = join(directory, 'release.pem');
     await writeFile(file, buildFirmwarePackage('2.0.0', 20_000));
     await writeFile(keyFile, release.privateKeyPem);
-    const cli = (...args: string[]) => run('node', ['cli/fota.js', '--api', stack.apiUrl, ...args], { timeout: 30_000 });
+    const cli = (...args: string[]) => runFota(stack.apiUrl, ...args);
 
     const uploaded = JSON.parse((await cli('--json', 'images', 'upload', file, '--version', '2.0.0', '--any-model', '--sign-key', keyFile, '--signer', 'release')).stdout) as FirmwareImage;
 
@@ -114,7 +112,7 @@ describe('signed images on a stage that requires them, and the model scope of an
     const directory = await mkdtemp(join(tmpdir(), 'fota-cli-unsigned-'));
     const file = join(directory, 'firmware-2.1.0.bin');
     await writeFile(file, buildFirmwarePackage('2.1.0', 1_000));
-    const failed = await run('node', ['cli/fota.js', '--api', stack.apiUrl, 'images', 'upload', file, '--version', '2.1.0', '--models', 'SIG-1'], { timeout: 30_000 }).catch((error: unknown) => error as { code: number; stderr: string });
-    expect(failed).toMatchObject({ code: expect.any(Number), stderr: expect.stringContaining('requireSignedImages') });
+    const failed = await spawnFota(stack.apiUrl, {}, ['images', 'upload', file, '--version', '2.1.0', '--models', 'SIG-1']);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('requireSignedImages') });
   });
 });

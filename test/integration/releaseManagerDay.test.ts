@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from './eventually.ts';
 import { startServe, type ServeProcess } from './serveProcess.ts';
-import { jsonOf, runFota, runFotaWith, type FotaRun } from './fotaCli.ts';
+import { jsonOf, runFota, runFotaWith, spawnFota, type FotaRun } from './fotaCli.ts';
 
 const ALL_SIX = 'sim-meter-00000,sim-meter-00001,sim-meter-00002,sim-meter-00003,sim-meter-00004,sim-meter-00005';
 
@@ -37,7 +37,8 @@ interface CreatedCampaign {
 /**
  * Relaunch, rollback, notifications and four eyes (issue 16, items 4-6, "Done when") against
  * `npm start -- --serve --devices 6 --failing-devices 1 --webhook URL`, run as its own process,
- * every step through the real `fota` binary; the webhook is a real HTTP receiver.
+ * every step through the `fota` CLI (in this process through its entry function, a refused
+ * relaunch through the real binary: test/integration/fotaCli.ts); the webhook is a real HTTP receiver.
  */
 describe('a release manager relaunches, rolls back and approves with the fota CLI', () => {
   let serve: ServeProcess | undefined;
@@ -147,7 +148,7 @@ describe('a release manager relaunches, rolls back and approves with the fota CL
     expect(shown.derivedFrom).toEqual({ kind: 'rollback', campaignId: firstId });
     expect(shown.audit?.map((entry) => entry.action)).toEqual(expect.arrayContaining(['rollback', 'allow-downgrade']));
 
-    const nothing = await fota('campaigns', 'relaunch', rollbackId);
+    const nothing = await spawnFota(api, {}, ['campaigns', 'relaunch', rollbackId]);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toContain('NOTHING_TO_RELAUNCH');
   }, 240_000);

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { eventually } from './eventually.ts';
 import { startServe, type ServeProcess } from './serveProcess.ts';
-import { jsonOf, runFota, type FotaRun } from './fotaCli.ts';
-
+import { jsonOf, runFota, spawnFota, type FotaRun } from './fotaCli.ts';
 
 interface JobRow {
   readonly endpoint: string;
@@ -17,7 +16,8 @@ interface JobRow {
 /**
  * The release manager's own commands against `npm start -- --serve --devices 6` (issue 13, "Done
  * when"): the stack runs as its own process, exactly as the README starts it, and every step goes
- * through the real `fota` binary.
+ * through the `fota` CLI: in this process through its entry function, the image list through the
+ * real binary (test/integration/fotaCli.ts).
  */
 describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
   let serve: ServeProcess | undefined;
@@ -49,7 +49,7 @@ describe('npm start -- --serve --devices 6 driven by the fota CLI', () => {
     }, { timeoutMs: 30_000, what: 'six devices with their facts' });
     expect(new Set(devices.map((d) => d.model)).size).toBeGreaterThanOrEqual(2);
     expect(new Set(devices.map((d) => d.firmwareVersion)).size).toBeGreaterThanOrEqual(2);
-    const images = json<{ imageId: string; status: string }[]>(await fota('--json', 'images', 'list'));
+    const images = json<{ imageId: string; status: string }[]>(await spawnFota(api, {}, ['--json', 'images', 'list']));
     expect(images.find((image) => image.imageId === demoImageId)?.status).toBe('VERIFIED');
   });
 

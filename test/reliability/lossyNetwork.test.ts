@@ -7,10 +7,16 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { describeUnsucceeded, expectNothingLost, startScenario } from '../integration/scenarioHelpers.ts';
 
 /**
- * 200 devices behind a proxy that drops 20% of the datagrams each way, duplicates 10% and
+ * 100 devices behind a proxy that drops 20% of the datagrams each way, duplicates 10% and
  * reorders 10%: a round trip fails one time in three. Registration goes through a clean network;
  * the whole campaign (Package URI writes, block-wise pull, Execute, re-registration, read-back)
  * goes through the faults.
+ *
+ * Why 100 and not more: the guarantees (every job terminal, nobody told to install twice) hold or
+ * break per exchange, not per fleet; what the size buys is how many lost, duplicated and reordered
+ * datagrams each step of the campaign meets. At 100 devices that is still more than 500 drops and
+ * 200 duplicates and reorderings (asserted below), dozens at each step; 200 devices doubled the
+ * run's CPU (about 35 s, issue 15) for the same paths.
  */
 describe('a campaign through a lossy network', () => {
   let stack: LocalStack;
@@ -31,11 +37,11 @@ describe('a campaign through a lossy network', () => {
     await stack?.stop();
   });
 
-  it('finishes a 200-device campaign through 20% loss with duplication and reordering, nothing lost, nobody told to install twice', async () => {
+  it('finishes a 100-device campaign through 20% loss with duplication and reordering, nothing lost, nobody told to install twice', async () => {
     proxy = new FaultInjectingProxy(stack.edge.address, { loss: 0, duplication: 0.1, reordering: 0.1, jitterMs: 5 });
     const proxyPort = await proxy.start();
     const scenario = await startScenario(stack, {
-      size: 200,
+      size: 100,
       model: 'LOSSY',
       serverPort: proxyPort,
       campaign: { downloadTimeoutSeconds: 120, installTimeoutSeconds: 120 },
@@ -45,12 +51,13 @@ describe('a campaign through a lossy network', () => {
     await scenario.done;
 
     const jobs = await stack.stores.jobs.listCampaign(scenario.campaign.campaignId);
-    expect(jobs).toHaveLength(200);
+    expect(jobs).toHaveLength(100);
     expectNothingLost(jobs, scenario.fleet.devices);
     // A device may run out of attempts when every retransmission is lost; in practice none does.
-    expect(jobs.filter((job) => job.status === JobStatus.Succeeded).length, describeUnsucceeded(jobs)).toBeGreaterThanOrEqual(196);
-    expect(proxy.stats.dropped).toBeGreaterThan(1000);
-    expect(proxy.stats.duplicated).toBeGreaterThan(400);
-    expect(proxy.stats.reordered).toBeGreaterThan(400);
+    expect(jobs.filter((job) => job.status === JobStatus.Succeeded).length, describeUnsucceeded(jobs)).toBeGreaterThanOrEqual(98);
+    const faults = JSON.stringify(proxy.stats);
+    expect(proxy.stats.dropped, faults).toBeGreaterThan(500);
+    expect(proxy.stats.duplicated, faults).toBeGreaterThan(200);
+    expect(proxy.stats.reordered, faults).toBeGreaterThan(200);
   }, 300_000);
 });
