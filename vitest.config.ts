@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/longestFirstSequencer.ts';
 
 /** End-to-end tests: the whole local stack, real clients, the `fota` binary, a browser. */
 const END_TO_END = ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/dashboard/**/*.test.ts'];
@@ -24,6 +25,8 @@ export default defineConfig({
     maxWorkers: 3,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default'],
+    // The longest files start first, whatever their project (test/longestFirstSequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     // `npm test` runs them all; `npx vitest run --project unit` (or integration, 'reliability*') a part.
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...END_TO_END, ...RELIABILITY], isolate: false } },

@@ -107,7 +107,7 @@ export class EdgeEventHandler implements EdgeEventListener {
     const { registrations, logger } = this.parts;
     this.parts.transports.forgetPeer(taken.peer, `${taken.by} registered from ${taken.peer.address}:${taken.peer.port}`);
     try {
-      const registration = await registrations.get(taken.endpoint);
+      const registration = await registrations.getWithoutTags(taken.endpoint);
       if (registration === undefined || registration.address !== taken.peer.address || registration.port !== taken.peer.port) return;
       await registrations.update(taken.endpoint, registration.registrationId, { addressTakenAt: this.now() });
       logger.info('device address taken by another endpoint: nothing is sent there for it until it speaks again', { endpoint: taken.endpoint, by: taken.by });
@@ -119,7 +119,7 @@ export class EdgeEventHandler implements EdgeEventListener {
   /** A Send shows a queue-mode device awake (LwM2M 1.1 §6.5): deliver what waits for it. */
   private async deviceSent(endpoint: string): Promise<void> {
     try {
-      const registration = await this.parts.registrations.get(endpoint);
+      const registration = await this.parts.registrations.getWithoutTags(endpoint);
       const now = this.now();
       if (registration === undefined || !registration.queueMode || !isRegistrationAlive(registration, now)) return;
       await this.parts.downlink.onDeviceAwake({ ...registration, lastSeen: now }, false);

@@ -172,8 +172,11 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
+    // What this process holds for its batch is newer than what the scan found.
+    const byEndpoint = new Map(devices.map((device) => [String(device['endpoint']), device]));
+    for (const held of this.held.all()) byEndpoint.set(held.endpoint, held as unknown as Record<string, unknown>);
     // Tag items of devices that de-registered stay for when they come back; only devices are listed.
-    return devices.map((device) => withTags(device, tagItems.get(String(device['endpoint']))));
+    return [...byEndpoint.values()].map((device) => withTags(device, tagItems.get(String(device['endpoint']))));
   }
 
   private async putTagItemIfAbsent(endpoint: string, tags: Record<string, unknown>): Promise<void> {

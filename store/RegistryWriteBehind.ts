@@ -91,6 +91,11 @@ export class RegistryWriteBehind {
     return this.held.get(endpoint)?.registration;
   }
 
+  /** Every registration held now. */
+  all(): DeviceRegistration[] {
+    return [...this.held.values()].map((entry) => entry.registration);
+  }
+
   /** The held registration with this id, if any. */
   findByRegistrationId(registrationId: string): DeviceRegistration | undefined {
     const endpoint = this.endpointByRegistrationId.get(registrationId);

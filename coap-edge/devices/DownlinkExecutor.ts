@@ -96,7 +96,7 @@ export class DownlinkExecutor {
         await this.options.requests.complete(request.requestId, DeviceRequestStatus.Expired, { code: '', error: 'the device was not reachable before the request expired' }, now);
         return;
       }
-      const device = known ?? (await this.options.registrations.get(request.endpoint));
+      const device = known ?? (await this.options.registrations.getWithoutTags(request.endpoint));
       if (device === undefined || !isRegistrationAlive(device, now) || !isAwake(device, now, this.options.queueModeAwakeMs)) return;
       if (device.ownerTask !== this.options.taskId) {
         await this.options.requests.claim(request.requestId, device.ownerTask);

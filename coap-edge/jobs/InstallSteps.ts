@@ -60,7 +60,7 @@ export class InstallSteps {
 
   /** An UPDATING job: verify once the device registered again; otherwise read /5/0 now and then. */
   async checkUpdating(job: FirmwareJob): Promise<void> {
-    const device = await this.settings.registrations.get(job.endpoint);
+    const device = await this.settings.registrations.getWithoutTags(job.endpoint);
     if (device === undefined) return;
     if (device.registeredAt > job.updatedAt) {
       await this.verify(job);

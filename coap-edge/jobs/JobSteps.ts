@@ -37,7 +37,7 @@ export class JobSteps {
   /** The device's registration when this task can reach it now; else the job is handed over. */
   async reachableDevice(job: FirmwareJob): Promise<DeviceRegistration | undefined> {
     const { registrations, jobs, now, queueModeAwakeMs, taskId } = this.settings;
-    const device = await registrations.get(job.endpoint);
+    const device = await registrations.getWithoutTags(job.endpoint);
     // A queue-mode device is reachable only while awake; its next Update brings the job back here.
     if (device === undefined || !isRegistrationAlive(device, now()) || !isAwake(device, now(), queueModeAwakeMs)) return undefined;
     if (device.ownerTask !== taskId) {

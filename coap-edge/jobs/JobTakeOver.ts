@@ -25,7 +25,7 @@ export class JobTakeOver {
     const { registrations, jobs, taskId, logger } = this.settings;
     if (job.ownerTask === taskId || isAttemptOver(job.status) || this.runner.isStopped) return;
     try {
-      const device = await registrations.get(job.endpoint);
+      const device = await registrations.getWithoutTags(job.endpoint);
       if (device === undefined) return;
       if (device.ownerTask !== taskId) await registrations.update(device.endpoint, device.registrationId, { ownerTask: taskId, address: peer.address, port: peer.port });
       if (await jobs.claim(job, taskId)) {

@@ -11,8 +11,8 @@ export interface RegistrationStore {
   /**
    * A Register: the registration is written a moment later, batched with the others of the
    * moment, and the changes made to it meanwhile (its facts) go with it. Until then this store
-   * answers `get`, `findByRegistrationId`, `update` and `remove` for it; other processes see it
-   * once written. Waits only while the store is far behind. A write that never lands costs the
+   * answers every read and write of it (`get`, `getWithoutTags`, `findByRegistrationId`, `list`,
+   * `update`, `remove`); other processes, and the fleet inventory's scans, see it once written. Waits only while the store is far behind. A write that never lands costs the
    * device a 4.04 on its next Update, and it registers again.
    */
   register(registration: DeviceRegistration): Promise<void>;
@@ -20,7 +20,9 @@ export interface RegistrationStore {
   flush(): Promise<void>;
   /** The device with the operator's tags (groups, attributes). */
   get(endpoint: string): Promise<DeviceRegistration | undefined>;
-  /** The device's own registration, without the operator's tags: what the edge needs, one key read. */
+  /**
+   * The device's own registration, without the operator's tags: what the edge needs, one key read.
+   */
   getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined>;
   /**
    * The registration with this id (the `/rd/{id}` of an Update), from the index: in DynamoDB it
