@@ -1,3 +1,4 @@
+import { eventually } from '../integration/eventually.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { UdpBalancer } from '../../local/UdpBalancer.ts';
@@ -42,8 +43,10 @@ describe('two edge processes behind the flow-hashing balancer', () => {
       batchSize: 10,
       deviceOptions: () => ({ lifetimeSeconds: 4 }),
       // Devices whose flows expired come back through either task; a regular Update keeps them reachable.
-      beforeLaunch: (devices) => {
+      // The campaign starts once flows have been re-routed (a campaign can end within a second).
+      beforeLaunch: async (devices) => {
         keepAlive = setInterval(() => devices.devices.forEach((d) => d.update().catch(() => undefined)), 700);
+        await eventually(() => (balancer.stats.reroutes > 0 ? balancer.stats.reroutes : Promise.reject(new Error('no flow re-routed yet'))), { timeoutMs: 20_000, what: 'a flow re-routed to the other task' });
       },
     });
     fleet = scenario.fleet;
