@@ -87,23 +87,23 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   }
 
   async get(endpoint: string): Promise<DeviceRegistration | undefined> {
-    const held = this.held.get(endpoint);
-    const [device, tagItem] = await Promise.all([held ?? this.reads.get(this.tableName, 'endpoint', endpoint), this.reads.get(this.tableName, 'endpoint', tagItemKey(endpoint))]);
-    if (device === undefined) return undefined;
-    const own = device as Record<string, unknown>;
-    // Tags written on the device item before tag items: moved to one before any Put can drop them.
-    if (tagItem === undefined && hasLegacyTags(own)) await this.putTagItemIfAbsent(endpoint, tagFieldsOf(own));
-    return withTags(own, tagItem);
+    const [own, tagItem] = await Promise.all([this.readOwn(endpoint), this.reads.get(this.tableName, 'endpoint', tagItemKey(endpoint))]);
+    return own === undefined ? undefined : withTags(own, tagItem);
   }
 
   async getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined> {
+    const own = await this.readOwn(endpoint);
+    return own === undefined ? undefined : withoutTags(own as unknown as DeviceRegistration);
+  }
+
+  /** The device's item: held for its batch, else as stored (tags still on it moved to a tag item first). */
+  private async readOwn(endpoint: string): Promise<Record<string, unknown> | undefined> {
     const held = this.held.get(endpoint);
-    if (held !== undefined) return held;
+    if (held !== undefined) return held as unknown as Record<string, unknown>;
     const own = await this.reads.get(this.tableName, 'endpoint', endpoint);
-    if (own === undefined) return undefined;
     // Tags written on the device item before tag items: moved to one before any Put can drop them.
-    if (hasLegacyTags(own)) await this.putTagItemIfAbsent(endpoint, tagFieldsOf(own));
-    return withoutTags(own as unknown as DeviceRegistration);
+    if (own !== undefined && hasLegacyTags(own)) await this.putTagItemIfAbsent(endpoint, tagFieldsOf(own));
+    return own;
   }
 
   async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {

@@ -7,7 +7,7 @@
  * and the client must Register again. Who may do what (§7.1, the security of the registration
  * interface): see `identityRefusal` and `securityRefusal`.
  */
-import { randomFillSync } from 'node:crypto';
+import { poolRandom } from '../../dtls/randomPool.ts';
 import { parseRegisterQuery, parseUpdateQuery } from '../../core/lwm2m/registrationRequest.ts';
 import { parseLinkFormat, registrationObjectLinks } from '../../core/lwm2m/linkFormat.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
@@ -231,16 +231,7 @@ function peerKey(peer: Pick<Peer, 'address' | 'port'>): string {
   return `${peer.address}:${peer.port}`;
 }
 
-/** Random bytes drawn 4 KiB at a time: one call into the CSPRNG per 256 registration ids. */
-const randomPool = { bytes: Buffer.alloc(4096), used: 4096 };
-
 /** 128 random bits, base64url (22 characters): unguessable, and nothing of the endpoint in it. */
 function newRegistrationId(): string {
-  if (randomPool.used + 16 > randomPool.bytes.length) {
-    randomFillSync(randomPool.bytes);
-    randomPool.used = 0;
-  }
-  const id = randomPool.bytes.toString('base64url', randomPool.used, randomPool.used + 16);
-  randomPool.used += 16;
-  return id;
+  return poolRandom(16).toString('base64url');
 }
