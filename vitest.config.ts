@@ -23,7 +23,9 @@ export default defineConfig({
     // End-to-end tests spend most of their time waiting on UDP round trips, polls and the
     // workflow's waits: three files at once keep two cores busy.
     maxWorkers: 3,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // CDK's built-in CloudFormation validation costs about 10 s of CPU per worker; one test runs it
+    // with its findings as errors (test/infra/workflow.test.ts), the rest of the run skips it.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CDK_VALIDATION: 'false' },
     reporters: ['default'],
     // The longest files start first, whatever their project (test/longestFirstSequencer.ts).
     sequence: { sequencer: LongestFirstSequencer },

@@ -79,7 +79,7 @@ export class Edge {
       this.jobs,
       this.images,
       Date.now,
-      (job, peer) => this.events.emit({ kind: 'downloadContact', job, peer }),
+      (job) => this.events.emit({ kind: 'downloadContact', job }),
       (job) => this.events.emit({ kind: 'lastBlockServed', job }),
     );
     this.pusher = new PackagePusher(this.devices, this.images, { concurrency: options.pushConcurrency ?? 32 });

@@ -57,7 +57,7 @@ export class EdgeEventHandler implements EdgeEventListener {
       case 'downloadContact':
         // A device pulling blocks through this task is reachable from here (its NLB flow is here):
         // its job and registration move to this task, e.g. after its previous task was replaced.
-        if (event.job.ownerTask !== this.parts.taskId) await this.parts.executor.takeOver(event.job, event.peer);
+        if (event.job.ownerTask !== this.parts.taskId) await this.parts.executor.takeOver(event.job);
         return;
       case 'lastBlockServed':
         return this.parts.executor.onLastBlockServed(event.job);

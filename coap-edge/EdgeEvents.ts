@@ -10,7 +10,6 @@ import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import type { ObservationNotification } from './devices/DownlinkExecutor.ts';
 import type { Logger } from './logger.ts';
 import type { AddressTaken } from './registration/RegistrationService.ts';
-import type { Peer } from './transport/CoapTransport.ts';
 
 export type EdgeEvent =
   /** A Register was accepted (LwM2M 1.1 §6.2.1); `previous` when it replaced a registration. */
@@ -24,7 +23,7 @@ export type EdgeEvent =
   /** A notification of an observation started through a Device Management request. */
   | { readonly kind: 'notification'; readonly notification: ObservationNotification }
   /** A device asked for a block of its job's image (every few seconds of a download), from `peer`. */
-  | { readonly kind: 'downloadContact'; readonly job: FirmwareJob; readonly peer: Peer }
+  | { readonly kind: 'downloadContact'; readonly job: FirmwareJob }
   | { readonly kind: 'lastBlockServed'; readonly job: Pick<FirmwareJob, 'campaignId' | 'endpoint'> }
   /** A job's attempt ended on this task (succeeded, failed or waiting for the retry verdict). */
   | { readonly kind: 'jobEnded'; readonly job: FirmwareJob };

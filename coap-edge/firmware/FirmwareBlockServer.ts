@@ -15,7 +15,7 @@ import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../../core/ports/JobStore.ts';
 import { CoapOption, encodeUint } from '../transport/coapOptions.ts';
-import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
+import type { InboundRequest, OutboundResponse } from '../transport/CoapTransport.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { ImageCache } from './ImageCache.ts';
 import { ResponseCode } from '../../core/coap/ResponseCode.ts';
@@ -48,7 +48,7 @@ export class FirmwareBlockServer {
     private readonly images: Pick<ImageCache, 'get'>,
     private readonly now: () => number = Date.now,
     /** Hears the job behind a token each time it is looked up (every few seconds of a download), with the device's address. */
-    private readonly onDownloadContact?: (job: FirmwareJob, peer: Peer) => void,
+    private readonly onDownloadContact?: (job: FirmwareJob) => void,
     /** Hears that the last block of a job's image went out: the device should report Downloaded now. */
     private readonly onLastBlock?: (job: Pick<FirmwareJob, 'campaignId' | 'endpoint'>) => void,
   ) {}
@@ -65,7 +65,7 @@ export class FirmwareBlockServer {
       this.stats.rejectedTokens++;
       return NOT_FOUND;
     }
-    const grant = await this.grantFor(token, request.peer);
+    const grant = await this.grantFor(token);
     const imageId = grant.imageId;
     if (imageId === null) {
       this.stats.rejectedTokens++;
@@ -104,13 +104,13 @@ export class FirmwareBlockServer {
   }
 
   /** What a token grants (its image, or null), from the cache while it is fresh, else from the job table. */
-  private async grantFor(token: string, peer: Peer): Promise<TokenGrant> {
+  private async grantFor(token: string): Promise<TokenGrant> {
     const now = this.now();
     const known = this.tokens.get(token);
     if (known !== undefined && known.until > now) return known;
     const job = await this.jobs.findByToken(token);
     const imageId = job !== undefined && DOWNLOADABLE.has(job.status) ? job.imageId : null;
-    if (job !== undefined && imageId !== null) this.onDownloadContact?.(job, peer);
+    if (job !== undefined && imageId !== null) this.onDownloadContact?.(job);
     if (this.tokens.size > 100_000) this.tokens.clear();
     const grant: TokenGrant = { imageId, until: now + TOKEN_CACHE_MS, ...(job === undefined ? {} : { job: { campaignId: job.campaignId, endpoint: job.endpoint } }) };
     this.tokens.set(token, grant);

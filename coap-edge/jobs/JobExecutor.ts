@@ -10,7 +10,6 @@ import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { OwnerListing } from '../../core/ports/JobStore.ts';
 import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
-import type { Peer } from '../transport/CoapTransport.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import { ActiveJobs, keyOf } from './ActiveJobs.ts';
 import { DownloadSteps } from './DownloadSteps.ts';
@@ -165,8 +164,8 @@ export class JobExecutor {
   }
 
   /** A device pulls blocks of `job` from this task without having registered here: see JobTakeOver. */
-  takeOver(job: FirmwareJob, peer: Peer): Promise<void> {
-    return this.owner.fromDownloadRequest(job, peer);
+  takeOver(job: FirmwareJob): Promise<void> {
+    return this.owner.fromDownloadRequest(job);
   }
 
   /** Registration events: takeover of jobs, verification after the reboot, recovery mid-download. */

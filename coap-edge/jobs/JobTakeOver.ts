@@ -4,7 +4,6 @@
  * without registering here, or registers here, brings its jobs to this task with a conditional
  * `claim` of each; of two tasks claiming at once, one write lands.
  */
-import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import type { ExecutorSettings } from './executorSettings.ts';
@@ -19,15 +18,17 @@ export class JobTakeOver {
 
   /**
    * A device reached this task without registering or updating (it pulls blocks here): its NLB
-   * flow is here now, so this task owns its registration and its job, and polls the job.
+   * flow is here now, so this task owns its registration and its job, and polls the job. The
+   * registration keeps its address: a client may pull from a socket of its own (Zephyr's
+   * firmware pull does), which answers no LwM2M request; its next Update moves it if it moved.
    */
-  async fromDownloadRequest(job: FirmwareJob, peer: Pick<DeviceRegistration, 'address' | 'port'>): Promise<void> {
+  async fromDownloadRequest(job: FirmwareJob): Promise<void> {
     const { registrations, jobs, taskId, logger } = this.settings;
     if (job.ownerTask === taskId || isAttemptOver(job.status) || this.runner.isStopped) return;
     try {
       const device = await registrations.getWithoutTags(job.endpoint);
       if (device === undefined) return;
-      if (device.ownerTask !== taskId) await registrations.update(device.endpoint, device.registrationId, { ownerTask: taskId, address: peer.address, port: peer.port });
+      if (device.ownerTask !== taskId) await registrations.update(device.endpoint, device.registrationId, { ownerTask: taskId });
       if (await jobs.claim(job, taskId)) {
         this.stats.takenOver++;
         logger.info('took over a job from its download requests', { endpoint: job.endpoint, from: job.ownerTask });

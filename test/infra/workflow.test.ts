@@ -5,20 +5,51 @@ import { loadSynthesizedWorkflow, workflowFromTemplate } from '../../local/synth
 import { WorkflowHandler, WorkflowState } from '../../core/campaign/workflowStates.ts';
 import '../../local/polyfills.ts';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { CfnResource } from 'aws-cdk-lib';
 import { LAMBDA_THROTTLING_ERRORS, TRANSIENT_TASK_ERRORS } from '../../core/campaign/workflowErrors.ts';
 import { CampaignContendedError, InvalidWorkflowInputError } from '../../functions/shared/errors.ts';
 
 /** What a task handler may return: the runner's JSON value type. */
 type JsonValue = Parameters<StateMachine['run']>[0];
+/** `@aws-cdk/core:validateAgainstDefaultRules`: CloudFormation validation findings fail the synth instead of warning. */
+const VALIDATE_AGAINST_DEFAULT_RULES = '@aws-cdk/core:validateAgainstDefaultRules';
+
+/** Runs `synth` with CDK's built-in CloudFormation validation on, which the test run turns off (CDK_VALIDATION). */
+function withCloudFormationValidation<T>(synth: () => T): T {
+  const saved = process.env['CDK_VALIDATION'];
+  delete process.env['CDK_VALIDATION'];
+  try {
+    return synth();
+  } finally {
+    if (saved !== undefined) process.env['CDK_VALIDATION'] = saved;
+  }
+}
+
 interface RetrierJson { readonly ErrorEquals: readonly string[]; readonly BackoffRate?: number; readonly JitterStrategy?: string }
 
 describe('campaign workflow definition', () => {
   let template: Template;
 
   beforeAll(() => {
-    // A full synth, Lambda bundling with esbuild included, as `cdk synth` does.
-    const { orchestration } = buildFotaApp();
-    template = Template.fromStack(orchestration);
+    // The one full synth of the suite, as `cdk synth` does: every Lambda bundled with esbuild, and
+    // CloudFormation's built-in validation run, its findings failing the synth (other files skip
+    // both: vitest.config.ts sets CDK_VALIDATION=false, about 10 s of CPU per test worker).
+    template = withCloudFormationValidation(() => {
+      const { orchestration } = buildFotaApp({ context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true } });
+      return Template.fromStack(orchestration);
+    });
+  });
+
+  it('passes CloudFormation\'s built-in validation, its findings as errors', () => {
+    // A template the validation rejects would have failed the synth in beforeAll; the rule is on.
+    const withInvalidResource = () => {
+      const app = buildFotaApp({ context: { [VALIDATE_AGAINST_DEFAULT_RULES]: true, 'aws:cdk:bundling-stacks': [] } });
+      new CfnResource(app.orchestration, 'NotALambda', { type: 'AWS::Lambda::Function', properties: { Runtime: 'no-such-runtime' } });
+      return app.app;
+    };
+    expect(() => withCloudFormationValidation(() => withInvalidResource().synth())).toThrow(/NotALambda/);
+    // The same app synthesizes with the validation off, as the rest of the suite runs.
+    expect(() => withInvalidResource().synth()).not.toThrow();
   });
 
   it('runs locally exactly the ASL that CDK synthesizes for deployment', () => {
