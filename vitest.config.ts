@@ -25,9 +25,7 @@ export default defineConfig({
     maxWorkers: 3,
     // CDK's built-in CloudFormation validation costs about 10 s of CPU per worker; one test runs it
     // with its findings as errors (test/infra/workflow.test.ts), the rest of the run skips it.
-    // Each file's local stack runs its emulators in its own worker: a child process per stack
-    // costs a Node start (about 2 s); test/local/emulators.test.ts tests the child process.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CDK_VALIDATION: 'false', FOTA_EMULATORS_IN_PROCESS: '1' },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CDK_VALIDATION: 'false' },
     reporters: ['default'],
     // The longest files start first, whatever their project (test/longestFirstSequencer.ts).
     sequence: { sequencer: LongestFirstSequencer },

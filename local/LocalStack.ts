@@ -34,10 +34,7 @@ export interface LocalStackOptions {
   readonly dynamoDbPort?: number;
   /** TCP port of s3rver (S3) on loopback; any free port by default. */
   readonly s3Port?: number;
-  /**
-   * Run dynalite and s3rver in this process instead of a child process of their own (which costs
-   * a Node start, about 2 s). @default false, or true when FOTA_EMULATORS_IN_PROCESS=1 (the tests)
-   */
+  /** Run dynalite and s3rver in this process instead of a child process of their own. @default false */
   readonly emulatorsInProcess?: boolean;
   /** A folder for dynalite's LevelDB files and s3rver's objects; in memory / a temp folder when absent. */
   readonly dataDirectory?: string;
@@ -66,7 +63,7 @@ export class LocalStack {
     let dashboardUrl: string | undefined;
     try {
       const emulators = await startEmulators({
-        inChildProcess: !(options.emulatorsInProcess ?? process.env['FOTA_EMULATORS_IN_PROCESS'] === '1'),
+        inChildProcess: options.emulatorsInProcess !== true,
         dashboardUrl: () => dashboardUrl,
         ...(options.notifyWebhookUrl === undefined ? {} : { notifyWebhookUrl: options.notifyWebhookUrl }),
         ...(options.defaultApprovers === undefined ? {} : { defaultApprovers: options.defaultApprovers }),
