@@ -1,18 +1,23 @@
 /**
  * Starts the emulators (dynalite, s3rver) in a child process of the local stack
  * (local/emulatorProcess.ts), so that the edge and the workflow runner get a core of their own:
- * in one process the emulators took a fifth of its single core (issue 17). The child exits when
- * its IPC channel closes, which `stop` does, and which the parent's death does too.
+ * in one process the emulators took a fifth of its single core (issue 17). One child serves every
+ * stack its parent starts (a Node start costs about 2 s, which a test worker would pay per file);
+ * `stop` closes a stack's emulators, and the child exits when its IPC channel closes, which the
+ * parent's exit or death does. The channel does not keep the parent alive while nothing waits.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorServerOptions, EmulatorServers } from './emulatorServers.ts';
 
-/** What the child tells its parent once, over IPC. */
-export type EmulatorMessage = { readonly kind: 'listening'; readonly dynamoDbPort: number; readonly s3Port: number } | { readonly kind: 'failed'; readonly message: string };
+/** What the parent asks of the child. */
+export type EmulatorRequest = { readonly kind: 'start'; readonly id: number; readonly options: EmulatorServerOptions } | { readonly kind: 'stop'; readonly id: number };
 
-/** How long a stopped child may take to close the emulators before it is killed. */
-const STOP_GRACE_MS = 5_000;
+/** What the child answers, per request id. */
+export type EmulatorReply =
+  | { readonly kind: 'listening'; readonly id: number; readonly dynamoDbPort: number; readonly s3Port: number }
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string }
+  | { readonly kind: 'stopped'; readonly id: number };
 
 export class EmulatorProcessError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -26,33 +31,66 @@ export interface ChildEmulatorServers extends EmulatorServers {
   readonly pid: number;
 }
 
-export async function forkEmulatorServers(options: EmulatorServerOptions = {}): Promise<ChildEmulatorServers> {
-  const child = fork(fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url)), [JSON.stringify(options)], {
-    // Only the TypeScript loader: the parent's flags (a CPU profile, an inspector) stay the parent's.
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const listening = await new Promise<Extract<EmulatorMessage, { kind: 'listening' }>>((resolve, reject) => {
-    child.once('message', (message: EmulatorMessage) => {
-      if (message.kind === 'listening') resolve(message);
-      else reject(new EmulatorProcessError(`the emulator process could not start: ${message.message}`));
-    });
-    child.once('error', (error) => reject(new EmulatorProcessError('the emulator process could not be started', { cause: error })));
-    child.once('exit', (code, signal) => reject(new EmulatorProcessError(`the emulator process exited (${signal ?? String(code)}) before it listened`)));
-  }).catch(async (error: unknown) => {
-    await stopChild(child);
-    throw error;
-  });
-  return { pid: child.pid ?? 0, dynamoDbPort: listening.dynamoDbPort, s3Port: listening.s3Port, stop: () => stopChild(child) };
+/** The child of this process and the requests it has not answered yet. */
+interface SharedChild {
+  readonly process: ChildProcess;
+  readonly waiting: Map<number, { resolve: (reply: EmulatorReply) => void; reject: (error: Error) => void }>;
 }
 
-/** Closes the IPC channel (the child then closes its emulators and exits); kills it if it lingers. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  if (child.connected) child.disconnect();
-  else child.kill();
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
+let shared: SharedChild | undefined;
+let lastId = 0;
+
+export async function forkEmulatorServers(options: EmulatorServerOptions = {}): Promise<ChildEmulatorServers> {
+  const child = sharedChild();
+  const id = ++lastId;
+  const reply = await ask(child, { kind: 'start', id, options });
+  if (reply.kind !== 'listening') throw new EmulatorProcessError(`the emulator process could not start: ${reply.kind === 'failed' ? reply.message : reply.kind}`);
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= ask(child, { kind: 'stop', id }).then(() => undefined, () => undefined));
+  return { pid: child.process.pid ?? 0, dynamoDbPort: reply.dynamoDbPort, s3Port: reply.s3Port, stop };
+}
+
+function sharedChild(): SharedChild {
+  if (shared !== undefined && shared.process.connected) return shared;
+  const child: SharedChild = {
+    process: fork(fileURLToPath(new URL('./emulatorProcess.ts', import.meta.url)), [], {
+      // Only the TypeScript loader: the parent's flags (a CPU profile, an inspector) stay the parent's.
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+    waiting: new Map(),
+  };
+  child.process.on('message', (reply: EmulatorReply) => {
+    child.waiting.get(reply.id)?.resolve(reply);
+    child.waiting.delete(reply.id);
+    idle(child);
+  });
+  const gone = (error: Error): void => {
+    if (shared === child) shared = undefined;
+    for (const waiting of child.waiting.values()) waiting.reject(error);
+    child.waiting.clear();
+  };
+  child.process.once('error', (error) => gone(new EmulatorProcessError('the emulator process could not be started', { cause: error })));
+  child.process.once('exit', (code, signal) => gone(new EmulatorProcessError(`the emulator process exited (${signal ?? String(code)})`)));
+  child.process.unref();
+  shared = child;
+  return child;
+}
+
+function ask(child: SharedChild, request: EmulatorRequest): Promise<EmulatorReply> {
+  return new Promise((resolve, reject) => {
+    child.waiting.set(request.id, { resolve, reject });
+    // The channel holds this process open only while an answer is awaited.
+    child.process.channel?.ref();
+    child.process.send(request, (error) => {
+      if (error === null) return;
+      child.waiting.delete(request.id);
+      idle(child);
+      reject(new EmulatorProcessError('the emulator process did not take the request', { cause: error }));
+    });
+  });
+}
+
+function idle(child: SharedChild): void {
+  if (child.waiting.size === 0) child.process.channel?.unref();
 }

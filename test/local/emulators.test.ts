@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { startEmulators, type Emulators } from '../../local/emulators.ts';
+import { forkEmulatorServers } from '../../local/emulatorChild.ts';
 import { openDynaliteIterators } from '../../local/dynaliteIterators.ts';
 import { eventually } from '../integration/eventually.ts';
 
@@ -73,6 +74,24 @@ describe('the local emulators', () => {
     // Assess
     expect(read.Item?.['ownerTask']).toEqual({ S: 'task-1' });
     expect(await accepts(dynamoDbPort)).toBe(false);
+  });
+
+  it('in a child process, serve every stack its parent starts from one child, each stopped on its own', async () => {
+    // Prepare
+    const first = await forkEmulatorServers();
+    const second = await forkEmulatorServers();
+
+    // Act
+    await first.stop();
+
+    // Assess
+    expect(second.pid).toBe(first.pid);
+    expect(second.dynamoDbPort).not.toBe(first.dynamoDbPort);
+    expect(await accepts(first.dynamoDbPort)).toBe(false);
+    expect(await accepts(second.dynamoDbPort)).toBe(true);
+    expect(isRunning(second.pid)).toBe(true);
+    await second.stop();
+    expect(await accepts(second.s3Port)).toBe(false);
   });
 
   it('in a child process, end when their parent is killed (no orphan emulators)', async () => {
