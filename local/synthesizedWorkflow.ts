@@ -35,7 +35,8 @@ type CfnValue = string | { 'Fn::Join': [string, CfnValue[]] } | { 'Fn::GetAtt': 
  * Synthesizes the CDK app in-process (Lambda bundling skipped: only the definition is needed).
  * aws-cdk-lib's built-in template validation is off here: it instantiates a WebAssembly module
  * whose memory (about 170 MB) stays with the process for its lifetime, and the local stack needs
- * only the definition. `npm run synth` and the CDK tests still validate the same templates.
+ * only the definition. `npm run synth` and test/infra/workflow.test.ts (its findings as errors) still
+ * validate the same templates.
  */
 export function synthesizeOrchestrationTemplate(): CfnTemplate {
   const { app, orchestration } = buildFotaApp({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
