@@ -47,8 +47,10 @@ describe('cohort phase tick at scale', () => {
         firmwareVersion: '1.0.0',
         timeZone: i % 2 === 0 ? 'Europe/Paris' : 'America/New_York',
       };
-      await stack.stores.registrations.put(registration);
+      // Held and written 25 to a BatchWriteItem, as the edge registers devices.
+      await stack.stores.registrations.register(registration);
     }
+    await stack.stores.registrations.flush();
     const image = await stack.stores.images.store({ version: '1.1.0', models: [model] }, buildFirmwarePackage('1.1.0', 512));
     const launched = await launchCampaign(stack.stores, { startExecution: async () => ({ executionId: 'driven-by-the-test' }) }, { name: model, imageId: image.imageId, target: { model }, pollSeconds: 1, ...campaign });
     await planCampaign(stack.stepFunctions.dependencies, { campaignId: launched.campaignId });
