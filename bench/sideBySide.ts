@@ -115,6 +115,8 @@ export async function registrationBenchmark(): Promise<Figure[]> {
     const benchCpu = process.cpuUsage(benchCpuBefore);
     await settle();
     const after = await edge.usage();
+    const callsPerRegister = Object.entries(after.storeCalls).map(([command, calls]) => `${command.replace(/Command$/, '')} ${((calls - (before.storeCalls[command] ?? 0)) / burst.registered).toFixed(3)}`);
+    process.stdout.write(`edge store calls per Register: ${callsPerRegister.join(', ')}\n`);
     process.stdout.write(`edge: ${burst.registered} Registers (${burst.failed} unanswered), ${Math.round(burst.perSecond)}/s, all stored after ${storedSeconds.toFixed(1)} s, edge CPU ${Math.round(after.cpuMs - before.cpuMs)} ms, live memory ${Math.round((after.liveBytes - before.liveBytes) / 1e6)} MB more\n`);
 
     // Registration Updates from devices that stay open.
