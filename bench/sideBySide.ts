@@ -20,7 +20,8 @@ import { startEmulators, type Emulators } from '../local/emulators.ts';
 import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
 import { jobKeyFor, type FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../core/jobs/jobStateMachine.ts';
-import { fetchBlocks, registerDevices, updateRegistrations } from './coapLoad.ts';
+import { fetchBlocks } from './coapLoad.ts';
+import { registerDevices, updateRegistrations } from './registrationLoad.ts';
 import type { EdgeProcessMessage, EdgeProcessRequest } from './edgeProcess.ts';
 import type { Figure } from './figures.ts';
 

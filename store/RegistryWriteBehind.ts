@@ -157,22 +157,26 @@ export class RegistryWriteBehind {
 
   /**
    * Starts batches of what is due (everything when `all`), as many as may be in flight: facts in
-   * first, then the oldest (held keeps them in the order they came, each held as long).
+   * first, then the oldest (held keeps them in the order they came, each held as long). A batch
+   * that is not full waits while another is in flight (the SDK's cost is mostly per call): the end
+   * of that one calls again, and by then more have come in.
    */
   private write(all: boolean): void {
     const now = this.now();
     const pressing = this.held.size > this.maxHeld / 2;
     const room = all ? Number.POSITIVE_INFINITY : (this.maxBatchesInFlight - this.batchesInFlight) * MAX_ITEMS_PER_BATCH;
     const due: [string, Held][] = [];
+    const taken = new Set<string>();
     for (const endpoint of this.completed) {
       if (due.length >= room) break;
       const entry = this.held.get(endpoint);
       // One being written goes again when that write ends (it changed meanwhile).
-      if (entry !== undefined && this.writing.has(endpoint)) continue;
-      this.completed.delete(endpoint);
-      if (entry !== undefined) due.push([endpoint, entry]);
+      if (entry === undefined) this.completed.delete(endpoint);
+      else if (!this.writing.has(endpoint)) {
+        due.push([endpoint, entry]);
+        taken.add(endpoint);
+      }
     }
-    const taken = new Set(due.map(([endpoint]) => endpoint));
     let nextDueAt: number | undefined;
     for (const [endpoint, entry] of this.held) {
       if (due.length >= room) break;
@@ -181,10 +185,15 @@ export class RegistryWriteBehind {
         nextDueAt = entry.dueAt;
         break;
       }
-      this.completed.delete(endpoint);
       due.push([endpoint, entry]);
     }
-    for (let start = 0; start < due.length; start += MAX_ITEMS_PER_BATCH) this.send(due.slice(start, start + MAX_ITEMS_PER_BATCH));
+    const partial = due.length % MAX_ITEMS_PER_BATCH;
+    const sent = all || this.batchesInFlight === 0 ? due.length : due.length - partial;
+    for (let start = 0; start < sent; start += MAX_ITEMS_PER_BATCH) {
+      const batch = due.slice(start, Math.min(sent, start + MAX_ITEMS_PER_BATCH));
+      for (const [endpoint] of batch) this.completed.delete(endpoint);
+      this.send(batch);
+    }
     // With no room now, a batch that ends calls again.
     if (nextDueAt !== undefined) this.schedule(Math.max(1, nextDueAt - now));
   }
