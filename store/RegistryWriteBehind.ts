@@ -1,4 +1,6 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DeviceRegistration } from '../core/devices/DeviceRegistration.ts';
 
 /**
@@ -23,6 +25,11 @@ const MAX_ROUNDS = 8;
 const BACKOFF_MS = 50;
 /** Registrations whose facts came in wait this long for others to fill their batch. */
 const COMPLETE_BATCH_WAIT_MS = 20;
+/**
+ * As the document client marshals (store/clients.ts), called directly: the document client walks
+ * every item once more before marshalling it, a fifth of the CPU of writing a batch.
+ */
+const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 
 export interface WriteBehindOptions {
   /** How long a registration waits for its facts before it is written anyway. @default 2,000 ms */
@@ -214,8 +221,8 @@ export class RegistryWriteBehind {
     let unprocessed: Set<string>;
     let failure: unknown;
     try {
-      const result = await this.dynamo.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: items.map((item) => ({ PutRequest: { Item: { ...item } } })) } }));
-      unprocessed = new Set((result.UnprocessedItems?.[this.tableName] ?? []).map((request) => String(request.PutRequest?.Item?.['endpoint'])));
+      const result = await this.dynamo.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: items.map((item) => ({ PutRequest: { Item: marshall(item, MARSHALL_OPTIONS) } })) } }));
+      unprocessed = new Set((result.UnprocessedItems?.[this.tableName] ?? []).map((request) => String(request.PutRequest?.Item?.['endpoint']?.S)));
     } catch (error) {
       unprocessed = new Set(items.map((item) => item.endpoint));
       failure = error;
