@@ -193,8 +193,11 @@ interface EdgeProcess {
   stop(): Promise<void>;
 }
 
+/** The V8 flags the edge's image runs with (coap-edge/Dockerfile, NODE_OPTIONS). */
+const EDGE_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 async function startEdgeProcess(emulators: Emulators): Promise<EdgeProcess> {
-  const child = fork(fileURLToPath(new URL('./edgeProcess.ts', import.meta.url)), [JSON.stringify(emulators.config)], { execArgv: ['--expose-gc', '--import', 'tsx', ...cpuProfileArgs()] });
+  const child = fork(fileURLToPath(new URL('./edgeProcess.ts', import.meta.url)), [JSON.stringify(emulators.config)], { execArgv: ['--expose-gc', ...EDGE_NODE_FLAGS, '--import', 'tsx', ...cpuProfileArgs()] });
   const next = <K extends EdgeProcessMessage['kind']>(kind: K): Promise<Extract<EdgeProcessMessage, { kind: K }>> =>
     new Promise((resolve, reject) => {
       const onMessage = (message: EdgeProcessMessage): void => {
