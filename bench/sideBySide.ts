@@ -132,7 +132,9 @@ export async function registrationBenchmark(): Promise<Figure[]> {
 
     // coap-rd: the same Registers.
     const rdBefore = await rssBytesOf(rd.pid);
+    const [rdCpuBefore, generatorCpuBefore] = [await cpuMsOf(rd.pid), process.cpuUsage()];
     const rdBurst = await registerDevices({ port: rd.port, devices: REGISTRATIONS, outstanding: OUTSTANDING, prefix: 'bench', answerReads: false });
+    const [rdCpuMs, generatorCpu] = [(await cpuMsOf(rd.pid)) - rdCpuBefore, process.cpuUsage(generatorCpuBefore)];
     const rdAfter = await rssBytesOf(rd.pid);
     process.stdout.write(`coap-rd: ${rdBurst.registered} Registers (${rdBurst.failed} unanswered), ${Math.round(rdBurst.perSecond)}/s\n`);
 
@@ -144,6 +146,8 @@ export async function registrationBenchmark(): Promise<Figure[]> {
       { name: 'coapRdRegistrationsPerSecond', value: Math.round(rdBurst.perSecond), unit: 'registers/s', description: `libcoap's coap-rd-openssl, the same Registers` },
       { name: 'registrationsStoredPerSecond', value: Math.round(burst.registered / storedSeconds), unit: 'registers/s', description: 'the same Registers over the time until the registry (dynalite, in the bench process) held every one of them' },
       { name: 'benchCpuMsPerRegistration', value: round3((benchCpu.user + benchCpu.system) / 1000 / burst.registered), unit: 'ms', description: 'CPU time of the bench process per Register until stored: dynalite answering the edge, and the generator playing the devices' },
+      { name: 'coapRdCpuMsPerRegistration', value: round3(rdCpuMs / rdBurst.registered), unit: 'ms', description: 'CPU time of coap-rd per Register (its single thread caps its rate at 1 / this)' },
+      { name: 'generatorCpuMsPerRegistration', value: round3((generatorCpu.user + generatorCpu.system) / 1000 / rdBurst.registered), unit: 'ms', description: 'CPU time of the bench process per Register to coap-rd: the generator alone (no emulator work)' },
       { name: 'registrationToCoapRdRatio', value: round3(burst.perSecond / rdBurst.perSecond), unit: 'x', description: 'edge Registers/s over coap-rd Registers/s' },
       { name: 'registrationsUnanswered', value: burst.failed, unit: 'devices', description: 'Registers the edge never answered (after 4 retransmissions)' },
       { name: 'registrationP50Ms', value: round1(percentile(0.5)), unit: 'ms', description: 'Register to 2.01, median' },
