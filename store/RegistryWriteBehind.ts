@@ -38,6 +38,8 @@ export interface WriteBehindOptions {
   readonly maxHeld?: number;
   /** BatchWriteItem calls in flight at once. @default 8 */
   readonly maxBatchesInFlight?: number;
+  /** The longest a batch that is not full waits for the batches being written (one may hang: the SDK sets no timeout). @default 200 ms */
+  readonly partialWaitMs?: number;
   /** Told of each registration given up after MAX_ROUNDS. */
   readonly onLost?: (registration: DeviceRegistration, error: unknown) => void;
   readonly clock?: () => number;
@@ -63,10 +65,13 @@ export class RegistryWriteBehind {
   private readonly holdMs: number;
   private readonly maxHeld: number;
   private readonly maxBatchesInFlight: number;
+  private readonly partialWaitMs: number;
   private readonly now: () => number;
   private batchesInFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
+  /** Since when a batch that is not full has been waiting for the batches being written. */
+  private partialWaitingSince: number | undefined;
 
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
@@ -76,6 +81,7 @@ export class RegistryWriteBehind {
     this.holdMs = options.holdMs ?? 2_000;
     this.maxHeld = options.maxHeld ?? 4_000;
     this.maxBatchesInFlight = options.maxBatchesInFlight ?? 8;
+    this.partialWaitMs = options.partialWaitMs ?? 200;
     this.now = options.clock ?? Date.now;
   }
 
@@ -166,7 +172,7 @@ export class RegistryWriteBehind {
    * Starts batches of what is due (everything when `all`), as many as may be in flight: facts in
    * first, then the oldest (held keeps them in the order they came, each held as long). A batch
    * that is not full waits while another is in flight (the SDK's cost is mostly per call): the end
-   * of that one calls again, and by then more have come in.
+   * of that one calls again, and by then more have come in; after `partialWaitMs` it goes anyway.
    */
   private write(all: boolean): void {
     const now = this.now();
@@ -195,7 +201,13 @@ export class RegistryWriteBehind {
       due.push([endpoint, entry]);
     }
     const partial = due.length % MAX_ITEMS_PER_BATCH;
-    const sent = all || this.batchesInFlight === 0 ? due.length : due.length - partial;
+    const waitedOut = this.partialWaitingSince !== undefined && now - this.partialWaitingSince >= this.partialWaitMs;
+    const held = partial > 0 && !all && !waitedOut && this.batchesInFlight > 0;
+    const sent = held ? due.length - partial : due.length;
+    if (held) {
+      this.partialWaitingSince ??= now;
+      this.schedule(this.partialWaitMs - (now - this.partialWaitingSince));
+    } else this.partialWaitingSince = undefined;
     for (let start = 0; start < sent; start += MAX_ITEMS_PER_BATCH) {
       const batch = due.slice(start, Math.min(sent, start + MAX_ITEMS_PER_BATCH));
       for (const [endpoint] of batch) this.completed.delete(endpoint);

@@ -46,10 +46,11 @@ function countedStores(holdMs = 60_000): { registrations: DynamoDbRegistrationSt
 }
 
 /**
- * A registration store on a client whose calls of one command wait at a gate until released (the
- * calls still go to dynalite), and the number of items or keys each of those calls carried.
+ * A registration store on a client whose first `gatedCalls` calls of one command wait at a gate
+ * until released (the calls still go to dynalite), and the number of items or keys each call of
+ * that command carried.
  */
-function gatedStore(command: 'BatchGetItemCommand' | 'BatchWriteItemCommand'): { registrations: DynamoDbRegistrationStore; sizes: number[]; release: () => void } {
+function gatedStore(command: 'BatchGetItemCommand' | 'BatchWriteItemCommand', gatedCalls = Number.POSITIVE_INFINITY, partialWaitMs = 60_000): { registrations: DynamoDbRegistrationStore; sizes: number[]; release: () => void } {
   const sizes: number[] = [];
   let release = (): void => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -60,12 +61,12 @@ function gatedStore(command: 'BatchGetItemCommand' | 'BatchWriteItemCommand'): {
       const requestItems = (args.input as { RequestItems: Record<string, unknown[] | { Keys: unknown[] }> }).RequestItems;
       const entry = requestItems[emulators.config.tables.devices];
       sizes.push(Array.isArray(entry) ? entry.length : (entry?.Keys.length ?? 0));
-      await gate;
+      if (sizes.length <= gatedCalls) await gate;
       return next(args);
     },
     { step: 'initialize', name: 'gateCalls' },
   );
-  return { registrations: new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices, { holdMs: 60_000 }), sizes, release };
+  return { registrations: new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices, { holdMs: 60_000, partialWaitMs }), sizes, release };
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -230,5 +231,45 @@ describe('batched registration reads and writes', () => {
     release();
     await registrations.flush();
     expect(sizes).toEqual([25, 5, 25, 15]);
+  });
+
+  it('sends reads that wait for a call to end after 10 ms at most, even while both calls out hang', async () => {
+    // Prepare: two calls that do not end (held at the gate).
+    const { registrations, sizes, release } = gatedStore('BatchGetItemCommand', 2);
+    const hanging = [registrations.getWithoutTags('hung-read-1')];
+    await nextTurn();
+    hanging.push(registrations.getWithoutTags('hung-read-2'));
+    await nextTurn();
+
+    // Act
+    const waiting = await Promise.all([registrations.getWithoutTags('hung-read-3'), registrations.getWithoutTags('hung-read-4')]);
+
+    // Assess: answered while the first two still hang.
+    expect(waiting).toEqual([undefined, undefined]);
+    expect(sizes).toEqual([1, 1, 2]);
+    release();
+    expect(await Promise.all(hanging)).toEqual([undefined, undefined]);
+  });
+
+  it('writes a batch that is not full after its longest wait (200 ms here), even while the batch being written hangs', async () => {
+    // Prepare: a full batch that does not end (held at the gate).
+    const { registrations, sizes, release } = gatedStore('BatchWriteItemCommand', 1, 200);
+    const facts = (endpoint: string) => registrations.update(endpoint, `rid-${endpoint}-5683`, { deviceInfoReadAt: 1 });
+    const full = Array.from({ length: 25 }, (_, i) => `hung-write-${i}`);
+    await Promise.all(full.map((endpoint) => registrations.register(registration(endpoint))));
+    await Promise.all(full.map(facts));
+    await eventually(() => expect(sizes).toEqual([25]), { what: 'the full batch at the gate' });
+
+    // Act: five more with their facts.
+    const few = Array.from({ length: 5 }, (_, i) => `hung-few-${i}`);
+    await Promise.all(few.map((endpoint) => registrations.register(registration(endpoint))));
+    await Promise.all(few.map(facts));
+
+    // Assess: the five are written while the first batch still hangs.
+    await eventually(() => expect(sizes).toEqual([25, 5]), { what: 'the five written beside the hanging batch' });
+    const stored = new DynamoDbRegistrationStore(createAwsClients(emulators.config).dynamo, emulators.config.tables.devices);
+    await eventually(async () => expect((await stored.getWithoutTags('hung-few-4'))?.deviceInfoReadAt).toBe(1), { what: 'the five in the table' });
+    release();
+    await registrations.flush();
   });
 });
