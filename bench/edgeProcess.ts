@@ -28,6 +28,8 @@ export type EdgeProcessMessage =
       readonly liveBytes: number;
       readonly rssBytes: number;
       readonly blocksServed: number;
+      /** DynamoDB calls the edge made so far, by command (BatchGetItemCommand: n). */
+      readonly storeCalls: Readonly<Record<string, number>>;
     };
 
 const send = (message: EdgeProcessMessage): void => void process.send?.(message);
@@ -35,6 +37,14 @@ const send = (message: EdgeProcessMessage): void => void process.send?.(message)
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as StoreConfig;
   const stores = createStores(config);
+  const storeCalls: Record<string, number> = {};
+  stores.clients.dynamoClient.middlewareStack.add(
+    (next, context) => (args) => {
+      storeCalls[context.commandName ?? 'unknown'] = (storeCalls[context.commandName ?? 'unknown'] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchStoreCallCounter' },
+  );
   const edge = new Edge({ stores, taskId: 'bench-edge', port: 0, jobPollIntervalMs: 60_000, logger: createLogger('edge', 'silent') });
   await edge.start();
   process.on('message', (request: EdgeProcessRequest) => {
@@ -44,7 +54,7 @@ async function main(): Promise<void> {
         gc?.();
         const memory = process.memoryUsage();
         const cpu = process.cpuUsage();
-        send({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, liveBytes: memory.heapUsed + memory.external, rssBytes: memory.rss, blocksServed: edge.firmware.stats.blocksServed });
+        send({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, liveBytes: memory.heapUsed + memory.external, rssBytes: memory.rss, blocksServed: edge.firmware.stats.blocksServed, storeCalls: { ...storeCalls } });
         return;
       }
       case 'flush':

@@ -20,7 +20,8 @@ import { startEmulators, type Emulators } from '../local/emulators.ts';
 import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
 import { jobKeyFor, type FirmwareJob } from '../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../core/jobs/jobStateMachine.ts';
-import { fetchBlocks, registerDevices, updateRegistrations } from './coapLoad.ts';
+import { fetchBlocks } from './coapLoad.ts';
+import { registerDevices, updateRegistrations } from './registrationLoad.ts';
 import type { EdgeProcessMessage, EdgeProcessRequest } from './edgeProcess.ts';
 import type { Figure } from './figures.ts';
 
@@ -115,6 +116,8 @@ export async function registrationBenchmark(): Promise<Figure[]> {
     const benchCpu = process.cpuUsage(benchCpuBefore);
     await settle();
     const after = await edge.usage();
+    const callsPerRegister = Object.entries(after.storeCalls).map(([command, calls]) => `${command.replace(/Command$/, '')} ${((calls - (before.storeCalls[command] ?? 0)) / burst.registered).toFixed(3)}`);
+    process.stdout.write(`edge store calls per Register: ${callsPerRegister.join(', ')}\n`);
     process.stdout.write(`edge: ${burst.registered} Registers (${burst.failed} unanswered), ${Math.round(burst.perSecond)}/s, all stored after ${storedSeconds.toFixed(1)} s, edge CPU ${Math.round(after.cpuMs - before.cpuMs)} ms, live memory ${Math.round((after.liveBytes - before.liveBytes) / 1e6)} MB more\n`);
 
     // Registration Updates from devices that stay open.
@@ -129,7 +132,9 @@ export async function registrationBenchmark(): Promise<Figure[]> {
 
     // coap-rd: the same Registers.
     const rdBefore = await rssBytesOf(rd.pid);
+    const [rdCpuBefore, generatorCpuBefore] = [await cpuMsOf(rd.pid), process.cpuUsage()];
     const rdBurst = await registerDevices({ port: rd.port, devices: REGISTRATIONS, outstanding: OUTSTANDING, prefix: 'bench', answerReads: false });
+    const [rdCpuMs, generatorCpu] = [(await cpuMsOf(rd.pid)) - rdCpuBefore, process.cpuUsage(generatorCpuBefore)];
     const rdAfter = await rssBytesOf(rd.pid);
     process.stdout.write(`coap-rd: ${rdBurst.registered} Registers (${rdBurst.failed} unanswered), ${Math.round(rdBurst.perSecond)}/s\n`);
 
@@ -141,6 +146,8 @@ export async function registrationBenchmark(): Promise<Figure[]> {
       { name: 'coapRdRegistrationsPerSecond', value: Math.round(rdBurst.perSecond), unit: 'registers/s', description: `libcoap's coap-rd-openssl, the same Registers` },
       { name: 'registrationsStoredPerSecond', value: Math.round(burst.registered / storedSeconds), unit: 'registers/s', description: 'the same Registers over the time until the registry (dynalite, in the bench process) held every one of them' },
       { name: 'benchCpuMsPerRegistration', value: round3((benchCpu.user + benchCpu.system) / 1000 / burst.registered), unit: 'ms', description: 'CPU time of the bench process per Register until stored: dynalite answering the edge, and the generator playing the devices' },
+      { name: 'coapRdCpuMsPerRegistration', value: round3(rdCpuMs / rdBurst.registered), unit: 'ms', description: 'CPU time of coap-rd per Register (its single thread caps its rate at 1 / this)' },
+      { name: 'generatorCpuMsPerRegistration', value: round3((generatorCpu.user + generatorCpu.system) / 1000 / rdBurst.registered), unit: 'ms', description: 'CPU time of the bench process per Register to coap-rd: the generator alone (no emulator work)' },
       { name: 'registrationToCoapRdRatio', value: round3(burst.perSecond / rdBurst.perSecond), unit: 'x', description: 'edge Registers/s over coap-rd Registers/s' },
       { name: 'registrationsUnanswered', value: burst.failed, unit: 'devices', description: 'Registers the edge never answered (after 4 retransmissions)' },
       { name: 'registrationP50Ms', value: round1(percentile(0.5)), unit: 'ms', description: 'Register to 2.01, median' },
@@ -190,8 +197,11 @@ interface EdgeProcess {
   stop(): Promise<void>;
 }
 
+/** The V8 flags the edge's image runs with (coap-edge/Dockerfile, NODE_OPTIONS). */
+const EDGE_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 async function startEdgeProcess(emulators: Emulators): Promise<EdgeProcess> {
-  const child = fork(fileURLToPath(new URL('./edgeProcess.ts', import.meta.url)), [JSON.stringify(emulators.config)], { execArgv: ['--expose-gc', '--import', 'tsx', ...cpuProfileArgs()] });
+  const child = fork(fileURLToPath(new URL('./edgeProcess.ts', import.meta.url)), [JSON.stringify(emulators.config)], { execArgv: ['--expose-gc', ...EDGE_NODE_FLAGS, '--import', 'tsx', ...cpuProfileArgs()] });
   const next = <K extends EdgeProcessMessage['kind']>(kind: K): Promise<Extract<EdgeProcessMessage, { kind: K }>> =>
     new Promise((resolve, reject) => {
       const onMessage = (message: EdgeProcessMessage): void => {

@@ -2,7 +2,11 @@
  * Consistent single-item reads, coalesced: every GetItem asked for in one turn of the event loop
  * goes out as one BatchGetItem (up to 100 keys, across tables). At a trickle that is one call per
  * read, as before; under load (a burst of Registers) one call carries many, so the SDK's fixed
- * cost per call (serialization, signing, the HTTP round trip) is paid once per batch.
+ * cost per call (serialization, signing, the HTTP round trip: about a millisecond of CPU, against
+ * a few microseconds a key) is paid once per batch. A batch that is not full waits while
+ * MAX_PARTIAL_IN_FLIGHT calls are out, and goes when one of them ends, fuller by then, or after
+ * MAX_PARTIAL_WAIT_MS: under load the batches fill themselves during the round trip, at a trickle
+ * nothing waits, and a call that hangs (the SDK sets no timeout of its own) holds no read back.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchIncompleteError } from './errors.ts';
@@ -12,6 +16,10 @@ const MAX_KEYS_PER_BATCH = 100;
 /** Rounds for keys handed back unprocessed (throttling) before the read fails. */
 const MAX_ROUNDS = 8;
 const BACKOFF_MS = 25;
+/** Calls out at once past which a batch that is not full waits for one of them to end. */
+const MAX_PARTIAL_IN_FLIGHT = 2;
+/** The longest a batch that is not full waits for one of those calls to end. */
+const MAX_PARTIAL_WAIT_MS = 10;
 
 type Item = Record<string, unknown>;
 type ReadResult = { readonly item: Item | undefined } | { readonly error: unknown };
@@ -27,6 +35,9 @@ interface PendingRead {
 export class BatchedReads {
   private queue = new Map<string, PendingRead>();
   private scheduled = false;
+  private inFlight = 0;
+  /** Sends the batch that is not full when it has waited MAX_PARTIAL_WAIT_MS. */
+  private partialTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly dynamo: DynamoDBDocumentClient) {}
 
@@ -48,14 +59,34 @@ export class BatchedReads {
     setImmediate(() => this.flush());
   }
 
-  private flush(): void {
+  private flush(force = false): void {
     this.scheduled = false;
     const all = [...this.queue.values()];
-    this.queue = new Map();
-    for (let start = 0; start < all.length; start += MAX_KEYS_PER_BATCH) {
-      const batch = all.slice(start, start + MAX_KEYS_PER_BATCH);
+    const partial = all.length % MAX_KEYS_PER_BATCH;
+    // The last batch, not full, stays queued while enough calls are out; the end of one sends it,
+    // or its wait running out.
+    const held = !force && partial > 0 && this.inFlight >= MAX_PARTIAL_IN_FLIGHT;
+    const sent = held ? all.length - partial : all.length;
+    this.queue = new Map(all.slice(sent).map((read) => [readId(read.tableName, read.keyValue), read]));
+    if (held) {
+      this.partialTimer ??= setTimeout(() => {
+        this.partialTimer = undefined;
+        if (this.queue.size > 0) this.flush(true);
+      }, MAX_PARTIAL_WAIT_MS);
+    } else {
+      clearTimeout(this.partialTimer);
+      this.partialTimer = undefined;
+    }
+    for (let start = 0; start < sent; start += MAX_KEYS_PER_BATCH) {
+      const batch = all.slice(start, Math.min(sent, start + MAX_KEYS_PER_BATCH));
+      this.inFlight++;
       // send() hands its own failures to the waiters; anything else still reaches them.
-      this.send(batch).catch((error: unknown) => batch.forEach((read) => settle(read, { error })));
+      this.send(batch)
+        .catch((error: unknown) => batch.forEach((read) => settle(read, { error })))
+        .finally(() => {
+          this.inFlight--;
+          if (this.queue.size > 0 && !this.scheduled) this.flush();
+        });
     }
   }
 

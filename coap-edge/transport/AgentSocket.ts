@@ -48,7 +48,7 @@ export class AgentSocket extends EventEmitter {
       callback?.(new Error('socket closed'));
       return;
     }
-    this.socket.send(buffer, offset, length, port, address, (error) => callback?.(error ?? null));
+    this.socket.send(buffer, offset, length, port, address, callback);
   }
 
   close(): void {

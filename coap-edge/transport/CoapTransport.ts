@@ -143,9 +143,8 @@ export class CoapTransport {
     this.outbound.receive(message, packet, remote);
   }
 
+  /** No callback: a send that fails reaches the socket's 'error' listener (onError), and one that succeeds costs no callback tick. */
   private sendRaw(buffer: Buffer, remote: Peer): void {
-    this.socket?.send(buffer, 0, buffer.length, remote.port, remote.address, (error) => {
-      if (error !== null && error !== undefined) this.onError(error, 'send');
-    });
+    this.socket?.send(buffer, 0, buffer.length, remote.port, remote.address);
   }
 }

@@ -7,6 +7,7 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import coap from 'coap';
 import type { ParsedPacket } from 'coap-packet';
+import { poolRandom } from '../../dtls/randomPool.ts';
 import { AgentSocket } from './AgentSocket.ts';
 import { DeviceNoResponseError, DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { Observations } from './Observations.ts';
@@ -14,6 +15,13 @@ import { OutboundExchange } from './OutboundExchange.ts';
 import { messageIdOf, setRequestOptions, toDeviceResponse, type ObserveStream } from './packetCodec.ts';
 import { peerKey } from './peerAddresses.ts';
 import type { DatagramSocket, DeviceRequest, DeviceResponse, Observation, ObserveOptions, Peer } from './transportTypes.ts';
+
+/**
+ * Token bytes of a request (RFC 7252 §5.3.1: random enough that an off-path attacker cannot guess
+ * one), cut from the CSPRNG pool: node-coap would call randomBytes for each request, a fixed cost
+ * per call many times that of the bytes.
+ */
+const TOKEN_BYTES = 8;
 
 export interface OutboundRequestsOptions {
   readonly requestTimeoutMs: number;
@@ -54,7 +62,7 @@ export class OutboundRequests {
         method: request.method,
         pathname: request.path,
         ...(request.query === undefined ? {} : { query: request.query }),
-        ...(request.token === undefined ? {} : { token: request.token }),
+        token: request.token ?? poolRandom(TOKEN_BYTES),
         confirmable: true,
       });
       const exchange = this.open<DeviceResponse>(peer, outgoing, what, resolve, reject);
@@ -85,7 +93,7 @@ export class OutboundRequests {
     const timeoutMs = this.options.requestTimeoutMs;
     const fetch = observeOptions.fetch;
     return new Promise<Observation>((resolve, reject) => {
-      const outgoing = this.agent.request({ hostname: peer.address, port: peer.port, method: fetch === undefined ? 'GET' : 'FETCH', pathname: path, observe: true, confirmable: true });
+      const outgoing = this.agent.request({ hostname: peer.address, port: peer.port, method: fetch === undefined ? 'GET' : 'FETCH', pathname: path, observe: true, confirmable: true, token: poolRandom(TOKEN_BYTES) });
       setRequestOptions(outgoing, { ...(accept === undefined ? {} : { accept }), ...(fetch === undefined ? {} : { contentFormat: fetch.contentFormat }) });
       const exchange = this.open<Observation>(peer, outgoing, what, resolve, reject);
       exchange.deadline(timeoutMs, () => new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));

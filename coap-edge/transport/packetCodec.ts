@@ -76,7 +76,7 @@ export function toInboundRequest(packet: ParsedPacket, method: CoapMethod, remot
   };
 }
 
-/** Content-Format option values by format, encoded once: a handful of formats answer every reply. */
+/** Content-Format (and Accept) option values by format, encoded once: a handful of formats serve every reply and request. */
 const contentFormatOptions = new Map<number, Buffer>();
 
 function contentFormatOption(format: number): Buffer {
@@ -101,8 +101,8 @@ export function encodeResponse(request: ParsedPacket, response: OutboundResponse
 
 /** Sets a device request's options on node-coap's outgoing message, by number where node-coap would interfere. */
 export function setRequestOptions(outgoing: coap.OutgoingMessage, request: Pick<DeviceRequest, 'contentFormat' | 'accept' | 'options'>): void {
-  if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', encodeUint(request.contentFormat));
-  if (request.accept !== undefined) outgoing.setOption('Accept', encodeUint(request.accept));
+  if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', contentFormatOption(request.contentFormat));
+  if (request.accept !== undefined) outgoing.setOption('Accept', contentFormatOption(request.accept));
   // By number, so node-coap does not run its own Block1 segmentation on them.
   for (const [number, value] of request.options ?? []) outgoing.setOption(String(number), value);
 }

@@ -13,6 +13,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CredentialMarkers } from '../../store/credentialMarkers.ts';
 import { startEmulators, type Emulators } from '../../local/emulators.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
+import { eventually } from '../integration/eventually.ts';
 
 let emulators: Emulators;
 
@@ -43,6 +44,32 @@ function countedStores(holdMs = 60_000): { registrations: DynamoDbRegistrationSt
     calls,
   };
 }
+
+/**
+ * A registration store on a client whose first `gatedCalls` calls of one command wait at a gate
+ * until released (the calls still go to dynalite), and the number of items or keys each call of
+ * that command carried.
+ */
+function gatedStore(command: 'BatchGetItemCommand' | 'BatchWriteItemCommand', gatedCalls = Number.POSITIVE_INFINITY, partialWaitMs = 60_000): { registrations: DynamoDbRegistrationStore; sizes: number[]; release: () => void } {
+  const sizes: number[] = [];
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { dynamo } = createAwsClients(emulators.config);
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== command) return next(args);
+      const requestItems = (args.input as { RequestItems: Record<string, unknown[] | { Keys: unknown[] }> }).RequestItems;
+      const entry = requestItems[emulators.config.tables.devices];
+      sizes.push(Array.isArray(entry) ? entry.length : (entry?.Keys.length ?? 0));
+      if (sizes.length <= gatedCalls) await gate;
+      return next(args);
+    },
+    { step: 'initialize', name: 'gateCalls' },
+  );
+  return { registrations: new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices, { holdMs: 60_000, partialWaitMs }), sizes, release };
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function registration(endpoint: string, port = 5683): DeviceRegistration {
   return {
@@ -163,5 +190,86 @@ describe('batched registration reads and writes', () => {
     // Assess
     expect(read.every((item) => item === undefined)).toBe(true);
     expect(calls).toEqual(Array.from({ length: 5 }, () => 'BatchGetItemCommand'));
+  });
+
+  it('sends a batch of reads that is not full only while fewer than two calls are out; the end of one sends the reads that waited, in one call', async () => {
+    // Prepare: two reads in two turns, each its own call, both held at the gate.
+    const { registrations, sizes, release } = gatedStore('BatchGetItemCommand');
+    const first = registrations.getWithoutTags('gated-read-1');
+    await nextTurn();
+    const second = registrations.getWithoutTags('gated-read-2');
+    await nextTurn();
+
+    // Act: two more reads while both calls are out.
+    const waiting = [registrations.getWithoutTags('gated-read-3'), registrations.getWithoutTags('gated-read-4')];
+    await nextTurn();
+    const sizesWhileOut = [...sizes];
+    release();
+
+    // Assess
+    expect(sizesWhileOut).toEqual([1, 1]);
+    expect(await Promise.all([first, second, ...waiting])).toEqual([undefined, undefined, undefined, undefined]);
+    expect(sizes).toEqual([1, 1, 2]);
+  });
+
+  it('writes a full batch of Registers at once, and holds the rest of a batch while another is being written', async () => {
+    // Prepare: 30 Registers whose facts are in go out as 25 and 5 (nothing else being written), held at the gate.
+    const { registrations, sizes, release } = gatedStore('BatchWriteItemCommand');
+    const facts = (endpoint: string) => registrations.update(endpoint, `rid-${endpoint}-5683`, { deviceInfoReadAt: 1 });
+    const first = Array.from({ length: 30 }, (_, i) => `gated-write-${i}`);
+    await Promise.all(first.map((endpoint) => registrations.register(registration(endpoint))));
+    await Promise.all(first.map(facts));
+    await eventually(() => expect(sizes).toEqual([25, 5]), { what: 'the first two batches at the gate' });
+
+    // Act: 40 more with their facts, while those two are being written.
+    const more = Array.from({ length: 40 }, (_, i) => `gated-more-${i}`);
+    await Promise.all(more.map((endpoint) => registrations.register(registration(endpoint))));
+    await Promise.all(more.map(facts));
+
+    // Assess: the full batch goes at once (the rest would have gone with it); the rest when the others end.
+    await eventually(() => expect(sizes).toEqual([25, 5, 25]), { what: 'a full third batch, and no partial one' });
+    release();
+    await registrations.flush();
+    expect(sizes).toEqual([25, 5, 25, 15]);
+  });
+
+  it('sends reads that wait for a call to end after 10 ms at most, even while both calls out hang', async () => {
+    // Prepare: two calls that do not end (held at the gate).
+    const { registrations, sizes, release } = gatedStore('BatchGetItemCommand', 2);
+    const hanging = [registrations.getWithoutTags('hung-read-1')];
+    await nextTurn();
+    hanging.push(registrations.getWithoutTags('hung-read-2'));
+    await nextTurn();
+
+    // Act
+    const waiting = await Promise.all([registrations.getWithoutTags('hung-read-3'), registrations.getWithoutTags('hung-read-4')]);
+
+    // Assess: answered while the first two still hang.
+    expect(waiting).toEqual([undefined, undefined]);
+    expect(sizes).toEqual([1, 1, 2]);
+    release();
+    expect(await Promise.all(hanging)).toEqual([undefined, undefined]);
+  });
+
+  it('writes a batch that is not full after its longest wait (200 ms here), even while the batch being written hangs', async () => {
+    // Prepare: a full batch that does not end (held at the gate).
+    const { registrations, sizes, release } = gatedStore('BatchWriteItemCommand', 1, 200);
+    const facts = (endpoint: string) => registrations.update(endpoint, `rid-${endpoint}-5683`, { deviceInfoReadAt: 1 });
+    const full = Array.from({ length: 25 }, (_, i) => `hung-write-${i}`);
+    await Promise.all(full.map((endpoint) => registrations.register(registration(endpoint))));
+    await Promise.all(full.map(facts));
+    await eventually(() => expect(sizes).toEqual([25]), { what: 'the full batch at the gate' });
+
+    // Act: five more with their facts.
+    const few = Array.from({ length: 5 }, (_, i) => `hung-few-${i}`);
+    await Promise.all(few.map((endpoint) => registrations.register(registration(endpoint))));
+    await Promise.all(few.map(facts));
+
+    // Assess: the five are written while the first batch still hangs.
+    await eventually(() => expect(sizes).toEqual([25, 5]), { what: 'the five written beside the hanging batch' });
+    const stored = new DynamoDbRegistrationStore(createAwsClients(emulators.config).dynamo, emulators.config.tables.devices);
+    await eventually(async () => expect((await stored.getWithoutTags('hung-few-4'))?.deviceInfoReadAt).toBe(1), { what: 'the five in the table' });
+    release();
+    await registrations.flush();
   });
 });
