@@ -187,9 +187,9 @@ describe('the dev stage (default context)', () => {
       storage.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [{ AttributeName: 'campaignId', KeyType: 'HASH' }, { AttributeName: 'jobKey', KeyType: 'RANGE' }],
         GlobalSecondaryIndexes: Match.arrayWith([
+          Match.objectLike({ IndexName: 'byEndpoint', Projection: { ProjectionType: 'KEYS_ONLY' } }),
           { IndexName: 'byOwner', KeySchema: [{ AttributeName: 'ownerTask', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['attempt', 'installRequested', 'cancelRequested'] } },
           Match.objectLike({ IndexName: 'byToken', Projection: { ProjectionType: 'KEYS_ONLY' } }),
-          Match.objectLike({ IndexName: 'byEndpoint', Projection: { ProjectionType: 'KEYS_ONLY' } }),
         ]),
       });
     });
