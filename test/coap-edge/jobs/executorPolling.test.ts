@@ -81,6 +81,27 @@ describe('what the executor reads at each tick', () => {
     expect(await Promise.all(jobs.map(async (job) => (await stored(tables, job)).status))).toEqual([JobStatus.Updating, JobStatus.Downloading]);
   });
 
+  it('starts a job waiting for its time (a retry\'s back-off) only at the first tick after it', async () => {
+    const owner = 'task-due';
+    await registerDevice(tables, 'due-1', T0, { ownerTask: owner });
+    const job = await readyJob(tables, 'due-1', T0, { ownerTask: owner, notBefore: T0 + 60_000 });
+    const clock = { now: T0 };
+    const device = new ScriptedDevice();
+    const executor = jobExecutor(tables, device, () => clock.now, owner);
+
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+    const before = { status: (await stored(tables, job)).status, writes: device.count('WRITE /5/0/1') };
+    executor.start();
+    clock.now = T0 + 60_000;
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+
+    expect(before).toEqual({ status: JobStatus.Ready, writes: 0 });
+    expect(device.count('WRITE /5/0/1')).toBe(1);
+    expect((await stored(tables, job)).status).toBe(JobStatus.Downloading);
+  });
+
   it('starts every job through one slot as it frees, each once, however many ticks pass while they wait', async () => {
     // Prepare: one slot, three jobs to start; the first step holds the slot on the device's read.
     const jobs = await Promise.all(
