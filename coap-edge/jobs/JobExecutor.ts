@@ -1,9 +1,9 @@
 /**
  * Drives each device's firmware job through object 5 (ARCHITECTURE.md, "The edge executes jobs"):
  * each tick takes the jobs this task owns (OwnedJobs: listed, read only where changed), fails
- * those past their deadline, and runs the step each one needs (StepRunner: one step per job at a time); registration events and served blocks bring
- * steps forward. The steps themselves: DownloadSteps, InstallSteps, JobCancellation, JobTakeOver,
- * on the shared JobSteps. Every step is a conditional transition in the job store, so two tasks, a
+ * those past their deadline, and runs the step each one needs (StepRunner: one step per job at a
+ * time); registration events and served blocks bring steps forward. The steps themselves:
+ * DownloadSteps, InstallSteps, JobCancellation, JobTakeOver, on the shared JobSteps. Every step is a conditional transition in the job store, so two tasks, a
  * restart or a duplicate notification can never move a job twice.
  */
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
@@ -128,7 +128,7 @@ export class JobExecutor {
       }
       const live = (list: readonly FirmwareJob[]): FirmwareJob[] => list.filter((job) => !expired.has(keyOf(job)));
       const [ready, downloading, downloaded, updating, verifying] = [live(listed.ready), live(listed.downloading), live(listed.downloaded), live(listed.updating), live(listed.verifying)];
-      for (const job of ready) if (isDue(job, now)) work.push(this.runner.run(job, () => this.download.start(job)));
+      for (const job of this.toStart(ready, now)) work.push(this.runner.run(job, () => this.download.start(job)));
       // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
       for (const job of [...downloading, ...downloaded]) if (job.cancelRequested === true) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
       for (const job of downloading) if (job.cancelRequested !== true && this.active.needsCheck(job, now, this.settings.stateCheckIntervalMs)) work.push(this.runner.run(job, () => this.download.checkState(job)));
@@ -202,18 +202,16 @@ export class JobExecutor {
   /**
    * The owned jobs are listed every tick while the task owns few, else every few ticks (what the
    * workflow released or requested meanwhile waits that long); in between, the ticks work on the
-   * jobs held. Jobs to start go to the steps only while the executor has room for more steps, a
-   * page at a time: a backlog of thousands of queued steps is not built up.
+   * jobs held (their deadlines included).
    */
   private async listOwned(): Promise<OwnedJobsByStatus> {
-    const { now, underWayScanMs, concurrency } = this.settings;
+    const { now, underWayScanMs } = this.settings;
     const listing = this.owned.size < FEW_OWNED || now() - this.lastListing >= underWayScanMs;
     if (listing) this.lastListing = now();
     const jobs = listing ? await this.owned.list() : this.owned.current();
     const inStatus = (status: JobStatus): FirmwareJob[] => jobs.filter((job) => job.status === status);
-    const room = this.runner.backlog < concurrency;
     return {
-      ready: room ? inStatus(JobStatus.Ready).filter((job) => isDue(job, now())).slice(0, READY_PAGE) : [],
+      ready: inStatus(JobStatus.Ready),
       downloading: inStatus(JobStatus.Downloading),
       // A DOWNLOADED job needs this task only once its install or cancel is requested (before
       // that it has no deadline here either: core/jobs/jobDeadline.ts).
@@ -221,6 +219,15 @@ export class JobExecutor {
       updating: inStatus(JobStatus.Updating),
       verifying: inStatus(JobStatus.Verifying),
     };
+  }
+
+  /**
+   * READY jobs due now go to the steps only while the executor has room for more steps, a page at
+   * a time: a backlog of thousands of queued steps is not built up.
+   */
+  private toStart(ready: readonly FirmwareJob[], now: number): FirmwareJob[] {
+    if (this.runner.backlog >= this.settings.concurrency) return [];
+    return ready.filter((job) => isDue(job, now)).slice(0, READY_PAGE);
   }
 }
 
