@@ -3,8 +3,9 @@
  * each tick takes the jobs this task owns (OwnedJobs: listed, read only where changed), fails
  * those past their deadline, and runs the step each one needs (StepRunner: one step per job at a
  * time); registration events and served blocks bring steps forward. The steps themselves:
- * DownloadSteps, InstallSteps, JobCancellation, JobTakeOver, on the shared JobSteps. Every step is a conditional transition in the job store, so two tasks, a
- * restart or a duplicate notification can never move a job twice.
+ * DownloadSteps, InstallSteps, JobCancellation, JobTakeOver, on the shared JobSteps. Every step is
+ * a conditional transition in the job store, so two tasks, a restart or a duplicate notification
+ * can never move a job twice.
  */
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
