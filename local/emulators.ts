@@ -116,7 +116,7 @@ function tableInput(name: string, schema: TableSchema): CreateTableCommandInput 
   const indexes = schema.globalSecondaryIndexes.map((index) => ({
     IndexName: index.indexName,
     KeySchema: keys(index.partitionKey, index.sortKey),
-    Projection: { ProjectionType: index.projection ?? 'ALL' },
+    Projection: typeof index.projection === 'object' ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection.include] } : { ProjectionType: index.projection ?? 'ALL' },
   }));
   return {
     TableName: name,

@@ -4,13 +4,13 @@ import { cohortPrefix } from '../core/jobs/FirmwareJob.ts';
 import { applyJobEvents, isTerminal, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { StaleJobError } from '../core/jobs/errors.ts';
-import type { ExecuteOutcome, JobStore, OwnerListing, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
+import type { ExecuteOutcome, JobKey, JobStore, OwnedJobEntry, TransitionError, TransitionExtras } from '../core/ports/JobStore.ts';
 import { JOBS_BY_ENDPOINT_INDEX, JOBS_BY_OWNER_INDEX, JOBS_BY_TOKEN_INDEX } from './schema.ts';
 import { isConditionalCheckFailure, whenConditionHolds } from './conditionalWrite.ts';
 import { mapWithLimit } from '../core/concurrency.ts';
 
-/** BatchWriteItem calls in flight at once when creating a campaign's jobs (25 items each). */
-const PARALLEL_BATCH_WRITES = 8;
+/** BatchWriteItem calls (25 items each) and BatchGetItem calls (100 keys each) in flight at once. */
+const PARALLEL_BATCHES = 8;
 
 /** Per-device jobs in one DynamoDB table: every write is conditional on (status, version). */
 export class DynamoDbJobStore implements JobStore {
@@ -23,7 +23,7 @@ export class DynamoDbJobStore implements JobStore {
   async createJobs(jobs: readonly FirmwareJob[]): Promise<void> {
     const chunks: FirmwareJob[][] = [];
     for (let i = 0; i < jobs.length; i += 25) chunks.push(jobs.slice(i, i + 25));
-    await mapWithLimit(chunks, PARALLEL_BATCH_WRITES, async (chunk) => {
+    await mapWithLimit(chunks, PARALLEL_BATCHES, async (chunk) => {
       let requests = chunk.map((job) => ({ PutRequest: { Item: { ...job } } }));
       // BatchWrite may hand back unprocessed items under throttling: retry them with backoff.
       for (let attempt = 0; requests.length > 0; attempt++) {
@@ -159,36 +159,19 @@ export class DynamoDbJobStore implements JobStore {
   /** byEndpoint holds keys only (store/schema.ts): the device's jobs are then read from the table. */
   async listForEndpoint(endpoint: string): Promise<FirmwareJob[]> {
     const keys = await this.queryAll({ IndexName: JOBS_BY_ENDPOINT_INDEX, KeyConditionExpression: 'endpoint = :e', ExpressionAttributeValues: { ':e': endpoint } });
-    return this.getAll(keys);
+    return this.getMany(keys);
   }
 
-  listForOwner(ownerTask: string, status: JobStatus, options: OwnerListing = {}): Promise<FirmwareJob[]> {
-    const { limit, dueBy, requested } = options;
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':o': ownerTask, ':s': status };
-    const filters: string[] = [];
-    if (dueBy !== undefined) {
-      names['#nb'] = 'notBefore';
-      values[':due'] = dueBy;
-      filters.push('(attribute_not_exists(#nb) OR #nb <= :due)');
-    }
-    if (requested === true) {
-      names['#ir'] = 'installRequested';
-      names['#cr'] = 'cancelRequested';
-      values[':yes'] = true;
-      filters.push('(#ir = :yes OR #cr = :yes)');
-    }
-    return this.queryAll(
-      {
-        IndexName: JOBS_BY_OWNER_INDEX,
-        KeyConditionExpression: 'ownerTask = :o AND #status = :s',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND ') }),
-        ...(limit === undefined ? {} : { Limit: limit }),
-      },
-      limit,
-    );
+  /** byOwner holds the keys and what other writers change (store/schema.ts): the owner reads the jobs it needs from the table. */
+  async listOwned(ownerTask: string): Promise<OwnedJobEntry[]> {
+    const entries = await this.queryAll({ IndexName: JOBS_BY_OWNER_INDEX, KeyConditionExpression: 'ownerTask = :o', ExpressionAttributeValues: { ':o': ownerTask } });
+    return entries.map(({ campaignId, jobKey, attempt, installRequested, cancelRequested }) => ({
+      campaignId,
+      jobKey,
+      attempt,
+      ...(installRequested === undefined ? {} : { installRequested }),
+      ...(cancelRequested === undefined ? {} : { cancelRequested }),
+    }));
   }
 
   /** byToken holds keys only (store/schema.ts): the job is then read from the table. */
@@ -197,31 +180,34 @@ export class DynamoDbJobStore implements JobStore {
     return key === undefined ? undefined : this.get(key.campaignId, key.jobKey);
   }
 
-  /** The jobs of `keys` (BatchGetItem, 100 keys a call), in campaign order; a job deleted meanwhile is left out. */
-  private async getAll(keys: readonly Pick<FirmwareJob, 'campaignId' | 'jobKey'>[]): Promise<FirmwareJob[]> {
-    const jobs: FirmwareJob[] = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] = keys.slice(i, i + 100).map(({ campaignId, jobKey }) => ({ campaignId, jobKey }));
+  /** BatchGetItem, 100 keys a call, several calls in flight at once; in campaign order. */
+  async getMany(keys: readonly JobKey[]): Promise<FirmwareJob[]> {
+    const chunks: JobKey[][] = [];
+    for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+    const read = await mapWithLimit(chunks, PARALLEL_BATCHES, async (chunk) => {
+      const found: FirmwareJob[] = [];
+      let pending: Record<string, unknown>[] = chunk.map(({ campaignId, jobKey }) => ({ campaignId, jobKey }));
       // BatchGet may hand back unprocessed keys under throttling: ask again with backoff.
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
         const result = await this.dynamo.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        jobs.push(...((result.Responses?.[this.tableName] ?? []) as FirmwareJob[]));
+        found.push(...((result.Responses?.[this.tableName] ?? []) as FirmwareJob[]));
         pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
-    }
-    return jobs.sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
+      return found;
+    });
+    return read.flat().sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
   }
 
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, limit = Number.POSITIVE_INFINITY): Promise<FirmwareJob[]> {
+  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<FirmwareJob[]> {
     const items: FirmwareJob[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.dynamo.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
       items.push(...((page.Items ?? []) as FirmwareJob[]));
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length < limit);
-    return items.length > limit ? items.slice(0, limit) : items;
+    } while (startKey !== undefined);
+    return items;
   }
 }
 

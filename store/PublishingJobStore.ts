@@ -24,7 +24,8 @@ export function observingJobStore(inner: JobStore, onApplied: TransitionListener
     listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
     listCampaign: (campaignId) => inner.listCampaign(campaignId),
     listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
-    listForOwner: (ownerTask, status, options) => inner.listForOwner(ownerTask, status, options),
+    listOwned: (ownerTask) => inner.listOwned(ownerTask),
+    getMany: (keys) => inner.getMany(keys),
     findByToken: (token) => inner.findByToken(token),
     async transition(job, events, now, extra) {
       const result = await inner.transition(job, events, now, extra);

@@ -8,12 +8,13 @@ export interface KeyAttribute {
 }
 
 /**
- * What a global secondary index holds of an item: all of it, or its keys only. DynamoDB writes an
- * index whenever an attribute it holds changes, sized by what it holds; a KEYS_ONLY index is
- * written only when the item enters or leaves it or its index key changes (readers then get the
- * item from the table by its key).
+ * What a global secondary index holds of an item: all of it, its keys only, or its keys and the
+ * attributes named. DynamoDB writes an index whenever an attribute it holds changes, sized by what
+ * it holds; a KEYS_ONLY index is written only when the item enters or leaves it or its index key
+ * changes (readers then get the item from the table by its key), an INCLUDE index also when one
+ * of its attributes changes.
  */
-export type IndexProjection = 'ALL' | 'KEYS_ONLY';
+export type IndexProjection = 'ALL' | 'KEYS_ONLY' | { readonly include: readonly string[] };
 
 export interface IndexSchema {
   readonly indexName: string;
@@ -51,22 +52,32 @@ export const JOBS_BY_OWNER_INDEX = 'byOwner';
 export const JOBS_BY_TOKEN_INDEX = 'byToken';
 
 /**
+ * What byOwner holds of a job besides its keys: what the job's other writers (the workflow) change
+ * while an edge task owns it, so that the task sees in its listing which jobs to read again: a
+ * retry (`attempt`), an install or a cancel requested. The task's own transitions change none of
+ * them: they cost the index nothing.
+ */
+export const JOBS_BY_OWNER_ATTRIBUTES = ['attempt', 'installRequested', 'cancelRequested'] as const;
+
+/**
  * Jobs: one item per (campaign, device). The sort key starts with the cohort so a cohort is one
  * Query. byOwner is how an edge task finds the work for the devices it owns (ARCHITECTURE.md,
  * "Reaching devices"); byToken resolves a Package URI token; byEndpoint finds a device's jobs
  * when it registers. byToken and byEndpoint hold keys only: their keys never change after the
  * job is created (a retry's new token aside), so every later write to the job costs them nothing;
- * their readers get the few jobs they find from the table. byOwner holds whole jobs: the edge
- * lists its jobs by status many times a minute, and its status key changes with every transition
- * anyway; it is sparse, a job leaving it when it ends (its `ownerTask` removed with the terminal
- * transition: one index write where the status key's change costs two).
+ * their readers get the few jobs they find from the table. byOwner holds the keys and
+ * JOBS_BY_OWNER_ATTRIBUTES, under a key that no transition changes: a job costs it one write when
+ * the workflow releases it to a task, one when its install is requested and one when it ends (it
+ * is sparse: the terminal transition removes `ownerTask`), and none for the edge's own
+ * transitions. The edge keeps the jobs it owns in memory, written through it, and reads a job from
+ * the table only when its entry is new or changed (coap-edge/jobs/OwnedJobs.ts).
  */
 export const JOBS_TABLE: TableSchema = {
   partitionKey: { name: 'campaignId', type: 'S' },
   sortKey: { name: 'jobKey', type: 'S' },
   globalSecondaryIndexes: [
     { indexName: JOBS_BY_ENDPOINT_INDEX, partitionKey: { name: 'endpoint', type: 'S' }, sortKey: { name: 'campaignId', type: 'S' }, projection: 'KEYS_ONLY' },
-    { indexName: JOBS_BY_OWNER_INDEX, partitionKey: { name: 'ownerTask', type: 'S' }, sortKey: { name: 'status', type: 'S' } },
+    { indexName: JOBS_BY_OWNER_INDEX, partitionKey: { name: 'ownerTask', type: 'S' }, projection: { include: JOBS_BY_OWNER_ATTRIBUTES } },
     { indexName: JOBS_BY_TOKEN_INDEX, partitionKey: { name: 'downloadToken', type: 'S' }, projection: 'KEYS_ONLY' },
   ],
 };

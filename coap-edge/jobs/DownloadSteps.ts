@@ -6,7 +6,7 @@
  */
 import { NO_DELIVERY_REASON } from '../../core/firmware/deliverySelection.ts';
 import { changeTimeOf, downloadVerdict, type FirmwareObjectSnapshot, type FirmwareVerdict } from '../../core/firmware/firmwareProgress.ts';
-import { updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
+import { FirmwareUpdateState, updateResultReason } from '../../core/lwm2m/firmwareUpdate.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -100,8 +100,13 @@ export class DownloadSteps {
     }
   }
 
+  /**
+   * Only a State that may decide the download (Downloaded, Idle) brings a read of /5/0 forward:
+   * Downloading (and Updating) leave the job as it is (core/firmware/firmwareProgress.ts), and a
+   * read for each would cost a registry read and a device request per job for nothing.
+   */
   private async observeState(entry: ActiveJob, device: DeviceRegistration): Promise<void> {
-    await this.steps.observe(entry, device, '/5/0/3', () => true, () => this.checkState(entry.job));
+    await this.steps.observe(entry, device, '/5/0/3', mayDecideDownload, () => this.checkState(entry.job));
   }
 
   private async applyVerdict(entry: ActiveJob, verdict: FirmwareVerdict, snapshot: FirmwareObjectSnapshot): Promise<void> {
@@ -126,6 +131,10 @@ export class DownloadSteps {
         return;
     }
   }
+}
+
+function mayDecideDownload(state: unknown): boolean {
+  return state !== FirmwareUpdateState.Downloading && state !== FirmwareUpdateState.Updating;
 }
 
 function imageDetail(imageId: string): string {

@@ -58,15 +58,20 @@ export class InstallSteps {
     this.runner.settle(this.steps.observe(entry, device, '/5/0/5', (value) => value !== FirmwareUpdateResult.Initial, () => this.checkInstall(entry.job)), 'observe /5/0/5');
   }
 
-  /** An UPDATING job: verify once the device registered again; otherwise read /5/0 now and then. */
+  /**
+   * An UPDATING job, now and then (news from the device aside): verify once the device registered
+   * again, else read /5/0. A re-registration here verifies at once (JobExecutor#onRegistration):
+   * this look is the safety net, so it reads the registry at the state-check interval, not at
+   * every tick (a read unit per UPDATING job per tick, for nothing, while devices reboot).
+   */
   async checkUpdating(job: FirmwareJob): Promise<void> {
+    if (!this.active.needsCheck(job, this.settings.now(), this.settings.stateCheckIntervalMs)) return;
     const device = await this.settings.registrations.getWithoutTags(job.endpoint);
     if (device === undefined) return;
     if (device.registeredAt > job.updatedAt) {
       await this.verify(job);
       return;
     }
-    if (!this.active.needsCheck(job, this.settings.now(), this.settings.stateCheckIntervalMs)) return;
     await this.checkInstall(job);
   }
 
@@ -159,7 +164,8 @@ export class InstallSteps {
     if (version === job.targetVersion && (resultCode === undefined || resultCode <= FirmwareUpdateResult.Success)) {
       const verified = { kind: 'verified', firmwareVersion: version } as const;
       await this.steps.transition(job, job.status === JobStatus.Updating ? [{ kind: 'reregistered' }, verified] : verified, changeTimeOf(snapshot));
-      await this.settings.registrations.update(device.endpoint, device.registrationId, { firmwareVersion: version });
+      // The facts read after the Register (DeviceInfoReader) usually stored the new version already.
+      if (device.firmwareVersion !== version) await this.settings.registrations.update(device.endpoint, device.registrationId, { firmwareVersion: version });
       return;
     }
     const current = job.status === JobStatus.Updating ? await this.steps.transition(job, { kind: 'reregistered' }) : job;

@@ -1,13 +1,13 @@
 /**
  * Drives each device's firmware job through object 5 (ARCHITECTURE.md, "The edge executes jobs"):
- * each tick lists the jobs this task owns, fails those past their deadline, and runs the step each
- * one needs (StepRunner: one step per job at a time); registration events and served blocks bring
- * steps forward. The steps themselves: DownloadSteps, InstallSteps, JobCancellation, JobTakeOver,
- * on the shared JobSteps. Every step is a conditional transition in the job store, so two tasks, a
- * restart or a duplicate notification can never move a job twice.
+ * each tick takes the jobs this task owns (OwnedJobs: listed, read only where changed), fails
+ * those past their deadline, and runs the step each one needs (StepRunner: one step per job at a
+ * time); registration events and served blocks bring steps forward. The steps themselves:
+ * DownloadSteps, InstallSteps, JobCancellation, JobTakeOver, on the shared JobSteps. Every step is
+ * a conditional transition in the job store, so two tasks, a restart or a duplicate notification
+ * can never move a job twice.
  */
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import type { OwnerListing } from '../../core/ports/JobStore.ts';
 import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
@@ -18,6 +18,7 @@ import { InstallSteps } from './InstallSteps.ts';
 import { JobCancellation, type CancelOutcome } from './JobCancellation.ts';
 import { JobSteps } from './JobSteps.ts';
 import { JobTakeOver } from './JobTakeOver.ts';
+import { OwnedJobs } from './OwnedJobs.ts';
 import { PackageDelivery } from './PackageDelivery.ts';
 import { StepRunner, type ExecutorStats } from './StepRunner.ts';
 
@@ -28,14 +29,14 @@ export type { DeviceCancel } from './deviceFirmware.ts';
 /** After the last block of an image went out, how long to wait for the device's Downloaded before reading it. */
 const LAST_BLOCK_CHECK_MS = 1000;
 
-/** Below this many jobs under way, they are read every tick. */
-const FEW_UNDER_WAY = 500;
+/** Below this many jobs owned, they are listed every tick. */
+const FEW_OWNED = 500;
 
-/** READY jobs read per tick: several times what the executor starts at once. */
+/** READY jobs handed to the steps per tick: several times what the executor starts at once. */
 const READY_PAGE = 1000;
 
 /** The jobs of one tick, by status. */
-interface OwnedJobs {
+interface OwnedJobsByStatus {
   readonly ready: readonly FirmwareJob[];
   readonly downloading: readonly FirmwareJob[];
   readonly downloaded: readonly FirmwareJob[];
@@ -55,15 +56,15 @@ export class JobExecutor {
   private readonly install: InstallSteps;
   private readonly cancellation: JobCancellation;
   private readonly owner: JobTakeOver;
+  private readonly owned: OwnedJobs;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
-  private lastUnderWayScan = 0;
-  private lastReadyScan = 0;
-  /** Jobs under way at the last scan of them. */
-  private underWayCount = 0;
+  private lastListing = Number.NEGATIVE_INFINITY;
 
   constructor(options: JobExecutorOptions) {
-    const settings = resolveSettings(options);
+    this.owned = new OwnedJobs(options.jobs, options.taskId);
+    // Every step reads and writes through the owned jobs, so the copies they hold stay current.
+    const settings = resolveSettings({ ...options, jobs: this.owned.jobs });
     this.settings = settings;
     this.pusher = options.pusher;
     this.active = new ActiveJobs(settings.now);
@@ -127,7 +128,7 @@ export class JobExecutor {
       }
       const live = (list: readonly FirmwareJob[]): FirmwareJob[] => list.filter((job) => !expired.has(keyOf(job)));
       const [ready, downloading, downloaded, updating, verifying] = [live(listed.ready), live(listed.downloading), live(listed.downloaded), live(listed.updating), live(listed.verifying)];
-      for (const job of ready) if (isDue(job, now)) work.push(this.runner.run(job, () => this.download.start(job)));
+      for (const job of this.toStart(ready, now)) work.push(this.runner.run(job, () => this.download.start(job)));
       // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
       for (const job of [...downloading, ...downloaded]) if (job.cancelRequested === true) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
       for (const job of downloading) if (job.cancelRequested !== true && this.active.needsCheck(job, now, this.settings.stateCheckIntervalMs)) work.push(this.runner.run(job, () => this.download.checkState(job)));
@@ -199,30 +200,34 @@ export class JobExecutor {
   }
 
   /**
-   * Jobs to start are read every tick while the executor has room for more steps (a page of them,
-   * more than it can start at once), else every few ticks, for their deadlines: a backlog of
-   * thousands of queued steps is not read again twice a second. Jobs under way, mostly moved by
-   * notifications and registrations, every tick while there are few, else every few ticks.
+   * The owned jobs are listed every tick while the task owns few, else every few ticks (what the
+   * workflow released or requested meanwhile waits that long); in between, the ticks work on the
+   * jobs held (their deadlines included).
    */
-  private async listOwned(): Promise<OwnedJobs> {
-    const { jobs, taskId, now, underWayScanMs, concurrency } = this.settings;
-    const scanUnderWay = this.underWayCount < FEW_UNDER_WAY || now() - this.lastUnderWayScan >= underWayScanMs;
-    if (scanUnderWay) this.lastUnderWayScan = now();
-    const scanReady = this.runner.backlog < concurrency || now() - this.lastReadyScan >= underWayScanMs;
-    if (scanReady) this.lastReadyScan = now();
-    const underWay = (status: JobStatus, options: OwnerListing = {}): Promise<FirmwareJob[]> => (scanUnderWay ? jobs.listForOwner(taskId, status, options) : Promise.resolve([]));
-    const [ready, downloading, downloaded, updating, verifying] = await Promise.all([
-      scanReady ? jobs.listForOwner(taskId, JobStatus.Ready, { limit: READY_PAGE, dueBy: now() }) : Promise.resolve([]),
-      underWay(JobStatus.Downloading),
+  private async listOwned(): Promise<OwnedJobsByStatus> {
+    const { now, underWayScanMs } = this.settings;
+    const listing = this.owned.size < FEW_OWNED || now() - this.lastListing >= underWayScanMs;
+    if (listing) this.lastListing = now();
+    const jobs = listing ? await this.owned.list() : this.owned.current();
+    const inStatus = (status: JobStatus): FirmwareJob[] => jobs.filter((job) => job.status === status);
+    return {
+      ready: inStatus(JobStatus.Ready),
+      downloading: inStatus(JobStatus.Downloading),
       // A DOWNLOADED job needs this task only once its install or cancel is requested (before
-      // that it has no deadline here either: core/jobs/jobDeadline.ts); a cohort's thousands of
-      // downloaded jobs waiting for the install phase are not read every few ticks.
-      underWay(JobStatus.Downloaded, { requested: true }),
-      underWay(JobStatus.Updating),
-      underWay(JobStatus.Verifying),
-    ]);
-    if (scanUnderWay) this.underWayCount = downloading.length + downloaded.length + updating.length + verifying.length;
-    return { ready, downloading, downloaded, updating, verifying };
+      // that it has no deadline here either: core/jobs/jobDeadline.ts).
+      downloaded: inStatus(JobStatus.Downloaded).filter((job) => job.installRequested === true || job.cancelRequested === true),
+      updating: inStatus(JobStatus.Updating),
+      verifying: inStatus(JobStatus.Verifying),
+    };
+  }
+
+  /**
+   * READY jobs due now go to the steps only while the executor has room for more steps, a page at
+   * a time: a backlog of thousands of queued steps is not built up.
+   */
+  private toStart(ready: readonly FirmwareJob[], now: number): FirmwareJob[] {
+    if (this.runner.backlog >= this.settings.concurrency) return [];
+    return ready.filter((job) => isDue(job, now)).slice(0, READY_PAGE);
   }
 }
 

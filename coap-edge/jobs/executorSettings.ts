@@ -46,7 +46,7 @@ export interface JobExecutorOptions {
   readonly deferRetryMs?: number;
   /** Deferrals accepted before the job fails with UPDATE_DEFERRED. @default 5 */
   readonly maxDeferrals?: number;
-  /** How often jobs under way (downloading, downloaded, updating, verifying) are read. @default 4 poll intervals */
+  /** How often the owned jobs are listed once the task owns many (500 or more; fewer are listed every tick). @default 4 poll intervals */
   readonly underWayScanMs?: number;
   /** Execute Updates sent again to a device still Downloaded with no result after the first. @default 3 */
   readonly maxExecuteResends?: number;

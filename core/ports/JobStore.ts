@@ -8,7 +8,7 @@
  */
 import type { FirmwareJob } from '../jobs/FirmwareJob.ts';
 import type { IllegalTransitionError, StaleJobError } from '../jobs/errors.ts';
-import type { DeliveryMethod, JobEvents, JobStatus } from '../jobs/jobStateMachine.ts';
+import type { DeliveryMethod, JobEvents } from '../jobs/jobStateMachine.ts';
 import type { Result } from '../result.ts';
 
 export type TransitionError = IllegalTransitionError | StaleJobError;
@@ -23,14 +23,15 @@ export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'installR
 /** How an Execute Update exchange ended: answered by the device, or every retransmission unanswered. */
 export type ExecuteOutcome = NonNullable<FirmwareJob['executeOutcome']>;
 
-export interface OwnerListing {
-  /** At most this many jobs (a page of the owner's backlog). */
-  readonly limit?: number;
-  /** Only jobs with no `notBefore` or one at or before this time (epoch ms). */
-  readonly dueBy?: number;
-  /** Only jobs whose install or cancel was requested (what a DOWNLOADED job waits for). */
-  readonly requested?: boolean;
-}
+/** A job's key. */
+export type JobKey = Pick<FirmwareJob, 'campaignId' | 'jobKey'>;
+
+/**
+ * What an owner's listing gives of each job it owns: its key and what the job's other writers
+ * (the workflow) change while the task owns it; the task reads the job itself again when one of
+ * them differs from the copy it holds (store/schema.ts, JOBS_BY_OWNER_ATTRIBUTES).
+ */
+export type OwnedJobEntry = JobKey & Pick<FirmwareJob, 'attempt' | 'installRequested' | 'cancelRequested'>;
 
 /** Per-device jobs. Every write is conditional on the job's version as read. */
 export interface JobStore {
@@ -54,7 +55,9 @@ export interface JobStore {
   listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]>;
   listCampaign(campaignId: string): Promise<FirmwareJob[]>;
   listForEndpoint(endpoint: string): Promise<FirmwareJob[]>;
-  /** The jobs a task owns in a status. */
-  listForOwner(ownerTask: string, status: JobStatus, options?: OwnerListing): Promise<FirmwareJob[]>;
+  /** The jobs a task owns (those not ended), as its listing holds them. */
+  listOwned(ownerTask: string): Promise<OwnedJobEntry[]>;
+  /** The jobs of `keys`, read consistently; a job that no longer exists is left out. */
+  getMany(keys: readonly JobKey[]): Promise<FirmwareJob[]>;
   findByToken(token: string): Promise<FirmwareJob | undefined>;
 }

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { credentialKeyPolicy, type CredentialKeyUsers } from './credentialKeyPolicy.ts';
-import { AUDIT_TABLE, CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
+import { AUDIT_TABLE, CAMPAIGNS_TABLE, CLAIMS_TABLE, CREDENTIALS_TABLE, DEVICES_TABLE, IDEMPOTENCY_TABLE, IMAGES_TABLE, JOBS_TABLE, REQUESTS_TABLE, TELEMETRY_TABLE, type IndexProjection, type KeyAttribute, type TableSchema } from '../../store/schema.ts';
 
 /** Object key prefix of verified firmware images in the image bucket (store/ImageRegistry.ts copies them to `images/<id>.bin`). */
 export const IMAGE_KEY_PREFIX = 'images/';
@@ -267,11 +267,17 @@ export class FotaStorage extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         ...(index.sortKey === undefined ? {} : { sortKey: attribute(index.sortKey) }),
-        projectionType: index.projection === 'KEYS_ONLY' ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
+        ...projection(index.projection),
       });
     }
     return table;
   }
+}
+
+function projection(projected: IndexProjection = 'ALL'): Pick<dynamodb.GlobalSecondaryIndexProps, 'projectionType' | 'nonKeyAttributes'> {
+  if (projected === 'ALL') return { projectionType: dynamodb.ProjectionType.ALL };
+  if (projected === 'KEYS_ONLY') return { projectionType: dynamodb.ProjectionType.KEYS_ONLY };
+  return { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...projected.include] };
 }
 
 function attribute(key: KeyAttribute): dynamodb.Attribute {

@@ -182,6 +182,17 @@ describe('the dev stage (default context)', () => {
         Object.values(storage.findResources('AWS::DynamoDB::Table')).filter((table) => JSON.stringify((table['Properties'] as { KeySchema: unknown }).KeySchema) === JSON.stringify([{ AttributeName: name, KeyType: 'HASH' }])).length;
       expect({ endpoint: keyedBy('endpoint'), id: keyedBy('id') }).toEqual({ endpoint: 2, id: 1 });
     });
+
+    it('keys the jobs\' owner index by task alone, holding the keys and what the workflow changes, and the token and endpoint indexes keys only', () => {
+      storage.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'campaignId', KeyType: 'HASH' }, { AttributeName: 'jobKey', KeyType: 'RANGE' }],
+        GlobalSecondaryIndexes: Match.arrayWith([
+          Match.objectLike({ IndexName: 'byEndpoint', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+          { IndexName: 'byOwner', KeySchema: [{ AttributeName: 'ownerTask', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['attempt', 'installRequested', 'cancelRequested'] } },
+          Match.objectLike({ IndexName: 'byToken', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+        ]),
+      });
+    });
   });
 
   describe('least privilege', () => {

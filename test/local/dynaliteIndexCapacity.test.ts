@@ -1,7 +1,8 @@
 /**
  * The cost benchmark's count of global secondary index writes (local/dynaliteIndexCapacity.ts,
- * read by bench/dynamoDbUnits.ts), on the jobs table as the stack creates it: byOwner holds whole
- * jobs and is keyed by (ownerTask, status); byEndpoint and byToken hold keys only.
+ * read by bench/dynamoDbUnits.ts), on the jobs table as the stack creates it: byOwner is keyed by
+ * ownerTask and holds the keys and what the workflow changes (attempt, installRequested,
+ * cancelRequested); byEndpoint and byToken hold keys only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type Emulators } from '../../local/emulators.ts';
@@ -57,13 +58,22 @@ describe('the count of index writes', () => {
     expect(units).toEqual({ byOwner: 1, byEndpoint: 2, byToken: 2 });
   });
 
-  it('bills a transition twice to the index keyed by status, and nothing to the keys-only indexes', async () => {
+  it('bills an edge transition to no index: none holds the status', async () => {
     const ready = job('units-transition');
     await jobs.createJobs([ready]);
 
     const units = await indexUnitsOf(() => jobs.transition(ready, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0));
 
-    expect(units).toEqual({ byOwner: 2 });
+    expect(units).toEqual({});
+  });
+
+  it('bills a retry once to the owner index (its attempt) and twice to the token index (a new token is a new key)', async () => {
+    const failing = { ...job('units-retry'), status: JobStatus.Failing };
+    await jobs.createJobs([failing]);
+
+    const units = await indexUnitsOf(() => jobs.transition(failing, { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: T0 + 1 }, T0, { downloadToken: 'token-units-retry-2' }));
+
+    expect(units).toEqual({ byOwner: 1, byToken: 2 });
   });
 
   it('bills the transition that ends a job once, to the index it leaves (byOwner is sparse)', async () => {
@@ -75,7 +85,7 @@ describe('the count of index writes', () => {
     expect(units).toEqual({ byOwner: 1 });
   });
 
-  it('bills a change of a non-key attribute once to the index that holds whole jobs only', async () => {
+  it('bills a change of an attribute the owner index holds once to it, and nothing to the keys-only indexes', async () => {
     const downloaded = { ...job('units-install'), status: JobStatus.Downloaded };
     await jobs.createJobs([downloaded]);
 
@@ -85,13 +95,13 @@ describe('the count of index writes', () => {
   });
 
   it('reports the index writes in the consumed capacity, by table and operation', async () => {
-    const ready = job('units-report');
-    await jobs.createJobs([ready]);
+    const downloaded = { ...job('units-report'), status: JobStatus.Downloaded };
+    await jobs.createJobs([downloaded]);
     counter.reset();
 
-    await jobs.transition(ready, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0);
+    await jobs.requestInstall(downloaded, T0 + 1);
 
-    expect(counter.writeUnits).toBe(3);
-    expect(counter.writeRows()).toEqual([expect.objectContaining({ table: jobsTable, operation: expect.stringContaining('-> DOWNLOADING') as unknown, requests: 1, units: 3, indexUnits: 2 })]);
+    expect(counter.writeUnits).toBe(2);
+    expect(counter.writeRows()).toEqual([expect.objectContaining({ table: jobsTable, operation: expect.stringContaining('installRequested') as unknown, requests: 1, units: 2, indexUnits: 1 })]);
   });
 });

@@ -60,22 +60,25 @@ describe('the named operations of the job store', () => {
     expect((await stored(tables, updating)).cancelRequested).toBeUndefined();
   });
 
-  it('lists, with `requested`, only the owner\'s jobs whose install or cancel was requested', async () => {
+  it('lists an owner\'s jobs by key with what the workflow changes: the attempt, an install or a cancel requested', async () => {
     // Prepare
     const owner = 'task-requested';
     const waiting = await readyJob(tables, 'op-list-waiting', T0, { status: JobStatus.Downloaded, ownerTask: owner });
     const toInstall = await readyJob(tables, 'op-list-install', T0, { status: JobStatus.Downloaded, ownerTask: owner });
-    const toCancel = await readyJob(tables, 'op-list-cancel', T0, { status: JobStatus.Downloaded, ownerTask: owner });
+    const toCancel = await readyJob(tables, 'op-list-cancel', T0, { status: JobStatus.Downloaded, ownerTask: owner, attempt: 2 });
     await tables.jobs.requestInstall(toInstall, T0 + 5_000);
     await tables.jobs.requestCancel(toCancel, T0 + 7);
 
     // Act
-    const requested = await tables.jobs.listForOwner(owner, JobStatus.Downloaded, { requested: true });
-    const all = await tables.jobs.listForOwner(owner, JobStatus.Downloaded);
+    const entries = await tables.jobs.listOwned(owner);
 
     // Assess
-    expect(requested.map((job) => job.endpoint).sort()).toEqual([toCancel.endpoint, toInstall.endpoint]);
-    expect(all.map((job) => job.endpoint).sort()).toEqual([toCancel.endpoint, toInstall.endpoint, waiting.endpoint]);
+    const byEndpoint = new Map([waiting, toInstall, toCancel].map((job) => [job.jobKey, job.endpoint]));
+    expect(entries.map((entry) => ({ ...entry, endpoint: byEndpoint.get(entry.jobKey) })).sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint)))).toEqual([
+      { campaignId: toCancel.campaignId, jobKey: toCancel.jobKey, attempt: 2, cancelRequested: true, endpoint: toCancel.endpoint },
+      { campaignId: toInstall.campaignId, jobKey: toInstall.jobKey, attempt: 0, installRequested: true, endpoint: toInstall.endpoint },
+      { campaignId: waiting.campaignId, jobKey: waiting.jobKey, attempt: 0, endpoint: waiting.endpoint },
+    ]);
   });
 
   it('records the delivery of a DOWNLOADING job only', async () => {
@@ -154,7 +157,6 @@ describe('the named operations of the job store', () => {
 
     expect(verified.success && verified.data.ownerTask).toBeUndefined();
     expect((await stored(tables, verifying)).ownerTask).toBeUndefined();
-    expect(await tables.jobs.listForOwner('task-ended', JobStatus.Succeeded)).toEqual([]);
-    expect(await tables.jobs.listForOwner('task-ended', JobStatus.Verifying)).toEqual([]);
+    expect(await tables.jobs.listOwned('task-ended')).toEqual([]);
   });
 });

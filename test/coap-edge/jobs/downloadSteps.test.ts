@@ -33,6 +33,20 @@ describe('the download steps of a job', () => {
     expect(device.log).toContain('OBSERVE /5/0/3');
   });
 
+  it('reads nothing on a notification that the download is under way: only Downloaded or Idle decide it', async () => {
+    const parts = jobParts(tables);
+    await registerDevice(tables, 'dl-under-way', T0);
+    const job = await readyJob(tables, 'dl-under-way', T0);
+    await parts.download.start(job);
+    const reads = parts.device.count('READ /5/0');
+
+    parts.device.moveTo(FirmwareUpdateState.Downloading);
+    expect(await parts.runner.drain(30_000)).toBe(0);
+
+    expect(parts.device.count('READ /5/0')).toBe(reads);
+    expect((await stored(tables, job)).status).toBe(JobStatus.Downloading);
+  });
+
   it('reads the device when the Downloaded notification is lost, and the read moves the job to DOWNLOADED', async () => {
     const { device, download } = jobParts(tables);
     await registerDevice(tables, 'dl-lost-notification', T0);

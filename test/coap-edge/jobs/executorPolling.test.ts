@@ -1,12 +1,14 @@
 /**
- * What a tick of the executor reads (JobExecutor#listOwned), on a real job table on dynalite with
- * an injected clock: READY jobs are read every tick while the executor has room for more steps,
- * and only every few ticks (for their deadlines) while a backlog of steps waits for a slot.
+ * What a tick of the executor reads (JobExecutor#listOwned, coap-edge/jobs/OwnedJobs.ts), on a
+ * real job table on dynalite with an injected clock: the owner's listing every tick while the task
+ * owns few jobs, a job itself only when its entry is new or the workflow changed it; jobs to start
+ * handed to the steps while they have room.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FirmwareDevices } from '../../../coap-edge/jobs/deviceFirmware.ts';
 import type { JobStore } from '../../../core/ports/JobStore.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
+import { FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
 import { ScriptedDevice } from './ScriptedDevice.ts';
 import { jobExecutor, readyJob, registerDevice, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
 
@@ -39,7 +41,68 @@ describe('what the executor reads at each tick', () => {
     await tables?.stop();
   });
 
-  it('reads READY jobs again only every few ticks while a backlog of steps waits for a slot', async () => {
+  it('reads a job from the table only when its entry in the owner\'s listing is new or changed by the workflow', async () => {
+    // Prepare: two jobs to start, counted where the executor reads jobs from the table.
+    const owner = 'task-reads';
+    const jobs = await Promise.all(
+      ['reads-1', 'reads-2'].map(async (endpoint) => {
+        await registerDevice(tables, endpoint, T0, { ownerTask: owner });
+        return readyJob(tables, endpoint, T0, { ownerTask: owner });
+      }),
+    );
+    const reads: string[][] = [];
+    const counting: JobStore = Object.assign(Object.create(tables.jobs) as JobStore, {
+      getMany: (keys: Parameters<JobStore['getMany']>[0]) => {
+        reads.push(keys.map((key) => key.jobKey).sort());
+        return tables.jobs.getMany(keys);
+      },
+    });
+    const device = new ScriptedDevice();
+    const executor = jobExecutor({ ...tables, jobs: counting as JobTables['jobs'] }, device, () => T0, owner);
+
+    // Act: the first tick starts both downloads, the second finds nothing new, the third the
+    // install the workflow requested for one of them once the device downloaded it.
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+    executor.start();
+    await executor.tick();
+    const [first] = jobs;
+    if (first === undefined) throw new Error('no job');
+    const downloading = await stored(tables, first);
+    const downloaded = await tables.jobs.transition(downloading, { kind: 'downloaded' }, T0);
+    if (!downloaded.success) throw downloaded.error;
+    expect(await tables.jobs.requestInstall(downloaded.data, T0 + 600_000)).toBe(true);
+    device.state = FirmwareUpdateState.Downloaded;
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+
+    // Assess: both read once when new, the first again once the workflow requested its install.
+    expect(reads).toEqual([jobs.map((job) => job.jobKey).sort(), [first.jobKey]]);
+    expect(await Promise.all(jobs.map(async (job) => (await stored(tables, job)).status))).toEqual([JobStatus.Updating, JobStatus.Downloading]);
+  });
+
+  it('starts a job waiting for its time (a retry\'s back-off) only at the first tick after it', async () => {
+    const owner = 'task-due';
+    await registerDevice(tables, 'due-1', T0, { ownerTask: owner });
+    const job = await readyJob(tables, 'due-1', T0, { ownerTask: owner, notBefore: T0 + 60_000 });
+    const clock = { now: T0 };
+    const device = new ScriptedDevice();
+    const executor = jobExecutor(tables, device, () => clock.now, owner);
+
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+    const before = { status: (await stored(tables, job)).status, writes: device.count('WRITE /5/0/1') };
+    executor.start();
+    clock.now = T0 + 60_000;
+    await executor.tick();
+    expect(await executor.drain(30_000)).toBe(0);
+
+    expect(before).toEqual({ status: JobStatus.Ready, writes: 0 });
+    expect(device.count('WRITE /5/0/1')).toBe(1);
+    expect((await stored(tables, job)).status).toBe(JobStatus.Downloading);
+  });
+
+  it('starts every job through one slot as it frees, each once, however many ticks pass while they wait', async () => {
     // Prepare: one slot, three jobs to start; the first step holds the slot on the device's read.
     const jobs = await Promise.all(
       ['poll-1', 'poll-2', 'poll-3'].map(async (endpoint) => {
@@ -47,29 +110,19 @@ describe('what the executor reads at each tick', () => {
         return readyJob(tables, endpoint, T0, { ownerTask: TASK });
       }),
     );
-    const readyReads: number[] = [];
-    const counting: JobStore = Object.assign(Object.create(tables.jobs) as JobStore, {
-      listForOwner: (owner: string, status: JobStatus, options?: Parameters<JobStore['listForOwner']>[2]) => {
-        if (status === JobStatus.Ready) readyReads.push(clock.now);
-        return tables.jobs.listForOwner(owner, status, options);
-      },
-    });
     const clock = { now: T0 };
     const device = new HeldDevice();
-    const executor = jobExecutor({ ...tables, jobs: counting as JobTables['jobs'] }, device, () => clock.now, TASK, { concurrency: 1, underWayScanMs: UNDER_WAY_SCAN_MS });
+    const executor = jobExecutor(tables, device, () => clock.now, TASK, { concurrency: 1, underWayScanMs: UNDER_WAY_SCAN_MS });
 
     // Act
     await executor.tick();
     clock.now = T0 + 1_000;
     await executor.tick();
-    clock.now = T0 + UNDER_WAY_SCAN_MS;
-    await executor.tick();
     device.release();
     expect(await executor.drain(30_000)).toBe(0);
 
-    // Assess: the first tick read them and queued two steps behind the first; the second, with
-    // that backlog, did not read them; the third, a scan interval later, did (deadlines).
-    expect(readyReads).toEqual([T0, T0 + UNDER_WAY_SCAN_MS]);
+    // Assess
+    expect(device.count('WRITE /5/0/1')).toBe(3);
     expect(await Promise.all(jobs.map(async (job) => (await stored(tables, job)).status))).toEqual([JobStatus.Downloading, JobStatus.Downloading, JobStatus.Downloading]);
   });
 });

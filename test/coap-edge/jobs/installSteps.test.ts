@@ -8,6 +8,7 @@ import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import type { FirmwareJob } from '../../../core/jobs/FirmwareJob.ts';
 import { FirmwareUpdateResult, FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
 import { eventually } from '../../integration/eventually.ts';
+import type { RegistrationStore } from '../../../core/ports/RegistrationStore.ts';
 import { jobParts, readyJob, registerDevice, startJobTables, stored, T0, type JobParts, type JobTables } from './jobStepsHarness.ts';
 
 describe('the install steps of a job', () => {
@@ -140,11 +141,30 @@ describe('the install steps of a job', () => {
     await parts.install.start(job);
     parts.device.reboot('2.0.0');
     await registerDevice(tables, 'in-verified', T0 + 1);
+    parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;
 
     await parts.install.checkUpdating(await stored(tables, job));
 
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Succeeded, reportedVersion: '2.0.0' });
     expect((await tables.registrations.get('in-verified'))?.firmwareVersion).toBe('2.0.0');
+  });
+
+  it('leaves a registration that came back on the target version to the next state check, and writes no version the registry already holds', async () => {
+    const registrations = countingUpdates(tables.registrations);
+    const parts = jobParts(tables, { registrations: registrations.store });
+    const job = await downloaded(parts, 'in-known-version');
+    await parts.install.start(job);
+    parts.device.reboot('2.0.0');
+    await registerDevice(tables, 'in-known-version', T0 + 1, { firmwareVersion: '2.0.0' });
+
+    await parts.install.checkUpdating(await stored(tables, job));
+    const beforeTheCheck = (await stored(tables, job)).status;
+    parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;
+    await parts.install.checkUpdating(await stored(tables, job));
+
+    expect(beforeTheCheck).toBe(JobStatus.Updating);
+    expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Succeeded, reportedVersion: '2.0.0' });
+    expect(registrations.updates()).toBe(0);
   });
 
   it('fails the job VERSION_MISMATCH with the version the device reports when it came back on another version', async () => {
@@ -153,6 +173,7 @@ describe('the install steps of a job', () => {
     await parts.install.start(job);
     parts.device.reboot('1.0.0', FirmwareUpdateResult.Initial);
     await registerDevice(tables, 'in-mismatch', T0 + 1);
+    parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;
 
     await parts.install.checkUpdating(await stored(tables, job));
 
@@ -188,3 +209,14 @@ describe('the install steps of a job', () => {
     expect(after.history.map((entry) => entry.to)).toEqual([JobStatus.Verifying, JobStatus.Failing]);
   });
 });
+
+/** The registry, counting the updates the steps write to it. */
+function countingUpdates(registrations: RegistrationStore): { readonly store: RegistrationStore; readonly updates: () => number } {
+  let updates = 0;
+  const store = Object.create(registrations) as { -readonly [K in keyof RegistrationStore]: RegistrationStore[K] };
+  store.update = (...args) => {
+    updates++;
+    return registrations.update(...args);
+  };
+  return { store, updates: () => updates };
+}

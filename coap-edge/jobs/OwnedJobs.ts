@@ -1,0 +1,116 @@
+/**
+ * The jobs an edge task owns, held in memory between listings (store/schema.ts, byOwner): the
+ * owner's index holds each job's key and what the workflow changes while the task owns it (a
+ * retry's attempt, an install or a cancel requested), not its status, so the task's own
+ * transitions cost the index nothing. A listing reads from the table only the jobs whose entry is
+ * new or differs from the copy held; every write the executor's steps make goes through `jobs`,
+ * which keeps the copies current (the job as written) and drops a copy whose conditional write
+ * failed (someone else moved the job: it is read again at the next listing).
+ *
+ * A copy is never what makes a step safe: every write stays conditional on the job's version, so
+ * a copy gone stale (the workflow failed the job at its deadline: no entry change) costs at most
+ * one refused write, after which it is read again.
+ */
+import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import { isTerminal } from '../../core/jobs/jobStateMachine.ts';
+import type { JobKey, JobStore, OwnedJobEntry } from '../../core/ports/JobStore.ts';
+
+export class OwnedJobs {
+  /** The job store for the executor's steps: the inner one, its writes and reads kept in the copies. */
+  readonly jobs: JobStore;
+  private readonly held = new Map<string, FirmwareJob>();
+
+  constructor(
+    private readonly inner: JobStore,
+    private readonly taskId: string,
+  ) {
+    this.jobs = this.writingThrough(inner);
+  }
+
+  /** How many jobs the last listing (and the writes since) left in hand. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** The jobs held now, without a listing. */
+  current(): FirmwareJob[] {
+    return [...this.held.values()];
+  }
+
+  /**
+   * Lists the task's jobs: those no longer listed are dropped (ended, or owned by another task
+   * now), those new or changed read from the table, the others kept as held.
+   */
+  async list(): Promise<FirmwareJob[]> {
+    const entries = await this.inner.listOwned(this.taskId);
+    const listed = new Set(entries.map(idOf));
+    for (const id of this.held.keys()) if (!listed.has(id)) this.held.delete(id);
+    const changed = entries.filter((entry) => differs(this.held.get(idOf(entry)), entry));
+    if (changed.length > 0) for (const job of await this.inner.getMany(changed)) this.keep(job);
+    return this.current();
+  }
+
+  /** A job as written or read: held while this task owns it and it has not ended; an older copy never replaces a newer one. */
+  private keep(job: FirmwareJob): void {
+    const id = idOf(job);
+    if (job.ownerTask !== this.taskId || isTerminal(job.status)) {
+      this.held.delete(id);
+      return;
+    }
+    const held = this.held.get(id);
+    if (held === undefined || held.version <= job.version) this.held.set(id, job);
+  }
+
+  private drop(job: JobKey): void {
+    this.held.delete(idOf(job));
+  }
+
+  private writingThrough(inner: JobStore): JobStore {
+    const written = async (job: FirmwareJob, write: Promise<boolean>, after: () => FirmwareJob): Promise<boolean> => {
+      const landed = await write;
+      if (landed) this.keep(after());
+      else this.drop(job);
+      return landed;
+    };
+    return {
+      createJobs: (jobs) => inner.createJobs(jobs),
+      get: async (campaignId, jobKey) => {
+        const job = await inner.get(campaignId, jobKey);
+        if (job === undefined) this.drop({ campaignId, jobKey });
+        else this.keep(job);
+        return job;
+      },
+      transition: async (job, events, now, extra) => {
+        const result = await inner.transition(job, events, now, extra);
+        if (result.success) this.keep(result.data);
+        else this.drop(job);
+        return result;
+      },
+      claim: (job, ownerTask) => written(job, inner.claim(job, ownerTask), () => ({ ...job, ownerTask })),
+      requestInstall: (job, deadline) => written(job, inner.requestInstall(job, deadline), () => ({ ...job, installRequested: true, deadline })),
+      requestCancel: (job, at) => written(job, inner.requestCancel(job, at), () => ({ ...job, cancelRequested: true, cancelRequestedAt: at })),
+      recordDelivery: (job, delivery) => written(job, inner.recordDelivery(job, delivery), () => ({ ...job, delivery })),
+      recordExecuteOutcome: (job, outcome, at) => written(job, inner.recordExecuteOutcome(job, outcome, at), () => ({ ...job, executeOutcome: outcome, executeEndedAt: at })),
+      listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
+      listCampaign: (campaignId) => inner.listCampaign(campaignId),
+      listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
+      listOwned: (ownerTask) => inner.listOwned(ownerTask),
+      getMany: (keys) => inner.getMany(keys),
+      findByToken: (token) => inner.findByToken(token),
+    };
+  }
+}
+
+function idOf(job: JobKey): string {
+  return `${job.campaignId}\u0000${job.jobKey}`;
+}
+
+/** Whether the held copy misses what the listing's entry says the workflow changed. */
+function differs(held: FirmwareJob | undefined, entry: OwnedJobEntry): boolean {
+  return (
+    held === undefined ||
+    held.attempt !== entry.attempt ||
+    (held.installRequested === true) !== (entry.installRequested === true) ||
+    (held.cancelRequested === true) !== (entry.cancelRequested === true)
+  );
+}
