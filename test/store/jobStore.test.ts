@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { StaleJobError } from '../../core/jobs/errors.ts';
+import { jobKeyFor } from '../../core/jobs/FirmwareJob.ts';
 import { readyJob, startJobTables, stored, T0, type JobTables } from '../coap-edge/jobs/jobStepsHarness.ts';
 
 describe('the named operations of the job store', () => {
@@ -121,6 +122,27 @@ describe('the named operations of the job store', () => {
       ['campaign-b-op-by-endpoint', JobStatus.Succeeded, 1],
     ]);
     expect(jobs[0]).toMatchObject({ imageId: 'image-1', targetVersion: '2.0.0', history: [{ event: 'downloadStarted' }] });
+  });
+
+  it('lists a cohort\'s jobs for the monitor without their history, and only that cohort\'s, a transition written from one of them landing', async () => {
+    const campaignId = `campaign-${T0}-op-progress`;
+    const first = await readyJob(tables, 'op-progress-1', T0, { campaignId, installRequested: true });
+    await readyJob(tables, 'op-progress-2', T0, { campaignId, status: JobStatus.Failed, reason: 'DOWNLOAD_TIMEOUT' });
+    await readyJob(tables, 'op-progress-other-cohort', T0, { campaignId, cohort: 1, jobKey: jobKeyFor(1, 'op-progress-other-cohort') });
+    expect((await tables.jobs.transition(first, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
+
+    const progress = await tables.jobs.listCohortProgress(campaignId, 0);
+
+    expect(progress.map((job) => [job.endpoint, job.status, job.version, job.reason])).toEqual([
+      ['op-progress-1', JobStatus.Downloading, 2, undefined],
+      ['op-progress-2', JobStatus.Failed, 1, 'DOWNLOAD_TIMEOUT'],
+    ]);
+    expect(progress[0]).toMatchObject({ campaignId, cohort: 0, attempt: 0, installRequested: true, deadline: T0 + 1, updatedAt: T0 });
+    expect(progress[0]).not.toHaveProperty('history');
+    expect(progress[0]).not.toHaveProperty('downloadToken');
+    const [downloading] = progress;
+    if (downloading === undefined) throw new Error('no job listed');
+    expect((await tables.jobs.transition(downloading, { kind: 'downloaded' }, T0)).success).toBe(true);
   });
 
   it('finds the whole job of a Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
