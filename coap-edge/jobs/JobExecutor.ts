@@ -217,8 +217,10 @@ export class JobExecutor {
       underWay(JobStatus.Downloading),
       // A DOWNLOADED job needs this task only once its install or cancel is requested (before
       // that it has no deadline here either: core/jobs/jobDeadline.ts); a cohort's thousands of
-      // downloaded jobs waiting for the install phase are not read every few ticks.
-      underWay(JobStatus.Downloaded, { requested: true }),
+      // downloaded jobs waiting for the install phase are not read every few ticks, and once
+      // their installs are requested, a page of them at a time, as for READY jobs (the rest wait
+      // their turn; the workflow's monitor applies their deadlines too).
+      underWay(JobStatus.Downloaded, { requested: true, limit: READY_PAGE }),
       underWay(JobStatus.Updating),
       underWay(JobStatus.Verifying),
     ]);

@@ -73,9 +73,13 @@ describe('the named operations of the job store', () => {
     // Act
     const requested = await tables.jobs.listForOwner(owner, JobStatus.Downloaded, { requested: true });
     const all = await tables.jobs.listForOwner(owner, JobStatus.Downloaded);
+    // A page of them (the executor's): the limit counts requested jobs, not the jobs looked at.
+    const page = await tables.jobs.listForOwner(owner, JobStatus.Downloaded, { requested: true, limit: 1 });
 
     // Assess
     expect(requested.map((job) => job.endpoint).sort()).toEqual([toCancel.endpoint, toInstall.endpoint]);
+    expect(page).toHaveLength(1);
+    expect([toCancel.endpoint, toInstall.endpoint]).toContain(page[0]?.endpoint);
     expect(all.map((job) => job.endpoint).sort()).toEqual([toCancel.endpoint, toInstall.endpoint, waiting.endpoint]);
   });
 

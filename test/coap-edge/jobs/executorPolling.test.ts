@@ -72,4 +72,23 @@ describe('what the executor reads at each tick', () => {
     expect(readyReads).toEqual([T0, T0 + UNDER_WAY_SCAN_MS]);
     expect(await Promise.all(jobs.map(async (job) => (await stored(tables, job)).status))).toEqual([JobStatus.Downloading, JobStatus.Downloading, JobStatus.Downloading]);
   });
+
+  it('reads the DOWNLOADED jobs whose install or cancel was requested a page at a time, not a whole cohort\'s', async () => {
+    // Prepare
+    const downloadedReads: Parameters<JobStore['listForOwner']>[2][] = [];
+    const counting: JobStore = Object.assign(Object.create(tables.jobs) as JobStore, {
+      listForOwner: (owner: string, status: JobStatus, options?: Parameters<JobStore['listForOwner']>[2]) => {
+        if (status === JobStatus.Downloaded) downloadedReads.push(options);
+        return tables.jobs.listForOwner(owner, status, options);
+      },
+    });
+    const executor = jobExecutor({ ...tables, jobs: counting as JobTables['jobs'] }, new ScriptedDevice(), () => T0, 'task-paging');
+
+    // Act
+    await executor.tick();
+
+    // Assess
+    expect(downloadedReads).toEqual([{ requested: true, limit: expect.any(Number) as number }]);
+    expect(downloadedReads[0]?.limit).toBeLessThanOrEqual(1000);
+  });
 });
