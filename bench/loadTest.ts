@@ -1,7 +1,7 @@
 /**
  * The load test (`npm run bench -- --only load`): 10,000 simulated devices (FOTA_LOAD_DEVICES)
- * register with the local edge in a burst, then take a campaign (1% then 100%) through the
- * synthesized workflow. Counts what was lost: devices the registry never recorded, and jobs that
+ * register with the local edge in a burst, then take a campaign (1% then 100%, the API's defaults
+ * otherwise: a 30 s poll that only backs up the edge's phase wake) through the synthesized workflow. Counts what was lost: devices the registry never recorded, and jobs that
  * did not end in a terminal state (or were never created). The fleet runs in its own process
  * (bench/loadFleet.ts), and so do the emulators (local/emulatorChild.ts): the peak memory and the
  * CPU time printed are the stack process's own, the edge and the workflow runner.
