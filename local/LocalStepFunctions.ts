@@ -12,7 +12,7 @@ import { emfMetricsSink } from '../store/metrics.ts';
 import { FotaMetricService } from '../core/metrics.ts';
 import { workflowTasks, type WorkflowTasks } from '../functions/workflow/tasks.ts';
 import type { WorkflowDependencies } from '../functions/shared/dependencies.ts';
-import { createFunctionsLogger, createFunctionsTracer, type FunctionsLogLevel } from '../functions/shared/observability.ts';
+import { createFunctionsLogger, untraced, type FunctionsLogLevel } from '../functions/shared/observability.ts';
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -92,7 +92,7 @@ export class LocalStepFunctions implements WorkflowStarter, TaskTokenCallbacks {
       executions: { start: async (_arn, name, input) => (await this.startExecution(input, name)).executionId },
       metrics: emfMetricsSink(FotaMetricService.Workflow),
       logger: createFunctionsLogger('workflow', options.logLevel ?? 'warn'),
-      tracer: createFunctionsTracer('workflow'),
+      tracer: untraced,
     };
     this.tasks = workflowTasks(this.dependencies);
     this.machine = new StateMachine(withLocalTimeouts(workflow) as unknown as ConstructorParameters<typeof StateMachine>[0], {

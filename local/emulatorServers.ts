@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { closeIteratorsOnReturn } from './dynaliteIterators.ts';
+import { wholeHashIndexKeys } from './dynaliteIndexKeys.ts';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number; path?: string }) => Server;
@@ -49,6 +50,8 @@ export async function startEmulatorServers(options: EmulatorServerOptions = {}):
   try {
     // dynalite 4 closes Query iterators only through `iterator.return`: without this, every Query leaks one.
     closeIteratorsOnReturn();
+    // dynalite 4 keys index entries by 24 bits of the table key's hash: colliding entries vanish.
+    wholeHashIndexKeys();
     const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDirectory === undefined ? {} : { path: join(options.dataDirectory, 'dynamodb') }) });
     keepConnections(dynamo);
     const dynamoDbPort = await listen(dynamo, options.dynamoDbPort ?? 0);

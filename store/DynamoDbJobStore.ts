@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
-import { cohortPrefix } from '../core/jobs/FirmwareJob.ts';
+import type { FirmwareJob, JobProgress, JobRef } from '../core/jobs/FirmwareJob.ts';
+import { cohortPrefix, JOB_PROGRESS_ATTRIBUTES } from '../core/jobs/FirmwareJob.ts';
 import { applyJobEvents, isTerminal, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { StaleJobError } from '../core/jobs/errors.ts';
@@ -40,7 +40,7 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async transition(
-    job: FirmwareJob,
+    job: JobRef,
     events: JobEvents,
     now: number,
     extra: TransitionExtras = {},
@@ -95,7 +95,7 @@ export class DynamoDbJobStore implements JobStore {
     return this.setUnchanged(job, { ownerTask });
   }
 
-  requestInstall(job: FirmwareJob, deadline: number): Promise<boolean> {
+  requestInstall(job: JobRef, deadline: number): Promise<boolean> {
     return this.setUnchanged(job, { installRequested: true, deadline }, [JobStatus.Downloaded]);
   }
 
@@ -116,7 +116,7 @@ export class DynamoDbJobStore implements JobStore {
    * version), and is in one of `statuses` when given. The version is not bumped: these writes
    * inform the job's next transition, they are not one.
    */
-  private setUnchanged(job: FirmwareJob, attributes: Readonly<Record<string, string | number | boolean>>, statuses: readonly JobStatus[] = []): Promise<boolean> {
+  private setUnchanged(job: JobRef, attributes: Readonly<Record<string, string | number | boolean>>, statuses: readonly JobStatus[] = []): Promise<boolean> {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':version': job.version };
     const sets = Object.entries(attributes).map(([key, value], i) => {
@@ -149,6 +149,20 @@ export class DynamoDbJobStore implements JobStore {
       KeyConditionExpression: 'campaignId = :c AND begins_with(jobKey, :prefix)',
       ExpressionAttributeValues: { ':c': campaignId, ':prefix': cohortPrefix(cohort) },
       ConsistentRead: true,
+    });
+  }
+
+  /**
+   * Eventually consistent: the monitor's decisions are conditional writes on what it read, and an
+   * older read shows a job less advanced, never a phase complete that is not.
+   */
+  listCohortProgress(campaignId: string, cohort: number): Promise<JobProgress[]> {
+    const names = Object.fromEntries(JOB_PROGRESS_ATTRIBUTES.map((name, i) => [`#p${i}`, name]));
+    return this.queryAll<JobProgress>({
+      KeyConditionExpression: 'campaignId = :c AND begins_with(jobKey, :prefix)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':c': campaignId, ':prefix': cohortPrefix(cohort) },
+      ProjectionExpression: Object.keys(names).join(', '),
     });
   }
 
@@ -199,12 +213,12 @@ export class DynamoDbJobStore implements JobStore {
     return read.flat().sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0));
   }
 
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<FirmwareJob[]> {
-    const items: FirmwareJob[] = [];
+  private async queryAll<T = FirmwareJob>(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<T[]> {
+    const items: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.dynamo.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
-      items.push(...((page.Items ?? []) as FirmwareJob[]));
+      items.push(...((page.Items ?? []) as T[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;

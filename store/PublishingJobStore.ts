@@ -4,13 +4,13 @@
  * publishes each as an event ("fota.job.transition": campaign, device, from, to, reason). Best
  * effort: a listener never undoes or blocks the transition, which is the record of truth.
  */
-import type { FirmwareJob } from '../core/jobs/FirmwareJob.ts';
+import type { FirmwareJob, JobRef } from '../core/jobs/FirmwareJob.ts';
 import { eventsOf, type JobEvent } from '../core/jobs/jobStateMachine.ts';
 import type { JobStore } from '../core/ports/JobStore.ts';
 import type { EventPublisher } from '../core/ports/EventPublisher.ts';
 
 /** Hears a conditional write of transitions that succeeded: the job before, its events (one or a chain), the job after. */
-export type TransitionListener = (before: FirmwareJob, events: readonly [JobEvent, ...JobEvent[]], after: FirmwareJob, now: number) => void;
+export type TransitionListener = (before: JobRef, events: readonly [JobEvent, ...JobEvent[]], after: FirmwareJob, now: number) => void;
 
 export function observingJobStore(inner: JobStore, onApplied: TransitionListener): JobStore {
   return {
@@ -22,6 +22,7 @@ export function observingJobStore(inner: JobStore, onApplied: TransitionListener
     recordDelivery: (job, delivery) => inner.recordDelivery(job, delivery),
     recordExecuteOutcome: (job, outcome, at) => inner.recordExecuteOutcome(job, outcome, at),
     listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
+    listCohortProgress: (campaignId, cohort) => inner.listCohortProgress(campaignId, cohort),
     listCampaign: (campaignId) => inner.listCampaign(campaignId),
     listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
     listOwned: (ownerTask) => inner.listOwned(ownerTask),

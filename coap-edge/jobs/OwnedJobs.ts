@@ -87,11 +87,17 @@ export class OwnedJobs {
         return result;
       },
       claim: (job, ownerTask) => written(job, inner.claim(job, ownerTask), () => ({ ...job, ownerTask })),
-      requestInstall: (job, deadline) => written(job, inner.requestInstall(job, deadline), () => ({ ...job, installRequested: true, deadline })),
+      requestInstall: async (job, deadline) => {
+        // The workflow's write (a reference, not a whole job): the next listing reads the job again.
+        const landed = await inner.requestInstall(job, deadline);
+        this.drop(job);
+        return landed;
+      },
       requestCancel: (job, at) => written(job, inner.requestCancel(job, at), () => ({ ...job, cancelRequested: true, cancelRequestedAt: at })),
       recordDelivery: (job, delivery) => written(job, inner.recordDelivery(job, delivery), () => ({ ...job, delivery })),
       recordExecuteOutcome: (job, outcome, at) => written(job, inner.recordExecuteOutcome(job, outcome, at), () => ({ ...job, executeOutcome: outcome, executeEndedAt: at })),
       listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
+      listCohortProgress: (campaignId, cohort) => inner.listCohortProgress(campaignId, cohort),
       listCampaign: (campaignId) => inner.listCampaign(campaignId),
       listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
       listOwned: (ownerTask) => inner.listOwned(ownerTask),

@@ -57,6 +57,35 @@ export interface FirmwareJob {
   readonly history: readonly JobHistoryEntry[];
 }
 
+/**
+ * What a conditional write to a job needs of it: its key, its device and cohort, and the status,
+ * version and attempt it was read at (core/ports/JobStore.ts).
+ */
+export type JobRef = Pick<FirmwareJob, 'campaignId' | 'jobKey' | 'endpoint' | 'cohort' | 'status' | 'version' | 'attempt'>;
+
+/**
+ * The attributes the workflow's monitor reads of every job of a cohort at each tick: a job without
+ * its history (which grows with every transition and is most of the item), enough to tally it,
+ * apply its deadline, release it and request its install.
+ */
+export const JOB_PROGRESS_ATTRIBUTES = [
+  'campaignId',
+  'jobKey',
+  'endpoint',
+  'cohort',
+  'status',
+  'version',
+  'attempt',
+  'reason',
+  'deadline',
+  'installRequested',
+  'notBefore',
+  'updatedAt',
+] as const satisfies readonly (keyof FirmwareJob)[];
+
+/** A job as the monitor reads it: JOB_PROGRESS_ATTRIBUTES. */
+export type JobProgress = Pick<FirmwareJob, (typeof JOB_PROGRESS_ATTRIBUTES)[number]>;
+
 /** A job as the API and reports show it: the download token opens the image, and is the device's alone. */
 export type FirmwareJobView = Omit<FirmwareJob, 'downloadToken'>;
 

@@ -7,7 +7,7 @@ import { JobStatus } from './jobStateMachine.ts';
  * requested waits for the install phase, not on its old download deadline. The edge (each poll)
  * and the workflow's monitor apply this same rule.
  */
-export function deadlineReason(job: FirmwareJob, now: number): 'DOWNLOAD_TIMEOUT' | 'INSTALL_TIMEOUT' | undefined {
+export function deadlineReason(job: Pick<FirmwareJob, 'status' | 'deadline' | 'installRequested'>, now: number): 'DOWNLOAD_TIMEOUT' | 'INSTALL_TIMEOUT' | undefined {
   if (job.deadline === undefined || job.deadline >= now) return undefined;
   switch (job.status) {
     case JobStatus.Ready:

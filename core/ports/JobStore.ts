@@ -6,7 +6,7 @@
  * of two writers holding the same job, only the first lands; the other gets `false` (or a
  * StaleJobError) and reads the job again.
  */
-import type { FirmwareJob } from '../jobs/FirmwareJob.ts';
+import type { FirmwareJob, JobProgress, JobRef } from '../jobs/FirmwareJob.ts';
 import type { IllegalTransitionError, StaleJobError } from '../jobs/errors.ts';
 import type { DeliveryMethod, JobEvents } from '../jobs/jobStateMachine.ts';
 import type { Result } from '../result.ts';
@@ -38,14 +38,14 @@ export interface JobStore {
   createJobs(jobs: readonly FirmwareJob[]): Promise<void>;
   get(campaignId: string, jobKey: string): Promise<FirmwareJob | undefined>;
   /** One event, or a chain of them written as one conditional write (core/jobs/jobStateMachine.ts#applyJobEvents). */
-  transition(job: FirmwareJob, events: JobEvents, now: number, extra?: TransitionExtras): Promise<Result<FirmwareJob, TransitionError>>;
+  transition(job: JobRef, events: JobEvents, now: number, extra?: TransitionExtras): Promise<Result<FirmwareJob, TransitionError>>;
   /**
    * The job is driven by edge task `ownerTask` from now: the task that last heard from its device
    * (the only one that can reach it through the NLB). False when the job changed meanwhile.
    */
   claim(job: FirmwareJob, ownerTask: string): Promise<boolean>;
   /** The install phase asks the owning edge to Execute Update on a DOWNLOADED job before `deadline`. */
-  requestInstall(job: FirmwareJob, deadline: number): Promise<boolean>;
+  requestInstall(job: JobRef, deadline: number): Promise<boolean>;
   /** A cancelled campaign asks the owning edge to reset the device of a DOWNLOADING or DOWNLOADED job. */
   requestCancel(job: FirmwareJob, at: number): Promise<boolean>;
   /** A DOWNLOADING job's package went out by another delivery than the one its start recorded. */
@@ -53,6 +53,8 @@ export interface JobStore {
   /** How the Execute Update of an UPDATING job ended, and when (what a resend decision rests on). */
   recordExecuteOutcome(job: FirmwareJob, outcome: ExecuteOutcome, at: number): Promise<boolean>;
   listCohort(campaignId: string, cohort: number): Promise<FirmwareJob[]>;
+  /** The cohort's jobs without their history (what the workflow's monitor reads at every tick), eventually consistent. */
+  listCohortProgress(campaignId: string, cohort: number): Promise<JobProgress[]>;
   listCampaign(campaignId: string): Promise<FirmwareJob[]>;
   listForEndpoint(endpoint: string): Promise<FirmwareJob[]>;
   /** The jobs a task owns (those not ended), as its listing holds them. */

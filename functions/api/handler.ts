@@ -82,4 +82,4 @@ function campaignOfAnswer(body: unknown): Pick<CorrelationIds, 'campaignId'> {
   return { campaignId: body.campaignId };
 }
 
-export const handler = lambdaEntry(() => createApiHandler(awsApiDependencies()));
+export const handler = lambdaEntry(async () => createApiHandler(await awsApiDependencies()));

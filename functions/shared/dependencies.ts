@@ -4,8 +4,8 @@
  * own stores and runner (local/LocalStack.ts, local/LocalStepFunctions.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MetricsSink } from '../../store/metrics.ts';
+import type { FunctionsTracer } from './observability.ts';
 import type { Stores } from '../../store/Stores.ts';
 import type { ApiDependencies } from '../api/routes/types.ts';
 
@@ -20,7 +20,7 @@ export interface WorkflowDependencies {
   readonly metrics: MetricsSink;
   /** In a task: the invocation's logger, carrying its campaign id. */
   readonly logger: Logger;
-  readonly tracer: Tracer;
+  readonly tracer: FunctionsTracer;
 }
 
 /** A workflow task: its dependencies, then the state's input. */
@@ -29,5 +29,5 @@ export type WorkflowTask<T> = (deps: WorkflowDependencies, event: unknown) => Pr
 /** The API's Lambda handler: the router's dependencies, and where it logs and traces. */
 export interface ApiHandlerDependencies extends ApiDependencies {
   readonly logger: Logger;
-  readonly tracer: Tracer;
+  readonly tracer: FunctionsTracer;
 }

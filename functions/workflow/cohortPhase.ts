@@ -11,7 +11,7 @@ import { isPhaseComplete, tallyJobs, type CampaignPhase, type CohortTally } from
 import { isCancelled } from '../../core/campaign/lifecycle.ts';
 import { abortCriteriaOf, abortReason, nextPollSeconds, retryAt, retryRuleFor } from '../../core/campaign/rollout.ts';
 import { isWithinWindow } from '../../core/campaign/windows.ts';
-import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import type { JobProgress, JobRef } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { deadlineReason, mayRetryFromStart } from '../../core/jobs/jobDeadline.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
@@ -53,7 +53,8 @@ export async function tickCohortPhase(
   releaseBudgetMs = RELEASE_BUDGET_MS,
 ): Promise<PhaseTick> {
   const budgetEnds = Date.now() + releaseBudgetMs;
-  const jobs = await stores.jobs.listCohort(campaign.campaignId, cohort);
+  // Each job without its history: a tick reads the whole cohort, which must stay cheap.
+  const jobs = await stores.jobs.listCohortProgress(campaign.campaignId, cohort);
   // The workflow acts on the status the operator's action set (core/campaign/lifecycle.ts).
   if (isCancelled(campaign.status)) return { complete: false, abort: false, cancel: true, paused: false, changed: false, tally: tallyJobs(jobs) };
   const paused = campaign.status === CampaignStatus.Paused;
@@ -64,8 +65,8 @@ export async function tickCohortPhase(
     if (!devices.has(endpoint)) devices.set(endpoint, await stores.registrations.get(endpoint));
     return devices.get(endpoint);
   };
-  const current = await mapWithLimit(jobs, PARALLEL_WRITES, async (job) => {
-    let latest = job;
+  const current = await mapWithLimit(jobs, PARALLEL_WRITES, async (job): Promise<JobProgress> => {
+    let latest: JobProgress = job;
     const inPhase = phase === 'download' ? DOWNLOAD_STATES.has(job.status) : INSTALL_STATES.has(job.status) || DOWNLOAD_STATES.has(job.status);
     // The edge's rule: a DOWNLOADED job waits for its install request, whatever its old download deadline.
     const reason = inPhase ? deadlineReason(job, now) : undefined;
@@ -73,10 +74,15 @@ export async function tickCohortPhase(
       latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, now))) ?? latest;
       changed = true;
     }
-    if (latest.status === JobStatus.Failing && !paused) {
+    // The few FAILING jobs are read whole and consistently: the retry policy rules on a failed
+    // attempt from its history (did its install start?), and a retried one must not be counted
+    // as failed by the abort rules from an older read.
+    const failing = latest.status === JobStatus.Failing ? await stores.jobs.get(latest.campaignId, latest.jobKey) : undefined;
+    if (failing !== undefined) latest = failing;
+    if (failing?.status === JobStatus.Failing && !paused) {
       // A stored reason that is no failure reason (none recorded) has no retry rule.
-      const failure = isFailureReason(latest.reason) ? latest.reason : undefined;
-      const at = failure !== undefined && mayRetryFromStart(latest) ? retryAt(retryRuleFor(campaign, failure), latest.attempt, now) : undefined;
+      const failure = isFailureReason(failing.reason) ? failing.reason : undefined;
+      const at = failure !== undefined && mayRetryFromStart(failing) ? retryAt(retryRuleFor(campaign, failure), failing.attempt, now) : undefined;
       if (failure === undefined || at === undefined) {
         // No retry left for this reason: the verdict is final (FAILED is never left).
         latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'gaveUp' }, now))) ?? latest;
@@ -132,7 +138,7 @@ async function release(
   stores: Stores,
   campaign: Campaign,
   phase: CampaignPhase,
-  jobs: FirmwareJob[],
+  jobs: JobProgress[],
   reservation: ReleaseReservation,
   now: number,
   deviceOf: (endpoint: string) => Promise<DeviceRegistration | undefined>,
@@ -181,11 +187,11 @@ async function release(
 }
 
 /** A failed attempt whose verdict is pending (the retry policy decides at a tick) keeps its phase open. */
-function awaitsRetry(): (job: FirmwareJob) => boolean {
+function awaitsRetry(): (job: JobProgress) => boolean {
   return (job) => job.status === JobStatus.Failing;
 }
 
-async function transitioned(stores: Stores, job: FirmwareJob, write: () => ReturnType<Stores['jobs']['transition']>): Promise<FirmwareJob | undefined> {
+async function transitioned(stores: Stores, job: JobRef, write: () => ReturnType<Stores['jobs']['transition']>): Promise<JobProgress | undefined> {
   const result = await write();
   if (result.success) return result.data;
   // Someone else (the edge) moved the job first: continue from what is stored.

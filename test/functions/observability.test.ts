@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalStack } from '../../local/LocalStack.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
 import { createApiHandler, type HttpApiEvent } from '../../functions/api/handler.ts';
-import { createFunctionsLogger, createFunctionsTracer } from '../../functions/shared/observability.ts';
+import { createFunctionsLogger, untraced } from '../../functions/shared/observability.ts';
 import { observedTask } from '../../functions/shared/observedTask.ts';
 import type { WorkflowDependencies } from '../../functions/shared/dependencies.ts';
 import { finalizeCampaign } from '../../functions/workflow/finalizeCampaign.ts';
@@ -82,7 +82,7 @@ describe('logs and metrics of the functions', () => {
 
   it("logs an API request with API Gateway's request id and the campaign it is about", async () => {
     const campaignId = await runningCampaign('OBS-2');
-    const api = createApiHandler({ stores: stack.stores, starter: stack.stepFunctions, logger: createFunctionsLogger('api', 'info'), tracer: createFunctionsTracer('api') });
+    const api = createApiHandler({ stores: stack.stores, starter: stack.stepFunctions, logger: createFunctionsLogger('api', 'info'), tracer: untraced });
     const event = (method: string, rawPath: string, requestId: string, body?: unknown): HttpApiEvent => ({
       rawPath, requestContext: { requestId, http: { method } }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
