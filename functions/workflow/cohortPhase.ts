@@ -71,7 +71,7 @@ export async function tickCohortPhase(
     // The edge's rule: a DOWNLOADED job waits for its install request, whatever its old download deadline.
     const reason = inPhase ? deadlineReason(job, now) : undefined;
     if (reason !== undefined) {
-      latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, now))) ?? latest;
+      latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, Math.max(now, job.updatedAt)))) ?? latest;
       changed = true;
     }
     // The few FAILING jobs are read whole and consistently: the retry policy rules on a failed
@@ -80,17 +80,20 @@ export async function tickCohortPhase(
     const failing = latest.status === JobStatus.Failing ? await stores.jobs.get(latest.campaignId, latest.jobKey) : undefined;
     if (failing !== undefined) latest = failing;
     if (failing?.status === JobStatus.Failing && !paused) {
+      // The verdict comes after the failure, which may have been written after this tick began
+      // (by the edge, on its clock): its history, and the back-off, never run backwards.
+      const decidedAt = Math.max(now, failing.updatedAt);
       // A stored reason that is no failure reason (none recorded) has no retry rule.
       const failure = isFailureReason(failing.reason) ? failing.reason : undefined;
-      const at = failure !== undefined && mayRetryFromStart(failing) ? retryAt(retryRuleFor(campaign, failure), failing.attempt, now) : undefined;
+      const at = failure !== undefined && mayRetryFromStart(failing) ? retryAt(retryRuleFor(campaign, failure), failing.attempt, decidedAt) : undefined;
       if (failure === undefined || at === undefined) {
         // No retry left for this reason: the verdict is final (FAILED is never left).
-        latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'gaveUp' }, now))) ?? latest;
+        latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'gaveUp' }, decidedAt))) ?? latest;
         changed = true;
       } else {
         const device = await deviceOf(latest.endpoint);
         const retried = await transitioned(stores, latest, () =>
-          stores.jobs.transition(latest, { kind: 'retry', reason: failure, notBefore: at }, now, {
+          stores.jobs.transition(latest, { kind: 'retry', reason: failure, notBefore: at }, decidedAt, {
             deadline: at + campaign.downloadTimeoutSeconds * 1000,
             installRequested: false,
             // A new Package URI token per attempt: the edge revokes a token when its attempt ends.

@@ -107,6 +107,31 @@ describe('cohort phase tick at scale', () => {
     expect(listed.filter((entry) => entry.attempt === 1).map((entry) => entry.jobKey).sort()).toEqual(ready.slice(0, 10).map((job) => job.jobKey).sort());
   }, 60_000);
 
+  it('rules on a failure written after its tick began (by the edge, on its clock) after that failure: the history never runs backwards', async () => {
+    const campaign = await plannedCampaign(2, { retry: { DOWNLOAD_TIMEOUT: { maxAttempts: 2, backoffSeconds: 3 }, DEVICE_TIMEOUT: { maxAttempts: 1, backoffSeconds: 0 } } });
+    const started = Date.now();
+    await tickCohortPhase(stack.stores, campaign, 0, 'download', started, started, 1);
+    const [toRetry, toGiveUp] = (await stack.stores.jobs.listCohort(campaign.campaignId, 0)).sort((a, b) => a.endpoint.localeCompare(b.endpoint));
+    // Both fail 5 s after the moment the next tick takes as its "now".
+    const failedAt = started + 5_000;
+    expect((await stack.stores.jobs.transition(toRetry!, { kind: 'failed', reason: 'DOWNLOAD_TIMEOUT' }, failedAt)).success).toBe(true);
+    expect((await stack.stores.jobs.transition(toGiveUp!, { kind: 'failed', reason: 'DEVICE_TIMEOUT' }, failedAt)).success).toBe(true);
+
+    await tickCohortPhase(stack.stores, campaign, 0, 'download', started, started, 1);
+
+    const jobs = await stack.stores.jobs.listCohort(campaign.campaignId, 0);
+    const retried = jobs.find((job) => job.endpoint === toRetry?.endpoint);
+    const gaveUp = jobs.find((job) => job.endpoint === toGiveUp?.endpoint);
+    expect(retried?.status).toBe(JobStatus.Ready);
+    expect(gaveUp?.status).toBe(JobStatus.Failed);
+    for (const job of [retried, gaveUp]) {
+      const times = job?.history.map((entry) => entry.at) ?? [];
+      expect(times, JSON.stringify(job?.history)).toEqual([...times].sort((a, b) => a - b));
+    }
+    // The back-off counts from the verdict, not from before the failure.
+    expect(retried?.notBefore).toBeGreaterThanOrEqual(failedAt + 3_000);
+  }, 60_000);
+
   it('cancels every job that has not started when a campaign fails, and records why', async () => {
     const campaign = await plannedCampaign(120);
     const error = { Error: 'States.Timeout', Cause: '' };
