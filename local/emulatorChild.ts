@@ -46,8 +46,21 @@ export async function forkEmulatorServers(options: EmulatorServerOptions = {}): 
   const reply = await ask(child, { kind: 'start', id, options });
   if (reply.kind !== 'listening') throw new EmulatorProcessError(`the emulator process could not start: ${reply.kind === 'failed' ? reply.message : reply.kind}`);
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopped ??= ask(child, { kind: 'stop', id }).then(() => undefined, () => undefined));
+  // A stack's stop waits for its emulators to close, STOP_GRACE_MS at most (the child closes them anyway).
+  const stop = (): Promise<void> => (stopped ??= withinGrace(ask(child, { kind: 'stop', id }).then(() => undefined, () => undefined)));
   return { pid: child.process.pid ?? 0, dynamoDbPort: reply.dynamoDbPort, s3Port: reply.s3Port, stop };
+}
+
+/** How long a stack's stop waits for the child to report its emulators closed. */
+const STOP_GRACE_MS = 5_000;
+
+function withinGrace(closing: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, STOP_GRACE_MS);
+    timer.unref();
+  });
+  return Promise.race([closing, grace]).finally(() => clearTimeout(timer));
 }
 
 function sharedChild(): SharedChild {

@@ -55,14 +55,23 @@ export async function startEmulatorServers(options: EmulatorServerOptions = {}):
     const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDirectory === undefined ? {} : { path: join(options.dataDirectory, 'dynamodb') }) });
     keepConnections(dynamo);
     const dynamoDbPort = await listen(dynamo, options.dynamoDbPort ?? 0);
-    closers.push(() => new Promise((resolve) => dynamo.close(() => resolve())));
+    // Connections are kept open (below), so closing also ends those the stack's clients still hold.
+    closers.push(
+      () =>
+        new Promise((resolve) => {
+          dynamo.close(() => resolve());
+          dynamo.closeAllConnections();
+        }),
+    );
 
     const s3Directory = options.dataDirectory === undefined ? await mkdtemp(join(tmpdir(), 'fota-s3-')) : join(options.dataDirectory, 's3');
     const s3 = new S3rver({ port: options.s3Port ?? 0, address: '127.0.0.1', silent: true, directory: s3Directory });
     const s3Address = await s3.run();
     if (s3.httpServer !== undefined) keepConnections(s3.httpServer);
     closers.push(async () => {
-      await s3.close();
+      const closing = s3.close();
+      s3.httpServer?.closeAllConnections();
+      await closing;
       if (options.dataDirectory === undefined) await rm(s3Directory, { recursive: true, force: true });
     });
     return { dynamoDbPort, s3Port: s3Address.port, stop };
