@@ -6,7 +6,7 @@
  */
 import type { FirmwareJob, JobRef } from '../core/jobs/FirmwareJob.ts';
 import { eventsOf, type JobEvent } from '../core/jobs/jobStateMachine.ts';
-import type { JobStore } from '../core/ports/JobStore.ts';
+import { forwardedReads, type JobStore } from '../core/ports/JobStore.ts';
 import type { EventPublisher } from '../core/ports/EventPublisher.ts';
 
 /** Hears a conditional write of transitions that succeeded: the job before, its events (one or a chain), the job after. */
@@ -21,13 +21,7 @@ export function observingJobStore(inner: JobStore, onApplied: TransitionListener
     requestCancel: (job, at) => inner.requestCancel(job, at),
     recordDelivery: (job, delivery) => inner.recordDelivery(job, delivery),
     recordExecuteOutcome: (job, outcome, at) => inner.recordExecuteOutcome(job, outcome, at),
-    listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
-    listCohortProgress: (campaignId, cohort) => inner.listCohortProgress(campaignId, cohort),
-    listCampaign: (campaignId) => inner.listCampaign(campaignId),
-    listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
-    listOwned: (ownerTask) => inner.listOwned(ownerTask),
-    getMany: (keys) => inner.getMany(keys),
-    findByToken: (token) => inner.findByToken(token),
+    ...forwardedReads(inner),
     async transition(job, events, now, extra) {
       const result = await inner.transition(job, events, now, extra);
       if (result.success) onApplied(job, eventsOf(events), result.data, now);

@@ -13,7 +13,7 @@
  */
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import { isTerminal } from '../../core/jobs/jobStateMachine.ts';
-import type { JobKey, JobStore, OwnedJobEntry } from '../../core/ports/JobStore.ts';
+import { forwardedReads, type JobKey, type JobStore, type OwnedJobEntry } from '../../core/ports/JobStore.ts';
 
 export class OwnedJobs {
   /** The job store for the executor's steps: the inner one, its writes and reads kept in the copies. */
@@ -96,13 +96,7 @@ export class OwnedJobs {
       requestCancel: (job, at) => written(job, inner.requestCancel(job, at), () => ({ ...job, cancelRequested: true, cancelRequestedAt: at })),
       recordDelivery: (job, delivery) => written(job, inner.recordDelivery(job, delivery), () => ({ ...job, delivery })),
       recordExecuteOutcome: (job, outcome, at) => written(job, inner.recordExecuteOutcome(job, outcome, at), () => ({ ...job, executeOutcome: outcome, executeEndedAt: at })),
-      listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
-      listCohortProgress: (campaignId, cohort) => inner.listCohortProgress(campaignId, cohort),
-      listCampaign: (campaignId) => inner.listCampaign(campaignId),
-      listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
-      listOwned: (ownerTask) => inner.listOwned(ownerTask),
-      getMany: (keys) => inner.getMany(keys),
-      findByToken: (token) => inner.findByToken(token),
+      ...forwardedReads(inner),
     };
   }
 }

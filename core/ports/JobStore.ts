@@ -63,3 +63,18 @@ export interface JobStore {
   getMany(keys: readonly JobKey[]): Promise<FirmwareJob[]>;
   findByToken(token: string): Promise<FirmwareJob | undefined>;
 }
+
+/** The reads of a job store, forwarded as they are: for wrappers that change only its writes. */
+export type JobStoreReads = Pick<JobStore, 'listCohort' | 'listCohortProgress' | 'listCampaign' | 'listForEndpoint' | 'listOwned' | 'getMany' | 'findByToken'>;
+
+export function forwardedReads(inner: JobStore): JobStoreReads {
+  return {
+    listCohort: (campaignId, cohort) => inner.listCohort(campaignId, cohort),
+    listCohortProgress: (campaignId, cohort) => inner.listCohortProgress(campaignId, cohort),
+    listCampaign: (campaignId) => inner.listCampaign(campaignId),
+    listForEndpoint: (endpoint) => inner.listForEndpoint(endpoint),
+    listOwned: (ownerTask) => inner.listOwned(ownerTask),
+    getMany: (keys) => inner.getMany(keys),
+    findByToken: (token) => inner.findByToken(token),
+  };
+}
