@@ -51,6 +51,13 @@ export class AgentSocket extends EventEmitter {
     this.socket.send(buffer, offset, length, port, address, callback);
   }
 
+  /** Sends one of the transport's own datagrams through the real socket; false when it is closed. */
+  sendDatagram(datagram: Buffer, peer: { readonly address: string; readonly port: number }): boolean {
+    if (this.socket === undefined) return false;
+    this.socket.send(datagram, 0, datagram.length, peer.port, peer.address);
+    return true;
+  }
+
   close(): void {
     // The transport owns the real socket.
   }

@@ -1,18 +1,20 @@
 /**
- * Requests from the edge to devices, through a node-coap Agent on the transport's own socket (via
- * AgentSocket): each a confirmable request settled by OutboundExchange, with node-coap's string
- * errors and RetrySendError turned into typed errors. An empty ACK turns the wait into the wait
- * for a separate response (RFC 7252 §5.2.2); a peer known to have moved is given up at once.
+ * Requests from the edge to devices: each a confirmable request on the wire (ConfirmableRequests,
+ * the transport's own codec) settled by OutboundExchange; observations through a node-coap Agent
+ * on the transport's own socket (via AgentSocket), with node-coap's string errors and
+ * RetrySendError turned into typed errors. An empty ACK turns the wait into the wait for a
+ * separate response (RFC 7252 §5.2.2); a peer known to have moved is given up at once.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import coap from 'coap';
 import type { ParsedPacket } from 'coap-packet';
 import { poolRandom } from '../../dtls/randomPool.ts';
 import { AgentSocket } from './AgentSocket.ts';
+import { ConfirmableRequests } from './ConfirmableRequests.ts';
 import { DeviceNoResponseError, DeviceRequestError, DeviceTimeoutError, PeerMovedError, TransportError, toTransportError } from './errors.ts';
 import { Observations } from './Observations.ts';
 import { OutboundExchange } from './OutboundExchange.ts';
-import { messageIdOf, setRequestOptions, toDeviceResponse, type ObserveStream } from './packetCodec.ts';
+import { setRequestOptions, shareMessageIds, toDeviceResponse, type ObserveStream } from './packetCodec.ts';
 import { peerKey } from './peerAddresses.ts';
 import type { DatagramSocket, DeviceRequest, DeviceResponse, Observation, ObserveOptions, Peer } from './transportTypes.ts';
 
@@ -33,13 +35,13 @@ export class OutboundRequests {
   private readonly agentSocket = new AgentSocket();
   private readonly agent = new coap.Agent({ socket: this.agentSocket as unknown as Socket });
   private readonly observations: Observations;
+  private readonly confirmable = new ConfirmableRequests((datagram, peer) => this.agentSocket.sendDatagram(datagram, peer));
   /** Outstanding exchanges by peer: each entry gives up its exchange with the error. */
   private readonly outstanding = new Map<string, Set<(error: Error) => void>>();
-  /** (peer, message id) of each request awaiting its ACK -> what an empty ACK starts. */
-  private readonly awaitingAck = new Map<string, () => void>();
 
   constructor(private readonly options: OutboundRequestsOptions) {
     this.observations = new Observations(options.onError);
+    shareMessageIds(this.agent, () => this.confirmable.nextMessageId());
   }
 
   attach(socket: DatagramSocket): void {
@@ -56,30 +58,16 @@ export class OutboundRequests {
     const what = `${request.method} ${request.path} to ${peer.address}:${peer.port}`;
     const timeoutMs = request.timeoutMs ?? this.options.requestTimeoutMs;
     return new Promise<DeviceResponse>((resolve, reject) => {
-      const outgoing = this.agent.request({
-        hostname: peer.address,
-        port: peer.port,
-        method: request.method,
-        pathname: request.path,
-        ...(request.query === undefined ? {} : { query: request.query }),
-        token: request.token ?? poolRandom(TOKEN_BYTES),
-        confirmable: true,
-      });
-      const exchange = this.open<DeviceResponse>(peer, outgoing, what, resolve, reject);
+      // The request is stopped (its retransmissions) only by a deadline or a peer given up, after it was sent.
+      const exchange = this.open<DeviceResponse>(peer, resolve, reject, () => sent?.stop());
       exchange.deadline(timeoutMs, () => new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));
-      setRequestOptions(outgoing, request);
-      outgoing.on('response', (response: coap.IncomingMessage) => exchange.succeed(toDeviceResponse(response)));
-      outgoing.on('error', (error: unknown) => exchange.fail(toTransportError(error, what)));
-      outgoing.on('timeout', (error: unknown) => exchange.fail(toTransportError(error, what)));
-      outgoing.end(request.payload === undefined ? undefined : Buffer.from(request.payload));
-      // An empty ACK means the device has the request and answers later (RFC 7252 §5.2.2): from
-      // then on the wait is the separate-response wait, and its end is DeviceNoResponseError.
-      const messageId = messageIdOf(outgoing);
-      if (exchange.isSettled || messageId === undefined) return;
-      const ackKey = `${peerKey(peer)}:${messageId}`;
-      const waitMs = this.options.separateResponseTimeoutMs;
-      this.awaitingAck.set(ackKey, () => exchange.deadline(waitMs, () => new DeviceNoResponseError(`${what}: acknowledged, but no response within ${waitMs} ms`)));
-      exchange.onSettled(() => this.awaitingAck.delete(ackKey));
+      const separateWaitMs = this.options.separateResponseTimeoutMs;
+      const sent = this.confirmable.start(peer, request, request.token ?? poolRandom(TOKEN_BYTES), what, {
+        // From the empty ACK on, the wait is the separate-response wait, and its end is DeviceNoResponseError.
+        acknowledged: () => exchange.deadline(separateWaitMs, () => new DeviceNoResponseError(`${what}: acknowledged, but no response within ${separateWaitMs} ms`)),
+        answered: (response) => exchange.succeed(response),
+        failed: (error) => exchange.fail(error),
+      });
     });
   }
 
@@ -95,7 +83,7 @@ export class OutboundRequests {
     return new Promise<Observation>((resolve, reject) => {
       const outgoing = this.agent.request({ hostname: peer.address, port: peer.port, method: fetch === undefined ? 'GET' : 'FETCH', pathname: path, observe: true, confirmable: true, token: poolRandom(TOKEN_BYTES) });
       setRequestOptions(outgoing, { ...(accept === undefined ? {} : { accept }), ...(fetch === undefined ? {} : { contentFormat: fetch.contentFormat }) });
-      const exchange = this.open<Observation>(peer, outgoing, what, resolve, reject);
+      const exchange = this.open<Observation>(peer, resolve, reject, () => this.abortQuietly(outgoing, what));
       exchange.deadline(timeoutMs, () => new DeviceTimeoutError(`${what}: no response within ${timeoutMs} ms`));
       outgoing.on('response', (stream: ObserveStream) => {
         if (exchange.isSettled) return;
@@ -108,14 +96,12 @@ export class OutboundRequests {
     });
   }
 
-  /** A datagram that is not a request (a response, a notification, an empty ACK, an RST): node-coap's exchanges take it. */
+  /**
+   * A datagram that is not a request (a response, a notification, an empty ACK, an RST): the
+   * edge's own requests take theirs; node-coap's exchanges (observations) the rest.
+   */
   receive(message: Buffer, packet: ParsedPacket, remote: RemoteInfo): void {
-    if (packet.code === '0.00' && packet.ack && this.awaitingAck.size > 0) {
-      const key = `${peerKey(remote)}:${packet.messageId}`;
-      const acknowledged = this.awaitingAck.get(key);
-      this.awaitingAck.delete(key);
-      acknowledged?.();
-    }
+    if (this.confirmable.receive(packet, remote)) return;
     this.agentSocket.deliver(message, remote);
     if (packet.code.startsWith('4.') || packet.code.startsWith('5.')) this.observations.endByError(packet.token, packet.code);
   }
@@ -140,9 +126,9 @@ export class OutboundRequests {
     this.observations.forgetPeer(peer);
   }
 
-  /** An exchange for a request just made, tracked by its peer until it settles. */
-  private open<T>(peer: Peer, outgoing: coap.OutgoingMessage, what: string, resolve: (value: T) => void, reject: (error: Error) => void): OutboundExchange<T> {
-    const exchange = new OutboundExchange<T>(resolve, reject, () => this.abortQuietly(outgoing, what));
+  /** An exchange for a request just made, tracked by its peer until it settles; `abort` stops its retransmissions. */
+  private open<T>(peer: Peer, resolve: (value: T) => void, reject: (error: Error) => void, abort: () => void): OutboundExchange<T> {
+    const exchange = new OutboundExchange<T>(resolve, reject, abort);
     const key = peerKey(peer);
     const giveUp = (error: Error): void => exchange.fail(error, { abort: true });
     let giveUps = this.outstanding.get(key);

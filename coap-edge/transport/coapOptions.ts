@@ -30,3 +30,15 @@ export function decodeUint(bytes: Uint8Array): number {
   for (const byte of bytes) value = value * 256 + byte;
   return value;
 }
+
+/** Content-Format (and Accept) option values by format, encoded once: a handful of formats serve every reply and request. */
+const formatValues = new Map<number, Buffer>();
+
+export function contentFormatValue(format: number): Buffer {
+  let value = formatValues.get(format);
+  if (value === undefined) {
+    value = encodeUint(format);
+    formatValues.set(format, value);
+  }
+  return value;
+}

@@ -11,7 +11,7 @@ import type coap from 'coap';
 // node-coap turns Content-Format option values into media-type names; its own converter turns
 // them back. A static import, so a bundle (esbuild, for the container) shares node-coap's registry.
 import { toBinary } from 'coap/dist/lib/option_converter.js';
-import { CoapOption, decodeUint, encodeUint } from './coapOptions.ts';
+import { CoapOption, contentFormatValue, decodeUint } from './coapOptions.ts';
 import { encodeCoapReply } from './replyEncoding.ts';
 import type { CoapMethod, DeviceRequest, DeviceResponse, InboundRequest, OutboundResponse } from './transportTypes.ts';
 
@@ -76,23 +76,11 @@ export function toInboundRequest(packet: ParsedPacket, method: CoapMethod, remot
   };
 }
 
-/** Content-Format (and Accept) option values by format, encoded once: a handful of formats serve every reply and request. */
-const contentFormatOptions = new Map<number, Buffer>();
-
-function contentFormatOption(format: number): Buffer {
-  let value = contentFormatOptions.get(format);
-  if (value === undefined) {
-    value = encodeUint(format);
-    contentFormatOptions.set(format, value);
-  }
-  return value;
-}
-
 /** A piggybacked ACK for a CON, a NON for a NON (RFC 7252 §5.2). Undefined if it cannot be encoded. */
 export function encodeResponse(request: ParsedPacket, response: OutboundResponse): Buffer | undefined {
   const options: (readonly [number, Uint8Array])[] = [];
   for (const segment of response.locationPath ?? []) options.push([CoapOption.LocationPath, Buffer.from(segment)]);
-  if (response.contentFormat !== undefined) options.push([CoapOption.ContentFormat, contentFormatOption(response.contentFormat)]);
+  if (response.contentFormat !== undefined) options.push([CoapOption.ContentFormat, contentFormatValue(response.contentFormat)]);
   if (response.options !== undefined) options.push(...response.options);
   // A stable sort: repeated options (Location-Path) keep their order (RFC 7252 §5.4.5).
   options.sort((a, b) => a[0] - b[0]);
@@ -101,8 +89,8 @@ export function encodeResponse(request: ParsedPacket, response: OutboundResponse
 
 /** Sets a device request's options on node-coap's outgoing message, by number where node-coap would interfere. */
 export function setRequestOptions(outgoing: coap.OutgoingMessage, request: Pick<DeviceRequest, 'contentFormat' | 'accept' | 'options'>): void {
-  if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', contentFormatOption(request.contentFormat));
-  if (request.accept !== undefined) outgoing.setOption('Accept', contentFormatOption(request.accept));
+  if (request.contentFormat !== undefined) outgoing.setOption('Content-Format', contentFormatValue(request.contentFormat));
+  if (request.accept !== undefined) outgoing.setOption('Accept', contentFormatValue(request.accept));
   // By number, so node-coap does not run its own Block1 segmentation on them.
   for (const [number, value] of request.options ?? []) outgoing.setOption(String(number), value);
 }
@@ -131,13 +119,42 @@ export function toNotification(stream: ObserveStream, payload: Buffer, fallbackF
   return { code: String(stream.code), payload: Buffer.from(payload), ...(format === undefined ? {} : { contentFormat: format }) };
 }
 
+/** The first value of an option in a parsed packet, by number. */
+export function packetOption(packet: ParsedPacket, number: number): Buffer | undefined {
+  for (const option of packet.options) if (optionNumber(option.name) === number) return option.value;
+  return undefined;
+}
+
+/** A device's answer to one of the edge's own requests (ConfirmableRequests.ts), from the packet the transport parsed. */
+export function toAnswer(packet: ParsedPacket): DeviceResponse {
+  let contentFormat: number | undefined;
+  let location: string | undefined;
+  let block1: Buffer | undefined;
+  let size1: number | undefined;
+  for (const option of packet.options) {
+    const number = optionNumber(option.name);
+    if (number === CoapOption.ContentFormat) contentFormat ??= decodeUint(option.value);
+    else if (number === CoapOption.LocationPath) location = location === undefined ? option.value.toString('utf8') : `${location}/${option.value.toString('utf8')}`;
+    else if (number === CoapOption.Block1) block1 ??= option.value;
+    else if (number === CoapOption.Size1) size1 ??= decodeUint(option.value);
+  }
+  return {
+    code: packet.code,
+    payload: packet.payload,
+    ...(contentFormat === undefined ? {} : { contentFormat }),
+    ...(location === undefined ? {} : { locationPath: location }),
+    ...(block1 === undefined ? {} : { block1 }),
+    ...(size1 === undefined ? {} : { size1 }),
+  };
+}
+
+/** node-coap's Agent takes its message ids from `next`: one sequence for its requests and the edge's own (RFC 7252 §4.4). */
+export function shareMessageIds(agent: coap.Agent, next: () => number): void {
+  (agent as unknown as { _nextMessageId: () => number })._nextMessageId = next;
+}
+
 /** The token node-coap chose for a request (set when the request is sent), in hex. */
 export function tokenOf(outgoing: coap.OutgoingMessage): string | undefined {
   const token = (outgoing as unknown as PrivatePacket)._packet?.token;
   return token === undefined || token.length === 0 ? undefined : token.toString('hex');
-}
-
-/** The message id node-coap gave a request (set when the request is sent). */
-export function messageIdOf(outgoing: coap.OutgoingMessage): number | undefined {
-  return (outgoing as unknown as PrivatePacket)._packet?.messageId;
 }
