@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { generate, parse } from 'coap-packet';
-import { encodeCoapReply, type CoapReply } from '../../coap-edge/transport/replyEncoding.ts';
+import { encodeCoapReply, encodeCoapRequest, type CoapReply } from '../../coap-edge/transport/replyEncoding.ts';
 import { CoapOption, encodeUint } from '../../coap-edge/transport/coapOptions.ts';
 import { encodeBlockOption } from '../../core/lwm2m/blockwise.ts';
 
@@ -91,5 +91,29 @@ describe('the reply encoder', () => {
     expect(encodeCoapReply({ ...blockReply, token: Buffer.alloc(9) })).toBeUndefined();
     expect(encodeCoapReply({ ...blockReply, options: [...blockReply.options].reverse() })).toBeUndefined();
     expect(encodeCoapReply({ ...blockReply, code: '2.5' })).toBeUndefined();
+  });
+});
+
+describe('the request encoder', () => {
+  it('encodes a CON request (GET /3/0 with Accept) exactly as coap-packet does', () => {
+    // Prepare
+    const request = { code: '0.01', messageId: 0x1234, token: Buffer.from('0102030405060708', 'hex'), options: [[CoapOption.UriPath, Buffer.from('3')], [CoapOption.UriPath, Buffer.from('0')], [CoapOption.Accept, encodeUint(11542)]] as const };
+
+    // Act
+    const bytes = encodeCoapRequest(request);
+
+    // Assess
+    const reference = generate({ code: '0.01', messageId: 0x1234, token: request.token, confirmable: true, options: request.options.map(([number, value]) => ({ name: String(number), value })) });
+    expect(bytes).toEqual(reference);
+    expect(parse(bytes ?? Buffer.alloc(0))).toMatchObject({ code: '0.01', confirmable: true, ack: false, messageId: 0x1234 });
+  });
+
+  it('takes a request larger than a reply may be (a Write in one piece), and still refuses a token over 8 bytes', () => {
+    // Prepare
+    const request = { code: '0.03', messageId: 1, token: Buffer.alloc(8), options: [], payload: Buffer.alloc(4_000, 1) };
+
+    // Assess
+    expect(encodeCoapRequest(request)?.length).toBe(4 + 8 + 1 + 4_000);
+    expect(encodeCoapRequest({ ...request, token: Buffer.alloc(9) })).toBeUndefined();
   });
 });
