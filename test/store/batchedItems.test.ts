@@ -192,24 +192,24 @@ describe('batched registration reads and writes', () => {
     expect(calls).toEqual(Array.from({ length: 5 }, () => 'BatchGetItemCommand'));
   });
 
-  it('sends a batch of reads that is not full only while fewer than two calls are out; the end of one sends the reads that waited, in one call', async () => {
-    // Prepare: two reads in two turns, each its own call, both held at the gate.
+  it('sends a batch of reads that is not full only while no call is out; the end of that call sends the reads that waited, in one call', async () => {
+    // Prepare: one read, its own call, held at the gate.
     const { registrations, sizes, release } = gatedStore('BatchGetItemCommand');
     const first = registrations.getWithoutTags('gated-read-1');
     await nextTurn();
-    const second = registrations.getWithoutTags('gated-read-2');
-    await nextTurn();
 
-    // Act: two more reads while both calls are out.
-    const waiting = [registrations.getWithoutTags('gated-read-3'), registrations.getWithoutTags('gated-read-4')];
+    // Act: three more reads, in two turns, while that call is out.
+    const waiting = [registrations.getWithoutTags('gated-read-2')];
+    await nextTurn();
+    waiting.push(registrations.getWithoutTags('gated-read-3'), registrations.getWithoutTags('gated-read-4'));
     await nextTurn();
     const sizesWhileOut = [...sizes];
     release();
 
     // Assess
-    expect(sizesWhileOut).toEqual([1, 1]);
-    expect(await Promise.all([first, second, ...waiting])).toEqual([undefined, undefined, undefined, undefined]);
-    expect(sizes).toEqual([1, 1, 2]);
+    expect(sizesWhileOut).toEqual([1]);
+    expect(await Promise.all([first, ...waiting])).toEqual([undefined, undefined, undefined, undefined]);
+    expect(sizes).toEqual([1, 3]);
   });
 
   it('writes a full batch of Registers at once, and holds the rest of a batch while another is being written', async () => {
@@ -233,22 +233,20 @@ describe('batched registration reads and writes', () => {
     expect(sizes).toEqual([25, 5, 25, 15]);
   });
 
-  it('sends reads that wait for a call to end after 10 ms at most, even while both calls out hang', async () => {
-    // Prepare: two calls that do not end (held at the gate).
-    const { registrations, sizes, release } = gatedStore('BatchGetItemCommand', 2);
-    const hanging = [registrations.getWithoutTags('hung-read-1')];
-    await nextTurn();
-    hanging.push(registrations.getWithoutTags('hung-read-2'));
+  it('sends reads that wait for a call to end after 20 ms at most, even while the call out hangs', async () => {
+    // Prepare: a call that does not end (held at the gate).
+    const { registrations, sizes, release } = gatedStore('BatchGetItemCommand', 1);
+    const hanging = registrations.getWithoutTags('hung-read-1');
     await nextTurn();
 
     // Act
-    const waiting = await Promise.all([registrations.getWithoutTags('hung-read-3'), registrations.getWithoutTags('hung-read-4')]);
+    const waiting = await Promise.all([registrations.getWithoutTags('hung-read-2'), registrations.getWithoutTags('hung-read-3')]);
 
-    // Assess: answered while the first two still hang.
+    // Assess: answered while the first still hangs.
     expect(waiting).toEqual([undefined, undefined]);
-    expect(sizes).toEqual([1, 1, 2]);
+    expect(sizes).toEqual([1, 2]);
     release();
-    expect(await Promise.all(hanging)).toEqual([undefined, undefined]);
+    expect(await hanging).toBeUndefined();
   });
 
   it('writes a batch that is not full after its longest wait (200 ms here), even while the batch being written hangs', async () => {
