@@ -12,6 +12,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { encodeContent } from '../core/codecs/index.ts';
 import { ContentFormat } from '../core/lwm2m/ContentFormat.ts';
 import { LwM2mPath } from '../core/lwm2m/LwM2mPath.ts';
+import { literalFirstLookup } from '../coap-edge/transport/literalLookup.ts';
 import { exchange } from './coapLoad.ts';
 
 /** How long a registered device stays to answer the server's Read of /3/0 (a loaded server reads late). */
@@ -248,7 +249,8 @@ export function registerDevices(options: RegistrationBurstOptions): Promise<Regi
       registeredOrFailed(device, location.length > 0 ? location : undefined);
     };
     const launch = (number: number): void => {
-      const socket = createSocket('udp4');
+      // Every address here is a literal: bind and each send skip dns.lookup's tick.
+      const socket = createSocket({ type: 'udp4', lookup: literalFirstLookup });
       const device: Device = { number, socket, request: registerPacket(options.prefix, number), sentAt: 0, dueAt: 0, waitMs: ACK_TIMEOUT_MS, retransmissions: 0, registered: false, readAnswered: false, closed: false };
       registering.add(device);
       socket.on('message', (message, remote) => onMessage(device, message, remote));

@@ -10,6 +10,7 @@ import type { RemoteInfo } from 'node:dgram';
 import { parse, type ParsedPacket } from 'coap-packet';
 import { Block1Receiver } from './Block1Receiver.ts';
 import { InboundExchanges } from './InboundExchanges.ts';
+import { literalFirstLookup } from './literalLookup.ts';
 import { OutboundRequests } from './OutboundRequests.ts';
 import { encodeResponse, methodOf } from './packetCodec.ts';
 import type { CoapTransportOptions, DatagramSocket, DeviceRequest, DeviceResponse, InboundHandler, Observation, ObserveOptions, Peer, TransportStats } from './transportTypes.ts';
@@ -59,7 +60,7 @@ export class CoapTransport {
   }
 
   async start(): Promise<Peer> {
-    const socket = this.options.socketFactory?.() ?? createSocket({ type: 'udp4', reuseAddr: false });
+    const socket = this.options.socketFactory?.() ?? createSocket({ type: 'udp4', reuseAddr: false, lookup: literalFirstLookup });
     this.socket = socket;
     socket.on('message', (message, remote) => this.receive(message, remote));
     socket.on('error', (error) => this.onError(error, 'socket'));
