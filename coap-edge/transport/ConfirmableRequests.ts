@@ -51,6 +51,7 @@ interface Pending extends ConfirmableRequest {
   readonly payload: Uint8Array | undefined;
   readonly events: ConfirmableRequestEvents;
   datagram: Buffer;
+  messageId: number;
   ackKey: string;
   waitMs: number;
   retransmissions: number;
@@ -95,6 +96,7 @@ export class ConfirmableRequests {
       payload: request.payload,
       events,
       datagram: NO_PAYLOAD,
+      messageId: -1,
       ackKey: '',
       waitMs: 0,
       retransmissions: 0,
@@ -114,6 +116,9 @@ export class ConfirmableRequests {
     if (packet.token.length === 0 || this.byToken.size === 0) return false;
     const pending = this.byToken.get(packet.token.toString('hex'));
     if (pending === undefined) return false;
+    // A piggybacked answer is matched by message id too (RFC 7252 §5.3.2): a late ACK of an earlier
+    // request with this token (the previous block of a block-wise Write) is not this one's answer.
+    if (packet.ack && packet.messageId !== pending.messageId) return true;
     // A separate response is confirmable: acknowledged whatever it holds (RFC 7252 §5.2.2).
     if (packet.confirmable) this.send(emptyAck(packet.messageId), { address: remote.address, port: remote.port });
     this.answer(pending, packet);
@@ -163,6 +168,7 @@ export class ConfirmableRequests {
       return false;
     }
     pending.datagram = datagram;
+    pending.messageId = messageId;
     this.stopRetransmitting(pending);
     pending.ackKey = `${peerKey(pending.peer)}:${messageId}`;
     this.byAckKey.set(pending.ackKey, pending);

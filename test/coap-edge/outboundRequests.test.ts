@@ -168,6 +168,24 @@ describe('a request to a device', () => {
     expect(response.payload.toString()).toBe(body.toString());
   });
 
+  it('takes a piggybacked answer only under the message id of the request it answers: a late ACK to an earlier request with the same token is not it', async () => {
+    const edge = await startTransport(5_000);
+    const token = Buffer.from('a1a2a3a4a5a6a7a8', 'hex');
+    let firstRequest: ParsedPacket | undefined;
+    const peer = await scriptedDevice((request, reply) => {
+      if (firstRequest === undefined) {
+        firstRequest = request;
+        return reply(answer(request, '2.31', Buffer.alloc(0)));
+      }
+      // The network hands over the first answer again before this request's own.
+      reply(answer(firstRequest, '2.31', Buffer.alloc(0)));
+      reply(answer(request, '2.04', Buffer.alloc(0)));
+    });
+
+    await expect(edge.request(peer, { method: 'PUT', path: '/5/0/0', token })).resolves.toMatchObject({ code: '2.31' });
+    await expect(edge.request(peer, { method: 'PUT', path: '/5/0/0', token })).resolves.toMatchObject({ code: '2.04' });
+  });
+
   it('fails with TransportError, and the transport keeps serving, when an answer carries a malformed Block2 option', async () => {
     const edge = await startTransport(5_000);
     let requests = 0;
