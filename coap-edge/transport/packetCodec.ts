@@ -1,8 +1,10 @@
 /**
  * Packets in and out of the CoAP libraries, in one place (STYLE.md §6): coap-packet's parsed
- * requests become `InboundRequest`s, replies are encoded without it (replyEncoding.ts), and
- * node-coap's messages become `DeviceResponse`s. Every reach into node-coap's private fields
- * (`_packet`) and internal modules is here, so a node-coap upgrade is checked against this file.
+ * requests become `InboundRequest`s, replies are encoded without it (replyEncoding.ts), answers to
+ * the edge's own requests become `DeviceResponse`s straight from coap-packet's parse (`toAnswer`),
+ * and node-coap's messages (observations) become `DeviceResponse`s. Every reach into node-coap's
+ * private fields (`_packet`, `_nextMessageId`) and internal modules is here, so a node-coap upgrade
+ * is checked against this file.
  */
 import type { RemoteInfo } from 'node:dgram';
 import type { EventEmitter } from 'node:events';

@@ -47,8 +47,8 @@ export interface DeviceRequest {
   readonly accept?: number;
   readonly timeoutMs?: number;
   /**
-   * Extra options as (number, value) pairs, e.g. Block1 and Size1 of a block-wise Write. Set by
-   * number, so node-coap does not run its own Block1 segmentation on them.
+   * Extra options as (number, value) pairs, e.g. Block1 and Size1 of a block-wise Write (the
+   * edge runs Block1 itself, block1Transfer.ts), in any order.
    */
   readonly options?: readonly (readonly [number, Buffer])[];
   /** Token of the request (a block-wise transfer may keep one, RFC 7959 §2.4); fresh by default. */
