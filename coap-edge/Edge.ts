@@ -237,6 +237,7 @@ export class Edge {
     const httpPackages = presignedPackages(options.stores.images, options.httpPackageUrlExpirySeconds ?? 900);
     return new JobExecutor({
       jobs: this.jobs,
+      campaigns: options.stores.campaigns,
       registrations: options.stores.registrations,
       devices: this.devices,
       taskId: options.taskId,

@@ -95,10 +95,6 @@ export class DynamoDbJobStore implements JobStore {
     return this.setUnchanged(job, { ownerTask });
   }
 
-  requestInstall(job: JobRef, deadline: number): Promise<boolean> {
-    return this.setUnchanged(job, { installRequested: true, deadline }, [JobStatus.Downloaded]);
-  }
-
   requestCancel(job: FirmwareJob, at: number): Promise<boolean> {
     return this.setUnchanged(job, { cancelRequested: true, cancelRequestedAt: at }, [JobStatus.Downloading, JobStatus.Downloaded]);
   }
@@ -179,11 +175,10 @@ export class DynamoDbJobStore implements JobStore {
   /** byOwner holds the keys and what other writers change (store/schema.ts): the owner reads the jobs it needs from the table. */
   async listOwned(ownerTask: string): Promise<OwnedJobEntry[]> {
     const entries = await this.queryAll({ IndexName: JOBS_BY_OWNER_INDEX, KeyConditionExpression: 'ownerTask = :o', ExpressionAttributeValues: { ':o': ownerTask } });
-    return entries.map(({ campaignId, jobKey, attempt, installRequested, cancelRequested }) => ({
+    return entries.map(({ campaignId, jobKey, attempt, cancelRequested }) => ({
       campaignId,
       jobKey,
       attempt,
-      ...(installRequested === undefined ? {} : { installRequested }),
       ...(cancelRequested === undefined ? {} : { cancelRequested }),
     }));
   }

@@ -1,7 +1,7 @@
 /**
  * The jobs an edge task owns, held in memory between listings (store/schema.ts, byOwner): the
  * owner's index holds each job's key and what the workflow changes while the task owns it (a
- * retry's attempt, an install or a cancel requested), not its status, so the task's own
+ * retry's attempt, a cancel requested), not its status, so the task's own
  * transitions cost the index nothing. A listing reads from the table only the jobs whose entry is
  * new or differs from the copy held; every write the executor's steps make goes through `jobs`,
  * which keeps the copies current (the job as written) and drops a copy whose conditional write
@@ -87,12 +87,6 @@ export class OwnedJobs {
         return result;
       },
       claim: (job, ownerTask) => written(job, inner.claim(job, ownerTask), () => ({ ...job, ownerTask })),
-      requestInstall: async (job, deadline) => {
-        // The workflow's write (a reference, not a whole job): the next listing reads the job again.
-        const landed = await inner.requestInstall(job, deadline);
-        this.drop(job);
-        return landed;
-      },
       requestCancel: (job, at) => written(job, inner.requestCancel(job, at), () => ({ ...job, cancelRequested: true, cancelRequestedAt: at })),
       recordDelivery: (job, delivery) => written(job, inner.recordDelivery(job, delivery), () => ({ ...job, delivery })),
       recordExecuteOutcome: (job, outcome, at) => written(job, inner.recordExecuteOutcome(job, outcome, at), () => ({ ...job, executeOutcome: outcome, executeEndedAt: at })),
@@ -110,7 +104,6 @@ function differs(held: FirmwareJob | undefined, entry: OwnedJobEntry): boolean {
   return (
     held === undefined ||
     held.attempt !== entry.attempt ||
-    (held.installRequested === true) !== (entry.installRequested === true) ||
     (held.cancelRequested === true) !== (entry.cancelRequested === true)
   );
 }

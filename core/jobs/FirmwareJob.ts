@@ -19,7 +19,6 @@ export interface FirmwareJob {
   readonly downloadToken: string;
   /** The edge task that drives the job (ARCHITECTURE.md, "Reaching devices"); removed when the job ends. */
   readonly ownerTask?: string;
-  readonly installRequested?: boolean;
   /** Set by a campaign cancel: the owning edge resets the device and cancels the job. */
   readonly cancelRequested?: boolean;
   readonly cancelRequestedAt?: number;
@@ -66,7 +65,7 @@ export type JobRef = Pick<FirmwareJob, 'campaignId' | 'jobKey' | 'endpoint' | 'c
 /**
  * The attributes the workflow's monitor reads of every job of a cohort at each tick: a job without
  * its history (which grows with every transition and is most of the item), enough to tally it,
- * apply its deadline, release it and request its install.
+ * apply its deadline and release it.
  */
 export const JOB_PROGRESS_ATTRIBUTES = [
   'campaignId',
@@ -78,7 +77,6 @@ export const JOB_PROGRESS_ATTRIBUTES = [
   'attempt',
   'reason',
   'deadline',
-  'installRequested',
   'notBefore',
   'updatedAt',
 ] as const satisfies readonly (keyof FirmwareJob)[];
