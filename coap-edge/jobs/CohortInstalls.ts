@@ -1,7 +1,7 @@
 /**
  * Which DOWNLOADED jobs the edge may install now, and by when (core/jobs/cohortInstall.ts): the
  * workflow asks for a cohort's install once, on the campaign item, not on each job. The campaign
- * is read at most once per poll interval per campaign (a GetItem per active campaign per poll,
+ * is read once per poll (and between polls at most once per poll interval) per campaign (a GetItem per active campaign per poll,
  * not one per job), consistently: a pause or a cancel stops every install not yet started from
  * the next read on. The device's registration is read only when the campaign has an install
  * window (its time zone decides).
@@ -38,6 +38,11 @@ export class CohortInstalls {
     if (install === undefined) return undefined;
     const timeZone = install.window === undefined ? undefined : (await this.registrations.getWithoutTags(job.endpoint))?.timeZone;
     return installDeadline(job, install, this.now(), timeZone);
+  }
+
+  /** A new poll: every campaign is read again when next asked about. */
+  nextPoll(): void {
+    this.reads.clear();
   }
 
   private campaignOf(campaignId: string): Promise<Campaign | undefined> {

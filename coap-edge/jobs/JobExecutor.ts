@@ -118,6 +118,7 @@ export class JobExecutor {
     try {
       const listed = await this.listOwned();
       // A DOWNLOADED job installs once its cohort's install is requested (on the campaign), by a deadline.
+      this.installs.nextPoll();
       const installBy = await this.installDeadlines(listed.downloaded);
       const now = this.settings.now();
       const work: Promise<unknown>[] = [];

@@ -72,7 +72,7 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
 
   it('cancels a download with Execute /5/0/10: the device goes Idle with result 10, the job CANCELLED, the token dead', async () => {
     const [device] = await fleet({ endpoint: 'cancelled-v11', blockSize: 64, pullInterruptAfterBlocks: 3, pullResumeDelayMs: 5_000 });
-    const job = await startJob(stack, 'cancelled-v11', image, { installRequested: false });
+    const job = await startJob(stack, 'cancelled-v11', image, {}, false);
     await waitForJob(stack, job, (j) => j.status === JobStatus.Downloading);
     await expect.poll(() => device?.firmwareLog.packageUris.length, { timeout: 5_000 }).toBe(1);
 
@@ -86,7 +86,7 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
 
   it('falls back to an empty Package URI on a 1.0 device without Cancel, which resets it to Idle', async () => {
     const [device] = await fleet({ endpoint: 'cancelled-v10', lwm2mVersion: '1.0', blockSize: 64, pullInterruptAfterBlocks: 3, pullResumeDelayMs: 5_000 });
-    const job = await startJob(stack, 'cancelled-v10', image, { installRequested: false });
+    const job = await startJob(stack, 'cancelled-v10', image, {}, false);
     await expect.poll(() => device?.firmwareLog.packageUris.length, { timeout: 5_000 }).toBe(1);
 
     const outcome = await stack.edge.cancelDownload(job);
@@ -97,7 +97,7 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
 
   it('resets a push device that has no Cancel with an empty Package', async () => {
     const [device] = await fleet({ endpoint: 'push-v10', lwm2mVersion: '1.0', deliveryMethod: 1 });
-    const job = await startJob(stack, 'push-v10', image, { installRequested: false });
+    const job = await startJob(stack, 'push-v10', image, {}, false);
     await waitForJob(stack, job, (j) => j.status === JobStatus.Downloaded);
 
     const outcome = await stack.edge.cancelDownload(job);

@@ -38,17 +38,6 @@ describe('the named operations of the job store', () => {
     expect((await stored(tables, job)).ownerTask).toBe('task-a');
   });
 
-  it('requests the install of a DOWNLOADED job with its deadline, and of no job in another status', async () => {
-    const downloaded = await readyJob(tables, 'op-install', T0, { status: JobStatus.Downloaded });
-    const downloading = await readyJob(tables, 'op-install-early', T0, { status: JobStatus.Downloading });
-
-    expect(await tables.jobs.requestInstall(downloaded, T0 + 5_000)).toBe(true);
-    expect(await tables.jobs.requestInstall(downloading, T0 + 5_000)).toBe(false);
-
-    expect(await stored(tables, downloaded)).toMatchObject({ installRequested: true, deadline: T0 + 5_000, version: 1 });
-    expect((await stored(tables, downloading)).installRequested).toBeUndefined();
-  });
-
   it('requests the cancel of a DOWNLOADING or DOWNLOADED job, and of no job that is installing', async () => {
     const downloading = await readyJob(tables, 'op-cancel', T0, { status: JobStatus.Downloading });
     const updating = await readyJob(tables, 'op-cancel-late', T0, { status: JobStatus.Updating });
@@ -60,23 +49,20 @@ describe('the named operations of the job store', () => {
     expect((await stored(tables, updating)).cancelRequested).toBeUndefined();
   });
 
-  it('lists an owner\'s jobs by key with what the workflow changes: the attempt, an install or a cancel requested', async () => {
+  it('lists an owner\'s jobs by key with what the workflow changes: the attempt, a cancel requested', async () => {
     // Prepare
     const owner = 'task-requested';
     const waiting = await readyJob(tables, 'op-list-waiting', T0, { status: JobStatus.Downloaded, ownerTask: owner });
-    const toInstall = await readyJob(tables, 'op-list-install', T0, { status: JobStatus.Downloaded, ownerTask: owner });
     const toCancel = await readyJob(tables, 'op-list-cancel', T0, { status: JobStatus.Downloaded, ownerTask: owner, attempt: 2 });
-    await tables.jobs.requestInstall(toInstall, T0 + 5_000);
     await tables.jobs.requestCancel(toCancel, T0 + 7);
 
     // Act
     const entries = await tables.jobs.listOwned(owner);
 
     // Assess
-    const byEndpoint = new Map([waiting, toInstall, toCancel].map((job) => [job.jobKey, job.endpoint]));
+    const byEndpoint = new Map([waiting, toCancel].map((job) => [job.jobKey, job.endpoint]));
     expect(entries.map((entry) => ({ ...entry, endpoint: byEndpoint.get(entry.jobKey) })).sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint)))).toEqual([
       { campaignId: toCancel.campaignId, jobKey: toCancel.jobKey, attempt: 2, cancelRequested: true, endpoint: toCancel.endpoint },
-      { campaignId: toInstall.campaignId, jobKey: toInstall.jobKey, attempt: 0, installRequested: true, endpoint: toInstall.endpoint },
       { campaignId: waiting.campaignId, jobKey: waiting.jobKey, attempt: 0, endpoint: waiting.endpoint },
     ]);
   });

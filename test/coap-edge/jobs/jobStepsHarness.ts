@@ -7,6 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startEmulators, type Emulators } from '../../../local/emulators.ts';
 import { DynamoDbJobStore } from '../../../store/DynamoDbJobStore.ts';
 import type { RegistrationStore } from '../../../core/ports/RegistrationStore.ts';
+import type { CampaignStore } from '../../../core/ports/CampaignStore.ts';
+import { CampaignStatus, type Campaign } from '../../../core/campaign/Campaign.ts';
 import type { DeviceRegistration } from '../../../core/devices/DeviceRegistration.ts';
 import { jobKeyFor, type FirmwareJob } from '../../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
@@ -31,6 +33,7 @@ export const T0 = Date.UTC(2026, 0, 1);
 export interface JobTables {
   readonly jobs: DynamoDbJobStore;
   readonly registrations: RegistrationStore;
+  readonly campaigns: CampaignStore;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startJobTables(): Promise<JobTables> {
   return {
     jobs: new DynamoDbJobStore(emulators.stores.clients.dynamo, emulators.config.tables.jobs),
     registrations: emulators.stores.registrations,
+    campaigns: emulators.stores.campaigns,
     stop: () => emulators.stop(),
   };
 }
@@ -66,6 +70,7 @@ export function jobParts(tables: JobTables, overrides: Partial<JobExecutorOption
   const ended: FirmwareJob[] = [];
   const options: JobExecutorOptions = {
     jobs: tables.jobs,
+    campaigns: tables.campaigns,
     registrations: tables.registrations,
     devices: device,
     taskId: TASK,
@@ -108,6 +113,7 @@ const BY_HAND = 3_600_000;
 export function jobExecutor(tables: JobTables, device: ScriptedDevice, now: () => number, taskId = TASK, overrides: Partial<JobExecutorOptions> = {}): JobExecutor {
   return new JobExecutor({
     jobs: tables.jobs,
+    campaigns: tables.campaigns,
     registrations: tables.registrations,
     devices: device,
     taskId,
@@ -170,4 +176,30 @@ export async function stored(tables: JobTables, job: FirmwareJob): Promise<Firmw
   const current = await tables.jobs.get(job.campaignId, job.jobKey);
   if (current === undefined) throw new Error(`job of ${job.endpoint} is gone`);
   return current;
+}
+
+/**
+ * The campaign of `job`, RUNNING, with its cohort's install requested at `at` (what the workflow's
+ * install phase writes: core/jobs/cohortInstall.ts); `extra` changes it (a window, a status).
+ */
+export async function requestCohortInstall(tables: Pick<JobTables, 'campaigns'>, job: Pick<FirmwareJob, 'campaignId' | 'cohort' | 'imageId' | 'targetVersion'>, at: number, extra: Partial<Campaign> = {}): Promise<Campaign> {
+  const campaign: Campaign = {
+    campaignId: job.campaignId,
+    name: `campaign of ${job.campaignId}`,
+    imageId: job.imageId,
+    target: {},
+    cohortPercentages: [100],
+    pollSeconds: 30,
+    downloadTimeoutSeconds: 600,
+    installTimeoutSeconds: 600,
+    abortFailurePercent: 100,
+    status: CampaignStatus.Running,
+    targetVersion: job.targetVersion,
+    installRequestedAt: { [String(job.cohort)]: at },
+    createdAt: at,
+    updatedAt: at,
+    ...extra,
+  };
+  await tables.campaigns.create(campaign);
+  return campaign;
 }

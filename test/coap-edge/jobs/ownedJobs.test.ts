@@ -35,20 +35,20 @@ describe('the jobs an edge task holds', () => {
     expect(statusOf(await owned.list(), job)).toBe(JobStatus.Downloading);
   });
 
-  it('reads a job again once the workflow requested its install', async () => {
-    const owned = new OwnedJobs(tables.jobs, 'task-install');
-    const job = await readyJob(tables, 'owned-install', T0, { ownerTask: 'task-install', status: JobStatus.Downloaded });
+  it('reads a job again once the workflow requested its cancel', async () => {
+    const owned = new OwnedJobs(tables.jobs, 'task-cancel');
+    const job = await readyJob(tables, 'owned-cancel', T0, { ownerTask: 'task-cancel', status: JobStatus.Downloaded });
     await owned.list();
 
-    expect(await tables.jobs.requestInstall(await stored(tables, job), T0 + 60_000)).toBe(true);
+    expect(await tables.jobs.requestCancel(await stored(tables, job), T0 + 60_000)).toBe(true);
 
-    expect((await owned.list()).map((held) => held.installRequested)).toEqual([true]);
+    expect((await owned.list()).map((held) => held.cancelRequested)).toEqual([true]);
   });
 
   it('reads a copy gone stale unseen by the listing (the workflow failed the job) again after its one refused write', async () => {
-    // Prepare: a job held DOWNLOADED and install requested; the workflow fails it at its deadline, which changes no listed attribute.
+    // Prepare: a job held DOWNLOADED; the workflow fails it at its install deadline, which changes no listed attribute.
     const owned = new OwnedJobs(tables.jobs, 'task-stale');
-    const job = await readyJob(tables, 'owned-stale', T0, { ownerTask: 'task-stale', status: JobStatus.Downloaded, installRequested: true });
+    const job = await readyJob(tables, 'owned-stale', T0, { ownerTask: 'task-stale', status: JobStatus.Downloaded });
     const [held] = await owned.list();
     if (held === undefined) throw new Error('the job was not listed');
     const failed = await tables.jobs.transition(held, { kind: 'failed', reason: 'INSTALL_TIMEOUT' }, T0 + 1);
