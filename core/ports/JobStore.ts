@@ -18,7 +18,7 @@ export type TransitionError = IllegalTransitionError | StaleJobError;
  * token of a retried or scheduled job, the device's Last State Change Time and Update Result as
  * read with the news that moved it.
  */
-export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'downloadToken' | 'deadline' | 'notBefore' | 'lastStateChangeTime' | 'updateResult'>>;
+export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'downloadToken' | 'packageSecret' | 'deadline' | 'notBefore' | 'lastStateChangeTime' | 'updateResult'>>;
 
 /** How an Execute Update exchange ended: answered by the device, or every retransmission unanswered. */
 export type ExecuteOutcome = NonNullable<FirmwareJob['executeOutcome']>;
@@ -59,6 +59,7 @@ export interface JobStore {
   listOwned(ownerTask: string): Promise<OwnedJobEntry[]>;
   /** The jobs of `keys`, read consistently; a job that no longer exists is left out. */
   getMany(keys: readonly JobKey[]): Promise<FirmwareJob[]>;
+  /** The job a Package URI token opens (core/jobs/packageToken.ts), read consistently; undefined for a token of no current attempt. */
   findByToken(token: string): Promise<FirmwareJob | undefined>;
 }
 

@@ -20,6 +20,7 @@ import type { Stores } from '../../store/Stores.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { reserveReleases, type ReleaseReservation } from './releaseRate.ts';
 import { isFailureReason } from '../../core/jobs/failureReason.ts';
+import { packageTokenFields } from '../../core/jobs/packageToken.ts';
 
 export interface PhaseTick {
   readonly complete: boolean;
@@ -103,7 +104,7 @@ export async function tickCohortPhase(
           stores.jobs.transition(latest, { kind: 'retry', reason: failure, notBefore: at }, decidedAt, {
             deadline: at + campaign.downloadTimeoutSeconds * 1000,
             // A new Package URI token per attempt: the edge revokes a token when its attempt ends.
-            downloadToken: randomBytes(12).toString('base64url'),
+            ...packageTokenFields(latest, randomBytes(12).toString('base64url')),
             ...(device === undefined ? {} : { ownerTask: device.ownerTask }),
           }),
         );

@@ -5,6 +5,7 @@ import type { SimulatedDevice } from '../../sim/SimulatedDevice.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import { getBlock, startDevices, startJob, waitForJob } from './firmwareHelpers.ts';
+import { packageTokenOf } from '../../core/jobs/packageToken.ts';
 
 describe('object 5 results, deferral and cancel, over real sockets', () => {
   let stack: LocalStack;
@@ -81,7 +82,7 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
     expect(outcome).toMatchObject({ kind: 'cancelled', device: 'cancelExecuted', job: { status: JobStatus.Cancelled, reason: 'OPERATOR_CANCEL' } });
     expect(device).toMatchObject({ state: 0, result: 10 });
     expect(device?.firmwareLog.cancels).toBe(1);
-    expect((await getBlock(stack.edge.address.port, job.downloadToken)).code).toBe('4.04');
+    expect((await getBlock(stack.edge.address.port, packageTokenOf(job))).code).toBe('4.04');
   });
 
   it('falls back to an empty Package URI on a 1.0 device without Cancel, which resets it to Idle', async () => {

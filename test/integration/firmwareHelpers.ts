@@ -8,6 +8,7 @@ import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import { encodeBlockOption } from '../../core/lwm2m/blockwise.ts';
 import type { LocalStack } from '../../local/LocalStack.ts';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../sim/SimulatedDevice.ts';
+import { packageTokenFields } from '../../core/jobs/packageToken.ts';
 
 /**
  * A READY job owned by the local edge, as StartDownloadPhase leaves it, in a RUNNING campaign of
@@ -16,8 +17,9 @@ import { SimulatedDevice, type SimulatedDeviceOptions } from '../../sim/Simulate
  */
 export async function startJob(stack: LocalStack, endpoint: string, image: { imageId: string; version: string }, extra: Partial<FirmwareJob> = {}, install = true): Promise<FirmwareJob> {
   const now = Date.now();
+  const campaignId = `direct-${randomUUID()}`;
   const job: FirmwareJob = {
-    campaignId: `direct-${randomUUID()}`,
+    campaignId,
     jobKey: jobKeyFor(0, endpoint),
     endpoint,
     cohort: 0,
@@ -26,7 +28,7 @@ export async function startJob(stack: LocalStack, endpoint: string, image: { ima
     attempt: 0,
     imageId: image.imageId,
     targetVersion: image.version,
-    downloadToken: randomBytes(12).toString('base64url'),
+    ...packageTokenFields({ campaignId, jobKey: jobKeyFor(0, endpoint) }, randomBytes(12).toString('base64url')),
     ownerTask: 'local-edge-1',
     deadline: now + 120_000,
     createdAt: now,

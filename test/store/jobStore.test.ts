@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { StaleJobError } from '../../core/jobs/errors.ts';
 import { readyJob, startJobTables, stored, T0, type JobTables } from '../coap-edge/jobs/jobStepsHarness.ts';
+import { packageTokenFields, packageTokenOf } from '../../core/jobs/packageToken.ts';
 
 describe('the named operations of the job store', () => {
   let tables: JobTables;
@@ -112,14 +113,33 @@ describe('the named operations of the job store', () => {
     expect(jobs[0]).toMatchObject({ imageId: 'image-1', targetVersion: '2.0.0', history: [{ event: 'downloadStarted' }] });
   });
 
-  it('finds the whole job of a Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
-    const job = await readyJob(tables, 'op-by-token', T0);
+  it('finds the whole job of an indexed Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
+    const job = await readyJob(tables, 'op-by-token', T0, { downloadToken: 'indexed-token-op-by-token' });
     expect((await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
 
-    const found = await tables.jobs.findByToken(job.downloadToken);
+    const found = await tables.jobs.findByToken('indexed-token-op-by-token');
 
     expect(found).toMatchObject({ campaignId: job.campaignId, endpoint: 'op-by-token', status: JobStatus.Downloading, imageId: 'image-1' });
     expect(await tables.jobs.findByToken('no-such-token')).toBeUndefined();
+  });
+
+  it('finds the job of a keyed token by its key, and none for a wrong secret or the secret of an attempt before a retry', async () => {
+    // Prepare: a job whose attempt the workflow retried with a new secret.
+    const job = await readyJob(tables, 'op-keyed', T0, { status: JobStatus.Failing });
+    const oldToken = packageTokenOf(job);
+    const retried = await tables.jobs.transition(job, { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: T0 }, T0, packageTokenFields(job, 'a-new-secret-0123'));
+    if (!retried.success) throw retried.error;
+    const newToken = packageTokenOf(retried.data);
+    const forged = `${'x'.repeat(16)}${newToken.slice(newToken.indexOf('.'))}`;
+
+    // Act
+    const [found, old, wrong] = await Promise.all([newToken, oldToken, forged].map((token) => tables.jobs.findByToken(token)));
+
+    // Assess
+    expect(retried.data.downloadToken).toBeUndefined();
+    expect(found).toMatchObject({ campaignId: job.campaignId, jobKey: job.jobKey, attempt: 1, packageSecret: 'a-new-secret-0123' });
+    expect(old).toBeUndefined();
+    expect(wrong).toBeUndefined();
   });
 
   it('writes a chain of transitions as one conditional write, and refuses it whole on a job that moved', async () => {

@@ -24,6 +24,7 @@ import { PackageDelivery } from '../../../coap-edge/jobs/PackageDelivery.ts';
 import { StepRunner, type ExecutorStats } from '../../../coap-edge/jobs/StepRunner.ts';
 import { createLogger } from '../../../coap-edge/logger.ts';
 import { ScriptedDevice } from './ScriptedDevice.ts';
+import { packageTokenFields } from '../../../core/jobs/packageToken.ts';
 
 export const TASK = 'task-a';
 export const OTHER_TASK = 'task-b';
@@ -149,8 +150,9 @@ export async function registerDevice(tables: JobTables, endpoint: string, at: nu
 
 /** A READY job owned by this task, as the workflow schedules it. */
 export async function readyJob(tables: JobTables, endpoint: string, at: number, extra: Partial<FirmwareJob> = {}): Promise<FirmwareJob> {
+  const campaignId = `campaign-${randomUUID()}`;
   const job: FirmwareJob = {
-    campaignId: `campaign-${randomUUID()}`,
+    campaignId,
     jobKey: jobKeyFor(0, endpoint),
     endpoint,
     cohort: 0,
@@ -159,7 +161,7 @@ export async function readyJob(tables: JobTables, endpoint: string, at: number, 
     attempt: 0,
     imageId: 'image-1',
     targetVersion: '2.0.0',
-    downloadToken: randomBytes(12).toString('base64url'),
+    ...packageTokenFields({ campaignId, jobKey: jobKeyFor(0, endpoint) }, randomBytes(12).toString('base64url')),
     ownerTask: TASK,
     deadline: at + 600_000,
     createdAt: at,
