@@ -178,10 +178,17 @@ export class JobExecutor {
     return this.owner.fromDownloadRequest(job);
   }
 
-  /** Registration events: takeover of jobs, verification after the reboot, recovery mid-download. */
+  /**
+   * Registration events: takeover of jobs, verification after the reboot, recovery mid-download.
+   * The device's job is the one this task holds for it when it holds one (a copy: every step on
+   * it is a conditional write, and a stale one costs a refused write), else its jobs are read
+   * (byEndpoint), e.g. when the device comes from another task.
+   */
   async onRegistration(event: RegistrationEvent): Promise<void> {
     if (event.kind === 'deregistered') return;
-    const jobs = await this.settings.jobs.listForEndpoint(event.registration.endpoint);
+    const endpoint = event.registration.endpoint;
+    const held = this.owned.heldFor(endpoint);
+    const jobs = held.length > 0 ? held : await this.settings.jobs.listForEndpoint(endpoint);
     await Promise.all(
       jobs.map(async (job) => {
         if (isAttemptOver(job.status)) return;

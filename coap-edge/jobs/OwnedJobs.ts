@@ -19,6 +19,8 @@ export class OwnedJobs {
   /** The job store for the executor's steps: the inner one, its writes and reads kept in the copies. */
   readonly jobs: JobStore;
   private readonly held = new Map<string, FirmwareJob>();
+  /** endpoint -> ids of the jobs held for it (one, but for the moment a campaign hands a device on). */
+  private readonly byEndpoint = new Map<string, Set<string>>();
 
   constructor(
     private readonly inner: JobStore,
@@ -38,13 +40,23 @@ export class OwnedJobs {
   }
 
   /**
+   * The jobs held for a device: its job not ended, when this task drives it. A device has one
+   * such job at a time (the claims: functions/shared/deviceClaims.ts), so a device that speaks to
+   * its task needs no read of its jobs; an empty answer says nothing (the job may be another
+   * task's, or new).
+   */
+  heldFor(endpoint: string): FirmwareJob[] {
+    return [...(this.byEndpoint.get(endpoint) ?? [])].flatMap((id) => this.held.get(id) ?? []);
+  }
+
+  /**
    * Lists the task's jobs: those no longer listed are dropped (ended, or owned by another task
    * now), those new or changed read from the table, the others kept as held.
    */
   async list(): Promise<FirmwareJob[]> {
     const entries = await this.inner.listOwned(this.taskId);
     const listed = new Set(entries.map(idOf));
-    for (const id of this.held.keys()) if (!listed.has(id)) this.held.delete(id);
+    for (const [id, job] of this.held) if (!listed.has(id)) this.forget(id, job.endpoint);
     const changed = entries.filter((entry) => differs(this.held.get(idOf(entry)), entry));
     if (changed.length > 0) for (const job of await this.inner.getMany(changed)) this.keep(job);
     return this.current();
@@ -54,15 +66,27 @@ export class OwnedJobs {
   private keep(job: FirmwareJob): void {
     const id = idOf(job);
     if (job.ownerTask !== this.taskId || isTerminal(job.status)) {
-      this.held.delete(id);
+      this.forget(id, job.endpoint);
       return;
     }
     const held = this.held.get(id);
-    if (held === undefined || held.version <= job.version) this.held.set(id, job);
+    if (held !== undefined && held.version > job.version) return;
+    this.held.set(id, job);
+    const ids = this.byEndpoint.get(job.endpoint);
+    if (ids === undefined) this.byEndpoint.set(job.endpoint, new Set([id]));
+    else ids.add(id);
   }
 
   private drop(job: JobKey): void {
-    this.held.delete(idOf(job));
+    const id = idOf(job);
+    const held = this.held.get(id);
+    if (held !== undefined) this.forget(id, held.endpoint);
+  }
+
+  private forget(id: string, endpoint: string): void {
+    this.held.delete(id);
+    const ids = this.byEndpoint.get(endpoint);
+    if (ids?.delete(id) === true && ids.size === 0) this.byEndpoint.delete(endpoint);
   }
 
   private writingThrough(inner: JobStore): JobStore {
