@@ -76,7 +76,8 @@ export class Edge {
       logger.warn('firmware image not served: it cannot be loaded or fails its SHA-256 check', { imageId, error }),
     );
     this.firmware = new FirmwareBlockServer(
-      this.jobs,
+      // Tokens of the jobs the executor holds are answered from its copies, without a read.
+      { findByToken: (token) => this.running?.executor.findByToken(token) ?? this.jobs.findByToken(token) },
       this.images,
       Date.now,
       (job) => this.events.emit({ kind: 'downloadContact', job }),

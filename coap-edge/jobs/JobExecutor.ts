@@ -173,6 +173,11 @@ export class JobExecutor {
     }, LAST_BLOCK_CHECK_MS).unref();
   }
 
+  /** The job a Package URI token opens, from the jobs this task holds when it can (OwnedJobs), else read. */
+  findByToken(token: string): Promise<FirmwareJob | undefined> {
+    return this.owned.jobs.findByToken(token);
+  }
+
   /** A device pulls blocks of `job` from this task without having registered here: see JobTakeOver. */
   takeOver(job: FirmwareJob): Promise<void> {
     return this.owner.fromDownloadRequest(job);

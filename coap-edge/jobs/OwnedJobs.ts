@@ -11,9 +11,14 @@
  * a copy gone stale (the workflow failed the job at its deadline: no entry change) costs at most
  * one refused write, after which it is read again.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import { isTerminal } from '../../core/jobs/jobStateMachine.ts';
+import { isTerminal, JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { parseKeyedToken } from '../../core/jobs/packageToken.ts';
 import { forwardedReads, type JobKey, type JobStore, type OwnedJobEntry } from '../../core/ports/JobStore.ts';
+
+/** The statuses in which a job's Package URI token opens its image (coap-edge/firmware/FirmwareBlockServer.ts). */
+const DOWNLOADABLE: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
 
 export class OwnedJobs {
   /** The job store for the executor's steps: the inner one, its writes and reads kept in the copies. */
@@ -60,6 +65,20 @@ export class OwnedJobs {
     const changed = entries.filter((entry) => differs(this.held.get(idOf(entry)), entry));
     if (changed.length > 0) for (const job of await this.inner.getMany(changed)) this.keep(job);
     return this.current();
+  }
+
+  /**
+   * The job a Package URI token opens: the copy held, when the token is keyed
+   * (core/jobs/packageToken.ts) with the secret of the held attempt and the copy is downloadable
+   * (a device pulling the package this task wrote: no read); else the store's answer. A copy the
+   * workflow moved unseen (a cancel, a deadline) stays held at most until the next listing or its
+   * next refused write, about as long as the block server's lookup cache holds a grant.
+   */
+  private findByToken(token: string): Promise<FirmwareJob | undefined> {
+    const keyed = parseKeyedToken(token);
+    const held = keyed === undefined ? undefined : this.held.get(idOf(keyed));
+    if (keyed !== undefined && held?.packageSecret !== undefined && DOWNLOADABLE.has(held.status) && sameSecret(held.packageSecret, keyed.secret)) return Promise.resolve(held);
+    return this.inner.findByToken(token);
   }
 
   /** A job as written or read: held while this task owns it and it has not ended; an older copy never replaces a newer one. */
@@ -115,8 +134,14 @@ export class OwnedJobs {
       recordDelivery: (job, delivery) => written(job, inner.recordDelivery(job, delivery), () => ({ ...job, delivery })),
       recordExecuteOutcome: (job, outcome, at) => written(job, inner.recordExecuteOutcome(job, outcome, at), () => ({ ...job, executeOutcome: outcome, executeEndedAt: at })),
       ...forwardedReads(inner),
+      findByToken: (token) => this.findByToken(token),
     };
   }
+}
+
+function sameSecret(held: string, given: string): boolean {
+  const [a, b] = [Buffer.from(held), Buffer.from(given)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function idOf(job: JobKey): string {
