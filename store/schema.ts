@@ -65,9 +65,11 @@ export const JOBS_BY_OWNER_ATTRIBUTES = ['attempt', 'installRequested', 'cancelR
 /**
  * Jobs: one item per (campaign, device). The sort key starts with the cohort so a cohort is one
  * Query. byOwner is how an edge task finds the work for the devices it owns (ARCHITECTURE.md,
- * "Reaching devices"); byToken resolves a Package URI token; byEndpoint finds a device's jobs
- * when it registers. byToken and byEndpoint hold keys only: their keys never change after the
- * job is created (a retry's new token aside), so every later write to the job costs them nothing;
+ * "Reaching devices"); byToken resolves the Package URI token of a job whose key is too long to
+ * ride in its token (core/jobs/packageToken.ts: it is sparse, most jobs have no `downloadToken`
+ * and cost it nothing); byEndpoint finds a device's jobs when it registers elsewhere than where
+ * its job is held. byToken and byEndpoint hold keys only: their keys never change after the job
+ * is created (a retry's new token aside), so every later write to the job costs them nothing;
  * their readers get the few jobs they find from the table. byOwner holds the keys and
  * JOBS_BY_OWNER_ATTRIBUTES, under a key that no transition changes: a job costs it one write when
  * the workflow releases it to a task and one when it ends (it is sparse: the terminal transition
