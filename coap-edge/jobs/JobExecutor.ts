@@ -185,14 +185,16 @@ export class JobExecutor {
 
   /**
    * Registration events: takeover of jobs, verification after the reboot, recovery mid-download.
-   * The device's job is the one this task holds for it when it holds one (a copy: every step on
-   * it is a conditional write, and a stale one costs a refused write), else its jobs are read
-   * (byEndpoint), e.g. when the device comes from another task.
+   * A device that was this task's already (its previous registration says so) is matched with the
+   * job this task holds for it, when it holds one (a copy: every step on it is a conditional
+   * write, and a stale one costs a refused write); else its jobs are read (byEndpoint): a device
+   * that comes from another task may bring a job that task claimed, which a claim does not
+   * version, so a copy held here would not show it.
    */
   async onRegistration(event: RegistrationEvent): Promise<void> {
     if (event.kind === 'deregistered') return;
     const endpoint = event.registration.endpoint;
-    const held = this.owned.heldFor(endpoint);
+    const held = event.previous?.ownerTask === this.settings.taskId ? this.owned.heldFor(endpoint) : [];
     const jobs = held.length > 0 ? held : await this.settings.jobs.listForEndpoint(endpoint);
     await Promise.all(
       jobs.map(async (job) => {

@@ -117,7 +117,7 @@ describe('which edge task drives a job', () => {
     const registration = await registerDevice(tables, 'to-held-wake', clock.now, { ownerTask: task });
 
     // Act
-    await executor.onRegistration({ kind: 'registered', registration });
+    await executor.onRegistration({ kind: 'registered', registration, previous: registration });
 
     // Assess
     expect(endpointReads).toBe(0);
