@@ -125,4 +125,25 @@ describe('which edge task drives a job', () => {
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Updating, deadline: requestedAt + 600_000 });
     executor.stop();
   });
+
+  it('reads the jobs of a device that comes from another task, though it holds a copy of its job (that task may have claimed it)', async () => {
+    const task = 'task-held-moved';
+    const job = await readyJob(tables, 'to-held-moved', T0, { status: JobStatus.Downloaded, delivery: 'coap-pull', ownerTask: task });
+    let endpointReads = 0;
+    const counting = Object.assign(Object.create(tables.jobs) as JobTables['jobs'], {
+      listForEndpoint: (endpoint: string) => {
+        endpointReads++;
+        return tables.jobs.listForEndpoint(endpoint);
+      },
+    });
+    const executor = jobExecutor({ ...tables, jobs: counting }, new ScriptedDevice(), () => T0 + 1, task);
+    await executor.tick();
+    const registration = await registerDevice(tables, 'to-held-moved', T0 + 1, { ownerTask: task });
+
+    await executor.onRegistration({ kind: 'updated', registration, previous: { ...registration, ownerTask: OTHER_TASK } });
+
+    expect(endpointReads).toBe(1);
+    expect((await stored(tables, job)).ownerTask).toBe(task);
+    executor.stop();
+  });
 });
