@@ -22,8 +22,8 @@ export class DynamoDbDeviceClaimStore implements DeviceClaimStore {
   ) {}
 
   async claim(endpoint: string, campaignId: string, now: number): Promise<ClaimOutcome> {
-    // A claim released between the failed write and the read is tried again (bounded: each
-    // round another campaign must have claimed and released the same device).
+    // A claim gone between the failed write and the read is tried again (bounded). Campaigns no
+    // longer delete their claims (a later one takes them over): only a hand-made delete does.
     for (let round = 0; round < 5; round++) {
       const taken = await whenConditionHolds(
         this.dynamo.send(
