@@ -76,7 +76,8 @@ export class Edge {
       logger.warn('firmware image not served: it cannot be loaded or fails its SHA-256 check', { imageId, error }),
     );
     this.firmware = new FirmwareBlockServer(
-      this.jobs,
+      // Tokens of the jobs the executor holds are answered from its copies, without a read.
+      { findByToken: (token) => this.running?.executor.findByToken(token) ?? this.jobs.findByToken(token) },
       this.images,
       Date.now,
       (job) => this.events.emit({ kind: 'downloadContact', job }),
@@ -237,6 +238,7 @@ export class Edge {
     const httpPackages = presignedPackages(options.stores.images, options.httpPackageUrlExpirySeconds ?? 900);
     return new JobExecutor({
       jobs: this.jobs,
+      campaigns: options.stores.campaigns,
       registrations: options.stores.registrations,
       devices: this.devices,
       taskId: options.taskId,

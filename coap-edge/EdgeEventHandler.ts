@@ -19,6 +19,7 @@ import type { JobExecutor } from './jobs/JobExecutor.ts';
 import type { Logger } from './logger.ts';
 import type { AddressTaken, RegistrationEvent } from './registration/RegistrationService.ts';
 import type { TelemetryRecorder } from './reporting/TelemetryRecorder.ts';
+import { packageTokenOf } from '../core/jobs/packageToken.ts';
 
 /** The parts events act on. */
 export interface EdgeEventTargets {
@@ -63,7 +64,7 @@ export class EdgeEventHandler implements EdgeEventListener {
         return this.parts.executor.onLastBlockServed(event.job);
       case 'jobEnded':
         // A job that ended here stops its Package URI token at once, not when the lookup cache expires.
-        return this.parts.firmware.revoke(event.job.downloadToken);
+        return this.parts.firmware.revoke(packageTokenOf(event.job));
       default:
         return assertNever(event);
     }

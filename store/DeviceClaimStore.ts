@@ -3,7 +3,7 @@
  * Every change is a single-item conditional write (dynalite has no transactions), so two
  * campaigns racing for a device can never both hold it: the claim is the lock, never a read.
  */
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { whenConditionHolds } from './conditionalWrite.ts';
 import type { ClaimOutcome, DeviceClaim, DeviceClaimStore } from '../core/ports/DeviceClaimStore.ts';
 
@@ -22,8 +22,8 @@ export class DynamoDbDeviceClaimStore implements DeviceClaimStore {
   ) {}
 
   async claim(endpoint: string, campaignId: string, now: number): Promise<ClaimOutcome> {
-    // A claim released between the failed write and the read is tried again (bounded: each
-    // round another campaign must have claimed and released the same device).
+    // A claim gone between the failed write and the read is tried again (bounded). Campaigns no
+    // longer delete their claims (a later one takes them over): only a hand-made delete does.
     for (let round = 0; round < 5; round++) {
       const taken = await whenConditionHolds(
         this.dynamo.send(
@@ -51,14 +51,6 @@ export class DynamoDbDeviceClaimStore implements DeviceClaimStore {
           ConditionExpression: 'campaignId = :holder',
           ExpressionAttributeValues: { ':holder': holder },
         }),
-      ),
-    );
-  }
-
-  release(endpoint: string, campaignId: string): Promise<boolean> {
-    return whenConditionHolds(
-      this.dynamo.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { endpoint }, ConditionExpression: 'campaignId = :me', ExpressionAttributeValues: { ':me': campaignId } }),
       ),
     );
   }

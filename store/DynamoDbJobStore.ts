@@ -1,6 +1,8 @@
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FirmwareJob, JobProgress, JobRef } from '../core/jobs/FirmwareJob.ts';
+import { timingSafeEqual } from 'node:crypto';
 import { cohortPrefix, JOB_PROGRESS_ATTRIBUTES } from '../core/jobs/FirmwareJob.ts';
+import { parseKeyedToken } from '../core/jobs/packageToken.ts';
 import { applyJobEvents, isTerminal, JobStatus, type DeliveryMethod, type JobEvents } from '../core/jobs/jobStateMachine.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { StaleJobError } from '../core/jobs/errors.ts';
@@ -95,10 +97,6 @@ export class DynamoDbJobStore implements JobStore {
     return this.setUnchanged(job, { ownerTask });
   }
 
-  requestInstall(job: JobRef, deadline: number): Promise<boolean> {
-    return this.setUnchanged(job, { installRequested: true, deadline }, [JobStatus.Downloaded]);
-  }
-
   requestCancel(job: FirmwareJob, at: number): Promise<boolean> {
     return this.setUnchanged(job, { cancelRequested: true, cancelRequestedAt: at }, [JobStatus.Downloading, JobStatus.Downloaded]);
   }
@@ -179,17 +177,24 @@ export class DynamoDbJobStore implements JobStore {
   /** byOwner holds the keys and what other writers change (store/schema.ts): the owner reads the jobs it needs from the table. */
   async listOwned(ownerTask: string): Promise<OwnedJobEntry[]> {
     const entries = await this.queryAll({ IndexName: JOBS_BY_OWNER_INDEX, KeyConditionExpression: 'ownerTask = :o', ExpressionAttributeValues: { ':o': ownerTask } });
-    return entries.map(({ campaignId, jobKey, attempt, installRequested, cancelRequested }) => ({
+    return entries.map(({ campaignId, jobKey, attempt, cancelRequested }) => ({
       campaignId,
       jobKey,
       attempt,
-      ...(installRequested === undefined ? {} : { installRequested }),
       ...(cancelRequested === undefined ? {} : { cancelRequested }),
     }));
   }
 
-  /** byToken holds keys only (store/schema.ts): the job is then read from the table. */
+  /**
+   * A keyed token names its job: one consistent GetItem, and its secret must be the one of the
+   * job's current attempt. Other tokens through byToken, which holds keys only (store/schema.ts).
+   */
   async findByToken(token: string): Promise<FirmwareJob | undefined> {
+    const keyed = parseKeyedToken(token);
+    if (keyed !== undefined) {
+      const job = await this.get(keyed.campaignId, keyed.jobKey);
+      return job?.packageSecret !== undefined && sameSecret(job.packageSecret, keyed.secret) ? job : undefined;
+    }
     const [key] = await this.queryAll({ IndexName: JOBS_BY_TOKEN_INDEX, KeyConditionExpression: 'downloadToken = :t', ExpressionAttributeValues: { ':t': token } });
     return key === undefined ? undefined : this.get(key.campaignId, key.jobKey);
   }
@@ -223,6 +228,12 @@ export class DynamoDbJobStore implements JobStore {
     } while (startKey !== undefined);
     return items;
   }
+}
+
+/** Compared in constant time: the secret is what stands between a guessed key and the image. */
+function sameSecret(held: string, given: string): boolean {
+  const [a, b] = [Buffer.from(held), Buffer.from(given)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function sleep(ms: number): Promise<void> {

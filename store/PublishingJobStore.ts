@@ -17,7 +17,6 @@ export function observingJobStore(inner: JobStore, onApplied: TransitionListener
     createJobs: (jobs) => inner.createJobs(jobs),
     get: (campaignId, jobKey) => inner.get(campaignId, jobKey),
     claim: (job, ownerTask) => inner.claim(job, ownerTask),
-    requestInstall: (job, deadline) => inner.requestInstall(job, deadline),
     requestCancel: (job, at) => inner.requestCancel(job, at),
     recordDelivery: (job, delivery) => inner.recordDelivery(job, delivery),
     recordExecuteOutcome: (job, outcome, at) => inner.recordExecuteOutcome(job, outcome, at),

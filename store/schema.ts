@@ -54,22 +54,26 @@ export const JOBS_BY_TOKEN_INDEX = 'byToken';
 /**
  * What byOwner holds of a job besides its keys: what the job's other writers (the workflow) change
  * while an edge task owns it, so that the task sees in its listing which jobs to read again: a
- * retry (`attempt`), an install or a cancel requested. The task's own transitions change none of
- * them: they cost the index nothing.
+ * retry (`attempt`), a cancel requested. The task's own transitions change none of them: they
+ * cost the index nothing. `installRequested` is no longer written (a cohort's install is asked
+ * for once, on the campaign: core/jobs/cohortInstall.ts) and costs nothing; it stays in the
+ * projection because a deployed index's projection cannot change in place (CloudFormation would
+ * have to drop and re-create the index in one update, which DynamoDB refuses).
  */
 export const JOBS_BY_OWNER_ATTRIBUTES = ['attempt', 'installRequested', 'cancelRequested'] as const;
 
 /**
  * Jobs: one item per (campaign, device). The sort key starts with the cohort so a cohort is one
  * Query. byOwner is how an edge task finds the work for the devices it owns (ARCHITECTURE.md,
- * "Reaching devices"); byToken resolves a Package URI token; byEndpoint finds a device's jobs
- * when it registers. byToken and byEndpoint hold keys only: their keys never change after the
- * job is created (a retry's new token aside), so every later write to the job costs them nothing;
+ * "Reaching devices"); byToken resolves the Package URI token of a job whose key is too long to
+ * ride in its token (core/jobs/packageToken.ts: it is sparse, most jobs have no `downloadToken`
+ * and cost it nothing); byEndpoint finds a device's jobs when it registers elsewhere than where
+ * its job is held. byToken and byEndpoint hold keys only: their keys never change after the job
+ * is created (a retry's new token aside), so every later write to the job costs them nothing;
  * their readers get the few jobs they find from the table. byOwner holds the keys and
  * JOBS_BY_OWNER_ATTRIBUTES, under a key that no transition changes: a job costs it one write when
- * the workflow releases it to a task, one when its install is requested and one when it ends (it
- * is sparse: the terminal transition removes `ownerTask`), and none for the edge's own
- * transitions. The edge keeps the jobs it owns in memory, written through it, and reads a job from
+ * the workflow releases it to a task and one when it ends (it is sparse: the terminal transition
+ * removes `ownerTask`), and none for the edge's own transitions. The edge keeps the jobs it owns in memory, written through it, and reads a job from
  * the table only when its entry is new or changed (coap-edge/jobs/OwnedJobs.ts).
  */
 export const JOBS_TABLE: TableSchema = {

@@ -8,7 +8,8 @@
  * device, not one per block. A token therefore stops working at most 5 s after its job left
  * READY/DOWNLOADING/DOWNLOADED in the store (a cached grant expires TOKEN_CACHE_MS after the
  * lookup that made it, which happened before the job left); when this task's own executor ends
- * the job, `revoke` makes it immediate.
+ * the job, `revoke` makes it immediate. A keyed token (core/jobs/packageToken.ts) is looked up
+ * by the job's key and checked against its attempt's secret: a retry's new secret ends the old one.
  */
 import { decodeBlockOption, encodeBlockOption, sliceForBlock2 } from '../../core/lwm2m/blockwise.ts';
 import { ContentFormat } from '../../core/lwm2m/ContentFormat.ts';
@@ -20,6 +21,8 @@ import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 import type { ImageCache } from './ImageCache.ts';
 import { ResponseCode } from '../../core/coap/ResponseCode.ts';
 
+/** An indexed token, or a keyed one: `<secret>.<base64url key>` (core/jobs/packageToken.ts). */
+const TOKEN = /^[A-Za-z0-9_-]{8,64}(?:\.[A-Za-z0-9_-]{4,240})?$/;
 const DOWNLOADABLE: ReadonlySet<string> = new Set([JobStatus.Ready, JobStatus.Downloading, JobStatus.Downloaded]);
 export const TOKEN_CACHE_MS = 5_000;
 const NOT_FOUND: OutboundResponse = { code: ResponseCode.NotFound };
@@ -61,7 +64,7 @@ export class FirmwareBlockServer {
   async handle(request: InboundRequest): Promise<OutboundResponse> {
     if (request.method !== 'GET') return { code: ResponseCode.MethodNotAllowed };
     const token = request.pathSegments[1];
-    if (token === undefined || request.pathSegments.length !== 2 || !/^[A-Za-z0-9_-]{8,64}$/.test(token)) {
+    if (token === undefined || request.pathSegments.length !== 2 || !TOKEN.test(token)) {
       this.stats.rejectedTokens++;
       return NOT_FOUND;
     }

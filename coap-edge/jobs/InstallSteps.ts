@@ -25,12 +25,13 @@ export class InstallSteps {
   ) {}
 
   /**
-   * Execute Update (/5/0/2) on a DOWNLOADED job whose install was requested. The device is read
-   * first (only a device that is Downloaded is told to update), then the job goes UPDATING with a
-   * conditional write on (DOWNLOADED, version): that write is the claim on the install, so of two
-   * tasks or two steps holding the same job only the one whose write lands sends the Execute.
+   * Execute Update (/5/0/2) on a DOWNLOADED job whose cohort's install is requested, to finish by
+   * `deadline` (core/jobs/cohortInstall.ts). The device is read first (only a device that is
+   * Downloaded is told to update), then the job goes UPDATING with a conditional write on
+   * (DOWNLOADED, version): that write is the claim on the install, so of two tasks or two steps
+   * holding the same job only the one whose write lands sends the Execute.
    */
-  async start(job: FirmwareJob): Promise<void> {
+  async start(job: FirmwareJob, deadline: number): Promise<void> {
     const device = await this.steps.reachableDevice(job);
     if (device === undefined) return;
     const before = await this.steps.readFirmware(device);
@@ -40,7 +41,7 @@ export class InstallSteps {
       if (before.state === FirmwareUpdateState.Idle) await this.steps.fail(job, { reason: 'PACKAGE_LOST', detail: `device is Idle with Update Result ${String(before.updateResult)}` });
       return;
     }
-    const updating = await this.steps.transition(job, { kind: 'updateStarted', deadline: job.deadline ?? this.settings.now() + this.settings.fallbackDeadlineMs });
+    const updating = await this.steps.transition(job, { kind: 'updateStarted', deadline });
     if (updating === undefined) return;
     this.active.forget(updating);
     const sent = await this.executeUpdate(updating, device);

@@ -12,6 +12,7 @@ import { deadlineReason } from '../../core/jobs/jobDeadline.ts';
 import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import type { RegistrationEvent } from '../registration/RegistrationService.ts';
 import { ActiveJobs, keyOf } from './ActiveJobs.ts';
+import { CohortInstalls } from './CohortInstalls.ts';
 import { DownloadSteps } from './DownloadSteps.ts';
 import { resolveSettings, type ExecutorSettings, type JobExecutorOptions } from './executorSettings.ts';
 import { InstallSteps } from './InstallSteps.ts';
@@ -57,6 +58,7 @@ export class JobExecutor {
   private readonly cancellation: JobCancellation;
   private readonly owner: JobTakeOver;
   private readonly owned: OwnedJobs;
+  private readonly installs: CohortInstalls;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private lastListing = Number.NEGATIVE_INFINITY;
@@ -83,6 +85,7 @@ export class JobExecutor {
     this.install = new InstallSteps(settings, this.steps, this.active, this.runner);
     this.cancellation = new JobCancellation(settings, this.steps, this.active, this.runner, delivery);
     this.owner = new JobTakeOver(settings, this.runner, this.stats);
+    this.installs = new CohortInstalls(options.campaigns, options.registrations, settings.now, settings.pollIntervalMs);
   }
 
   start(): void {
@@ -114,6 +117,9 @@ export class JobExecutor {
     this.ticking = true;
     try {
       const listed = await this.listOwned();
+      // A DOWNLOADED job installs once its cohort's install is requested (on the campaign), by a deadline.
+      this.installs.nextPoll();
+      const installBy = await this.installDeadlines(listed.downloaded);
       const now = this.settings.now();
       const work: Promise<unknown>[] = [];
       // Deadlines first: a job past its deadline fails now, whatever the workflow monitor's
@@ -121,7 +127,7 @@ export class JobExecutor {
       // A drain waits for the write like for any step: it lands before the task stops.
       const expired = new Set<string>();
       for (const job of Object.values(listed).flat()) {
-        const reason = deadlineReason(job, now);
+        const reason = deadlineReason(job, now, installBy.get(keyOf(job)));
         if (reason === undefined) continue;
         expired.add(keyOf(job));
         work.push(this.runner.track(this.steps.expire(job, reason)));
@@ -132,7 +138,10 @@ export class JobExecutor {
       // A cancelled campaign marks downloads to undo: reset the device, then cancel the job.
       for (const job of [...downloading, ...downloaded]) if (job.cancelRequested === true) work.push(this.cancelDownload(job, 'CAMPAIGN_CANCELLED'));
       for (const job of downloading) if (job.cancelRequested !== true && this.active.needsCheck(job, now, this.settings.stateCheckIntervalMs)) work.push(this.runner.run(job, () => this.download.checkState(job)));
-      for (const job of downloaded) if (job.cancelRequested !== true && job.installRequested === true && isDue(job, now)) work.push(this.runner.run(job, () => this.install.start(job)));
+      for (const job of downloaded) {
+        const deadline = installBy.get(keyOf(job));
+        if (job.cancelRequested !== true && deadline !== undefined && isDue(job, now)) work.push(this.runner.run(job, () => this.install.start(job, deadline)));
+      }
       for (const job of updating) work.push(this.runner.run(job, () => this.install.checkUpdating(job)));
       for (const job of verifying) work.push(this.runner.run(job, () => this.install.verify(job)));
       // Not awaited: a step waiting on an unreachable device (up to the request timeout) must not
@@ -164,15 +173,29 @@ export class JobExecutor {
     }, LAST_BLOCK_CHECK_MS).unref();
   }
 
+  /** The job a Package URI token opens, from the jobs this task holds when it can (OwnedJobs), else read. */
+  findByToken(token: string): Promise<FirmwareJob | undefined> {
+    return this.owned.jobs.findByToken(token);
+  }
+
   /** A device pulls blocks of `job` from this task without having registered here: see JobTakeOver. */
   takeOver(job: FirmwareJob): Promise<void> {
     return this.owner.fromDownloadRequest(job);
   }
 
-  /** Registration events: takeover of jobs, verification after the reboot, recovery mid-download. */
+  /**
+   * Registration events: takeover of jobs, verification after the reboot, recovery mid-download.
+   * A device that was this task's already (its previous registration says so) is matched with the
+   * job this task holds for it, when it holds one (a copy: every step on it is a conditional
+   * write, and a stale one costs a refused write); else its jobs are read (byEndpoint): a device
+   * that comes from another task may bring a job that task claimed, which a claim does not
+   * version, so a copy held here would not show it.
+   */
   async onRegistration(event: RegistrationEvent): Promise<void> {
     if (event.kind === 'deregistered') return;
-    const jobs = await this.settings.jobs.listForEndpoint(event.registration.endpoint);
+    const endpoint = event.registration.endpoint;
+    const held = event.previous?.ownerTask === this.settings.taskId ? this.owned.heldFor(endpoint) : [];
+    const jobs = held.length > 0 ? held : await this.settings.jobs.listForEndpoint(endpoint);
     await Promise.all(
       jobs.map(async (job) => {
         if (isAttemptOver(job.status)) return;
@@ -181,7 +204,10 @@ export class JobExecutor {
         const now = this.settings.now();
         // The device is awake now (what a queue-mode device waits for): start what is due.
         if (current.status === JobStatus.Ready && isDue(current, now)) await this.runner.run(current, () => this.download.start(current));
-        else if (current.status === JobStatus.Downloaded && current.installRequested === true && isDue(current, now)) await this.runner.run(current, () => this.install.start(current));
+        else if (current.status === JobStatus.Downloaded && current.cancelRequested !== true && isDue(current, now)) {
+          const deadline = await this.installs.deadlineOf(current);
+          if (deadline !== undefined && deadline >= now) await this.runner.run(current, () => this.install.start(current, deadline));
+        }
         if (event.kind !== 'registered') return;
         // A new registration means a new session: observations from the old one are gone.
         this.active.forget(current);
@@ -213,12 +239,27 @@ export class JobExecutor {
     return {
       ready: inStatus(JobStatus.Ready),
       downloading: inStatus(JobStatus.Downloading),
-      // A DOWNLOADED job needs this task only once its install or cancel is requested (before
-      // that it has no deadline here either: core/jobs/jobDeadline.ts).
-      downloaded: inStatus(JobStatus.Downloaded).filter((job) => job.installRequested === true || job.cancelRequested === true),
+      downloaded: inStatus(JobStatus.Downloaded),
       updating: inStatus(JobStatus.Updating),
       verifying: inStatus(JobStatus.Verifying),
     };
+  }
+
+  /**
+   * The install deadlines of the DOWNLOADED jobs whose cohort's install is requested, campaign
+   * RUNNING and install window open (core/jobs/cohortInstall.ts); the others wait, with no
+   * deadline here, and so does a job whose cancel is requested.
+   */
+  private async installDeadlines(downloaded: readonly FirmwareJob[]): Promise<Map<string, number>> {
+    const deadlines = new Map<string, number>();
+    await Promise.all(
+      downloaded.map(async (job) => {
+        if (job.cancelRequested === true) return;
+        const deadline = await this.installs.deadlineOf(job);
+        if (deadline !== undefined) deadlines.set(keyOf(job), deadline);
+      }),
+    );
+    return deadlines;
   }
 
   /**

@@ -14,6 +14,7 @@ import type { ImageCache } from '../firmware/ImageCache.ts';
 import type { PackagePusher, PushOutcome } from '../firmware/PackagePusher.ts';
 import type { Logger } from '../logger.ts';
 import { readFirmwareObject, type FirmwareDevices } from './deviceFirmware.ts';
+import { packageTokenOf } from '../../core/jobs/packageToken.ts';
 
 /** Presigned HTTP(S) URLs of images: what makes HTTP pull available. */
 export interface HttpPackageSource {
@@ -86,7 +87,7 @@ export class PackageDelivery {
         return { kind: 'started', choice };
       }
       const base = choice.kind === 'coap-pull' && choice.scheme === 'coaps' ? this.options.securePackageUriBase : this.options.packageUriBase;
-      const uri = choice.kind === 'coap-pull' ? `${base ?? this.options.packageUriBase}/fw/${job.downloadToken}` : await this.options.httpPackages?.presign(job.imageId);
+      const uri = choice.kind === 'coap-pull' ? `${base ?? this.options.packageUriBase}/fw/${packageTokenOf(job)}` : await this.options.httpPackages?.presign(job.imageId);
       if (uri === undefined) return { kind: 'imageUnavailable', reason: await this.unavailableReason(job.imageId) };
       const outcome = await this.options.devices.writeText(device, '/5/0/1', uri);
       if (outcome.kind === 'done') return { kind: 'started', choice };

@@ -4,6 +4,7 @@
  */
 import { QUEUE_MODE_AWAKE_MS } from '../../core/devices/DeviceRequest.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import type { CampaignStore } from '../../core/ports/CampaignStore.ts';
 import type { JobStore } from '../../core/ports/JobStore.ts';
 import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { ImageCache } from '../firmware/ImageCache.ts';
@@ -14,6 +15,8 @@ import type { HttpPackageSource } from './PackageDelivery.ts';
 
 export interface JobExecutorOptions {
   readonly jobs: JobStore;
+  /** Where a cohort's install request is read (the campaign item: core/jobs/cohortInstall.ts). */
+  readonly campaigns: Pick<CampaignStore, 'get'>;
   readonly registrations: RegistrationStore;
   /** The device operations of object 5 (the edge's DeviceClient). */
   readonly devices: FirmwareDevices;

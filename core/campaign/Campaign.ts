@@ -168,6 +168,14 @@ export interface Campaign extends CampaignDefinition {
   readonly abortReason?: string;
   /** The workflow's wait for the current phase, which the edge ends early when the phase's jobs are done. */
   readonly phaseWaiter?: PhaseWaiter;
+  /**
+   * When the workflow asked for each cohort's install (the cohort number as a string -> epoch ms):
+   * one write per cohort, not one per job. The edge installs a DOWNLOADED job of a cohort listed
+   * here while the campaign is RUNNING, inside the device's install window
+   * (core/jobs/cohortInstall.ts); a pause withdraws the request, and the first tick after the
+   * resume makes it again.
+   */
+  readonly installRequestedAt?: Readonly<Record<string, number>>;
   /** Why the workflow failed (the Step Functions error and cause of the task that failed). */
   readonly failureCause?: string;
   readonly audit?: readonly AuditEntry[];

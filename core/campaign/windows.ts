@@ -44,11 +44,26 @@ export function localMinuteOfDay(at: number, timeZone: string): number {
 /** Is `at` inside the window, in the device's zone (or the window's default zone, or UTC)? */
 export function isWithinWindow(window: TimeWindow | undefined, at: number, deviceTimeZone?: string): boolean {
   if (window === undefined) return true;
-  const zone = deviceTimeZone !== undefined && (isTimeZone(deviceTimeZone) || parseUtcOffset(deviceTimeZone) !== undefined) ? deviceTimeZone : (window.defaultTimeZone ?? 'UTC');
-  const now = localMinuteOfDay(at, zone);
+  const now = localMinuteOfDay(at, zoneOf(window, deviceTimeZone));
   const start = toMinutes(window.start);
   const end = toMinutes(window.end);
   return start < end ? now >= start && now < end : now >= start || now < end;
+}
+
+/**
+ * When the window's current opening began (epoch ms, to the minute) in the device's zone, or
+ * undefined while the window is closed; `at` itself when there is no window (always open).
+ */
+export function windowOpenedAt(window: TimeWindow | undefined, at: number, deviceTimeZone?: string): number | undefined {
+  if (window === undefined) return at;
+  if (!isWithinWindow(window, at, deviceTimeZone)) return undefined;
+  const minutesOpen = (localMinuteOfDay(at, zoneOf(window, deviceTimeZone)) - toMinutes(window.start) + 1440) % 1440;
+  return at - (at % 60_000) - minutesOpen * 60_000;
+}
+
+/** The device's zone when it names a valid one, else the window's default zone, else UTC. */
+function zoneOf(window: TimeWindow, deviceTimeZone: string | undefined): string {
+  return deviceTimeZone !== undefined && (isTimeZone(deviceTimeZone) || parseUtcOffset(deviceTimeZone) !== undefined) ? deviceTimeZone : (window.defaultTimeZone ?? 'UTC');
 }
 
 function toMinutes(hhmm: string): number {

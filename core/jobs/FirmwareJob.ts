@@ -15,11 +15,18 @@ export interface FirmwareJob {
   readonly previousVersion?: string;
   /** The device's model (`/3/0/1`) when the campaign planned it. */
   readonly model?: string;
-  /** Secret in the Package URI: a device can fetch only the image of its own job. */
-  readonly downloadToken: string;
+  /**
+   * The per-attempt secret of a keyed Package URI token (core/jobs/packageToken.ts): a device can
+   * fetch only the image of its own job's current attempt.
+   */
+  readonly packageSecret?: string;
+  /**
+   * A Package URI token found through the byToken index: only on a job whose key is too long to
+   * ride in its token (core/jobs/packageToken.ts), and on jobs planned before keyed tokens.
+   */
+  readonly downloadToken?: string;
   /** The edge task that drives the job (ARCHITECTURE.md, "Reaching devices"); removed when the job ends. */
   readonly ownerTask?: string;
-  readonly installRequested?: boolean;
   /** Set by a campaign cancel: the owning edge resets the device and cancels the job. */
   readonly cancelRequested?: boolean;
   readonly cancelRequestedAt?: number;
@@ -66,7 +73,7 @@ export type JobRef = Pick<FirmwareJob, 'campaignId' | 'jobKey' | 'endpoint' | 'c
 /**
  * The attributes the workflow's monitor reads of every job of a cohort at each tick: a job without
  * its history (which grows with every transition and is most of the item), enough to tally it,
- * apply its deadline, release it and request its install.
+ * apply its deadline and release it.
  */
 export const JOB_PROGRESS_ATTRIBUTES = [
   'campaignId',
@@ -78,7 +85,6 @@ export const JOB_PROGRESS_ATTRIBUTES = [
   'attempt',
   'reason',
   'deadline',
-  'installRequested',
   'notBefore',
   'updatedAt',
 ] as const satisfies readonly (keyof FirmwareJob)[];
@@ -86,12 +92,13 @@ export const JOB_PROGRESS_ATTRIBUTES = [
 /** A job as the monitor reads it: JOB_PROGRESS_ATTRIBUTES. */
 export type JobProgress = Pick<FirmwareJob, (typeof JOB_PROGRESS_ATTRIBUTES)[number]>;
 
-/** A job as the API and reports show it: the download token opens the image, and is the device's alone. */
-export type FirmwareJobView = Omit<FirmwareJob, 'downloadToken'>;
+/** A job as the API and reports show it: the Package URI token opens the image, and is the device's alone. */
+export type FirmwareJobView = Omit<FirmwareJob, 'downloadToken' | 'packageSecret'>;
 
 export function jobView(job: FirmwareJob): FirmwareJobView {
   const view: { -readonly [K in keyof FirmwareJob]?: FirmwareJob[K] } = { ...job };
   delete view.downloadToken;
+  delete view.packageSecret;
   return view as FirmwareJobView;
 }
 

@@ -6,7 +6,7 @@ import type { Campaign } from '../campaign/Campaign.ts';
 import type { CampaignChange } from '../campaign/lifecycle.ts';
 
 /** Campaign attributes written outside the lifecycle: never the status, its version or the audit trail. */
-export type CampaignProgressFacts = Partial<Pick<Campaign, 'currentCohort' | 'phase' | 'abortReason' | 'releaseBucket' | 'phaseWaiter'>>;
+export type CampaignProgressFacts = Partial<Pick<Campaign, 'currentCohort' | 'phase' | 'abortReason' | 'releaseBucket' | 'phaseWaiter' | 'installRequestedAt'>>;
 
 export interface CampaignStore {
   create(campaign: Campaign): Promise<void>;

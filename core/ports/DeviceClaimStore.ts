@@ -15,7 +15,5 @@ export interface DeviceClaimStore {
   claim(endpoint: string, campaignId: string, now: number): Promise<ClaimOutcome>;
   /** Moves the claim from `holder` to `campaignId`, only while `holder` still holds it. */
   takeOver(endpoint: string, campaignId: string, holder: string, now: number): Promise<boolean>;
-  /** Gives the device back, only while `campaignId` holds it; false when it did not. */
-  release(endpoint: string, campaignId: string): Promise<boolean>;
   get(endpoint: string): Promise<DeviceClaim | undefined>;
 }

@@ -15,10 +15,10 @@ export type TransitionError = IllegalTransitionError | StaleJobError;
 
 /**
  * Attributes a transition writes besides the state machine's own: the owner and the new Package URI
- * token of a retried or scheduled job, its install request reset, the device's Last State Change
- * Time and Update Result as read with the news that moved it.
+ * token of a retried or scheduled job, the device's Last State Change Time and Update Result as
+ * read with the news that moved it.
  */
-export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'installRequested' | 'downloadToken' | 'deadline' | 'notBefore' | 'lastStateChangeTime' | 'updateResult'>>;
+export type TransitionExtras = Partial<Pick<FirmwareJob, 'ownerTask' | 'downloadToken' | 'packageSecret' | 'deadline' | 'notBefore' | 'lastStateChangeTime' | 'updateResult'>>;
 
 /** How an Execute Update exchange ended: answered by the device, or every retransmission unanswered. */
 export type ExecuteOutcome = NonNullable<FirmwareJob['executeOutcome']>;
@@ -31,7 +31,7 @@ export type JobKey = Pick<FirmwareJob, 'campaignId' | 'jobKey'>;
  * (the workflow) change while the task owns it; the task reads the job itself again when one of
  * them differs from the copy it holds (store/schema.ts, JOBS_BY_OWNER_ATTRIBUTES).
  */
-export type OwnedJobEntry = JobKey & Pick<FirmwareJob, 'attempt' | 'installRequested' | 'cancelRequested'>;
+export type OwnedJobEntry = JobKey & Pick<FirmwareJob, 'attempt' | 'cancelRequested'>;
 
 /** Per-device jobs. Every write is conditional on the job's version as read. */
 export interface JobStore {
@@ -44,8 +44,6 @@ export interface JobStore {
    * (the only one that can reach it through the NLB). False when the job changed meanwhile.
    */
   claim(job: FirmwareJob, ownerTask: string): Promise<boolean>;
-  /** The install phase asks the owning edge to Execute Update on a DOWNLOADED job before `deadline`. */
-  requestInstall(job: JobRef, deadline: number): Promise<boolean>;
   /** A cancelled campaign asks the owning edge to reset the device of a DOWNLOADING or DOWNLOADED job. */
   requestCancel(job: FirmwareJob, at: number): Promise<boolean>;
   /** A DOWNLOADING job's package went out by another delivery than the one its start recorded. */
@@ -61,6 +59,7 @@ export interface JobStore {
   listOwned(ownerTask: string): Promise<OwnedJobEntry[]>;
   /** The jobs of `keys`, read consistently; a job that no longer exists is left out. */
   getMany(keys: readonly JobKey[]): Promise<FirmwareJob[]>;
+  /** The job a Package URI token opens (core/jobs/packageToken.ts), read consistently; undefined for a token of no current attempt. */
   findByToken(token: string): Promise<FirmwareJob | undefined>;
 }
 

@@ -3,12 +3,13 @@
  * claims every device it would update with a conditional write; a device held by another campaign
  * that still has business with it is skipped as DEVICE_BUSY. A holder is done with a device when
  * the holder campaign is finished (or gone) and its job for the device is terminal (or absent):
- * both only ever move forward, so the take-over, conditional on the holder, is safe.
+ * both only ever move forward, so the take-over, conditional on the holder, is safe. A finished
+ * campaign does not give its devices back (a delete per device, issue 17): its claims stay until
+ * a later campaign takes them over, which reads the same facts a release would have.
  */
 import { FINISHED_CAMPAIGN_STATUSES, type CampaignStatus } from '../../core/campaign/Campaign.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
-import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
-import { isTerminal, JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { isTerminal } from '../../core/jobs/jobStateMachine.ts';
 import type { Stores } from '../../store/Stores.ts';
 
 export const DEVICE_BUSY = 'DEVICE_BUSY';
@@ -45,14 +46,6 @@ export async function busyDevices(stores: Pick<Stores, 'claims' | 'campaigns' | 
     return claim !== undefined && !(await holderIsDone(stores, statusOf, claim.campaignId, endpoint));
   });
   return endpoints.filter((_, i) => busy[i] === true);
-}
-
-/** Gives back the devices whose job in the campaign is over; a device still updating stays held. */
-export async function releaseDevices(stores: Pick<Stores, 'claims'>, campaignId: string, jobs: readonly Pick<FirmwareJob, 'endpoint' | 'status'>[]): Promise<number> {
-  // A SKIPPED device was never claimed by this campaign.
-  const done = jobs.filter((job) => job.status !== JobStatus.Skipped && isTerminal(job.status));
-  const released = await mapWithLimit(done, PARALLEL_WRITES, (job) => stores.claims.release(job.endpoint, campaignId));
-  return released.filter(Boolean).length;
 }
 
 async function holderIsDone(stores: Pick<Stores, 'jobs'>, statusOf: HolderStatus, holder: string, endpoint: string): Promise<boolean> {

@@ -14,11 +14,13 @@ import { isWithinWindow } from '../../core/campaign/windows.ts';
 import type { JobProgress, JobRef } from '../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { deadlineReason, mayRetryFromStart } from '../../core/jobs/jobDeadline.ts';
+import { cohortInstallOf, installDeadline } from '../../core/jobs/cohortInstall.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { Stores } from '../../store/Stores.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { reserveReleases, type ReleaseReservation } from './releaseRate.ts';
 import { isFailureReason } from '../../core/jobs/failureReason.ts';
+import { packageTokenFields } from '../../core/jobs/packageToken.ts';
 
 export interface PhaseTick {
   readonly complete: boolean;
@@ -65,11 +67,17 @@ export async function tickCohortPhase(
     if (!devices.has(endpoint)) devices.set(endpoint, await stores.registrations.get(endpoint));
     return devices.get(endpoint);
   };
+  // The edge's rule (core/jobs/cohortInstall.ts): a DOWNLOADED job waits for its cohort's install
+  // request, whatever its old download deadline, and is late only past its install deadline.
+  const install = phase === 'install' ? cohortInstallOf(campaign, cohort) : undefined;
+  const installDeadlineOf = async (job: JobProgress): Promise<number | undefined> => {
+    if (install === undefined || job.status !== JobStatus.Downloaded) return undefined;
+    return installDeadline(job, install, now, install.window === undefined ? undefined : (await deviceOf(job.endpoint))?.timeZone);
+  };
   const current = await mapWithLimit(jobs, PARALLEL_WRITES, async (job): Promise<JobProgress> => {
     let latest: JobProgress = job;
     const inPhase = phase === 'download' ? DOWNLOAD_STATES.has(job.status) : INSTALL_STATES.has(job.status) || DOWNLOAD_STATES.has(job.status);
-    // The edge's rule: a DOWNLOADED job waits for its install request, whatever its old download deadline.
-    const reason = inPhase ? deadlineReason(job, now) : undefined;
+    const reason = inPhase ? deadlineReason(job, now, await installDeadlineOf(job)) : undefined;
     if (reason !== undefined) {
       latest = (await transitioned(stores, latest, () => stores.jobs.transition(latest, { kind: 'failed', reason }, Math.max(now, job.updatedAt)))) ?? latest;
       changed = true;
@@ -95,9 +103,8 @@ export async function tickCohortPhase(
         const retried = await transitioned(stores, latest, () =>
           stores.jobs.transition(latest, { kind: 'retry', reason: failure, notBefore: at }, decidedAt, {
             deadline: at + campaign.downloadTimeoutSeconds * 1000,
-            installRequested: false,
             // A new Package URI token per attempt: the edge revokes a token when its attempt ends.
-            downloadToken: randomBytes(12).toString('base64url'),
+            ...packageTokenFields(latest, randomBytes(12).toString('base64url')),
             ...(device === undefined ? {} : { ownerTask: device.ownerTask }),
           }),
         );
@@ -114,8 +121,9 @@ export async function tickCohortPhase(
   const pendingCount = current.filter((job) => job.status === JobStatus.Pending).length;
   const reservation = await reserveReleases(stores, campaign, startedAt, now, paused ? 0 : pendingCount);
   if (!paused) {
-    changed = (await release(stores, campaign, phase, current, reservation, now, deviceOf, budgetEnds)) || changed;
+    changed = (await release(stores, campaign, current, reservation, now, deviceOf, budgetEnds)) || changed;
   }
+  if (phase === 'install') changed = (await requestInstall(stores, campaign, cohort, now, !paused)) || changed;
   const tally = tallyJobs(current);
   const aborted = abortReason(tally, abortCriteriaOf(campaign));
   return {
@@ -134,13 +142,12 @@ export function nextPoll(campaign: Campaign, current: number, changed: boolean):
 }
 
 /**
- * Releases devices: PENDING -> READY (download) at the rollout rate, in the cohort's order, and
- * DOWNLOADED -> install requested; writes in parallel, until the time budget is spent.
+ * Releases devices: PENDING -> READY (download) at the rollout rate, in the cohort's order; writes
+ * in parallel, until the time budget is spent.
  */
 async function release(
   stores: Stores,
   campaign: Campaign,
-  phase: CampaignPhase,
   jobs: JobProgress[],
   reservation: ReleaseReservation,
   now: number,
@@ -174,19 +181,23 @@ async function release(
   // at the base interval (a backed-off poll would let tokens overflow the bucket: a slower rate).
   const stillPending = pending.some(([index]) => jobs[index]?.status === JobStatus.Pending);
   if (stillPending && ((Date.now() >= budgetEnds && allowance > 0) || allowance <= 0)) changed = true;
-  if (phase !== 'install') return changed;
-  const toInstall = [...jobs.entries()].filter(([, job]) => job.status === JobStatus.Downloaded && job.installRequested !== true);
-  await mapWithLimit(toInstall, PARALLEL_WRITES, async ([index, job]) => {
-    if (Date.now() >= budgetEnds) return;
-    const device = await deviceOf(job.endpoint);
-    if (!isWithinWindow(campaign.installWindow, now, device?.timeZone)) return;
-    const deadline = now + campaign.installTimeoutSeconds * 1000;
-    if (await stores.jobs.requestInstall(job, deadline)) {
-      jobs[index] = { ...job, installRequested: true, deadline };
-      changed = true;
-    }
-  });
   return changed;
+}
+
+/**
+ * The install of the whole cohort, asked for with one write on the campaign (not one per job):
+ * the edge installs each DOWNLOADED job of it inside the device's install window
+ * (core/jobs/cohortInstall.ts). A pause withdraws the request (the edge starts no install of a
+ * campaign that is not RUNNING anyway); the first tick after the resume asks again, so install
+ * deadlines count from then, not from before the pause. True when it wrote.
+ */
+async function requestInstall(stores: Stores, campaign: Campaign, cohort: number, now: number, wanted: boolean): Promise<boolean> {
+  const requests = campaign.installRequestedAt ?? {};
+  const key = String(cohort);
+  if ((requests[key] !== undefined) === wanted) return false;
+  const others = Object.fromEntries(Object.entries(requests).filter(([requested]) => requested !== key));
+  await stores.campaigns.update(campaign.campaignId, { installRequestedAt: wanted ? { ...others, [key]: now } : others });
+  return true;
 }
 
 /** A failed attempt whose verdict is pending (the retry policy decides at a tick) keeps its phase open. */

@@ -5,7 +5,6 @@
  */
 import { CampaignStatus, FINISHED_CAMPAIGN_STATUSES, type CampaignSummary } from '../../core/campaign/Campaign.ts';
 import type { CampaignTrigger } from '../../core/campaign/lifecycle.ts';
-import { releaseDevices } from '../shared/deviceClaims.ts';
 import { tallyJobs } from '../../core/campaign/progress.ts';
 import { mapWithLimit, PARALLEL_WRITES } from '../../core/concurrency.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
@@ -73,9 +72,8 @@ export async function finalizeCampaign(deps: WorkflowDependencies, event: unknow
   if (result.kind === 'applied' && status === CampaignStatus.Aborted && result.previous !== CampaignStatus.Aborted) {
     deps.metrics.count({ [FotaMetric.CampaignsAborted]: 1 });
   }
-  // After the final status: a device whose job is over goes back to the pool (one still updating
-  // stays held until its job ends; a later campaign may take it over then), and so does the image.
-  await releaseDevices(stores, campaignId, final);
+  // After the final status the image goes back; the devices' claims stay, and a later campaign
+  // takes over each one whose job here is over (functions/shared/deviceClaims.ts).
   if (FINISHED_CAMPAIGN_STATUSES.has(status)) await stores.imageReservations.releaseCampaign(result.campaign.imageId, campaignId);
   return { ...summary, status };
 }

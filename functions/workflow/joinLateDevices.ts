@@ -19,6 +19,7 @@ import { workflowLambda } from '../shared/awsDependencies.ts';
 import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError, ImageNotUsableError } from '../shared/errors.ts';
 import { CampaignInput, parseInput } from './inputs.ts';
+import { packageTokenFields } from '../../core/jobs/packageToken.ts';
 
 export interface LateDevicesJoined {
   /** Devices taken in by this look. */
@@ -64,7 +65,7 @@ export async function joinLateDevices(deps: WorkflowDependencies, event: unknown
       targetVersion: image.version,
       ...(device?.firmwareVersion === undefined ? {} : { previousVersion: device.firmwareVersion }),
       ...(device?.model === undefined ? {} : { model: device.model }),
-      downloadToken: randomBytes(12).toString('base64url'),
+      ...packageTokenFields({ campaignId, jobKey: jobKeyFor(cohort, endpoint) }, randomBytes(12).toString('base64url')),
       createdAt: now,
       updatedAt: now,
       history: [],

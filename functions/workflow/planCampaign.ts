@@ -19,6 +19,7 @@ import { workflowLambda } from '../shared/awsDependencies.ts';
 import type { WorkflowDependencies } from '../shared/dependencies.ts';
 import { CampaignNotFoundError, ImageNotUsableError } from '../shared/errors.ts';
 import { parseInput, PlanInput, type PhaseState } from './inputs.ts';
+import { packageTokenFields } from '../../core/jobs/packageToken.ts';
 
 export interface Cursor {
   readonly cohort: number;
@@ -71,7 +72,7 @@ export async function planCampaign(deps: WorkflowDependencies, event: unknown): 
     imageId: image.imageId,
     targetVersion: image.version,
     ...deviceFacts(devices.get(endpoint)),
-    downloadToken: randomBytes(12).toString('base64url'),
+    ...packageTokenFields({ campaignId, jobKey: jobKeyFor(cohort, endpoint) }, randomBytes(12).toString('base64url')),
     createdAt: now,
     updatedAt: now,
     history: [],

@@ -4,8 +4,7 @@ import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
 
 const NOW = 1_700_000_000_000;
-const job = (status: JobStatus, deadline: number | undefined, installRequested = false): FirmwareJob =>
-  ({ status, installRequested, ...(deadline === undefined ? {} : { deadline }) }) as FirmwareJob;
+const job = (status: JobStatus, deadline: number | undefined): Pick<FirmwareJob, 'status' | 'deadline'> => ({ status, ...(deadline === undefined ? {} : { deadline }) });
 
 describe('which deadline the edge enforces', () => {
   it('fails a job not downloaded yet with DOWNLOAD_TIMEOUT once its deadline passed', () => {
@@ -14,13 +13,14 @@ describe('which deadline the edge enforces', () => {
   });
 
   it('fails an install in progress with INSTALL_TIMEOUT once its deadline passed', () => {
-    expect(deadlineReason(job(JobStatus.Downloaded, NOW - 1, true), NOW)).toBe('INSTALL_TIMEOUT');
+    expect(deadlineReason(job(JobStatus.Downloaded, undefined), NOW, NOW - 1)).toBe('INSTALL_TIMEOUT');
     expect(deadlineReason(job(JobStatus.Updating, NOW - 1), NOW)).toBe('INSTALL_TIMEOUT');
     expect(deadlineReason(job(JobStatus.Verifying, NOW - 1), NOW)).toBe('INSTALL_TIMEOUT');
   });
 
-  it('leaves a downloaded job waiting for its install phase alone, whatever its old download deadline', () => {
-    expect(deadlineReason(job(JobStatus.Downloaded, NOW - 60_000, false), NOW)).toBeUndefined();
+  it('leaves a downloaded job waiting for its cohort\'s install request alone, whatever its old download deadline', () => {
+    expect(deadlineReason(job(JobStatus.Downloaded, NOW - 60_000), NOW)).toBeUndefined();
+    expect(deadlineReason(job(JobStatus.Downloaded, NOW - 60_000), NOW, NOW)).toBeUndefined();
   });
 
   it('leaves a job before its deadline, without one, or ended alone', () => {

@@ -6,6 +6,7 @@ import { describeWorkflowError, finalizeCampaign } from '../../functions/workflo
 import { tickCohortPhase } from '../../functions/workflow/cohortPhase.ts';
 import { buildFirmwarePackage } from '../../sim/firmwarePackage.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
+import { CampaignStatus } from '../../core/campaign/Campaign.ts';
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 
 /**
@@ -130,6 +131,41 @@ describe('cohort phase tick at scale', () => {
     }
     // The back-off counts from the verdict, not from before the failure.
     expect(retried?.notBefore).toBeGreaterThanOrEqual(failedAt + 3_000);
+  }, 60_000);
+
+  it('asks for a cohort\'s install with one write on the campaign, not one per job; fails a DOWNLOADED job only past its install deadline, counted from its arrival; withdraws the request while paused', async () => {
+    // Prepare: three jobs downloaded, the last one 30 s after the others.
+    const campaign = await plannedCampaign(3, { installTimeoutSeconds: 60 });
+    const started = Date.now();
+    await tickCohortPhase(stack.stores, campaign, 0, 'download', started, started, 1);
+    const ready = (await stack.stores.jobs.listCohort(campaign.campaignId, 0)).sort((a, b) => a.endpoint.localeCompare(b.endpoint));
+    for (const [i, job] of ready.entries()) {
+      const at = i === 2 ? started + 30_000 : started;
+      const downloaded = await stack.stores.jobs.transition(job, [{ kind: 'downloadStarted', delivery: 'coap-pull', deadline: at + 600_000 }, { kind: 'downloaded' }], at);
+      if (!downloaded.success) throw downloaded.error;
+    }
+    const fresh = async () => (await stack.stores.campaigns.get(campaign.campaignId)) ?? campaign;
+    const versions = async () => (await stack.stores.jobs.listCohort(campaign.campaignId, 0)).map((job) => job.version);
+    const before = await versions();
+
+    // Act
+    await tickCohortPhase(stack.stores, await fresh(), 0, 'install', started, started + 1_000, 1);
+    const requested = (await fresh()).installRequestedAt;
+    const afterRequest = await versions();
+    await tickCohortPhase(stack.stores, await fresh(), 0, 'install', started, started + 61_001, 1);
+    const statuses = (await stack.stores.jobs.listCohort(campaign.campaignId, 0)).sort((a, b) => a.endpoint.localeCompare(b.endpoint)).map((job) => [job.status, job.reason]);
+    await tickCohortPhase(stack.stores, { ...(await fresh()), status: CampaignStatus.Paused }, 0, 'install', started, started + 62_000, 1);
+
+    // Assess
+    expect(requested).toEqual({ '0': started + 1_000 });
+    expect(afterRequest).toEqual(before);
+    expect(statuses).toEqual([
+      // No retry rule for INSTALL_TIMEOUT: the same tick gives its verdict.
+      [JobStatus.Failed, 'INSTALL_TIMEOUT'],
+      [JobStatus.Failed, 'INSTALL_TIMEOUT'],
+      [JobStatus.Downloaded, undefined],
+    ]);
+    expect((await fresh()).installRequestedAt).toEqual({});
   }, 60_000);
 
   it('cancels every job that has not started when a campaign fails, and records why', async () => {

@@ -40,6 +40,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
   const executor = (overrides: Partial<JobExecutorOptions> = {}): JobExecutor =>
     new JobExecutor({
       jobs: stack.stores.jobs,
+      campaigns: stack.stores.campaigns,
       registrations: stack.stores.registrations,
       devices: stack.edge.devices,
       taskId: 'local-edge-1',
@@ -69,7 +70,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
 
   /** A job whose device holds the package (Downloaded), driven there by a real download. */
   const downloaded = async (endpoint: string, extra: Partial<FirmwareJob> = {}): Promise<FirmwareJob> => {
-    const job = await startJob(stack, endpoint, image, { installRequested: false, ...extra });
+    const job = await startJob(stack, endpoint, image, extra, false);
     await step(executor());
     for (;;) {
       const current = await waitForJob(stack, job, (j) => j.status !== JobStatus.Ready);
@@ -79,9 +80,12 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     }
   };
 
+  /** The workflow's install phase: the cohort's install requested on the campaign. */
+  const requestInstall = (job: FirmwareJob): Promise<void> => stack.stores.campaigns.update(job.campaignId, { installRequestedAt: { [String(job.cohort)]: Date.now() } });
+
   /** The install was claimed and Execute sent, but every retransmission was lost (recorded as the executor records it). */
   const executeLost = async (job: FirmwareJob): Promise<FirmwareJob> => {
-    const updating = await stack.stores.jobs.transition(job, { kind: 'updateStarted', deadline: Date.now() + 120_000 }, Date.now(), { installRequested: true });
+    const updating = await stack.stores.jobs.transition(job, { kind: 'updateStarted', deadline: Date.now() + 120_000 }, Date.now());
     if (!updating.success) throw updating.error;
     if (!(await stack.stores.jobs.recordExecuteOutcome(updating.data, 'noAnswer', Date.now()))) throw new Error('the Execute outcome was not recorded');
     return updating.data;
@@ -130,7 +134,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
     const job = await downloaded('lost-package');
     // The device lost the package while it waited for the install phase (object 5 back to Idle).
     sim.state = FirmwareUpdateState.Idle;
-    await stack.stores.jobs.requestInstall(job, Date.now() + 120_000);
+    await requestInstall(job);
 
     await step(executor());
 
@@ -141,7 +145,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
   it('records the version a device reports after an update that did not reach the target on its failed job', async () => {
     await device('mismatch');
     const job = await downloaded('mismatch', { targetVersion: '9.9.9' });
-    await stack.stores.jobs.requestInstall(job, Date.now() + 120_000);
+    await requestInstall(job);
 
     await step(executor());
     const failed = await waitForJob(stack, job);
@@ -174,7 +178,7 @@ describe('the edge never tells a device to install twice, keeps deadlines and su
 
   it('logs and counts a store error in the push-ended path, and the edge keeps serving the job', async () => {
     await device('push-store-error', { deliveryMethod: 1 });
-    const job = await startJob(stack, 'push-store-error', image, { installRequested: false });
+    const job = await startJob(stack, 'push-store-error', image, {}, false);
     // The real store, with its reads failing while `outage` is on (a DynamoDB outage): a fault injector, not a mock.
     let outage = true;
     const jobs: JobStore = Object.create(stack.stores.jobs, {

@@ -6,6 +6,7 @@ import type { SimulatedDevice } from '../../sim/SimulatedDevice.ts';
 import { launchCampaign } from '../../functions/api/launchCampaign.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { getBlock, startDevices, startJob, waitForJob } from './firmwareHelpers.ts';
+import { packageTokenOf } from '../../core/jobs/packageToken.ts';
 
 const COAP = 0;
 const HTTP = 2;
@@ -131,14 +132,14 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
     const image = await stack.stores.images.store({ version: '8.0.0', models: ['TOK-1'] }, buildFirmwarePackage('8.0.0', 1_000));
     const job = await startJob(stack, 'token-owner', image);
     await waitForJob(stack, job, (j) => j.status === JobStatus.Downloaded || j.status === JobStatus.Updating);
-    expect((await getBlock(stack.edge.address.port, job.downloadToken)).code).toBe('2.05');
+    expect((await getBlock(stack.edge.address.port, packageTokenOf(job))).code).toBe('2.05');
 
     const failed = await waitForJob(stack, job);
 
     expect(failed).toMatchObject({ status: JobStatus.Failing, reason: 'UPDATE_FAILED' });
     expect(device?.result).toBe(8);
     // The executor revoked the token when it ended the job: no wait for the 5 s lookup cache.
-    expect((await getBlock(stack.edge.address.port, job.downloadToken)).code).toBe('4.04');
+    expect((await getBlock(stack.edge.address.port, packageTokenOf(job))).code).toBe('4.04');
   });
 
   it('refuses to serve an image whose bytes changed in S3 after upload, and fails its job as IMAGE_TAMPERED', async () => {
@@ -153,7 +154,7 @@ describe('firmware delivery: CoAP pull, HTTP pull and push, over real sockets', 
     expect(job).toMatchObject({ status: JobStatus.Failing, reason: 'IMAGE_TAMPERED' });
     expect(stack.edge.images.failedLoads).toBeGreaterThan(failuresBefore);
     const direct = await startJob(stack, 'victim-2', image, { status: JobStatus.Downloading, ownerTask: 'elsewhere' });
-    expect((await getBlock(stack.edge.address.port, direct.downloadToken)).code).toBe('5.03');
+    expect((await getBlock(stack.edge.address.port, packageTokenOf(direct))).code).toBe('5.03');
   });
 
   it('records Update Result 5 when the package itself is corrupt and the device finds out', async () => {

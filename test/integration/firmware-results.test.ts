@@ -5,6 +5,7 @@ import type { SimulatedDevice } from '../../sim/SimulatedDevice.ts';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import type { FirmwareImage } from '../../core/images/FirmwareImage.ts';
 import { getBlock, startDevices, startJob, waitForJob } from './firmwareHelpers.ts';
+import { packageTokenOf } from '../../core/jobs/packageToken.ts';
 
 describe('object 5 results, deferral and cancel, over real sockets', () => {
   let stack: LocalStack;
@@ -72,7 +73,7 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
 
   it('cancels a download with Execute /5/0/10: the device goes Idle with result 10, the job CANCELLED, the token dead', async () => {
     const [device] = await fleet({ endpoint: 'cancelled-v11', blockSize: 64, pullInterruptAfterBlocks: 3, pullResumeDelayMs: 5_000 });
-    const job = await startJob(stack, 'cancelled-v11', image, { installRequested: false });
+    const job = await startJob(stack, 'cancelled-v11', image, {}, false);
     await waitForJob(stack, job, (j) => j.status === JobStatus.Downloading);
     await expect.poll(() => device?.firmwareLog.packageUris.length, { timeout: 5_000 }).toBe(1);
 
@@ -81,12 +82,12 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
     expect(outcome).toMatchObject({ kind: 'cancelled', device: 'cancelExecuted', job: { status: JobStatus.Cancelled, reason: 'OPERATOR_CANCEL' } });
     expect(device).toMatchObject({ state: 0, result: 10 });
     expect(device?.firmwareLog.cancels).toBe(1);
-    expect((await getBlock(stack.edge.address.port, job.downloadToken)).code).toBe('4.04');
+    expect((await getBlock(stack.edge.address.port, packageTokenOf(job))).code).toBe('4.04');
   });
 
   it('falls back to an empty Package URI on a 1.0 device without Cancel, which resets it to Idle', async () => {
     const [device] = await fleet({ endpoint: 'cancelled-v10', lwm2mVersion: '1.0', blockSize: 64, pullInterruptAfterBlocks: 3, pullResumeDelayMs: 5_000 });
-    const job = await startJob(stack, 'cancelled-v10', image, { installRequested: false });
+    const job = await startJob(stack, 'cancelled-v10', image, {}, false);
     await expect.poll(() => device?.firmwareLog.packageUris.length, { timeout: 5_000 }).toBe(1);
 
     const outcome = await stack.edge.cancelDownload(job);
@@ -97,7 +98,7 @@ describe('object 5 results, deferral and cancel, over real sockets', () => {
 
   it('resets a push device that has no Cancel with an empty Package', async () => {
     const [device] = await fleet({ endpoint: 'push-v10', lwm2mVersion: '1.0', deliveryMethod: 1 });
-    const job = await startJob(stack, 'push-v10', image, { installRequested: false });
+    const job = await startJob(stack, 'push-v10', image, {}, false);
     await waitForJob(stack, job, (j) => j.status === JobStatus.Downloaded);
 
     const outcome = await stack.edge.cancelDownload(job);

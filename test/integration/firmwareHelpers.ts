@@ -3,16 +3,23 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { generate, parse, type ParsedPacket } from 'coap-packet';
 import { jobKeyFor, type FirmwareJob } from '../../core/jobs/FirmwareJob.ts';
+import { CampaignStatus } from '../../core/campaign/Campaign.ts';
 import { JobStatus, isAttemptOver } from '../../core/jobs/jobStateMachine.ts';
 import { encodeBlockOption } from '../../core/lwm2m/blockwise.ts';
 import type { LocalStack } from '../../local/LocalStack.ts';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../sim/SimulatedDevice.ts';
+import { packageTokenFields } from '../../core/jobs/packageToken.ts';
 
-/** A READY job owned by the local edge, as StartDownloadPhase leaves it (install requested too). */
-export async function startJob(stack: LocalStack, endpoint: string, image: { imageId: string; version: string }, extra: Partial<FirmwareJob> = {}): Promise<FirmwareJob> {
+/**
+ * A READY job owned by the local edge, as StartDownloadPhase leaves it, in a RUNNING campaign of
+ * its own whose install is requested too (unless `install` is false: the edge then stops at
+ * DOWNLOADED).
+ */
+export async function startJob(stack: LocalStack, endpoint: string, image: { imageId: string; version: string }, extra: Partial<FirmwareJob> = {}, install = true): Promise<FirmwareJob> {
   const now = Date.now();
+  const campaignId = `direct-${randomUUID()}`;
   const job: FirmwareJob = {
-    campaignId: `direct-${randomUUID()}`,
+    campaignId,
     jobKey: jobKeyFor(0, endpoint),
     endpoint,
     cohort: 0,
@@ -21,15 +28,30 @@ export async function startJob(stack: LocalStack, endpoint: string, image: { ima
     attempt: 0,
     imageId: image.imageId,
     targetVersion: image.version,
-    downloadToken: randomBytes(12).toString('base64url'),
+    ...packageTokenFields({ campaignId, jobKey: jobKeyFor(0, endpoint) }, randomBytes(12).toString('base64url')),
     ownerTask: 'local-edge-1',
-    installRequested: true,
     deadline: now + 120_000,
     createdAt: now,
     updatedAt: now,
     history: [],
     ...extra,
   };
+  await stack.stores.campaigns.create({
+    campaignId: job.campaignId,
+    name: job.campaignId,
+    imageId: job.imageId,
+    target: {},
+    cohortPercentages: [100],
+    pollSeconds: 30,
+    downloadTimeoutSeconds: 120,
+    installTimeoutSeconds: 120,
+    abortFailurePercent: 100,
+    status: CampaignStatus.Running,
+    targetVersion: job.targetVersion,
+    ...(install ? { installRequestedAt: { [String(job.cohort)]: now } } : {}),
+    createdAt: now,
+    updatedAt: now,
+  });
   await stack.stores.jobs.createJobs([job]);
   return job;
 }

@@ -116,7 +116,9 @@ describe('rollout safety', () => {
   });
 
   it('lists in the dry run the devices another campaign holds as DEVICE_BUSY', async () => {
-    await stack.stores.claims.claim('safe-00003', 'a-running-campaign', Date.now());
+    // The device's claim moves to a running campaign (from the finished campaign of an earlier test, which kept it).
+    const outcome = await stack.stores.claims.claim('safe-00003', 'a-running-campaign', Date.now());
+    if (!outcome.claimed) expect(await stack.stores.claims.takeOver('safe-00003', 'a-running-campaign', outcome.holder, Date.now())).toBe(true);
     await stack.stores.campaigns.create({ campaignId: 'a-running-campaign', name: 'holder', imageId: 'none', target: {}, cohortPercentages: [100], pollSeconds: 1, downloadTimeoutSeconds: 60, installTimeoutSeconds: 60, abortFailurePercent: 5, status: 'RUNNING', targetVersion: '9', createdAt: 1, updatedAt: 1 });
     const image = await newImage('1.3.0', ['SAFE-1']);
     const plan = await call('POST', '/campaigns/dry-run', { name: 'dry', imageId: image.imageId, target: { endpoints: ['safe-00002', 'safe-00003'] } });

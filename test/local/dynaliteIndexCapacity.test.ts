@@ -89,7 +89,7 @@ describe('the count of index writes', () => {
     const downloaded = { ...job('units-install'), status: JobStatus.Downloaded };
     await jobs.createJobs([downloaded]);
 
-    const units = await indexUnitsOf(() => jobs.requestInstall(downloaded, T0 + 1));
+    const units = await indexUnitsOf(() => jobs.requestCancel(downloaded, T0 + 1));
 
     expect(units).toEqual({ byOwner: 1 });
   });
@@ -99,9 +99,9 @@ describe('the count of index writes', () => {
     await jobs.createJobs([downloaded]);
     counter.reset();
 
-    await jobs.requestInstall(downloaded, T0 + 1);
+    await jobs.requestCancel(downloaded, T0 + 1);
 
     expect(counter.writeUnits).toBe(2);
-    expect(counter.writeRows()).toEqual([expect.objectContaining({ table: jobsTable, operation: expect.stringContaining('installRequested') as unknown, requests: 1, units: 2, indexUnits: 1 })]);
+    expect(counter.writeRows()).toEqual([expect.objectContaining({ table: jobsTable, operation: expect.stringContaining('cancelRequested') as unknown, requests: 1, units: 2, indexUnits: 1 })]);
   });
 });

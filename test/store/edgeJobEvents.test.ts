@@ -62,7 +62,7 @@ describe('job events of the edge on the bus', () => {
     const now = Date.now();
     const job: FirmwareJob = {
       campaignId: `events-${randomUUID()}`, jobKey: jobKeyFor(0, 'events-meter-1'), endpoint: 'events-meter-1', cohort: 0, status: JobStatus.Ready, version: 1, attempt: 0,
-      imageId: 'img-events', targetVersion: '2.0.0', downloadToken: randomBytes(12).toString('base64url'), ownerTask: 'edge-task-1', installRequested: true,
+      imageId: 'img-events', targetVersion: '2.0.0', downloadToken: randomBytes(12).toString('base64url'), ownerTask: 'edge-task-1',
       deadline: now + 120_000, createdAt: now, updatedAt: now, history: [],
     };
     await stores.jobs.createJobs([job]);

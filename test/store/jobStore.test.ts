@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../core/jobs/jobStateMachine.ts';
 import { StaleJobError } from '../../core/jobs/errors.ts';
 import { readyJob, startJobTables, stored, T0, type JobTables } from '../coap-edge/jobs/jobStepsHarness.ts';
+import { packageTokenFields, packageTokenOf } from '../../core/jobs/packageToken.ts';
 
 describe('the named operations of the job store', () => {
   let tables: JobTables;
@@ -38,17 +39,6 @@ describe('the named operations of the job store', () => {
     expect((await stored(tables, job)).ownerTask).toBe('task-a');
   });
 
-  it('requests the install of a DOWNLOADED job with its deadline, and of no job in another status', async () => {
-    const downloaded = await readyJob(tables, 'op-install', T0, { status: JobStatus.Downloaded });
-    const downloading = await readyJob(tables, 'op-install-early', T0, { status: JobStatus.Downloading });
-
-    expect(await tables.jobs.requestInstall(downloaded, T0 + 5_000)).toBe(true);
-    expect(await tables.jobs.requestInstall(downloading, T0 + 5_000)).toBe(false);
-
-    expect(await stored(tables, downloaded)).toMatchObject({ installRequested: true, deadline: T0 + 5_000, version: 1 });
-    expect((await stored(tables, downloading)).installRequested).toBeUndefined();
-  });
-
   it('requests the cancel of a DOWNLOADING or DOWNLOADED job, and of no job that is installing', async () => {
     const downloading = await readyJob(tables, 'op-cancel', T0, { status: JobStatus.Downloading });
     const updating = await readyJob(tables, 'op-cancel-late', T0, { status: JobStatus.Updating });
@@ -60,23 +50,20 @@ describe('the named operations of the job store', () => {
     expect((await stored(tables, updating)).cancelRequested).toBeUndefined();
   });
 
-  it('lists an owner\'s jobs by key with what the workflow changes: the attempt, an install or a cancel requested', async () => {
+  it('lists an owner\'s jobs by key with what the workflow changes: the attempt, a cancel requested', async () => {
     // Prepare
     const owner = 'task-requested';
     const waiting = await readyJob(tables, 'op-list-waiting', T0, { status: JobStatus.Downloaded, ownerTask: owner });
-    const toInstall = await readyJob(tables, 'op-list-install', T0, { status: JobStatus.Downloaded, ownerTask: owner });
     const toCancel = await readyJob(tables, 'op-list-cancel', T0, { status: JobStatus.Downloaded, ownerTask: owner, attempt: 2 });
-    await tables.jobs.requestInstall(toInstall, T0 + 5_000);
     await tables.jobs.requestCancel(toCancel, T0 + 7);
 
     // Act
     const entries = await tables.jobs.listOwned(owner);
 
     // Assess
-    const byEndpoint = new Map([waiting, toInstall, toCancel].map((job) => [job.jobKey, job.endpoint]));
+    const byEndpoint = new Map([waiting, toCancel].map((job) => [job.jobKey, job.endpoint]));
     expect(entries.map((entry) => ({ ...entry, endpoint: byEndpoint.get(entry.jobKey) })).sort((a, b) => String(a.endpoint).localeCompare(String(b.endpoint)))).toEqual([
       { campaignId: toCancel.campaignId, jobKey: toCancel.jobKey, attempt: 2, cancelRequested: true, endpoint: toCancel.endpoint },
-      { campaignId: toInstall.campaignId, jobKey: toInstall.jobKey, attempt: 0, installRequested: true, endpoint: toInstall.endpoint },
       { campaignId: waiting.campaignId, jobKey: waiting.jobKey, attempt: 0, endpoint: waiting.endpoint },
     ]);
   });
@@ -126,14 +113,33 @@ describe('the named operations of the job store', () => {
     expect(jobs[0]).toMatchObject({ imageId: 'image-1', targetVersion: '2.0.0', history: [{ event: 'downloadStarted' }] });
   });
 
-  it('finds the whole job of a Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
-    const job = await readyJob(tables, 'op-by-token', T0);
+  it('finds the whole job of an indexed Package URI token through the keys-only byToken index, and none for an unknown token', async () => {
+    const job = await readyJob(tables, 'op-by-token', T0, { downloadToken: 'indexed-token-op-by-token' });
     expect((await tables.jobs.transition(job, { kind: 'downloadStarted', delivery: 'coap-pull', deadline: T0 + 1 }, T0)).success).toBe(true);
 
-    const found = await tables.jobs.findByToken(job.downloadToken);
+    const found = await tables.jobs.findByToken('indexed-token-op-by-token');
 
     expect(found).toMatchObject({ campaignId: job.campaignId, endpoint: 'op-by-token', status: JobStatus.Downloading, imageId: 'image-1' });
     expect(await tables.jobs.findByToken('no-such-token')).toBeUndefined();
+  });
+
+  it('finds the job of a keyed token by its key, and none for a wrong secret or the secret of an attempt before a retry', async () => {
+    // Prepare: a job whose attempt the workflow retried with a new secret.
+    const job = await readyJob(tables, 'op-keyed', T0, { status: JobStatus.Failing });
+    const oldToken = packageTokenOf(job);
+    const retried = await tables.jobs.transition(job, { kind: 'retry', reason: 'DEVICE_TIMEOUT', notBefore: T0 }, T0, packageTokenFields(job, 'a-new-secret-0123'));
+    if (!retried.success) throw retried.error;
+    const newToken = packageTokenOf(retried.data);
+    const forged = `${'x'.repeat(16)}${newToken.slice(newToken.indexOf('.'))}`;
+
+    // Act
+    const [found, old, wrong] = await Promise.all([newToken, oldToken, forged].map((token) => tables.jobs.findByToken(token)));
+
+    // Assess
+    expect(retried.data.downloadToken).toBeUndefined();
+    expect(found).toMatchObject({ campaignId: job.campaignId, jobKey: job.jobKey, attempt: 1, packageSecret: 'a-new-secret-0123' });
+    expect(old).toBeUndefined();
+    expect(wrong).toBeUndefined();
   });
 
   it('writes a chain of transitions as one conditional write, and refuses it whole on a job that moved', async () => {

@@ -7,6 +7,7 @@ import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import { FirmwareUpdateResult, FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
 import { eventually } from '../../integration/eventually.ts';
 import { jobParts, readyJob, registerDevice, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
+import { packageTokenOf } from '../../../core/jobs/packageToken.ts';
 
 describe('the download steps of a job', () => {
   let tables: JobTables;
@@ -29,7 +30,7 @@ describe('the download steps of a job', () => {
     device.moveTo(FirmwareUpdateState.Downloaded);
 
     await eventually(async () => expect((await stored(tables, job)).status).toBe(JobStatus.Downloaded), { what: 'the job DOWNLOADED' });
-    expect(device.log).toContain(`WRITE /5/0/1 coap://edge.test:5683/fw/${job.downloadToken}`);
+    expect(device.log).toContain(`WRITE /5/0/1 coap://edge.test:5683/fw/${packageTokenOf(job)}`);
     expect(device.log).toContain('OBSERVE /5/0/3');
   });
 

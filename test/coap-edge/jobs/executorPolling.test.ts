@@ -10,7 +10,7 @@ import type { JobStore } from '../../../core/ports/JobStore.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import { FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
 import { ScriptedDevice } from './ScriptedDevice.ts';
-import { jobExecutor, readyJob, registerDevice, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
+import { jobExecutor, readyJob, registerDevice, requestCohortInstall, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
 
 const TASK = 'task-polling';
 const UNDER_WAY_SCAN_MS = 10_000;
@@ -41,13 +41,14 @@ describe('what the executor reads at each tick', () => {
     await tables?.stop();
   });
 
-  it('reads a job from the table only when its entry in the owner\'s listing is new or changed by the workflow', async () => {
-    // Prepare: two jobs to start, counted where the executor reads jobs from the table.
+  it('reads a job from the table only when its entry in the owner\'s listing is new or changed by the workflow, not for its cohort\'s install request', async () => {
+    // Prepare: a job downloaded, its cohort's install not yet requested, and one to start,
+    // counted where the executor reads jobs from the table.
     const owner = 'task-reads';
     const jobs = await Promise.all(
-      ['reads-1', 'reads-2'].map(async (endpoint) => {
+      ['reads-1', 'reads-2'].map(async (endpoint, i) => {
         await registerDevice(tables, endpoint, T0, { ownerTask: owner });
-        return readyJob(tables, endpoint, T0, { ownerTask: owner });
+        return readyJob(tables, endpoint, T0, { ownerTask: owner, ...(i === 0 ? { status: JobStatus.Downloaded, delivery: 'coap-pull' as const } : {}) });
       }),
     );
     const reads: string[][] = [];
@@ -60,24 +61,21 @@ describe('what the executor reads at each tick', () => {
     const device = new ScriptedDevice();
     const executor = jobExecutor({ ...tables, jobs: counting as JobTables['jobs'] }, device, () => T0, owner);
 
-    // Act: the first tick starts both downloads, the second finds nothing new, the third the
-    // install the workflow requested for one of them once the device downloaded it.
+    // Act: the first tick starts the download, the second finds nothing new, the third the
+    // install the workflow requested for the downloaded job's cohort.
     await executor.tick();
     expect(await executor.drain(30_000)).toBe(0);
     executor.start();
     await executor.tick();
     const [first] = jobs;
     if (first === undefined) throw new Error('no job');
-    const downloading = await stored(tables, first);
-    const downloaded = await tables.jobs.transition(downloading, { kind: 'downloaded' }, T0);
-    if (!downloaded.success) throw downloaded.error;
-    expect(await tables.jobs.requestInstall(downloaded.data, T0 + 600_000)).toBe(true);
+    await requestCohortInstall(tables, first, T0);
     device.state = FirmwareUpdateState.Downloaded;
     await executor.tick();
     expect(await executor.drain(30_000)).toBe(0);
 
-    // Assess: both read once when new, the first again once the workflow requested its install.
-    expect(reads).toEqual([jobs.map((job) => job.jobKey).sort(), [first.jobKey]]);
+    // Assess: both read once when new, and not again for the install: the cohort's request is on the campaign.
+    expect(reads).toEqual([jobs.map((job) => job.jobKey).sort()]);
     expect(await Promise.all(jobs.map(async (job) => (await stored(tables, job)).status))).toEqual([JobStatus.Updating, JobStatus.Downloading]);
   });
 

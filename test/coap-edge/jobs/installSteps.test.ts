@@ -26,14 +26,14 @@ describe('the install steps of a job', () => {
   const downloaded = async (parts: JobParts, endpoint: string): Promise<FirmwareJob> => {
     await registerDevice(tables, endpoint, T0);
     parts.device.state = FirmwareUpdateState.Downloaded;
-    return readyJob(tables, endpoint, T0, { status: JobStatus.Downloaded, delivery: 'coap-pull', installRequested: true });
+    return readyJob(tables, endpoint, T0, { status: JobStatus.Downloaded, delivery: 'coap-pull' });
   };
 
   it('sends Execute Update once to a Downloaded device and moves the job to UPDATING, with no write for the answer (an answered Execute is never sent again)', async () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-accepted');
 
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
 
     expect(parts.device.count('EXECUTE /5/0/2')).toBe(1);
     const after = await stored(tables, job);
@@ -46,7 +46,7 @@ describe('the install steps of a job', () => {
     const job = await downloaded(parts, 'in-no-answer');
     parts.device.answers.update = 'noAnswer';
 
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
 
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Updating, executeOutcome: 'noAnswer', executeEndedAt: T0 });
   });
@@ -55,7 +55,7 @@ describe('the install steps of a job', () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-resend');
     parts.device.answers.update = 'noAnswer';
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
     parts.device.answers.update = 'accept';
     parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;
 
@@ -72,7 +72,7 @@ describe('the install steps of a job', () => {
   it('never sends Execute Update again once the device answered it, even while a read still shows Downloaded', async () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-answered');
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
     parts.device.state = FirmwareUpdateState.Downloaded;
     parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;
 
@@ -87,7 +87,7 @@ describe('the install steps of a job', () => {
     const job = await downloaded(parts, 'in-refused');
     parts.device.answers.update = 'refuse';
 
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
 
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Failing, reason: 'UPDATE_REFUSED' });
   });
@@ -97,7 +97,7 @@ describe('the install steps of a job', () => {
     const job = await downloaded(parts, 'in-lost');
     parts.device.state = FirmwareUpdateState.Idle;
 
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
 
     expect(parts.device.count('EXECUTE')).toBe(0);
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Failing, reason: 'PACKAGE_LOST' });
@@ -106,7 +106,7 @@ describe('the install steps of a job', () => {
   it('puts a deferred update (Update Result 11) back to DOWNLOADED until the defer wait has passed', async () => {
     const parts = jobParts(tables, { deferRetryMs: 30_000 });
     const job = await downloaded(parts, 'in-deferred');
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
 
     parts.device.moveTo(FirmwareUpdateState.Downloaded, FirmwareUpdateResult.Deferred);
 
@@ -128,7 +128,7 @@ describe('the install steps of a job', () => {
   it('fails the job with the Update Result name when the device reports the install failed (result 8)', async () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-failed');
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
 
     parts.device.moveTo(FirmwareUpdateState.Idle, FirmwareUpdateResult.UpdateFailed);
 
@@ -138,7 +138,7 @@ describe('the install steps of a job', () => {
   it('succeeds the job when the device registered again and reports the target version', async () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-verified');
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
     parts.device.reboot('2.0.0');
     await registerDevice(tables, 'in-verified', T0 + 1);
     parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;
@@ -153,7 +153,7 @@ describe('the install steps of a job', () => {
     const registrations = countingUpdates(tables.registrations);
     const parts = jobParts(tables, { registrations: registrations.store });
     const job = await downloaded(parts, 'in-known-version');
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
     parts.device.reboot('2.0.0');
     await registerDevice(tables, 'in-known-version', T0 + 1, { firmwareVersion: '2.0.0' });
 
@@ -170,7 +170,7 @@ describe('the install steps of a job', () => {
   it('fails the job VERSION_MISMATCH with the version the device reports when it came back on another version', async () => {
     const parts = jobParts(tables);
     const job = await downloaded(parts, 'in-mismatch');
-    await parts.install.start(job);
+    await parts.install.start(job, T0 + 600_000);
     parts.device.reboot('1.0.0', FirmwareUpdateResult.Initial);
     await registerDevice(tables, 'in-mismatch', T0 + 1);
     parts.clock.now = T0 + parts.settings.stateCheckIntervalMs;

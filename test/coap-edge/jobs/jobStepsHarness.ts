@@ -7,6 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startEmulators, type Emulators } from '../../../local/emulators.ts';
 import { DynamoDbJobStore } from '../../../store/DynamoDbJobStore.ts';
 import type { RegistrationStore } from '../../../core/ports/RegistrationStore.ts';
+import type { CampaignStore } from '../../../core/ports/CampaignStore.ts';
+import { CampaignStatus, type Campaign } from '../../../core/campaign/Campaign.ts';
 import type { DeviceRegistration } from '../../../core/devices/DeviceRegistration.ts';
 import { jobKeyFor, type FirmwareJob } from '../../../core/jobs/FirmwareJob.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
@@ -22,6 +24,7 @@ import { PackageDelivery } from '../../../coap-edge/jobs/PackageDelivery.ts';
 import { StepRunner, type ExecutorStats } from '../../../coap-edge/jobs/StepRunner.ts';
 import { createLogger } from '../../../coap-edge/logger.ts';
 import { ScriptedDevice } from './ScriptedDevice.ts';
+import { packageTokenFields } from '../../../core/jobs/packageToken.ts';
 
 export const TASK = 'task-a';
 export const OTHER_TASK = 'task-b';
@@ -31,6 +34,7 @@ export const T0 = Date.UTC(2026, 0, 1);
 export interface JobTables {
   readonly jobs: DynamoDbJobStore;
   readonly registrations: RegistrationStore;
+  readonly campaigns: CampaignStore;
   stop(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ export async function startJobTables(): Promise<JobTables> {
   return {
     jobs: new DynamoDbJobStore(emulators.stores.clients.dynamo, emulators.config.tables.jobs),
     registrations: emulators.stores.registrations,
+    campaigns: emulators.stores.campaigns,
     stop: () => emulators.stop(),
   };
 }
@@ -66,6 +71,7 @@ export function jobParts(tables: JobTables, overrides: Partial<JobExecutorOption
   const ended: FirmwareJob[] = [];
   const options: JobExecutorOptions = {
     jobs: tables.jobs,
+    campaigns: tables.campaigns,
     registrations: tables.registrations,
     devices: device,
     taskId: TASK,
@@ -108,6 +114,7 @@ const BY_HAND = 3_600_000;
 export function jobExecutor(tables: JobTables, device: ScriptedDevice, now: () => number, taskId = TASK, overrides: Partial<JobExecutorOptions> = {}): JobExecutor {
   return new JobExecutor({
     jobs: tables.jobs,
+    campaigns: tables.campaigns,
     registrations: tables.registrations,
     devices: device,
     taskId,
@@ -143,8 +150,9 @@ export async function registerDevice(tables: JobTables, endpoint: string, at: nu
 
 /** A READY job owned by this task, as the workflow schedules it. */
 export async function readyJob(tables: JobTables, endpoint: string, at: number, extra: Partial<FirmwareJob> = {}): Promise<FirmwareJob> {
+  const campaignId = `campaign-${randomUUID()}`;
   const job: FirmwareJob = {
-    campaignId: `campaign-${randomUUID()}`,
+    campaignId,
     jobKey: jobKeyFor(0, endpoint),
     endpoint,
     cohort: 0,
@@ -153,7 +161,7 @@ export async function readyJob(tables: JobTables, endpoint: string, at: number, 
     attempt: 0,
     imageId: 'image-1',
     targetVersion: '2.0.0',
-    downloadToken: randomBytes(12).toString('base64url'),
+    ...packageTokenFields({ campaignId, jobKey: jobKeyFor(0, endpoint) }, randomBytes(12).toString('base64url')),
     ownerTask: TASK,
     deadline: at + 600_000,
     createdAt: at,
@@ -170,4 +178,30 @@ export async function stored(tables: JobTables, job: FirmwareJob): Promise<Firmw
   const current = await tables.jobs.get(job.campaignId, job.jobKey);
   if (current === undefined) throw new Error(`job of ${job.endpoint} is gone`);
   return current;
+}
+
+/**
+ * The campaign of `job`, RUNNING, with its cohort's install requested at `at` (what the workflow's
+ * install phase writes: core/jobs/cohortInstall.ts); `extra` changes it (a window, a status).
+ */
+export async function requestCohortInstall(tables: Pick<JobTables, 'campaigns'>, job: Pick<FirmwareJob, 'campaignId' | 'cohort' | 'imageId' | 'targetVersion'>, at: number, extra: Partial<Campaign> = {}): Promise<Campaign> {
+  const campaign: Campaign = {
+    campaignId: job.campaignId,
+    name: `campaign of ${job.campaignId}`,
+    imageId: job.imageId,
+    target: {},
+    cohortPercentages: [100],
+    pollSeconds: 30,
+    downloadTimeoutSeconds: 600,
+    installTimeoutSeconds: 600,
+    abortFailurePercent: 100,
+    status: CampaignStatus.Running,
+    targetVersion: job.targetVersion,
+    installRequestedAt: { [String(job.cohort)]: at },
+    createdAt: at,
+    updatedAt: at,
+    ...extra,
+  };
+  await tables.campaigns.create(campaign);
+  return campaign;
 }

@@ -8,6 +8,7 @@ import { OwnedJobs } from '../../../coap-edge/jobs/OwnedJobs.ts';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import type { FirmwareJob } from '../../../core/jobs/FirmwareJob.ts';
 import { readyJob, startJobTables, stored, T0, type JobTables } from './jobStepsHarness.ts';
+import { packageTokenOf } from '../../../core/jobs/packageToken.ts';
 
 describe('the jobs an edge task holds', () => {
   let tables: JobTables;
@@ -35,20 +36,20 @@ describe('the jobs an edge task holds', () => {
     expect(statusOf(await owned.list(), job)).toBe(JobStatus.Downloading);
   });
 
-  it('reads a job again once the workflow requested its install', async () => {
-    const owned = new OwnedJobs(tables.jobs, 'task-install');
-    const job = await readyJob(tables, 'owned-install', T0, { ownerTask: 'task-install', status: JobStatus.Downloaded });
+  it('reads a job again once the workflow requested its cancel', async () => {
+    const owned = new OwnedJobs(tables.jobs, 'task-cancel');
+    const job = await readyJob(tables, 'owned-cancel', T0, { ownerTask: 'task-cancel', status: JobStatus.Downloaded });
     await owned.list();
 
-    expect(await tables.jobs.requestInstall(await stored(tables, job), T0 + 60_000)).toBe(true);
+    expect(await tables.jobs.requestCancel(await stored(tables, job), T0 + 60_000)).toBe(true);
 
-    expect((await owned.list()).map((held) => held.installRequested)).toEqual([true]);
+    expect((await owned.list()).map((held) => held.cancelRequested)).toEqual([true]);
   });
 
   it('reads a copy gone stale unseen by the listing (the workflow failed the job) again after its one refused write', async () => {
-    // Prepare: a job held DOWNLOADED and install requested; the workflow fails it at its deadline, which changes no listed attribute.
+    // Prepare: a job held DOWNLOADED; the workflow fails it at its install deadline, which changes no listed attribute.
     const owned = new OwnedJobs(tables.jobs, 'task-stale');
-    const job = await readyJob(tables, 'owned-stale', T0, { ownerTask: 'task-stale', status: JobStatus.Downloaded, installRequested: true });
+    const job = await readyJob(tables, 'owned-stale', T0, { ownerTask: 'task-stale', status: JobStatus.Downloaded });
     const [held] = await owned.list();
     if (held === undefined) throw new Error('the job was not listed');
     const failed = await tables.jobs.transition(held, { kind: 'failed', reason: 'INSTALL_TIMEOUT' }, T0 + 1);
@@ -75,5 +76,33 @@ describe('the jobs an edge task holds', () => {
     expect((await tables.jobs.transition(ending, { kind: 'cancelled', reason: 'CAMPAIGN_CANCELLED' }, T0 + 1)).success).toBe(true);
 
     expect(await owned.list()).toEqual([]);
+  });
+
+  it('answers the Package URI token of a job it holds from its copy, without a read, and reads the store for any other token', async () => {
+    // Prepare: a held DOWNLOADING job, and a held job that failed; reads of the store counted.
+    let storeLookups = 0;
+    const counting = Object.assign(Object.create(tables.jobs) as JobTables['jobs'], {
+      findByToken: (token: string) => {
+        storeLookups++;
+        return tables.jobs.findByToken(token);
+      },
+    });
+    const owned = new OwnedJobs(counting, 'task-token');
+    const downloading = await readyJob(tables, 'owned-token', T0, { ownerTask: 'task-token', status: JobStatus.Downloading });
+    const failed = await readyJob(tables, 'owned-token-failed', T0, { ownerTask: 'task-token', status: JobStatus.Failing });
+    await owned.list();
+
+    // Act
+    const fromCopy = await owned.jobs.findByToken(packageTokenOf(downloading));
+    const lookupsAfterCopy = storeLookups;
+    const wrongSecret = await owned.jobs.findByToken(packageTokenOf({ ...downloading, packageSecret: 'not-the-secret-0' }));
+    const notDownloadable = await owned.jobs.findByToken(packageTokenOf(failed));
+
+    // Assess
+    expect(fromCopy).toMatchObject({ campaignId: downloading.campaignId, jobKey: downloading.jobKey, status: JobStatus.Downloading });
+    expect(lookupsAfterCopy).toBe(0);
+    expect(wrongSecret).toBeUndefined();
+    expect(notDownloadable?.status).toBe(JobStatus.Failing);
+    expect(storeLookups).toBe(2);
   });
 });

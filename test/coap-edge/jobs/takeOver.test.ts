@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStatus } from '../../../core/jobs/jobStateMachine.ts';
 import { FirmwareUpdateState } from '../../../core/lwm2m/firmwareUpdate.ts';
 import { ScriptedDevice } from './ScriptedDevice.ts';
-import { jobExecutor, jobParts, OTHER_TASK, readyJob, registerDevice, startJobTables, stored, T0, TASK, type JobTables } from './jobStepsHarness.ts';
+import { jobExecutor, jobParts, OTHER_TASK, readyJob, registerDevice, requestCohortInstall, startJobTables, stored, T0, TASK, type JobTables } from './jobStepsHarness.ts';
 
 describe('which edge task drives a job', () => {
   let tables: JobTables;
@@ -92,5 +92,58 @@ describe('which edge task drives a job', () => {
 
     expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Succeeded, reportedVersion: '2.0.0' });
     expect(device.state).toBe(FirmwareUpdateState.Idle);
+  });
+
+  it('starts the install of the job it holds for a device that registers (a queue-mode device waking) without reading the device\'s jobs from the table', async () => {
+    // Prepare: an executor of its own task holding the device's DOWNLOADED job from its last
+    // listing; the cohort's install is requested after that listing.
+    const task = 'task-held-wake';
+    const clock = { now: T0 + 1 };
+    const device = new ScriptedDevice();
+    device.state = FirmwareUpdateState.Downloaded;
+    const job = await readyJob(tables, 'to-held-wake', T0, { status: JobStatus.Downloaded, delivery: 'coap-pull', ownerTask: task });
+    let endpointReads = 0;
+    const counting = Object.assign(Object.create(tables.jobs) as JobTables['jobs'], {
+      listForEndpoint: (endpoint: string) => {
+        endpointReads++;
+        return tables.jobs.listForEndpoint(endpoint);
+      },
+    });
+    const executor = jobExecutor({ ...tables, jobs: counting }, device, () => clock.now, task);
+    await executor.tick();
+    const requestedAt = T0 + 4_000_000;
+    await requestCohortInstall(tables, job, requestedAt);
+    clock.now = requestedAt + 1;
+    const registration = await registerDevice(tables, 'to-held-wake', clock.now, { ownerTask: task });
+
+    // Act
+    await executor.onRegistration({ kind: 'registered', registration, previous: registration });
+
+    // Assess
+    expect(endpointReads).toBe(0);
+    expect(device.count('EXECUTE /5/0/2')).toBe(1);
+    expect(await stored(tables, job)).toMatchObject({ status: JobStatus.Updating, deadline: requestedAt + 600_000 });
+    executor.stop();
+  });
+
+  it('reads the jobs of a device that comes from another task, though it holds a copy of its job (that task may have claimed it)', async () => {
+    const task = 'task-held-moved';
+    const job = await readyJob(tables, 'to-held-moved', T0, { status: JobStatus.Downloaded, delivery: 'coap-pull', ownerTask: task });
+    let endpointReads = 0;
+    const counting = Object.assign(Object.create(tables.jobs) as JobTables['jobs'], {
+      listForEndpoint: (endpoint: string) => {
+        endpointReads++;
+        return tables.jobs.listForEndpoint(endpoint);
+      },
+    });
+    const executor = jobExecutor({ ...tables, jobs: counting }, new ScriptedDevice(), () => T0 + 1, task);
+    await executor.tick();
+    const registration = await registerDevice(tables, 'to-held-moved', T0 + 1, { ownerTask: task });
+
+    await executor.onRegistration({ kind: 'updated', registration, previous: { ...registration, ownerTask: OTHER_TASK } });
+
+    expect(endpointReads).toBe(1);
+    expect((await stored(tables, job)).ownerTask).toBe(task);
+    executor.stop();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWithinWindow, localMinuteOfDay, validateTimeWindow, InvalidTimeWindowError } from '../../../core/campaign/windows.ts';
+import { isWithinWindow, localMinuteOfDay, validateTimeWindow, windowOpenedAt, InvalidTimeWindowError } from '../../../core/campaign/windows.ts';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -45,5 +45,14 @@ describe('time windows in device local time', () => {
     expect(() => validateTimeWindow({ start: '24:00', end: '01:00' })).toThrow(InvalidTimeWindowError);
     expect(() => validateTimeWindow({ start: '01:00', end: '01:00' })).toThrow(/differ/);
     expect(() => validateTimeWindow({ start: '01:00', end: '02:00', defaultTimeZone: 'Mars/Olympus' })).toThrow(/time zone/);
+  });
+
+  it('tells when the current opening began, in the device\'s zone, across midnight, and nothing while closed', () => {
+    expect(windowOpenedAt(night, at('2026-11-25T03:30:20Z'))).toBe(at('2026-11-25T02:00:00Z'));
+    expect(windowOpenedAt(night, at('2026-11-25T05:00:00Z'))).toBeUndefined();
+    // 02:00 in Tokyo is 17:00 UTC the day before.
+    expect(windowOpenedAt(night, at('2026-11-24T18:15:00Z'), 'Asia/Tokyo')).toBe(at('2026-11-24T17:00:00Z'));
+    expect(windowOpenedAt({ start: '22:00', end: '04:00' }, at('2026-11-25T01:00:00Z'))).toBe(at('2026-11-24T22:00:00Z'));
+    expect(windowOpenedAt(undefined, 1234)).toBe(1234);
   });
 });
