@@ -1,7 +1,7 @@
 /**
  * The Registration interface (LwM2M 1.1 §6.2): Register, Update, De-register at /rd. A new
  * Register of a known endpoint replaces the old registration (devices re-register after a reboot
- * from a new port, without De-register). Registration ids are 128 random bits (§6.2.1 leaves them
+ * from a new port, without De-register), under the same id while the old one is alive. Registration ids are 128 random bits (§6.2.1 leaves them
  * to the server): nothing about the device can be guessed from one, and the store resolves them.
  * A registration whose lifetime passed without an Update is expired (§6.2.1): its Update gets 4.04
  * and the client must Register again. Who may do what (§7.1, the security of the registration
@@ -98,7 +98,7 @@ export class RegistrationService {
     if (refusal !== undefined || downgrade !== undefined) return { code: '4.03', payload: Buffer.from(refusal ?? downgrade ?? '') };
     const registration: DeviceRegistration = {
       endpoint: params.data.endpoint,
-      registrationId: newRegistrationId(),
+      registrationId: keptRegistrationId(previous, request.security?.pskIdentity, now) ?? newRegistrationId(),
       address: request.peer.address,
       port: request.peer.port,
       lifetimeSeconds: params.data.lifetimeSeconds,
@@ -229,6 +229,18 @@ function parseObjectLinks(payload: Buffer):
 
 function peerKey(peer: Pick<Peer, 'address' | 'port'>): string {
   return `${peer.address}:${peer.port}`;
+}
+
+/**
+ * A device that registers again (a reboot, a new port, no De-register) keeps the id of its live
+ * registration: LwM2M 1.1 §6.2.1 leaves the location to the server, which may answer the same one,
+ * and an unchanged id costs the registry's byRegistrationId index no write (store/schema.ts). A
+ * new id when the previous registration expired or was made over another security association
+ * (NoSec, another PSK identity): an id seen in plaintext never names a DTLS registration.
+ */
+function keptRegistrationId(previous: DeviceRegistration | undefined, pskIdentity: string | undefined, now: number): string | undefined {
+  if (previous === undefined || previous.pskIdentity !== pskIdentity || !isRegistrationAlive(previous, now)) return undefined;
+  return previous.registrationId;
 }
 
 /** 128 random bits, base64url (22 characters): unguessable, and nothing of the endpoint in it. */
