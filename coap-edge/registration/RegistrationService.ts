@@ -11,9 +11,9 @@ import { poolRandom } from '../../dtls/randomPool.ts';
 import { parseRegisterQuery, parseUpdateQuery } from '../../core/lwm2m/registrationRequest.ts';
 import { parseLinkFormat, registrationObjectLinks } from '../../core/lwm2m/linkFormat.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 import { KnownDevices } from './KnownDevices.ts';
+import type { HeardRegistrations } from './HeardRegistrations.ts';
 
 export type RegistrationEvent =
   | { readonly kind: 'registered'; readonly registration: DeviceRegistration; readonly previous?: DeviceRegistration }
@@ -21,7 +21,8 @@ export type RegistrationEvent =
   | { readonly kind: 'deregistered'; readonly endpoint: string };
 
 export interface RegistrationServiceOptions {
-  readonly store: RegistrationStore;
+  /** The registry as this task sees it: a Register reads the previous registration from the store itself. */
+  readonly store: HeardRegistrations;
   readonly taskId: string;
   readonly clock?: () => number;
   readonly onEvent: (event: RegistrationEvent) => void;
@@ -91,8 +92,9 @@ export class RegistrationService {
     const links = parseObjectLinks(request.payload);
     if (!links.success) return BAD_REQUEST(links.message);
     const now = this.now();
-    // Both reads go out together, batched with the other Registers of the moment (store/BatchedReads.ts).
-    const [previous, refusal] = await Promise.all([this.options.store.getWithoutTags(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
+    // Both reads go out together, batched with the other Registers of the moment (store/BatchedReads.ts),
+    // the registration's from the store, not this task's memory: it decides the downgrade and the kept id.
+    const [previous, refusal] = await Promise.all([this.options.store.stored(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
     // A device that registered securely before may not fall back to NoSec (a downgrade).
     const downgrade = request.security === undefined && previous?.pskIdentity !== undefined ? `${params.data.endpoint} registers over DTLS only` : undefined;
     if (refusal !== undefined || downgrade !== undefined) return { code: '4.03', payload: Buffer.from(refusal ?? downgrade ?? '') };
