@@ -9,14 +9,18 @@
  * Update there, its blocks pulled there), and that task then claims the device's jobs with a
  * conditional write, so this task's own writes to them no longer land; a remembered copy is at
  * most `rememberMs` old, after which the store is read again (and a job released here with a stale
- * owner is handed over, JobSteps#reachableDevice). A conditional write of this task that finds
- * another registration forgets the copy at once. The Register's own read of the previous
+ * owner is handed over, JobSteps#reachableDevice). Only a copy that names this task the owner
+ * answers: which task owns a device is the store's word, so two tasks never hand a job to and fro
+ * on what each remembers of the other. A conditional write of this task that finds another
+ * registration forgets the copy at once. The Register's own read of the previous
  * registration (`stored`) always goes to the store: it decides the downgrade and the kept id.
  */
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 
 export interface HeardRegistrationsOptions {
+  /** This task: only a registration it owns is answered from memory. */
+  readonly taskId: string;
   /** How long a registration read or written here answers reads without the store. @default 30,000 ms */
   readonly rememberMs?: number;
   /** Registrations kept at most (the oldest go first). @default 100,000 */
@@ -38,7 +42,7 @@ export class HeardRegistrations implements RegistrationStore {
 
   constructor(
     private readonly store: RegistrationStore,
-    options: HeardRegistrationsOptions = {},
+    private readonly options: HeardRegistrationsOptions,
   ) {
     this.rememberMs = options.rememberMs ?? 30_000;
     this.capacity = options.capacity ?? 100_000;
@@ -64,10 +68,10 @@ export class HeardRegistrations implements RegistrationStore {
     return this.store.get(endpoint);
   }
 
-  /** The registration as this task last knew it, if that is recent; else from the store. */
+  /** The registration as this task last knew it, if that is recent and this task owned it; else from the store. */
   async getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined> {
     const known = this.remembered.get(endpoint);
-    if (known !== undefined && this.now() - known.at <= this.rememberMs) return known.registration;
+    if (known !== undefined && known.registration.ownerTask === this.options.taskId && this.now() - known.at <= this.rememberMs) return known.registration;
     return this.stored(endpoint);
   }
 

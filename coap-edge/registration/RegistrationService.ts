@@ -172,9 +172,10 @@ export class RegistrationService {
     // Only what this server ever minted (base64url, and the older `endpoint.hex`) reaches the index.
     if (!REGISTRATION_ID.test(registrationId)) return undefined;
     const endpoint = this.known.endpointWithRegistrationId(registrationId);
-    // The index's copy is enough: a registration's identity never changes, and the write that
-    // follows (Update, De-register) is conditional on the id, so a stale copy writes nothing wrong.
-    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.getWithoutTags(endpoint);
+    // The write that follows (Update, De-register) is conditional on the id. Read from the store,
+    // not this task's memory: the device may have updated through another task since (its lifetime
+    // is counted from its last Update, wherever it came in).
+    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.stored(endpoint);
     return current?.registrationId === registrationId ? current : undefined;
   }
 

@@ -46,7 +46,7 @@ function taskView(): { heard: HeardRegistrations; reads: () => number; elsewhere
   const clock = { now: T0 };
   const store = new DynamoDbRegistrationStore(dynamo, emulators.config.tables.devices, { holdMs: 0 });
   return {
-    heard: new HeardRegistrations(store, { rememberMs: REMEMBER_MS, clock: () => clock.now }),
+    heard: new HeardRegistrations(store, { taskId: 'task-a', rememberMs: REMEMBER_MS, clock: () => clock.now }),
     reads: () => reads,
     elsewhere: new DynamoDbRegistrationStore(createAwsClients(emulators.config).dynamo, emulators.config.tables.devices),
     clock,
@@ -88,6 +88,22 @@ describe('the registry as an edge task sees it', () => {
     expect(remembered?.ownerTask).toBe('task-a');
     expect(reads() - before).toBe(1);
     expect(read?.ownerTask).toBe('task-b');
+  });
+
+  it('reads the store for a registration it remembers as another task\'s: ownership is the store\'s word', async () => {
+    // Prepare
+    const { heard, reads, elsewhere } = taskView();
+    await elsewhere.put(registration('heard-6', 'rid-heard-6', 'task-b'));
+    await heard.getWithoutTags('heard-6');
+    await elsewhere.update('heard-6', 'rid-heard-6', { ownerTask: 'task-a' });
+    const before = reads();
+
+    // Act
+    const read = await heard.getWithoutTags('heard-6');
+
+    // Assess
+    expect(reads() - before).toBe(1);
+    expect(read?.ownerTask).toBe('task-a');
   });
 
   it('forgets its copy when a conditional write finds another registration of the device', async () => {
