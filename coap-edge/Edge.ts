@@ -65,7 +65,7 @@ export class Edge {
 
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger, taskId } = options;
-    const registrations = new HeardRegistrations(stores.registrations, { taskId });
+    const registrations = new HeardRegistrations(stores.registrations, { taskId, ...(options.registrationMemoryMs === undefined ? {} : { rememberMs: options.registrationMemoryMs }) });
     this.registrations = registrations;
     this.events = new EdgeEvents(logger);
     const phaseWaker = options.taskTokens === undefined ? undefined : new PhaseWaker(stores.campaigns, options.taskTokens, logger);

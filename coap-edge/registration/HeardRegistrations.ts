@@ -1,19 +1,19 @@
 /**
  * The registry as one edge task sees it: the registry (store/DynamoDbRegistrationStore.ts), with
- * the registrations this task made, updated, wrote or read in the last `rememberMs` kept in
- * memory, so the job steps, the downlink and the device reads that follow a Register or a step
- * read no read unit each (a device update read its registration about six times).
+ * the registrations of the devices this task heard from (a Register or an Update here) in the last
+ * `rememberMs` kept in memory, with this task's own writes to them, so the job steps, the
+ * downlink and the device reads that follow cost no read unit each (a device update read its
+ * registration about six times).
  *
- * Why a remembered registration may answer: a device's item is written by the task that hears
- * from it. Another process writes it only when the device spoke to another task (a Register or
- * Update there, its blocks pulled there), and that task then claims the device's jobs with a
- * conditional write, so this task's own writes to them no longer land; a remembered copy is at
- * most `rememberMs` old, after which the store is read again (and a job released here with a stale
- * owner is handed over, JobSteps#reachableDevice). Only a copy that names this task the owner
- * answers: which task owns a device is the store's word, so two tasks never hand a job to and fro
- * on what each remembers of the other. A conditional write of this task that finds another
- * registration forgets the copy at once. The Register's own read of the previous
- * registration (`stored`) always goes to the store: it decides the downgrade and the kept id.
+ * Why a remembered registration may answer: the NLB keeps a device's UDP flow on the task that
+ * heard it until the flow has been idle for 120 s, so for `rememberMs` (less than that) after this
+ * task heard a device, no other task hears it from the same address, and a device's item is
+ * written by the task that hears it. A device that changed its address (a reboot, a NAT
+ * rebinding) may reach another task meanwhile: that task writes the item and claims the device's
+ * jobs with a conditional write, so this task's writes to them no longer land. Only a copy that
+ * names this task the owner answers; a conditional write of this task that finds another
+ * registration forgets the copy at once. A Register, an Update and a De-register read the
+ * registration from the store (`stored`): they decide the downgrade, the kept id and the expiry.
  */
 import type { DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
 import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
@@ -21,7 +21,7 @@ import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 export interface HeardRegistrationsOptions {
   /** This task: only a registration it owns is answered from memory. */
   readonly taskId: string;
-  /** How long a registration read or written here answers reads without the store. @default 30,000 ms */
+  /** How long after this task heard a device its registration answers reads without the store: below the balancer's flow idle timeout (NLB, UDP: 120 s). @default 60,000 ms */
   readonly rememberMs?: number;
   /** Registrations kept at most (the oldest go first). @default 100,000 */
   readonly capacity?: number;
@@ -30,7 +30,8 @@ export interface HeardRegistrationsOptions {
 
 interface Remembered {
   readonly registration: DeviceRegistration;
-  readonly at: number;
+  /** When this task last heard from the device. */
+  readonly heardAt: number;
 }
 
 export class HeardRegistrations implements RegistrationStore {
@@ -44,14 +45,25 @@ export class HeardRegistrations implements RegistrationStore {
     private readonly store: RegistrationStore,
     private readonly options: HeardRegistrationsOptions,
   ) {
-    this.rememberMs = options.rememberMs ?? 30_000;
+    this.rememberMs = options.rememberMs ?? 60_000;
     this.capacity = options.capacity ?? 100_000;
     this.now = options.clock ?? Date.now;
   }
 
   async register(registration: DeviceRegistration): Promise<void> {
     await this.store.register(registration);
-    this.remember(registration);
+    this.heardFrom(registration);
+  }
+
+  /** The device spoke to this task (a Register or an Update here): its registration as it is now. */
+  heardFrom(registration: DeviceRegistration): void {
+    const now = this.now();
+    this.remembered.delete(registration.endpoint);
+    this.remembered.set(registration.endpoint, { registration, heardAt: now });
+    for (const [endpoint, entry] of this.remembered) {
+      if (this.remembered.size <= this.capacity && now - entry.heardAt <= this.rememberMs) return;
+      this.remembered.delete(endpoint);
+    }
   }
 
   async put(registration: DeviceRegistration): Promise<void> {
@@ -68,24 +80,23 @@ export class HeardRegistrations implements RegistrationStore {
     return this.store.get(endpoint);
   }
 
-  /** The registration as this task last knew it, if that is recent and this task owned it; else from the store. */
+  /** The registration as this task knows it, if it heard the device lately and owns it; else from the store. */
   async getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined> {
     const known = this.remembered.get(endpoint);
-    if (known !== undefined && known.registration.ownerTask === this.options.taskId && this.now() - known.at <= this.rememberMs) return known.registration;
+    if (known !== undefined && known.registration.ownerTask === this.options.taskId && this.now() - known.heardAt <= this.rememberMs) return known.registration;
     return this.stored(endpoint);
   }
 
-  /** The registration as stored now (a consistent read), remembered. */
+  /** The registration as stored now (a consistent read); what this task remembers of it is replaced by it. */
   async stored(endpoint: string): Promise<DeviceRegistration | undefined> {
     const registration = await this.store.getWithoutTags(endpoint);
-    if (registration === undefined) this.remembered.delete(endpoint);
-    else this.remember(registration);
+    this.refreshed(endpoint, registration);
     return registration;
   }
 
   async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
     const registration = await this.store.findByRegistrationId(registrationId);
-    if (registration !== undefined) this.remember(registration);
+    if (registration !== undefined) this.refreshed(registration.endpoint, registration);
     return registration;
   }
 
@@ -93,8 +104,8 @@ export class HeardRegistrations implements RegistrationStore {
     const applied = await this.store.update(endpoint, registrationId, changes);
     const known = this.remembered.get(endpoint);
     if (!applied) this.remembered.delete(endpoint);
-    // Only onto the registration the write was conditional on; the copy is as recent as it was.
-    else if (known?.registration.registrationId === registrationId) this.remembered.set(endpoint, { registration: { ...known.registration, ...changes, endpoint, registrationId }, at: known.at });
+    // Only onto the registration the write was conditional on.
+    else if (known?.registration.registrationId === registrationId) this.remembered.set(endpoint, { ...known, registration: { ...known.registration, ...changes, endpoint, registrationId } });
     return applied;
   }
 
@@ -110,13 +121,11 @@ export class HeardRegistrations implements RegistrationStore {
     return this.store.list();
   }
 
-  private remember(registration: DeviceRegistration): void {
-    const now = this.now();
-    this.remembered.delete(registration.endpoint);
-    this.remembered.set(registration.endpoint, { registration, at: now });
-    for (const [endpoint, entry] of this.remembered) {
-      if (this.remembered.size <= this.capacity && now - entry.at <= this.rememberMs) return;
-      this.remembered.delete(endpoint);
-    }
+  /** A newer copy from the store, kept only for a device this task heard from. */
+  private refreshed(endpoint: string, registration: DeviceRegistration | undefined): void {
+    const known = this.remembered.get(endpoint);
+    if (known === undefined) return;
+    if (registration === undefined) this.remembered.delete(endpoint);
+    else this.remembered.set(endpoint, { ...known, registration });
   }
 }

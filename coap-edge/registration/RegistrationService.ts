@@ -151,7 +151,9 @@ export class RegistrationService {
     const applied = await this.options.store.update(current.endpoint, registrationId, changes);
     if (!applied) return { code: '4.04' };
     this.remember(current.endpoint, request.peer);
-    this.emitLater({ kind: 'updated', registration: { ...current, ...changes } as DeviceRegistration, previous: current });
+    const registration = { ...current, ...changes } as DeviceRegistration;
+    this.options.store.heardFrom(registration);
+    this.emitLater({ kind: 'updated', registration, previous: current });
     return { code: '2.04' };
   }
 

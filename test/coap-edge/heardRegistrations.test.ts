@@ -1,8 +1,9 @@
 /**
  * The registry as one edge task sees it (coap-edge/registration/HeardRegistrations.ts), against
- * dynalite: what the task registered, wrote or read in the last `rememberMs` answers its reads
- * without a read of the store; older copies, and copies a conditional write found stale, are read
- * again; the Register's read of the previous registration always goes to the store. Calls are
+ * dynalite: the registration of a device the task heard from (a Register here) in the last
+ * `rememberMs`, with the task's own writes, answers its reads without a read of the store, while
+ * the task owns it; older copies, copies the store names another owner in, and copies a
+ * conditional write found stale are read again; `stored` always reads the store. Calls are
  * counted by a middleware on a real client; the clock is injected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +71,7 @@ describe('the registry as an edge task sees it', () => {
     expect(seen.map((device) => device?.negotiatedFormat)).toEqual([112, 112, 112]);
   });
 
-  it('reads the store again once its copy is older than rememberMs, and sees another task\'s write', async () => {
+  it('reads the store again once rememberMs passed since it heard the device, and sees another task\'s write', async () => {
     // Prepare
     const { heard, reads, elsewhere, clock } = taskView();
     await heard.register(registration('heard-2', 'rid-heard-2'));
@@ -90,12 +91,14 @@ describe('the registry as an edge task sees it', () => {
     expect(read?.ownerTask).toBe('task-b');
   });
 
-  it('reads the store for a registration it remembers as another task\'s: ownership is the store\'s word', async () => {
+  it('reads the store for a device it heard once the store names another task the owner: ownership is the store\'s word', async () => {
     // Prepare
     const { heard, reads, elsewhere } = taskView();
-    await elsewhere.put(registration('heard-6', 'rid-heard-6', 'task-b'));
-    await heard.getWithoutTags('heard-6');
-    await elsewhere.update('heard-6', 'rid-heard-6', { ownerTask: 'task-a' });
+    await heard.register(registration('heard-6', 'rid-heard-6'));
+    await heard.flush();
+    await elsewhere.update('heard-6', 'rid-heard-6', { ownerTask: 'task-b' });
+    await heard.stored('heard-6');
+    await elsewhere.update('heard-6', 'rid-heard-6', { ownerTask: 'task-a', negotiatedFormat: 11542 });
     const before = reads();
 
     // Act
@@ -103,7 +106,21 @@ describe('the registry as an edge task sees it', () => {
 
     // Assess
     expect(reads() - before).toBe(1);
-    expect(read?.ownerTask).toBe('task-a');
+    expect(read).toMatchObject({ ownerTask: 'task-a', negotiatedFormat: 11542 });
+  });
+
+  it('reads the store every time for a device it did not hear from', async () => {
+    // Prepare
+    const { heard, reads, elsewhere } = taskView();
+    await elsewhere.put(registration('heard-7', 'rid-heard-7'));
+    const before = reads();
+
+    // Act
+    await heard.getWithoutTags('heard-7');
+    await heard.getWithoutTags('heard-7');
+
+    // Assess
+    expect(reads() - before).toBe(2);
   });
 
   it('forgets its copy when a conditional write finds another registration of the device', async () => {
