@@ -24,8 +24,8 @@ describe('two edge processes behind the flow-hashing balancer', () => {
   beforeAll(async () => {
     // An edge task answers from memory for a device it heard lately only while the device's flow
     // cannot have moved: below the flows' idle timeout, as 60 s is below the NLB's 120 s.
-    stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 200, jobPollIntervalMs: 200, edgeRequests: { registrationMemoryMs: 0 } });
-    second = new Edge({ stores: stack.stores, taskId: 'local-edge-2', port: 0, jobPollIntervalMs: 200, registrationMemoryMs: 0, logger: createLogger('edge', 'silent') });
+    stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 200, jobPollIntervalMs: 200, edgeRequests: { registrationMemoryMs: FLOW_IDLE_MS / 2 } });
+    second = new Edge({ stores: stack.stores, taskId: 'local-edge-2', port: 0, jobPollIntervalMs: 200, registrationMemoryMs: FLOW_IDLE_MS / 2, logger: createLogger('edge', 'silent') });
     const secondAddress = await second.start();
     balancer = new UdpBalancer([stack.edge.address, secondAddress], FLOW_IDLE_MS);
   });
