@@ -27,6 +27,7 @@ import { PackagePusher } from './firmware/PackagePusher.ts';
 import { presignedPackages } from './firmware/presignedPackages.ts';
 import { JobExecutor, type CancelOutcome } from './jobs/JobExecutor.ts';
 import { EdgeMetricsReporter, type EdgeMetricCounts } from './metrics/EdgeMetricsReporter.ts';
+import { HeardRegistrations } from './registration/HeardRegistrations.ts';
 import { RegistrationService } from './registration/RegistrationService.ts';
 import { SendService } from './reporting/SendService.ts';
 import { TelemetryRecorder } from './reporting/TelemetryRecorder.ts';
@@ -53,6 +54,8 @@ export class Edge {
   /** Ends the workflow's phase waits when this edge's jobs of a cohort are done (when given task tokens). */
   private readonly phaseWaker: PhaseWaker | undefined;
   private readonly registration: RegistrationService;
+  /** The registry as this task sees it (what it heard and read lately kept in memory). */
+  private readonly registrations: HeardRegistrations;
   private readonly deviceInfo: DeviceInfoReader;
   private readonly telemetry: TelemetryRecorder;
   private readonly send: SendService;
@@ -62,6 +65,8 @@ export class Edge {
 
   constructor(private readonly options: EdgeOptions) {
     const { stores, logger, taskId } = options;
+    const registrations = new HeardRegistrations(stores.registrations, { taskId, ...(options.registrationMemoryMs === undefined ? {} : { rememberMs: options.registrationMemoryMs }) });
+    this.registrations = registrations;
     this.events = new EdgeEvents(logger);
     const phaseWaker = options.taskTokens === undefined ? undefined : new PhaseWaker(stores.campaigns, options.taskTokens, logger);
     this.phaseWaker = phaseWaker;
@@ -71,7 +76,7 @@ export class Edge {
     });
     this.metrics = new EdgeMetricsReporter(() => this.metricCounts(), options.metricsSink ?? emfMetricsSink(FotaMetricService.Edge));
     this.transports = new EdgeTransports(options);
-    this.devices = new DeviceClient(this.transports.router, options.objectRegistry ?? defaultObjectRegistry, new RegistrationFormatMemory(stores.registrations, logger));
+    this.devices = new DeviceClient(this.transports.router, options.objectRegistry ?? defaultObjectRegistry, new RegistrationFormatMemory(registrations, logger));
     this.images = new ImageCache(stores.images, options.imageCacheBytes ?? 256 * 1024 * 1024, (imageId, error) =>
       logger.warn('firmware image not served: it cannot be loaded or fails its SHA-256 check', { imageId, error }),
     );
@@ -84,9 +89,9 @@ export class Edge {
       (job) => this.events.emit({ kind: 'lastBlockServed', job }),
     );
     this.pusher = new PackagePusher(this.devices, this.images, { concurrency: options.pushConcurrency ?? 32 });
-    this.deviceInfo = new DeviceInfoReader(this.devices, stores.registrations, logger);
+    this.deviceInfo = new DeviceInfoReader(this.devices, registrations, logger);
     this.registration = new RegistrationService({
-      store: stores.registrations,
+      store: registrations,
       taskId,
       onEvent: (event) => this.events.emit(event),
       credentialOwner: async (identity) => (await stores.credentials.get(identity))?.endpoint,
@@ -97,7 +102,7 @@ export class Edge {
     this.send = new SendService({ senders: this.registration, recorder: this.telemetry, registry: this.devices.registry, onSend: (endpoint) => this.events.emit({ kind: 'sent', endpoint }) });
     this.downlink = new DownlinkExecutor({
       requests: stores.requests,
-      registrations: stores.registrations,
+      registrations,
       devices: this.devices,
       taskId,
       pollIntervalMs: options.jobPollIntervalMs ?? 2_000,
@@ -140,7 +145,7 @@ export class Edge {
     this.events.handleWith(
       new EdgeEventHandler({
         taskId: options.taskId,
-        registrations: options.stores.registrations,
+        registrations: this.registrations,
         transports: this.transports,
         devices: this.devices,
         deviceInfo: this.deviceInfo,
@@ -239,7 +244,7 @@ export class Edge {
     return new JobExecutor({
       jobs: this.jobs,
       campaigns: options.stores.campaigns,
-      registrations: options.stores.registrations,
+      registrations: this.registrations,
       devices: this.devices,
       taskId: options.taskId,
       packageUriBase: `coap://${host}`,

@@ -26,6 +26,12 @@ export interface EdgeOptions {
   readonly imageCacheBytes?: number;
   /** How long a queue-mode device listens after it spoke. @default 93 s (MAX_TRANSMIT_WAIT) */
   readonly queueModeAwakeMs?: number;
+  /**
+   * How long after a device's Register or Update here its registration answers this task's reads
+   * without the store (coap-edge/registration/HeardRegistrations.ts); keep it below the balancer's
+   * UDP flow idle timeout (NLB: 120 s). @default 60 s
+   */
+  readonly registrationMemoryMs?: number;
   /** Object models for the codecs: the OMA objects plus any loaded from DDF files. */
   readonly objectRegistry?: ObjectRegistry;
   /**

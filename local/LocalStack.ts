@@ -27,7 +27,7 @@ export interface LocalStackOptions {
   /** Firmware delivery tuning of the edge (state checks, deferral retries, HTTP URL expiry...). */
   readonly edgeDelivery?: Pick<EdgeOptions, 'stateCheckIntervalMs' | 'deferRetryMs' | 'httpPackageUrlExpirySeconds' | 'pushConcurrency' | 'imageCacheBytes'>;
   /** How long the edge waits for a device's answer, and for a separate response after an empty ACK. */
-  readonly edgeRequests?: Pick<EdgeOptions, 'requestTimeoutMs' | 'separateResponseTimeoutMs'>;
+  readonly edgeRequests?: Pick<EdgeOptions, 'requestTimeoutMs' | 'separateResponseTimeoutMs' | 'registrationMemoryMs'>;
   /** TCP port of the REST API on loopback; any free port by default. */
   readonly apiPort?: number;
   /** TCP port of dynalite (DynamoDB) on loopback; any free port by default. */

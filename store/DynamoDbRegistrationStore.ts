@@ -109,14 +109,17 @@ export class DynamoDbRegistrationStore implements RegistrationStore {
   async findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined> {
     const held = this.held.findByRegistrationId(registrationId);
     if (held !== undefined) return held;
+    // The index holds keys only (store/schema.ts): it names the endpoint, the table has the device.
     const page = await this.dynamo.send(new QueryCommand({
       TableName: this.tableName,
       IndexName: DEVICES_BY_REGISTRATION_INDEX,
       KeyConditionExpression: 'registrationId = :rid',
       ExpressionAttributeValues: { ':rid': registrationId },
     }));
-    const found = page.Items?.[0];
-    return found === undefined ? undefined : withoutTags(found as unknown as DeviceRegistration);
+    const endpoint = page.Items?.[0]?.['endpoint'];
+    if (typeof endpoint !== 'string') return undefined;
+    const device = await this.getWithoutTags(endpoint);
+    return device?.registrationId === registrationId ? device : undefined;
   }
 
   async update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean> {

@@ -40,11 +40,14 @@ export const DEVICES_BY_REGISTRATION_INDEX = 'byRegistrationId';
 /**
  * Devices: one item per endpoint name, the current registration. byRegistrationId resolves the
  * `/rd/{id}` of an Update or De-register: ids are random (LwM2M 1.1 §6.2.1 leaves them to the
- * server), so they no longer carry the endpoint name.
+ * server), so they no longer carry the endpoint name. It holds keys only, and a device that
+ * registers again keeps its id (coap-edge/registration/RegistrationService.ts): no write to a
+ * device item but its first Register, a Register with a new id and a De-register costs the index
+ * anything; its reader gets the device from the table by the endpoint it finds.
  */
 export const DEVICES_TABLE: TableSchema = {
   partitionKey: { name: 'endpoint', type: 'S' },
-  globalSecondaryIndexes: [{ indexName: DEVICES_BY_REGISTRATION_INDEX, partitionKey: { name: 'registrationId', type: 'S' } }],
+  globalSecondaryIndexes: [{ indexName: DEVICES_BY_REGISTRATION_INDEX, partitionKey: { name: 'registrationId', type: 'S' }, projection: 'KEYS_ONLY' }],
 };
 
 export const JOBS_BY_ENDPOINT_INDEX = 'byEndpoint';

@@ -1,7 +1,7 @@
 /**
  * The Registration interface (LwM2M 1.1 §6.2): Register, Update, De-register at /rd. A new
  * Register of a known endpoint replaces the old registration (devices re-register after a reboot
- * from a new port, without De-register). Registration ids are 128 random bits (§6.2.1 leaves them
+ * from a new port, without De-register), under the same id while the old one is alive. Registration ids are 128 random bits (§6.2.1 leaves them
  * to the server): nothing about the device can be guessed from one, and the store resolves them.
  * A registration whose lifetime passed without an Update is expired (§6.2.1): its Update gets 4.04
  * and the client must Register again. Who may do what (§7.1, the security of the registration
@@ -11,9 +11,9 @@ import { poolRandom } from '../../dtls/randomPool.ts';
 import { parseRegisterQuery, parseUpdateQuery } from '../../core/lwm2m/registrationRequest.ts';
 import { parseLinkFormat, registrationObjectLinks } from '../../core/lwm2m/linkFormat.ts';
 import { isRegistrationAlive, type DeviceRegistration } from '../../core/devices/DeviceRegistration.ts';
-import type { RegistrationStore } from '../../core/ports/RegistrationStore.ts';
 import type { InboundRequest, OutboundResponse, Peer } from '../transport/CoapTransport.ts';
 import { KnownDevices } from './KnownDevices.ts';
+import type { HeardRegistrations } from './HeardRegistrations.ts';
 
 export type RegistrationEvent =
   | { readonly kind: 'registered'; readonly registration: DeviceRegistration; readonly previous?: DeviceRegistration }
@@ -21,7 +21,8 @@ export type RegistrationEvent =
   | { readonly kind: 'deregistered'; readonly endpoint: string };
 
 export interface RegistrationServiceOptions {
-  readonly store: RegistrationStore;
+  /** The registry as this task sees it: a Register reads the previous registration from the store itself. */
+  readonly store: HeardRegistrations;
   readonly taskId: string;
   readonly clock?: () => number;
   readonly onEvent: (event: RegistrationEvent) => void;
@@ -91,14 +92,15 @@ export class RegistrationService {
     const links = parseObjectLinks(request.payload);
     if (!links.success) return BAD_REQUEST(links.message);
     const now = this.now();
-    // Both reads go out together, batched with the other Registers of the moment (store/BatchedReads.ts).
-    const [previous, refusal] = await Promise.all([this.options.store.getWithoutTags(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
+    // Both reads go out together, batched with the other Registers of the moment (store/BatchedReads.ts),
+    // the registration's from the store, not this task's memory: it decides the downgrade and the kept id.
+    const [previous, refusal] = await Promise.all([this.options.store.stored(params.data.endpoint), this.securityRefusal(request, params.data.endpoint)]);
     // A device that registered securely before may not fall back to NoSec (a downgrade).
     const downgrade = request.security === undefined && previous?.pskIdentity !== undefined ? `${params.data.endpoint} registers over DTLS only` : undefined;
     if (refusal !== undefined || downgrade !== undefined) return { code: '4.03', payload: Buffer.from(refusal ?? downgrade ?? '') };
     const registration: DeviceRegistration = {
       endpoint: params.data.endpoint,
-      registrationId: newRegistrationId(),
+      registrationId: keptRegistrationId(previous, request.security?.pskIdentity, now) ?? newRegistrationId(),
       address: request.peer.address,
       port: request.peer.port,
       lifetimeSeconds: params.data.lifetimeSeconds,
@@ -149,7 +151,9 @@ export class RegistrationService {
     const applied = await this.options.store.update(current.endpoint, registrationId, changes);
     if (!applied) return { code: '4.04' };
     this.remember(current.endpoint, request.peer);
-    this.emitLater({ kind: 'updated', registration: { ...current, ...changes } as DeviceRegistration, previous: current });
+    const registration = { ...current, ...changes } as DeviceRegistration;
+    this.options.store.heardFrom(registration);
+    this.emitLater({ kind: 'updated', registration, previous: current });
     return { code: '2.04' };
   }
 
@@ -170,9 +174,10 @@ export class RegistrationService {
     // Only what this server ever minted (base64url, and the older `endpoint.hex`) reaches the index.
     if (!REGISTRATION_ID.test(registrationId)) return undefined;
     const endpoint = this.known.endpointWithRegistrationId(registrationId);
-    // The index's copy is enough: a registration's identity never changes, and the write that
-    // follows (Update, De-register) is conditional on the id, so a stale copy writes nothing wrong.
-    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.getWithoutTags(endpoint);
+    // The write that follows (Update, De-register) is conditional on the id. Read from the store,
+    // not this task's memory: the device may have updated through another task since (its lifetime
+    // is counted from its last Update, wherever it came in).
+    const current = endpoint === undefined ? await this.options.store.findByRegistrationId(registrationId) : await this.options.store.stored(endpoint);
     return current?.registrationId === registrationId ? current : undefined;
   }
 
@@ -229,6 +234,18 @@ function parseObjectLinks(payload: Buffer):
 
 function peerKey(peer: Pick<Peer, 'address' | 'port'>): string {
   return `${peer.address}:${peer.port}`;
+}
+
+/**
+ * A device that registers again (a reboot, a new port, no De-register) keeps the id of its live
+ * registration: LwM2M 1.1 §6.2.1 leaves the location to the server, which may answer the same one,
+ * and an unchanged id costs the registry's byRegistrationId index no write (store/schema.ts). A
+ * new id when the previous registration expired or was made over another security association
+ * (NoSec, another PSK identity): an id seen in plaintext never names a DTLS registration.
+ */
+function keptRegistrationId(previous: DeviceRegistration | undefined, pskIdentity: string | undefined, now: number): string | undefined {
+  if (previous === undefined || previous.pskIdentity !== pskIdentity || !isRegistrationAlive(previous, now)) return undefined;
+  return previous.registrationId;
 }
 
 /** 128 random bits, base64url (22 characters): unguessable, and nothing of the endpoint in it. */

@@ -25,8 +25,9 @@ export interface RegistrationStore {
    */
   getWithoutTags(endpoint: string): Promise<DeviceRegistration | undefined>;
   /**
-   * The registration with this id (the `/rd/{id}` of an Update), from the index: in DynamoDB it
-   * may lag a write by a moment, so writes that follow stay conditional on the id. Without the tags.
+   * The registration with this id (the `/rd/{id}` of an Update): the index names the endpoint (in
+   * DynamoDB it may lag a write by a moment), the device is read from the table and answered only
+   * while it still has this id; writes that follow stay conditional on the id. Without the tags.
    */
   findByRegistrationId(registrationId: string): Promise<DeviceRegistration | undefined>;
   update(endpoint: string, registrationId: string, changes: Partial<DeviceRegistration>): Promise<boolean>;

@@ -64,7 +64,8 @@ export async function tickCohortPhase(
   let changed = jobs.some((job) => job.updatedAt > now - pollSeconds * 1000);
   const devices = new Map<string, DeviceRegistration | undefined>();
   const deviceOf = async (endpoint: string): Promise<DeviceRegistration | undefined> => {
-    if (!devices.has(endpoint)) devices.set(endpoint, await stores.registrations.get(endpoint));
+    // Its owner task and time zone: the device's own item, not the operator's tags (one read, not two).
+    if (!devices.has(endpoint)) devices.set(endpoint, await stores.registrations.getWithoutTags(endpoint));
     return devices.get(endpoint);
   };
   // The edge's rule (core/jobs/cohortInstall.ts): a DOWNLOADED job waits for its cohort's install

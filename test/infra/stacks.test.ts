@@ -193,6 +193,13 @@ describe('the dev stage (default context)', () => {
         ]),
       });
     });
+
+    it('keeps the devices\' registration id index keys only, so a device\'s own writes cost it nothing', () => {
+      storage.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'endpoint', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [{ IndexName: 'byRegistrationId', KeySchema: [{ AttributeName: 'registrationId', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      });
+    });
   });
 
   describe('least privilege', () => {

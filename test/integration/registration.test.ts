@@ -50,22 +50,35 @@ describe('the Registration interface over real UDP', () => {
     expect(afterLinks?.objectLinks).toEqual(['/1/0', '/3/0', '/5/0', '/3303/0', '/3303/1']);
   });
 
-  it('replaces the registration of a device that rebooted and registered from a new port without De-register', async () => {
+  it('replaces the registration of a device that rebooted and registered from a new port without De-register, under the same location', async () => {
     // Prepare
     const before = await open();
     const after = await open();
     const first = locationOf(await before.register(['ep=rebooter', 'lt=300', 'lwm2m=1.1']));
 
     // Act
-    const second = locationOf(await after.register(['ep=rebooter', 'lt=300', 'lwm2m=1.1']));
+    const second = locationOf(await after.register(['ep=rebooter', 'lt=300', 'lwm2m=1.1'], '</1/0>,</3/0>,</5/0>,</3303/0>'));
 
     // Assess
-    expect(second.map(String)).not.toEqual(first.map(String));
-    expect(await stack.stores.registrations.get('rebooter')).toMatchObject({ port: after.port, registrationId: second[1]?.toString() });
-    expect((await after.update(first)).code).toBe('4.04');
-    expect((await before.deregister(first)).code).toBe('4.04');
+    expect(second.map(String)).toEqual(first.map(String));
+    expect(await stack.stores.registrations.get('rebooter')).toMatchObject({ port: after.port, registrationId: second[1]?.toString(), objectLinks: ['/1/0', '/3/0', '/5/0', '/3303/0'] });
     expect((await after.update(second)).code).toBe('2.04');
-    expect(await stack.stores.registrations.get('rebooter')).toBeDefined();
+    expect(await stack.stores.registrations.get('rebooter')).toMatchObject({ port: after.port });
+  });
+
+  it('gives a Register after a De-register a new location, and the old one is gone', async () => {
+    // Prepare
+    const first = locationOf(await client.register(['ep=returner', 'lt=300', 'lwm2m=1.1']));
+    const deregistered = await client.deregister(first);
+
+    // Act
+    const second = locationOf(await client.register(['ep=returner', 'lt=300', 'lwm2m=1.1']));
+
+    // Assess
+    expect(deregistered.code).toBe('2.02');
+    expect(second.map(String)).not.toEqual(first.map(String));
+    expect((await client.update(first)).code).toBe('4.04');
+    expect((await client.update(second)).code).toBe('2.04');
   });
 
   it.each([

@@ -12,6 +12,8 @@ import { describeUnsucceeded, expectNothingLost, startScenario } from '../integr
  * Two edge processes behind the local model of the NLB: flows idle for 400 ms are forgotten and
  * half of them come back through the other task, as after the NLB's 120 s UDP idle timeout.
  */
+const FLOW_IDLE_MS = 400;
+
 describe('two edge processes behind the flow-hashing balancer', () => {
   let stack: LocalStack;
   let second: Edge;
@@ -20,10 +22,12 @@ describe('two edge processes behind the flow-hashing balancer', () => {
   let keepAlive: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
-    stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 200, jobPollIntervalMs: 200 });
-    second = new Edge({ stores: stack.stores, taskId: 'local-edge-2', port: 0, jobPollIntervalMs: 200, logger: createLogger('edge', 'silent') });
+    // An edge task answers from memory for a device it heard lately only while the device's flow
+    // cannot have moved: below the flows' idle timeout, as 60 s is below the NLB's 120 s.
+    stack = await LocalStack.start({ logLevel: 'silent', waitOverrideMs: 200, jobPollIntervalMs: 200, edgeRequests: { registrationMemoryMs: FLOW_IDLE_MS / 2 } });
+    second = new Edge({ stores: stack.stores, taskId: 'local-edge-2', port: 0, jobPollIntervalMs: 200, registrationMemoryMs: FLOW_IDLE_MS / 2, logger: createLogger('edge', 'silent') });
     const secondAddress = await second.start();
-    balancer = new UdpBalancer([stack.edge.address, secondAddress], 400);
+    balancer = new UdpBalancer([stack.edge.address, secondAddress], FLOW_IDLE_MS);
   });
 
   afterAll(async () => {
