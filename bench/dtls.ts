@@ -5,9 +5,7 @@
  * more than the rate on a shared machine. `FOTA_BENCH_CPU_PROF=DIR` writes a V8 CPU profile of
  * the handshake phase there.
  */
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
+import { profiled } from './cpuProfile.ts';
 import { DtlsClient } from '../dtls/DtlsClient.ts';
 import { DtlsSocket } from '../dtls/DtlsSocket.ts';
 import type { Figure } from './figures.ts';
@@ -49,23 +47,6 @@ async function handshakes(port: number): Promise<HandshakeFigures> {
   );
   const cpu = process.cpuUsage(cpuBefore);
   return { perSecond: completed / ((Date.now() - started) / 1000), cpuUsPerHandshake: (cpu.user + cpu.system) / completed };
-}
-
-/** Runs `phase` under the V8 profiler when FOTA_BENCH_CPU_PROF names a folder, and writes the profile there. */
-async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
-  const dir = process.env['FOTA_BENCH_CPU_PROF'];
-  if (dir === undefined) return phase();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await phase();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
-    await writeFile(join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
-  }
 }
 
 async function recordsPerSecond(port: number): Promise<number> {

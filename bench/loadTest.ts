@@ -4,7 +4,8 @@
  * otherwise: a 30 s poll that only backs up the edge's phase wake) through the synthesized workflow. Counts what was lost: devices the registry never recorded, and jobs that
  * did not end in a terminal state (or were never created). The fleet runs in its own process
  * (bench/loadFleet.ts), and so do the emulators (local/emulatorChild.ts): the peak memory and the
- * CPU time printed are the stack process's own, the edge and the workflow runner.
+ * CPU time printed are the stack process's own, the edge and the workflow runner (its profile
+ * during the campaign with FOTA_BENCH_CPU_PROF=DIR: bench/cpuProfile.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { buildFirmwarePackage } from '../sim/firmwarePackage.ts';
 import { createProgressBar } from '../cli/terminal.ts';
 import type { FleetMessage } from './loadFleet.ts';
 import type { Figure } from './figures.ts';
+import { profiled } from './cpuProfile.ts';
 
 const MODEL = 'LOAD-1';
 
@@ -74,7 +76,7 @@ export async function loadTestBenchmark(): Promise<Figure[]> {
     const updating = createProgressBar('updating', recorded);
     const onUpdated = (message: FleetMessage): void => void (message.kind === 'updated' && updating.update(message.devices));
     fleet.on('message', onUpdated);
-    await execution.done;
+    await profiled('load-campaign', () => execution.done);
     fleet.off('message', onUpdated);
     updating.stop();
     const campaignSeconds = (Date.now() - campaignStarted) / 1000;

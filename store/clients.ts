@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { StoreConfig } from './config.ts';
+import { cacheSigner, presenceOnlySigner } from './sdkSigning.ts';
 
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
@@ -23,14 +24,22 @@ const MAX_SOCKETS = 256;
 
 export function createAwsClients(config: StoreConfig): AwsClients {
   const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS };
+  const local = config.dynamoDbEndpoint !== undefined;
   const dynamoClient = new DynamoDBClient({
     region: config.region,
     requestHandler: { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) },
     // No account id in the endpoint: the endpoint is resolved from the region alone (and cached),
     // without waiting on the credentials for each call's endpoint parameters.
     accountIdEndpointMode: 'disabled',
-    ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS }),
+    ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS, signer: presenceOnlySigner('dynamodb') }),
   });
+  if (local) {
+    // The SDK's user agent is telemetry for AWS, built anew for every call (2% of the load test's
+    // CPU): a step of the same name that does nothing (Powertools places its own after it).
+    dynamoClient.middlewareStack.add((next) => next, { name: 'getUserAgentMiddleware', step: 'build', priority: 'low', override: true });
+  } else {
+    cacheSigner(dynamoClient.config);
+  }
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

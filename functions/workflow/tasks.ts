@@ -15,7 +15,6 @@ import { finalizeCampaign } from './finalizeCampaign.ts';
 import { joinLateDevices } from './joinLateDevices.ts';
 import { planCampaign } from './planCampaign.ts';
 import { startPhase } from './startPhase.ts';
-import { verifyCohort } from './verifyCohort.ts';
 
 export type WorkflowTasks = Readonly<Record<WorkflowHandler, BoundTask<unknown>>>;
 
@@ -25,7 +24,6 @@ export function workflowTasks(deps: WorkflowDependencies): WorkflowTasks {
     startPhase: observedTask('startPhase', startPhase, deps),
     evaluatePhase: observedTask('evaluatePhase', evaluatePhase, deps),
     awaitPhase: observedTask('awaitPhase', awaitPhase, deps),
-    verifyCohort: observedTask('verifyCohort', verifyCohort, deps),
     checkApproval: observedTask('checkApproval', checkApproval, deps),
     cancelCampaign: observedTask('cancelCampaign', cancelCampaign, deps),
     continueAsNew: observedTask('continueAsNew', continueAsNew, deps),

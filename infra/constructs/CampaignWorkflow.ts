@@ -1,7 +1,8 @@
 /**
  * The campaign workflow (ARCHITECTURE.md, "Key decision"): Step Functions moves cohorts through
- * plan -> for each cohort: start downloads -> monitor loop -> start installs -> monitor loop ->
- * verify and gate (abort, approval) -> next cohort -> finalize; pause is honoured inside the
+ * plan -> for each cohort: start downloads -> monitor loop -> start installs -> monitor loop whose
+ * last evaluation runs the cohort's gate (abort, approval) -> next cohort -> finalize; each state
+ * entered is billed, so the loop path has no state that another could do; pause is honoured inside the
  * monitor loops, cancel leads to a settle loop. Devices are driven by the edge, not by this
  * workflow, so its cost does not grow with devices. A monitor loop waits on a task token that the
  * edge hands back when the phase's last job ends, or else for the poll interval, which grows while
@@ -137,7 +138,7 @@ export class CampaignWorkflow extends Construct {
       waiting.addCatch(evaluate, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
       return catchAll(waiting);
     };
-    const monitorPhase = (phase: 'download' | 'install', waitName: string, evaluateName: string, settledName: string, next: sfn.IChainable): tasks.LambdaInvoke => {
+    const monitorPhase = (phase: 'download' | 'install', waitName: string, evaluateName: string, settled: sfn.Choice): tasks.LambdaInvoke => {
       const evaluate = task(evaluateName, h.evaluatePhase, {
         ...cohortRef,
         phase,
@@ -146,43 +147,53 @@ export class CampaignWorkflow extends Construct {
         'startedAt.$': '$.phase.startedAt',
       }, '$.phase');
       const waitState = awaitPhase(waitName, phase, evaluate);
-      const settled = choice(settledName)
-        .when(sfn.Condition.booleanEquals('$.phase.cancel', true), cancel)
-        .when(sfn.Condition.booleanEquals('$.phase.abort', true), abort)
-        .when(sfn.Condition.booleanEquals('$.phase.complete', true), next)
+      settled
         .when(sfn.Condition.booleanEquals('$.phase.continueAsNew', true), continueAsNew)
         .otherwise(waitState);
       waitState.next(evaluate).next(settled);
       return waitState;
     };
+    const cancelledOrAborted = (name: string): sfn.Choice =>
+      choice(name)
+        .when(sfn.Condition.booleanEquals('$.phase.cancel', true), cancel)
+        .when(sfn.Condition.booleanEquals('$.phase.abort', true), abort);
 
-    const nextCohortOrFinish = choice(S.NextCohortOrFinish);
+    // Each state entered is a billed transition (about $0.025 per 1,000): the cohort's gate runs in
+    // EvaluateInstalls (functions/workflow/cohortGate.ts) and InstallsSettled routes on its
+    // verdict, with no task, Choice or Pass state of its own.
+    const downloadsSettled = cancelledOrAborted(S.DownloadsSettled);
+    const installsSettled = cancelledOrAborted(S.InstallsSettled);
+    const download = task(S.StartDownloadPhase, h.startPhase, { ...cohortRef, phase: 'download' }, '$.phase');
     const advance = new sfn.Pass(this, S.AdvanceCohort, {
       stateName: S.AdvanceCohort,
-      parameters: { 'cohort.$': '$.gate.nextCohort', 'cohortCount.$': '$.cursor.cohortCount', 'pollSeconds.$': '$.cursor.pollSeconds' },
+      parameters: { 'cohort.$': '$.phase.gate.nextCohort', 'cohortCount.$': '$.cursor.cohortCount', 'pollSeconds.$': '$.cursor.pollSeconds' },
       resultPath: '$.cursor',
-    }).next(nextCohortOrFinish);
+    }).next(download);
     const waitForApproval = wait(S.WaitForApproval, '$.cursor.pollSeconds');
     const approvalGiven = choice(S.ApprovalGiven)
       .when(sfn.Condition.booleanEquals('$.approval.cancel', true), cancel)
       .when(sfn.Condition.booleanEquals('$.approval.approved', true), advance)
       .otherwise(waitForApproval);
-    waitForApproval.next(task(S.CheckApproval, h.checkApproval, { ...campaignId, 'cohort.$': '$.gate.nextCohort' }, '$.approval')).next(approvalGiven);
-    const gate = choice(S.CohortGate)
-      .when(sfn.Condition.booleanEquals('$.gate.abort', true), abort)
-      .when(sfn.Condition.booleanEquals('$.gate.awaitApproval', true), waitForApproval)
-      .otherwise(advance);
-    const verify = task(S.VerifyCohort, h.verifyCohort, cohortRef, '$.gate').next(gate);
-    const waitForInstalls = monitorPhase('install', S.WaitForInstalls, S.EvaluateInstalls, S.InstallsSettled, verify);
+    waitForApproval.next(task(S.CheckApproval, h.checkApproval, { ...campaignId, 'cohort.$': '$.phase.gate.nextCohort' }, '$.approval')).next(approvalGiven);
+    const join = lateDevices(this, task(S.JoinLateDevices, h.joinLateDevices, campaignId, '$.join'), { download, finalize, cancel });
+    const passed = (condition: sfn.Condition): sfn.Condition => sfn.Condition.and(sfn.Condition.booleanEquals('$.phase.complete', true), condition);
+    installsSettled
+      .when(passed(sfn.Condition.booleanEquals('$.phase.gate.abort', true)), abort)
+      .when(passed(sfn.Condition.booleanEquals('$.phase.gate.awaitApproval', true)), waitForApproval)
+      .when(passed(sfn.Condition.booleanEquals('$.phase.gate.finished', true)), finalize)
+      .when(passed(sfn.Condition.numberLessThanJsonPath('$.phase.gate.nextCohort', '$.cursor.cohortCount')), advance)
+      .when(sfn.Condition.booleanEquals('$.phase.complete', true), join);
+    const waitForInstalls = monitorPhase('install', S.WaitForInstalls, S.EvaluateInstalls, installsSettled);
     const install = task(S.StartInstallPhase, h.startPhase, { ...cohortRef, phase: 'install' }, '$.phase').next(waitForInstalls);
-    const waitForDownloads = monitorPhase('download', S.WaitForDownloads, S.EvaluateDownloads, S.DownloadsSettled, install);
-    const download = task(S.StartDownloadPhase, h.startPhase, { ...cohortRef, phase: 'download' }, '$.phase').next(waitForDownloads);
-    nextCohortOrFinish.when(sfn.Condition.numberLessThanJsonPath('$.cursor.cohort', '$.cursor.cohortCount'), download).otherwise(lateDevices(this, task(S.JoinLateDevices, h.joinLateDevices, campaignId, '$.join'), { download, finalize, cancel }));
+    downloadsSettled.when(sfn.Condition.booleanEquals('$.phase.complete', true), install);
+    const waitForDownloads = monitorPhase('download', S.WaitForDownloads, S.EvaluateDownloads, downloadsSettled);
+    download.next(waitForDownloads);
 
     const resumeOrStart = choice(S.ResumeOrStart)
       .when(sfn.Condition.stringEquals('$.resumePhase', 'download'), waitForDownloads)
       .when(sfn.Condition.stringEquals('$.resumePhase', 'install'), waitForInstalls)
-      .otherwise(nextCohortOrFinish);
+      .when(sfn.Condition.numberLessThanJsonPath('$.cursor.cohort', '$.cursor.cohortCount'), download)
+      .otherwise(join);
     // The whole input goes to PlanCampaign: `resume` is present only when an execution continues another.
     const plan = catchAll(
       addTransientRetries(new tasks.LambdaInvoke(this, S.PlanCampaign, { stateName: S.PlanCampaign, lambdaFunction: h.planCampaign, payloadResponseOnly: true, retryOnServiceExceptions: true })),

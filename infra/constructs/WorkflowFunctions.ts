@@ -36,11 +36,10 @@ const READ_WRITE: readonly TableAccess[] = ['read', 'write'];
 export const WORKFLOW_FUNCTION_ACCESS: Readonly<Record<WorkflowHandler, WorkflowFunctionAccess>> = {
   // Reads the campaign and image, lists devices and existing jobs, claims devices (put, take over), creates jobs, records the plan.
   planCampaign: { tables: { campaigns: READ_WRITE, images: READ, devices: READ, jobs: READ_WRITE, claims: READ_WRITE }, publishesEvents: true },
-  // tickCohortPhase: the cohort's jobs (list, transition, annotate), device registrations, the campaign's release-rate reservation.
+  // tickCohortPhase: the cohort's jobs (list, transition, annotate), device registrations, the campaign's release-rate reservation;
+  // evaluatePhase also runs the cohort's gate (cohortGate.ts: the verdict on the campaign, waiting for approval).
   startPhase: { tables: { campaigns: READ_WRITE, jobs: READ_WRITE, devices: READ }, publishesEvents: true },
   evaluatePhase: { tables: { campaigns: READ_WRITE, jobs: READ_WRITE, devices: READ }, publishesEvents: true },
-  // Reads the cohort's jobs, records the verdict on the campaign.
-  verifyCohort: { tables: { campaigns: READ_WRITE, jobs: READ }, publishesEvents: true },
   // Leaves the phase wait's task token on the campaign (no status change).
   awaitPhase: { tables: { campaigns: READ_WRITE }, publishesEvents: false },
   // A dynamic campaign's late devices: reads campaign, image, devices and jobs; claims devices, creates jobs.
@@ -124,7 +123,6 @@ export class WorkflowFunctions extends Construct {
       startPhase: make(WorkflowHandler.StartPhase),
       evaluatePhase: make(WorkflowHandler.EvaluatePhase),
       awaitPhase: make(WorkflowHandler.AwaitPhase),
-      verifyCohort: make(WorkflowHandler.VerifyCohort),
       checkApproval: make(WorkflowHandler.CheckApproval),
       cancelCampaign: make(WorkflowHandler.CancelCampaign),
       continueAsNew: make(WorkflowHandler.ContinueAsNew),

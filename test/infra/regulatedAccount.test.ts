@@ -167,7 +167,6 @@ describe('the prod stage in a regulated account (issue 18, items 4-9)', () => {
       planCampaign: { read: ['Campaigns', 'DeviceClaims', 'Devices', 'Images', 'Jobs'], write: ['Campaigns', 'DeviceClaims', 'Jobs'], remove: [], events: true },
       startPhase: { read: ['Campaigns', 'Devices', 'Jobs'], write: ['Campaigns', 'Jobs'], remove: [], events: true },
       evaluatePhase: { read: ['Campaigns', 'Devices', 'Jobs'], write: ['Campaigns', 'Jobs'], remove: [], events: true },
-      verifyCohort: { read: ['Campaigns', 'Jobs'], write: ['Campaigns'], remove: [], events: true },
       checkApproval: { read: ['Campaigns', 'Jobs'], write: ['Campaigns'], remove: [], events: true },
       awaitPhase: { read: ['Campaigns'], write: ['Campaigns'], remove: [], events: false },
       joinLateDevices: { read: ['Campaigns', 'DeviceClaims', 'Devices', 'Images', 'Jobs'], write: ['DeviceClaims', 'Jobs'], remove: [], events: false },

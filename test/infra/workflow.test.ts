@@ -59,13 +59,33 @@ describe('campaign workflow definition', () => {
     expect([...local.taskHandlers]).toEqual([...deployed.taskHandlers]);
   });
 
-  it('has the real campaign shape: plan, download phase, install phase, verify, finalize', () => {
+  it('has the real campaign shape: plan, download phase, install phase, finalize', () => {
     const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
     expect(definition.StartAt).toBe(WorkflowState.ScheduledStart);
-    for (const state of [WorkflowState.StartDownloadPhase, WorkflowState.EvaluateDownloads, WorkflowState.StartInstallPhase, WorkflowState.EvaluateInstalls, WorkflowState.VerifyCohort, WorkflowState.FinalizeCampaign]) {
+    for (const state of [WorkflowState.StartDownloadPhase, WorkflowState.EvaluateDownloads, WorkflowState.StartInstallPhase, WorkflowState.EvaluateInstalls, WorkflowState.FinalizeCampaign]) {
       expect(definition.States[state]?.Type, state).toBe('Task');
     }
     expect(taskHandlers.get(WorkflowState.EvaluateInstalls)).toBe('evaluatePhase');
+  });
+
+  it('routes on the cohort\'s gate straight from InstallsSettled: abort, approval, finish, next cohort, late devices', () => {
+    const { definition } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    const passed = (rule: Record<string, unknown>) => ({ And: [{ Variable: '$.phase.complete', BooleanEquals: true }, rule] });
+    expect(definition.States[WorkflowState.InstallsSettled]).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.phase.cancel', BooleanEquals: true, Next: WorkflowState.RequestCancellation },
+        { Variable: '$.phase.abort', BooleanEquals: true, Next: WorkflowState.AbortCampaign },
+        { ...passed({ Variable: '$.phase.gate.abort', BooleanEquals: true }), Next: WorkflowState.AbortCampaign },
+        { ...passed({ Variable: '$.phase.gate.awaitApproval', BooleanEquals: true }), Next: WorkflowState.WaitForApproval },
+        { ...passed({ Variable: '$.phase.gate.finished', BooleanEquals: true }), Next: WorkflowState.FinalizeCampaign },
+        { ...passed({ Variable: '$.phase.gate.nextCohort', NumericLessThanPath: '$.cursor.cohortCount' }), Next: WorkflowState.AdvanceCohort },
+        { Variable: '$.phase.complete', BooleanEquals: true, Next: WorkflowState.JoinLateDevices },
+        { Variable: '$.phase.continueAsNew', BooleanEquals: true, Next: WorkflowState.ContinueAsNew },
+      ],
+      Default: WorkflowState.WaitForInstalls,
+    });
+    expect(definition.States[WorkflowState.AdvanceCohort]).toMatchObject({ Type: 'Pass', Next: WorkflowState.StartDownloadPhase });
   });
 
   it('waits for a scheduled start time before planning, and plans at once without one', () => {
@@ -80,7 +100,7 @@ describe('campaign workflow definition', () => {
 
   it('ends a campaign after its last cohort through JoinLateDevices, which a dynamic campaign loops back from to run the last cohort again', () => {
     const { definition, taskHandlers } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
-    expect(definition.States[WorkflowState.NextCohortOrFinish]).toMatchObject({ Default: WorkflowState.JoinLateDevices });
+    expect(definition.States[WorkflowState.ResumeOrStart]).toMatchObject({ Default: WorkflowState.JoinLateDevices });
     expect(taskHandlers.get(WorkflowState.JoinLateDevices)).toBe('joinLateDevices');
     expect(definition.States[WorkflowState.LateDevicesJoined]).toMatchObject({
       Type: 'Choice',
@@ -150,6 +170,40 @@ describe('campaign workflow definition', () => {
   it('names the transient errors the handlers throw as they are named in code', () => {
     expect(TRANSIENT_TASK_ERRORS).toContain(new CampaignContendedError('contended').name);
     expect(TRANSIENT_TASK_ERRORS).not.toContain(new InvalidWorkflowInputError('bad').name);
+  });
+
+  it('takes 22 state transitions for a two-cohort campaign whose phases end at their first wake, each billed', async () => {
+    // Prepare: the synthesized definition, each task answering as a phase that its wake completes.
+    const { definition, taskHandlers, callbackStates } = workflowFromTemplate(template.toJSON() as Parameters<typeof workflowFromTemplate>[0]);
+    const states = Object.fromEntries(Object.entries(definition.States).map(([name, state]) => [name, callbackStates.has(name) ? { ...state, TimeoutSecondsPath: '$.Payload.timeoutSeconds' } : state]));
+    const machine = new StateMachine({ ...definition, States: states } as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkArn: true, checkPaths: true } });
+    const phaseState = (phase: string, complete: boolean) => ({ phase, complete, abort: false, cancel: false, continueAsNew: false, pollSeconds: 1, polls: 0, startedAt: 0 });
+    const answers: Record<string, (input: { cohort?: number }) => JsonValue> = {
+      [WorkflowState.PlanCampaign]: () => ({ campaignId: 'c1', cursor: { cohort: 0, cohortCount: 2, pollSeconds: 1 }, resumePhase: 'none' }),
+      [WorkflowState.StartDownloadPhase]: () => phaseState('download', false),
+      [WorkflowState.StartInstallPhase]: () => phaseState('install', false),
+      [WorkflowState.WaitForDownloads]: () => ({}),
+      [WorkflowState.WaitForInstalls]: () => ({}),
+      [WorkflowState.EvaluateDownloads]: ({ cohort = 0 }) => ({ ...phaseState('download', true), gate: { abort: false, awaitApproval: false, nextCohort: cohort + 1, finished: false } }),
+      [WorkflowState.EvaluateInstalls]: ({ cohort = 0 }) => ({ ...phaseState('install', true), gate: { abort: false, awaitApproval: false, nextCohort: cohort + 1, finished: cohort + 1 === 2 } }),
+      [WorkflowState.FinalizeCampaign]: () => ({ status: 'SUCCEEDED' }),
+    };
+    const handlers = Object.fromEntries([...taskHandlers.keys()].map((name) => [name, async (input: JsonValue) => answers[name]?.(input as { cohort?: number }) ?? { unexpected: name }]));
+
+    // Act
+    const execution = machine.run({ campaignId: 'c1' }, { overrides: { taskResourceLocalHandlers: handlers }, context: { Task: { Token: 'token' } } });
+    const entered: string[] = [];
+    for await (const event of execution.eventLogs) if (event.type === 'StateEntered') entered.push(event.state.name);
+
+    // Assess: every state entered, as Step Functions bills them; a cohort is nine, the last eight.
+    const cohort = [WorkflowState.StartDownloadPhase, WorkflowState.WaitForDownloads, WorkflowState.EvaluateDownloads, WorkflowState.DownloadsSettled, WorkflowState.StartInstallPhase, WorkflowState.WaitForInstalls, WorkflowState.EvaluateInstalls, WorkflowState.InstallsSettled];
+    expect(entered).toEqual([
+      WorkflowState.ScheduledStart, WorkflowState.PlanCampaign, WorkflowState.ResumeOrStart,
+      ...cohort, WorkflowState.AdvanceCohort,
+      ...cohort,
+      WorkflowState.FinalizeCampaign, WorkflowState.CampaignDone,
+    ]);
+    expect(entered).toHaveLength(22);
   });
 
   it('runs the synthesized definition through a transient error to success, and a permanent one straight to failure', async () => {

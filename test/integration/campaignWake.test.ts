@@ -34,6 +34,7 @@ describe('a phase ends when its last job ends, not at the next poll', () => {
     // Prepare
     const image = await stack.stores.images.store({ version: '1.1.0', models: ['WAKE-1'] }, buildFirmwarePackage('1.1.0', 4096));
     const started = Date.now();
+    const transitionsBefore = stack.stepFunctions.usage.stateTransitions;
 
     // Act
     const campaign = await launchCampaign(stack.stores, stack.stepFunctions, { name: 'woken', imageId: image.imageId, target: { model: 'WAKE-1' }, cohortPercentages: [50, 100] });
@@ -47,6 +48,12 @@ describe('a phase ends when its last job ends, not at the next poll', () => {
     expect((await stack.stores.campaigns.get(campaign.campaignId))?.summary).toMatchObject({ devices: 4, succeeded: 4 });
     expect(execution?.taskLog.filter((state) => state === WorkflowState.WaitForDownloads || state === WorkflowState.WaitForInstalls).length).toBeGreaterThanOrEqual(4);
     expect(elapsedMs).toBeLessThan(DEFAULT_POLL_MS);
+    // Billed transitions, counted by the local runner: 22 when each phase ends at its first wake
+    // (test/infra/workflow.test.ts), 3 more per early wake (the edge held no job of the cohort for
+    // a moment); the workflow before December 2026 took 32 at the least.
+    const transitions = stack.stepFunctions.usage.stateTransitions - transitionsBefore;
+    expect(transitions).toBeGreaterThanOrEqual(22);
+    expect(transitions).toBeLessThanOrEqual(28);
   }, 4 * DEFAULT_POLL_MS + 30_000);
 
   it('answers a task token nobody waits on with false (a stale wake changes nothing)', async () => {
