@@ -51,10 +51,10 @@ export class AgentSocket extends EventEmitter {
     this.socket.send(buffer, offset, length, port, address, callback);
   }
 
-  /** Sends one of the transport's own datagrams through the real socket; false when it is closed. */
-  sendDatagram(datagram: Buffer, peer: { readonly address: string; readonly port: number }): boolean {
+  /** Sends one of the transport's own datagrams through the real socket; false when it is closed. `unsent` hears whether it left. */
+  sendDatagram(datagram: Buffer, peer: { readonly address: string; readonly port: number }, unsent: (error: Error | null) => void): boolean {
     if (this.socket === undefined) return false;
-    this.socket.send(datagram, 0, datagram.length, peer.port, peer.address);
+    this.socket.send(datagram, 0, datagram.length, peer.port, peer.address, unsent);
     return true;
   }
 

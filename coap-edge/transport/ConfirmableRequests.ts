@@ -38,8 +38,11 @@ export interface ConfirmableRequest {
   stop(): void;
 }
 
-/** Sends a datagram; false when the socket is closed. */
-export type DatagramSender = (datagram: Buffer, peer: Peer) => boolean;
+/**
+ * Sends a datagram; false when the socket is closed. `unsent` hears a send that never left (a
+ * CoAPS peer with no DTLS session), so the request fails at once instead of retransmitting.
+ */
+export type DatagramSender = (datagram: Buffer, peer: Peer, unsent: (error: Error | null) => void) => boolean;
 
 interface Pending extends ConfirmableRequest {
   readonly peer: Peer;
@@ -60,9 +63,13 @@ interface Pending extends ConfirmableRequest {
   blocks: Buffer[];
   blockBytes: number;
   stopped: boolean;
+  /** The sender's report of a send that never left: the request fails with its error. */
+  readonly unsent: (error: Error | null) => void;
 }
 
 const NO_PAYLOAD = Buffer.alloc(0);
+/** An empty ACK that does not leave is as a lost one: the device sends its response again. */
+const ACK_UNSENT = (): void => undefined;
 const MESSAGE_IDS = 0x10000;
 
 export class ConfirmableRequests {
@@ -105,6 +112,9 @@ export class ConfirmableRequests {
       blockBytes: 0,
       stopped: false,
       stop: () => this.forget(pending),
+      unsent: (error) => {
+        if (error !== null) this.fail(pending, error);
+      },
     };
     this.byToken.set(tokenKey, pending);
     return this.transmit(pending, options) ? pending : undefined;
@@ -120,7 +130,7 @@ export class ConfirmableRequests {
     // request with this token (the previous block of a block-wise Write) is not this one's answer.
     if (packet.ack && packet.messageId !== pending.messageId) return true;
     // A separate response is confirmable: acknowledged whatever it holds (RFC 7252 §5.2.2).
-    if (packet.confirmable) this.send(emptyAck(packet.messageId), { address: remote.address, port: remote.port });
+    if (packet.confirmable) this.send(emptyAck(packet.messageId), { address: remote.address, port: remote.port }, ACK_UNSENT);
     this.answer(pending, packet);
     return true;
   }
@@ -174,7 +184,7 @@ export class ConfirmableRequests {
     this.byAckKey.set(pending.ackKey, pending);
     pending.retransmissions = 0;
     pending.waitMs = coap.parameters.ackTimeout * (1 + (coap.parameters.ackRandomFactor - 1) * Math.random()) * 1000;
-    if (!this.send(datagram, pending.peer)) {
+    if (!this.send(datagram, pending.peer, pending.unsent)) {
       this.fail(pending, new TransportError(`${pending.what}: socket closed`));
       return false;
     }
@@ -192,7 +202,7 @@ export class ConfirmableRequests {
     }
     pending.retransmissions++;
     pending.waitMs *= 2;
-    if (!this.send(pending.datagram, pending.peer)) {
+    if (!this.send(pending.datagram, pending.peer, pending.unsent)) {
       this.fail(pending, new TransportError(`${pending.what}: socket closed`));
       return;
     }
@@ -211,6 +221,8 @@ export class ConfirmableRequests {
   }
 
   private fail(pending: Pending, error: Error): void {
+    // Once: a send's late report may come after the request ended.
+    if (pending.stopped) return;
     this.forget(pending);
     pending.events.failed(error);
   }

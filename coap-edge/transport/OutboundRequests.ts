@@ -35,7 +35,7 @@ export class OutboundRequests {
   private readonly agentSocket = new AgentSocket();
   private readonly agent = new coap.Agent({ socket: this.agentSocket as unknown as Socket });
   private readonly observations: Observations;
-  private readonly confirmable = new ConfirmableRequests((datagram, peer) => this.agentSocket.sendDatagram(datagram, peer));
+  private readonly confirmable = new ConfirmableRequests((datagram, peer, unsent) => this.agentSocket.sendDatagram(datagram, peer, unsent));
   /** Outstanding exchanges by peer: each entry gives up its exchange with the error. */
   private readonly outstanding = new Map<string, Set<(error: Error) => void>>();
 
