@@ -134,8 +134,7 @@ export class SimulatedDevice {
   /** Opens a new socket (a new source port, as after a reboot behind NAT) and registers. */
   async start(): Promise<void> {
     this.stopped = false;
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const socket = await bindUnheldPort();
     this.socket = socket;
     this.server = coap.createServer({ piggybackReplyMs: 500 });
     this.server.on('request', (req: coap.IncomingMessage, res: coap.OutgoingMessage) => this.onRequest(req, res));
@@ -618,3 +617,33 @@ const WRITABLE: ReadonlySet<string> = new Set(['/1/0/1', '/3/0/14', '/3/0/15', F
 
 const PROTOCOL_BY_SCHEME: Readonly<Record<string, number>> = { 'coap:': 0, 'coaps:': 1, 'http:': 2, 'https:': 3 };
 
+/**
+ * The source ports the simulated devices of this process have held. A device that starts again
+ * (a reboot) takes a port none of them held: the kernel hands recently closed ports out again, and
+ * a CoAP retransmission the edge still sends to another device's old address (its Execute, say,
+ * before that device's new Register arrives) would reach this one. That is a NoSec network's
+ * hazard (README, "What the orchestrator promises"), not a second send by the edge, and the
+ * scenarios that count the Executes each device received must not mistake it for one.
+ */
+const portsHeld = new Set<number>();
+/** Ports tried at most before one a device held before is taken anyway. */
+const MAX_PORT_TRIES = 64;
+
+async function bindUnheldPort(): Promise<Socket> {
+  const refused: Socket[] = [];
+  try {
+    for (let tries = 1; ; tries++) {
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      const port = socket.address().port;
+      if (!portsHeld.has(port) || tries >= MAX_PORT_TRIES) {
+        portsHeld.add(port);
+        return socket;
+      }
+      // Kept open until a fresh port is found, so the kernel cannot hand it out again meanwhile.
+      refused.push(socket);
+    }
+  } finally {
+    for (const socket of refused) socket.close();
+  }
+}
