@@ -31,7 +31,7 @@ export function createAwsClients(config: StoreConfig): AwsClients {
     // No account id in the endpoint: the endpoint is resolved from the region alone (and cached),
     // without waiting on the credentials for each call's endpoint parameters.
     accountIdEndpointMode: 'disabled',
-    ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS, signer: presenceOnlySigner('dynamodb') }),
+    ...(local ? { endpoint: config.dynamoDbEndpoint, credentials: LOCAL_CREDENTIALS, signer: presenceOnlySigner('dynamodb') } : {}),
   });
   if (local) {
     // The SDK's user agent is telemetry for AWS, built anew for every call (2% of the load test's

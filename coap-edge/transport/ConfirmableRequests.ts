@@ -17,7 +17,7 @@ import { CoapOption } from './coapOptions.ts';
 import { DeviceTimeoutError, TransportError } from './errors.ts';
 import { packetOption, toAnswer } from './packetCodec.ts';
 import { peerKey } from './peerAddresses.ts';
-import { encodeCoapRequest } from './replyEncoding.ts';
+import { encodeCoapReply, encodeCoapRequest } from './replyEncoding.ts';
 import { requestCode, requestOptions, withBlock2, type RequestOption } from './requestOptions.ts';
 import type { DeviceRequest, DeviceResponse, Peer } from './transportTypes.ts';
 
@@ -240,11 +240,7 @@ export class ConfirmableRequests {
   }
 }
 
-/** An empty ACK of a separate response (RFC 7252 §4.2). */
+/** An empty ACK of a separate response (RFC 7252 §4.2), by the edge's one encoder (always encodable). */
 function emptyAck(messageId: number): Buffer {
-  const datagram = Buffer.allocUnsafe(4);
-  datagram[0] = 0x60; // version 1, ACK, no token
-  datagram[1] = 0;
-  datagram.writeUInt16BE(messageId, 2);
-  return datagram;
+  return encodeCoapReply({ ack: true, code: '0.00', messageId, token: NO_PAYLOAD, options: [] }) ?? NO_PAYLOAD;
 }
